@@ -1,0 +1,97 @@
+/**
+ * JSON-RPC 2.0 error codes used on the HUD control channel.
+ *
+ * Source: JSON-RPC 2.0 §5.1 and hud-python 0.6.16 `hud/environment/server.py` (which uses -32600, -32601,
+ * -32602, -32603 on the client side, and -32000 for any exception raised by a handler).
+ */
+export const ErrorCode = {
+  /** Invalid JSON was received (hud-ts only; a Python server closes the connection instead). */
+  ParseError: -32700,
+  /** The frame is not a valid request, or the request is not allowed in the session's state. */
+  InvalidRequest: -32600,
+  /** The method does not exist. */
+  MethodNotFound: -32601,
+  /** Invalid method parameters (wrong types, unknown task id). */
+  InvalidParams: -32602,
+  /** Internal error; the Python client uses it for malformed replies. */
+  InternalError: -32603,
+  /** Any exception raised while handling a request (message = the exception's text). */
+  ServerError: -32000,
+} as const;
+/** One of the {@link ErrorCode} values (other integers are allowed on the wire too). */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const PROTOCOL_BRAND = Symbol.for('hud.protocol-error');
+const HUD_BRAND = Symbol.for('hud.error');
+
+/**
+ * An error that crosses the wire: a JSON-RPC error object `{code, message}` received from or sent to a peer.
+ *
+ * `message` is the peer's text verbatim (hud-python formats it as `hud rpc error <code>: <message>`; we keep
+ * the bare message in {@link ProtocolError.rpcMessage} and prefix the code in `message`).
+ */
+export class ProtocolError extends Error {
+  /** True for any ProtocolError, including copies from another install of this package. */
+  static isInstance(value: unknown): value is ProtocolError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[PROTOCOL_BRAND] === true
+    );
+  }
+  readonly [PROTOCOL_BRAND] = true;
+  /** The JSON-RPC error code. */
+  readonly code: number;
+  /** The peer's message, unprefixed. */
+  readonly rpcMessage: string;
+  constructor(code: number, message: string, options?: ErrorOptions) {
+    super(`hud rpc error ${code}: ${message}`, options);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.rpcMessage = message;
+  }
+  /** The wire form `{code, message}` (no `data`, as hud-python sends). */
+  toJSON(): { code: number; message: string } {
+    return { code: this.code, message: this.rpcMessage };
+  }
+}
+
+/** String codes of local (non-wire) failures. */
+export type HudErrorCode =
+  | 'connection_closed'
+  | 'connection_failed'
+  | 'frame_too_large'
+  | 'invalid_frame'
+  | 'not_ready'
+  | 'timeout'
+  | 'capability_not_found'
+  | 'capability_ambiguous'
+  | 'no_protocol_client'
+  | 'invalid_argument'
+  | 'load_failed'
+  | 'environment_not_found'
+  | 'environment_ambiguous'
+  | 'template_error'
+  | 'unsupported';
+
+/**
+ * A local failure of hud-ts (never sent on the wire as such), with a machine-readable `code` and the
+ * underlying `cause` when wrapping another error.
+ */
+export class HudError extends Error {
+  /** True for any HudError, including copies from another install of this package. */
+  static isInstance(value: unknown): value is HudError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[HUD_BRAND] === true
+    );
+  }
+  readonly [HUD_BRAND] = true;
+  readonly code: HudErrorCode;
+  constructor(code: HudErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HudError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Python-compatible JSON text: what `json.dumps` writes in hud-python 0.6.16, byte for byte.
+ *
+ * - Wire frames: `json.dumps(obj, separators=(",", ":"))` with the default `ensure_ascii=True`, so every
+ *   non-ASCII UTF-16 code unit is written as a lowercase `\uXXXX` escape ({@link encodeCompact}).
+ * - Slugs: `json.dumps(args, sort_keys=True, default=str)` with the default `", "` / `": "` separators
+ *   ({@link dumpsSorted}).
+ * - Floats: Python's `repr(float)` (`1.0`, `0.1`, `1e+20`, `1e-05`) ({@link formatPythonFloat}). JavaScript has
+ *   one number type, so an integral number is written as a Python `int` unless wrapped with {@link pyFloat}.
+ */
+
+declare global {
+  interface JSON {
+    rawJSON(text: string): unknown;
+    isRawJSON(value: unknown): boolean;
+  }
+}
+
+const NON_ASCII = /[\u0080-\uffff]/g;
+const HAS_NON_ASCII = /[\u0080-\uffff]/;
+
+function escapeCodeUnit(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** Replaces every non-ASCII UTF-16 code unit of JSON text with `\uXXXX` (Python's `ensure_ascii`). */
+export function asciiEscape(jsonText: string): string {
+  return HAS_NON_ASCII.test(jsonText) ? jsonText.replace(NON_ASCII, escapeCodeUnit) : jsonText;
+}
+
+/**
+ * Compact, ASCII-only JSON text of `value`, as hud-python writes frames (`separators=(",", ":")`).
+ * Numbers wrapped with {@link pyFloat} are written in Python float form (`1.0`).
+ * @throws TypeError for values JSON cannot represent (BigInt, cycles).
+ */
+export function encodeCompact(value: unknown): string {
+  return asciiEscape(JSON.stringify(value));
+}
+
+/**
+ * Python's `repr()` of a float: shortest round-trip digits, fixed notation when the decimal exponent is in
+ * `(-4, 16]`, else `d.ddde±XX` (at least two exponent digits); integral values keep `.0`.
+ * Source: CPython `Python/pystrtod.c` `format_float_short` (repr style `'r'`, `Py_DTSF_ADD_DOT_0`).
+ */
+export function formatPythonFloat(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const sign = value < 0 ? '-' : '';
+  const [mantissa = '', exponentText = '0'] = Math.abs(value).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const decimalPoint = Number(exponentText) + 1; // digits are 0.d1d2… × 10^decimalPoint
+  if (decimalPoint > -4 && decimalPoint <= 16) {
+    if (decimalPoint <= 0) return `${sign}0.${'0'.repeat(-decimalPoint)}${digits}`;
+    if (decimalPoint >= digits.length) {
+      return `${sign}${digits}${'0'.repeat(decimalPoint - digits.length)}.0`;
+    }
+    return `${sign}${digits.slice(0, decimalPoint)}.${digits.slice(decimalPoint)}`;
+  }
+  const exponent = decimalPoint - 1;
+  const fraction = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const exponentDigits = String(Math.abs(exponent)).padStart(2, '0');
+  return `${sign}${fraction}e${exponent < 0 ? '-' : '+'}${exponentDigits}`;
+}
+
+/**
+ * Marks a number as a Python `float` so the frame encoder writes `1.0`, not `1`.
+ * The result is an opaque raw-JSON value: use it only in objects about to be encoded.
+ * @throws RangeError for NaN and ±Infinity, which are not valid JSON.
+ */
+export function pyFloat(value: number): unknown {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`cannot send ${value} on the wire: JSON has no NaN or Infinity`);
+  }
+  return JSON.rawJSON(formatPythonFloat(value));
+}
+
+/** A number that Python would hold as a `float` even when integral; see {@link PyFloat.of}. */
+export class PyFloat {
+  readonly value: number;
+  private constructor(value: number) {
+    this.value = value;
+  }
+  /** Wraps `value` so {@link dumpsSorted} writes it as a Python float (`3.0`). */
+  static of(value: number): PyFloat {
+    return new PyFloat(value);
+  }
+}
+
+function compareCodePoints(left: string, right: string): number {
+  // Python sorts str keys by code point; JavaScript's default sort compares UTF-16 code units.
+  const a = [...left];
+  const b = [...right];
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const difference = (a[index]?.codePointAt(0) ?? 0) - (b[index]?.codePointAt(0) ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
+
+function dumpsNumber(value: number): string {
+  if (Number.isInteger(value) && !Object.is(value, -0) && Math.abs(value) < 2 ** 63) {
+    return BigInt(value).toString();
+  }
+  return formatPythonFloat(value);
+}
+
+function dumpsValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return asciiEscape(JSON.stringify(value));
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return dumpsNumber(value);
+    case 'bigint':
+      return value.toString();
+    case 'object': {
+      if (value instanceof PyFloat) return formatPythonFloat(value.value);
+      if (Array.isArray(value)) return `[${value.map(dumpsValue).join(', ')}]`;
+      if (value instanceof Date) return asciiEscape(JSON.stringify(String(value)));
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, item]) => item !== undefined)
+        .sort(([a], [b]) => compareCodePoints(a, b));
+      return `{${entries.map(([key, item]) => `${asciiEscape(JSON.stringify(key))}: ${dumpsValue(item)}`).join(', ')}}`;
+    }
+    default:
+      // Python's default=str: anything JSON cannot hold is written as its string form.
+      return asciiEscape(JSON.stringify(String(value)));
+  }
+}
+
+/**
+ * `json.dumps(value, sort_keys=True, default=str)` exactly as CPython writes it: separators `", "` and
+ * `": "`, keys sorted by code point, non-ASCII escaped, floats in `repr` form, `undefined` members dropped.
+ */
+export function dumpsSorted(value: unknown): string {
+  return dumpsValue(value);
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * Wire schemas of the HUD control channel (hud-python 0.6.16, spec §2.4). Every frame that crosses a process
+ * boundary is validated with one of these. Keys are the wire's own (`session_id`, `isError`).
+ */
+
+/** Any JSON object. */
+export const JsonObject = z.record(z.string(), z.unknown());
+export type JsonObject = z.infer<typeof JsonObject>;
+
+/**
+ * A capability binding as published in `hello.bindings`: `{name, protocol, url, params}`.
+ * Parsing applies hud-python's `Capability.from_manifest`: `params` missing or null → `{}`; an `mcp/*`
+ * binding without `params.transport` gets `"websocket"` for `ws:`/`wss:` URLs, else `"streamable-http"`.
+ */
+export const Capability = z
+  .object({
+    name: z.string(),
+    protocol: z.string(),
+    url: z.string(),
+    params: JsonObject.nullish().transform((params) => params ?? {}),
+  })
+  .transform((binding) => {
+    if (binding.protocol.split('/')[0] === 'mcp' && binding.params.transport === undefined) {
+      const scheme = binding.url.split(':')[0]?.toLowerCase();
+      const transport = scheme === 'ws' || scheme === 'wss' ? 'websocket' : 'streamable-http';
+      return { ...binding, params: { ...binding.params, transport } };
+    }
+    return binding;
+  });
+/** A parsed capability binding. */
+export type Capability = z.output<typeof Capability>;
+
+/** `hello` params: `{}` or `{session_id}` to resume a parked session. */
+export const HelloParams = z.object({ session_id: z.string().nullish() });
+export type HelloParams = z.infer<typeof HelloParams>;
+
+/** `hello` result: the session id, the environment's identity and its capability bindings. */
+export const HelloResult = z.object({
+  session_id: z.string(),
+  env: z.object({ name: z.string(), version: z.string() }),
+  bindings: z.array(Capability),
+});
+export type HelloResult = z.output<typeof HelloResult>;
+
+/** One `tasks.list` entry: template id, description, JSON Schema of its args, optional `returns` schema. */
+export const TaskManifestEntry = z.looseObject({
+  id: z.string(),
+  description: z.string(),
+  args: JsonObject,
+  returns: JsonObject.optional(),
+});
+export type TaskManifestEntry = z.infer<typeof TaskManifestEntry>;
+
+/** `tasks.list` result. */
+export const TasksListResult = z.object({ tasks: z.array(TaskManifestEntry) });
+export type TasksListResult = z.infer<typeof TasksListResult>;
+
+/** `tasks.start` params: a template id and its args (`null`/absent = `{}`). */
+export const TasksStartParams = z.object({ id: z.string(), args: JsonObject.nullish() });
+export type TasksStartParams = z.infer<typeof TasksStartParams>;
+
+/**
+ * `tasks.start` result: the first yield of the template. `prompt` is a string or a list of chat messages;
+ * `bindings` (optional) refines `hello.bindings` per episode: `{<capability name>: {...}}`.
+ */
+export const TasksStartResult = z.looseObject({
+  prompt: z.unknown(),
+  bindings: z.record(z.string(), JsonObject).optional(),
+});
+export type TasksStartResult = z.infer<typeof TasksStartResult>;
+
+/** `tasks.grade` params: the whole object is the template's payload; `answer` is what the agent said. */
+export const TasksGradeParams = z.looseObject({ answer: z.unknown().optional() });
+export type TasksGradeParams = z.infer<typeof TasksGradeParams>;
+
+/** A sub-score on the wire (hud-python `SubScore.model_dump`). */
+export interface WireSubScore {
+  name: string;
+  weight: number;
+  value: number;
+  children?: WireSubScore[] | null;
+  info?: JsonObject | null;
+}
+export const WireSubScore: z.ZodType<WireSubScore> = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    weight: z.number(),
+    value: z.number(),
+    children: z.array(WireSubScore).nullish(),
+    info: JsonObject.nullish(),
+  }),
+);
+
+/**
+ * `tasks.grade` result: always a numeric `score` (the reward); optionally the rest of an EvaluationResult
+ * (`done`, `content`, `info`, `isError`, `subscores`) and any extra keys the template added.
+ */
+export const GradeResult = z.looseObject({
+  score: z.number(),
+  done: z.boolean().nullish(),
+  content: z.string().nullish(),
+  info: JsonObject.nullish(),
+  isError: z.boolean().nullish(),
+  subscores: z.array(WireSubScore).nullish(),
+});
+export type GradeResult = z.infer<typeof GradeResult>;
+
+/** `tasks.cancel` result. */
+export const TasksCancelResult = z.object({ cancelled: z.boolean() });
+/** `bye` result (the server closes the connection after sending it). */
+export const ByeResult = z.object({ goodbye: z.boolean() });
+
+/** `tunnel.open` params: the capability name to splice to. */
+export const TunnelOpenParams = z.object({ capability: z.string() });
+/** `tunnel.open` result; raw bytes follow it on the same connection. */
+export const TunnelOpenResult = z.object({ capability: z.string() });
+
+/** `tasks.solve` result (hud-ts extension): the template's reference answer. */
+export const TasksSolveResult = z.looseObject({ answer: z.unknown() });
+export type TasksSolveResult = z.infer<typeof TasksSolveResult>;
+
+/**
+ * A task row (hud-python `Task`, spec §5.1): the JSON-serialisable unit of a taskset. Unknown keys are
+ * ignored, as pydantic does.
+ */
+export interface TaskRow {
+  env: string;
+  id: string;
+  args: JsonObject;
+  slug: string;
+  validation?: JsonObject[] | null;
+  agent_config?: JsonObject | null;
+  columns?: JsonObject | null;
+  runtime_config?: JsonObject | null;
+  verifier?: TaskRow | null;
+}
+export const TaskRow: z.ZodType<TaskRow> = z.lazy(() =>
+  z.object({
+    env: z.string().min(1),
+    id: z.string().min(1),
+    args: JsonObject.default({}),
+    slug: z.string().min(1),
+    validation: z.array(JsonObject).nullish(),
+    agent_config: JsonObject.nullish(),
+    columns: JsonObject.nullish(),
+    runtime_config: JsonObject.nullish(),
+    verifier: TaskRow.nullish(),
+  }),
+);
