@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { watch } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  loadEnvironment,
+  PORT_ANNOUNCEMENT,
+  resolveEnvironmentFile,
+  serve,
+} from '@hud/environment';
+import type { Command } from 'commander';
+import { stderrLogger } from '../logger.js';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  env?: string;
+  token?: string;
+  insecure?: boolean;
+  watch?: boolean;
+  maxFrameBytes?: string;
+  parkedTtl?: string;
+  verbose?: boolean;
+}
+
+function positiveInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0)
+    throw new Error(`${flag} must be a whole number, got '${value}'`);
+  return number;
+}
+
+/** `hud serve` and its alias `hud dev` (= `hud serve --watch`). */
+export function registerServe(program: Command): void {
+  const configure = (command: Command, watchByDefault: boolean) =>
+    command
+      .argument('[file]', 'environment file (.ts/.js) or directory', 'env')
+      .option('-p, --port <port>', 'control port (0 = any free port)', '8765')
+      .option('--host <host>', 'address to bind', '127.0.0.1')
+      .option('--env <name>', 'the environment to serve when the file declares several')
+      .option(
+        '--token <token>',
+        'require this shared secret in hello/tunnel.open (default: $HUD_SERVE_TOKEN)',
+      )
+      .option('--insecure', 'allow a non-loopback host without a token')
+      .option('--watch', 'restart the server when the environment files change', watchByDefault)
+      .option('--max-frame-bytes <bytes>', 'largest control frame accepted (default 64 MiB)')
+      .option('--parked-ttl <seconds>', 'close parked sessions after this long (default 3600)')
+      .option('-v, --verbose', 'debug logs on stderr')
+      .action((file: string, flags: ServeFlags) =>
+        flags.watch ? superviseServe(file, flags) : serveOnce(file, flags),
+      );
+  configure(
+    program.command('serve').description('serve an environment on the control channel'),
+    false,
+  );
+  configure(
+    program
+      .command('dev')
+      .description('serve an environment and restart it on changes (serve --watch)'),
+    true,
+  );
+}
+
+async function serveOnce(file: string, flags: ServeFlags): Promise<void> {
+  const logger = stderrLogger({ verbose: flags.verbose });
+  const { env } = await loadEnvironment(file, { name: flags.env });
+  env.warn = (message) => logger.warn(message);
+  const ttl = positiveInteger(flags.parkedTtl, '--parked-ttl');
+  const server = await serve(env, {
+    host: flags.host,
+    port: positiveInteger(flags.port, '--port'),
+    token: flags.token ?? process.env.HUD_SERVE_TOKEN,
+    insecure: flags.insecure,
+    maxFrameBytes: positiveInteger(flags.maxFrameBytes, '--max-frame-bytes'),
+    parkedTtlMs: ttl === undefined ? undefined : ttl * 1000,
+    logger,
+  });
+  process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
+  logger.debug(`serving '${env.name}' ${env.version} on ${server.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.debug(`${signal}: cancelling tasks and running shutdown hooks`);
+      void server.close().then(() => {
+        // Exit even if an environment left a handle open after its shutdown hooks.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+/** Runs `hud serve` in a child and restarts it on file changes, on the same port. */
+async function superviseServe(file: string, flags: ServeFlags): Promise<void> {
+  const logger = stderrLogger({ verbose: flags.verbose });
+  const entry = resolveEnvironmentFile(file);
+  const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
+  let port = flags.port;
+  let child: ChildProcess | undefined;
+  let announced = false;
+  let stopping = false;
+  const childArgs = () => {
+    const args = [bin, 'serve', entry, '--port', port, '--host', flags.host];
+    for (const [flag, value] of [
+      ['--env', flags.env],
+      ['--token', flags.token],
+      ['--max-frame-bytes', flags.maxFrameBytes],
+      ['--parked-ttl', flags.parkedTtl],
+    ] as const) {
+      if (value !== undefined) args.push(flag, value);
+    }
+    if (flags.insecure) args.push('--insecure');
+    if (flags.verbose) args.push('--verbose');
+    return args;
+  };
+  const start = () => {
+    const current = spawn(process.execPath, childArgs(), { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = current;
+    let buffered = '';
+    current.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const match = buffered.match(/^HUD_SERVE_PORT=(\d+)$/m);
+      if (match?.[1]) {
+        port = match[1];
+        buffered = '';
+        if (!announced) process.stdout.write(`${PORT_ANNOUNCEMENT}${port}\n`);
+        else logger.warn(`restarted on port ${port}`);
+        announced = true;
+      }
+    });
+    current.once('exit', (code, signal) => {
+      if (!stopping && child === current && signal !== 'SIGTERM') {
+        logger.warn(`server exited (${signal ?? `code ${code}`}); waiting for a change to restart`);
+      }
+    });
+  };
+  const restart = debounce(() => {
+    const previous = child;
+    logger.warn('change detected: restarting');
+    if (!previous || previous.exitCode !== null || previous.signalCode !== null) return start();
+    previous.once('exit', start);
+    previous.kill('SIGTERM');
+  }, 150);
+  const watcher = watch(path.dirname(entry), { recursive: true }, (_event, name) => {
+    if (name && !String(name).includes('node_modules') && !String(name).startsWith('.')) restart();
+  });
+  start();
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      stopping = true;
+      watcher.close();
+      if (!child || child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+function debounce(action: () => void, delayMs: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(action, delayMs);
+  };
+}

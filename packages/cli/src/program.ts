@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { HudError, ProtocolError } from '@hud/protocol';
+import { Command, CommanderError } from 'commander';
+import { registerServe } from './commands/serve.js';
+import { registerTask } from './commands/task.js';
+
+/** The version of this CLI (from its package.json). */
+export const CLI_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Builds the `hud` program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('hud')
+    .description(
+      'Build environments for AI agents, turn them into graded tasks, and run agents over them.',
+    )
+    .version(CLI_VERSION, '--version', 'print the hud-ts version')
+    .showHelpAfterError()
+    .exitOverride();
+  program
+    .command('version')
+    .description('print the hud-ts version')
+    .action(() => {
+      console.log(`hud-ts ${CLI_VERSION} (wire-compatible with hud-python 0.6.16)`);
+    });
+  registerServe(program);
+  registerTask(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` (as `process.argv`); returns the exit code. Errors are printed, not thrown. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (HudError.isInstance(error) || ProtocolError.isInstance(error)) {
+      console.error(`hud: ${error.message}`);
+      return 1;
+    }
+    console.error(
+      `hud: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return 1;
+  }
+}

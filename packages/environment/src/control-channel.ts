@@ -1,0 +1,258 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { JsonObject } from '@hud/protocol';
+import type { Environment } from './environment.js';
+import type { Logger } from './logger.js';
+import { TaskRunner, WireError } from './task-runner.js';
+import { prepareArgs } from './template.js';
+
+/** The per-connection view the channel needs. */
+export interface SessionHolder {
+  sessionId: string | undefined;
+  authenticated: boolean;
+}
+
+interface RunnerEntry {
+  runner: TaskRunner;
+  /** When the owning session disconnected (ms since epoch); undefined while it is live. */
+  parkedAt: number | undefined;
+}
+
+/** Options of a {@link ControlChannel}. */
+export interface ControlChannelOptions {
+  /** Parked sessions older than this are closed (ms; default 1 h). `0` or `Infinity` keeps them forever. */
+  parkedTtlMs?: number;
+  /** Shared secret required in `hello` and `tunnel.open` params as `token` (default: none). */
+  token?: string;
+  logger: Logger;
+}
+
+/** The result of a method call: a result object, or the string `'close'` after `bye`. */
+export type Outcome = { result: unknown; closeAfter?: boolean };
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Session state and method handlers of one bound control port (hud-python `_ControlChannel`, spec §2.3–2.4):
+ * live sessions, at most one suspended task per session, parking on disconnect, resume by `hello`,
+ * blind adoption by `tasks.grade`, and (beyond Python) parked-session expiry and an optional token.
+ */
+export class ControlChannel {
+  readonly env: Environment;
+  readonly #live = new Set<string>();
+  readonly #runners = new Map<string, RunnerEntry>();
+  readonly #options: ControlChannelOptions;
+  readonly #token: Buffer | undefined;
+  readonly #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(env: Environment, options: ControlChannelOptions) {
+    this.env = env;
+    this.#options = options;
+    this.#token = options.token ? Buffer.from(options.token) : undefined;
+    const ttl = options.parkedTtlMs ?? 60 * 60 * 1000;
+    if (ttl > 0 && Number.isFinite(ttl)) {
+      this.#sweeper = setInterval(
+        () => void this.expireParked(ttl),
+        Math.max(10, Math.min(ttl / 2, 60_000)),
+      );
+      this.#sweeper.unref();
+    }
+  }
+
+  /** Whether clients must present a token. */
+  get requiresToken(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /** Number of sessions holding a task whose connection is gone. */
+  get parkedCount(): number {
+    let count = 0;
+    for (const [sessionId] of this.#runners) if (!this.#live.has(sessionId)) count++;
+    return count;
+  }
+
+  /** Number of suspended tasks (live or parked). */
+  get runnerCount(): number {
+    return this.#runners.size;
+  }
+
+  /** Checks a `token` param against the server's token (always true when none is set). */
+  checkToken(params: unknown): boolean {
+    if (!this.#token) return true;
+    const given =
+      isObject(params) && typeof params.token === 'string' ? Buffer.from(params.token) : undefined;
+    return (
+      given !== undefined &&
+      given.length === this.#token.length &&
+      timingSafeEqual(given, this.#token)
+    );
+  }
+
+  /** Gives a new connection its session (minted when its first control frame arrives). */
+  attach(holder: SessionHolder): void {
+    holder.sessionId = `sess-${randomBytes(4).toString('hex')}`;
+    holder.authenticated = !this.#token;
+    this.#live.add(holder.sessionId);
+  }
+
+  /** A connection ended: its session leaves the live set; its task (if any) stays parked. */
+  detach(holder: SessionHolder): void {
+    if (!holder.sessionId) return;
+    this.#live.delete(holder.sessionId);
+    const entry = this.#runners.get(holder.sessionId);
+    if (entry) entry.parkedAt = Date.now();
+  }
+
+  /**
+   * Handles one request of a control session.
+   * @throws WireError with the code and message to send.
+   */
+  async dispatch(holder: SessionHolder, method: unknown, params: unknown): Promise<Outcome> {
+    if (!holder.authenticated && method !== 'hello') {
+      throw new WireError(-32600, 'unauthorized: send hello with the server token first');
+    }
+    switch (method) {
+      case 'hello':
+        return { result: this.#hello(holder, params) };
+      case 'tasks.list':
+        return {
+          result: { tasks: [...this.env.templates.values()].map((template) => template.manifest) },
+        };
+      case 'tasks.start':
+        return { result: await this.#start(holder, params) };
+      case 'tasks.grade':
+        return { result: await this.#grade(holder, params) };
+      case 'tasks.cancel':
+        await this.#cancel(holder.sessionId);
+        return { result: { cancelled: true } };
+      case 'tasks.solve':
+        return { result: await this.#solve(holder) };
+      case 'bye':
+        await this.#cancel(holder.sessionId);
+        return { result: { goodbye: true }, closeAfter: true };
+      default:
+        throw new WireError(
+          -32601,
+          `method not found: ${method === undefined || method === null ? '' : String(method)}`,
+        );
+    }
+  }
+
+  #hello(holder: SessionHolder, params: unknown): unknown {
+    const given = params ?? {};
+    if (!isObject(given)) throw new WireError(-32602, "hello: 'params' must be an object");
+    if (!holder.authenticated) {
+      if (!this.checkToken(given))
+        throw new WireError(-32600, 'unauthorized: wrong or missing token');
+      holder.authenticated = true;
+    }
+    const requested = given.session_id;
+    if (requested !== undefined && requested !== null) {
+      if (typeof requested !== 'string')
+        throw new WireError(-32602, "hello: 'session_id' must be a string");
+      if (requested !== holder.sessionId) {
+        if (this.#live.has(requested)) {
+          throw new WireError(-32600, `session '${requested}' has a live connection`);
+        }
+        const entry = this.#runners.get(requested);
+        if (!entry) throw new WireError(-32600, `unknown session: '${requested}'`);
+        // The connection becomes the resumed session; its fresh id is dropped (its task, if any, parks).
+        this.detach(holder);
+        holder.sessionId = requested;
+        this.#live.add(requested);
+        entry.parkedAt = undefined;
+      }
+    }
+    return {
+      session_id: holder.sessionId,
+      env: { name: this.env.name, version: this.env.version },
+      bindings: this.env.manifest(),
+    };
+  }
+
+  async #start(holder: SessionHolder, params: unknown): Promise<unknown> {
+    const given = isObject(params) ? params : {};
+    await this.#cancel(holder.sessionId);
+    if (typeof given.id !== 'string')
+      throw new WireError(-32602, "tasks.start: 'id' must be a string");
+    const args = given.args ?? {};
+    if (!isObject(args)) throw new WireError(-32602, "tasks.start: 'args' must be an object");
+    const template = this.env.templates.get(given.id);
+    if (!template) throw new WireError(-32602, `unknown task: '${given.id}'`);
+    const prepared = prepareArgs(template, args);
+    if (!prepared.ok) throw new WireError(prepared.code, prepared.message);
+    const runner = new TaskRunner(template, prepared.args, this.env);
+    const frame = await runner.start();
+    const sessionId = holder.sessionId as string;
+    this.#runners.set(sessionId, {
+      runner,
+      parkedAt: this.#live.has(sessionId) ? undefined : Date.now(),
+    });
+    return frame;
+  }
+
+  #takeRunner(holder: SessionHolder): TaskRunner {
+    const own = holder.sessionId ? this.#runners.get(holder.sessionId) : undefined;
+    if (own) {
+      this.#runners.delete(holder.sessionId as string);
+      return own.runner;
+    }
+    const parked = [...this.#runners.keys()]
+      .filter((sessionId) => !this.#live.has(sessionId))
+      .sort();
+    if (parked.length === 0) throw new WireError(-32600, 'no task in progress');
+    if (parked.length > 1) {
+      throw new WireError(
+        -32600,
+        `${parked.length} parked sessions (${parked.join(', ')}); resume one by sending hello with its session_id`,
+      );
+    }
+    const adopted = parked[0] as string;
+    const entry = this.#runners.get(adopted) as RunnerEntry;
+    this.#runners.delete(adopted);
+    return entry.runner;
+  }
+
+  async #grade(holder: SessionHolder, params: unknown): Promise<unknown> {
+    const runner = this.#takeRunner(holder);
+    return runner.grade(isObject(params) ? params : {});
+  }
+
+  async #solve(holder: SessionHolder): Promise<unknown> {
+    const entry = holder.sessionId ? this.#runners.get(holder.sessionId) : undefined;
+    if (!entry) throw new WireError(-32600, 'no task in progress');
+    return entry.runner.solve();
+  }
+
+  async #cancel(sessionId: string | undefined): Promise<void> {
+    if (!sessionId) return;
+    const entry = this.#runners.get(sessionId);
+    if (!entry) return;
+    this.#runners.delete(sessionId);
+    await entry.runner.close();
+  }
+
+  /** Closes parked tasks older than `ttlMs`; returns how many. */
+  async expireParked(ttlMs: number): Promise<number> {
+    const now = Date.now();
+    const expired: [string, RunnerEntry][] = [];
+    for (const [sessionId, entry] of this.#runners) {
+      if (entry.parkedAt !== undefined && now - entry.parkedAt >= ttlMs)
+        expired.push([sessionId, entry]);
+    }
+    for (const [sessionId, entry] of expired) {
+      this.#runners.delete(sessionId);
+      this.#options.logger.debug(`parked session ${sessionId} expired after ${ttlMs} ms`);
+      await entry.runner.close();
+    }
+    return expired.length;
+  }
+
+  /** Cancels every task (shutdown) and stops the expiry timer. */
+  async close(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    const entries = [...this.#runners.values()];
+    this.#runners.clear();
+    await Promise.all(entries.map((entry) => entry.runner.close()));
+  }
+}

@@ -1,0 +1,208 @@
+import type net from 'node:net';
+import {
+  encodeError,
+  encodeResult,
+  FrameDecoder,
+  HudError,
+  isObjectFrame,
+  type RequestId,
+} from '@hud/protocol';
+import type { ControlChannel, SessionHolder } from './control-channel.js';
+import type { Logger } from './logger.js';
+import { WireError } from './task-runner.js';
+import { openTunnel } from './tunnel.js';
+
+const NEWLINE = 0x0a;
+
+/**
+ * One accepted connection on the control port. Its first frame decides its kind (spec §2.2):
+ * `tunnel.open` makes it a raw byte stream, anything else a control session whose requests are handled
+ * strictly in order, one at a time (pipelined requests are queued).
+ *
+ * Malformed input (hud-ts, stricter than Python): an unparseable line gets a `-32700` error frame, a
+ * non-object frame a `-32600` one, an oversized line a `-32600` one; then the connection closes. A task the
+ * session holds is parked, not cancelled, as in hud-python.
+ */
+export class ControlConnection implements SessionHolder {
+  sessionId: string | undefined;
+  authenticated = false;
+  readonly #socket: net.Socket;
+  readonly #channel: ControlChannel;
+  readonly #logger: Logger;
+  readonly #decoder: FrameDecoder;
+  #preface: Buffer[] | undefined = [];
+  #prefaceBytes = 0;
+  readonly #queue: unknown[] = [];
+  #running = false;
+  #ending = false;
+  #closed = false;
+  #attached = false;
+
+  constructor(options: {
+    socket: net.Socket;
+    channel: ControlChannel;
+    logger: Logger;
+    maxFrameBytes: number | undefined;
+  }) {
+    this.#socket = options.socket;
+    this.#channel = options.channel;
+    this.#logger = options.logger;
+    this.#decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', this.#onData);
+    this.#socket.on('end', () => {
+      this.#ending = true;
+      if (!this.#running) this.#shutdown();
+    });
+    this.#socket.on('error', (error) =>
+      this.#logger.debug(`control connection error: ${error.message}`),
+    );
+    this.#socket.on('close', () => this.#shutdown());
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#preface) {
+      this.#readPreface(chunk);
+      return;
+    }
+    this.#feed(chunk);
+  };
+
+  #feed(chunk: Buffer): void {
+    let frames: ReturnType<FrameDecoder['push']>;
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#enqueue({ invalid: error as HudError });
+      this.#socket.pause();
+      return;
+    }
+    for (const frame of frames) {
+      this.#enqueue(frame.kind === 'frame' ? frame.value : { invalid: frame.error });
+    }
+  }
+
+  /** Collects bytes until the first newline, then routes the connection. */
+  #readPreface(chunk: Buffer): void {
+    const newline = chunk.indexOf(NEWLINE);
+    const parts = this.#preface as Buffer[];
+    if (newline === -1) {
+      parts.push(chunk);
+      this.#prefaceBytes += chunk.length;
+      if (this.#prefaceBytes > this.#decoder.maxFrameBytes) {
+        this.#preface = undefined;
+        this.#feed(Buffer.concat(parts));
+      }
+      return;
+    }
+    parts.push(chunk.subarray(0, newline + 1));
+    const line = Buffer.concat(parts);
+    const rest = chunk.subarray(newline + 1);
+    this.#preface = undefined;
+    const first = parsePreface(line);
+    if (isObjectFrame(first) && first.method === 'tunnel.open') {
+      this.#socket.off('data', this.#onData);
+      this.#socket.removeAllListeners('end');
+      openTunnel({
+        socket: this.#socket,
+        id: first.id as RequestId | undefined,
+        params: first.params,
+        remainder: Buffer.from(rest),
+        env: this.#channel.env,
+        logger: this.#logger,
+        authorize: (params) => this.#channel.checkToken(params),
+      });
+      return;
+    }
+    this.#feed(line);
+    if (rest.length > 0) this.#feed(rest);
+  }
+
+  #enqueue(frame: unknown): void {
+    if (this.#closed) return;
+    if (!this.#attached) {
+      this.#attached = true;
+      this.#channel.attach(this);
+    }
+    this.#queue.push(frame);
+    if (!this.#running) void this.#run();
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    while (this.#queue.length > 0 && !this.#closed) {
+      const frame = this.#queue.shift();
+      const keepGoing = await this.#handle(frame);
+      if (!keepGoing) {
+        this.#queue.length = 0;
+        this.#closed = true;
+        this.#socket.end();
+        break;
+      }
+    }
+    this.#running = false;
+    if (this.#ending) this.#shutdown();
+  }
+
+  /** Handles one frame; returns false when the connection must close. */
+  async #handle(frame: unknown): Promise<boolean> {
+    if (isObjectFrame(frame) && 'invalid' in frame && HudError.isInstance(frame.invalid)) {
+      const error = frame.invalid;
+      const code = error.code === 'invalid_frame' ? -32700 : -32600;
+      this.#logger.warn(`closing control connection: ${error.message}`);
+      this.#write(encodeError(null, code, error.message));
+      return false;
+    }
+    if (!isObjectFrame(frame)) {
+      const message = `invalid request: a frame must be a JSON object, got ${frame === null ? 'null' : Array.isArray(frame) ? 'an array' : typeof frame}`;
+      this.#logger.warn(`closing control connection: ${message}`);
+      this.#write(encodeError(null, -32600, message));
+      return false;
+    }
+    const id = frame.id as RequestId | undefined;
+    const answer = id !== undefined && id !== null;
+    try {
+      const outcome = await this.#channel.dispatch(this, frame.method, frame.params);
+      if (answer) this.#write(encodeResult(id, outcome.result));
+      return !outcome.closeAfter;
+    } catch (error) {
+      const wire = error instanceof WireError ? error : undefined;
+      const code = wire?.code ?? -32000;
+      const message = error instanceof Error ? error.message : String(error);
+      if (code === -32000) {
+        this.#logger.error(
+          `error handling ${String(frame.method)}: ${(error as Error)?.stack ?? message}`,
+        );
+      }
+      if (answer) this.#write(encodeError(id, code, message));
+      return !(wire && message.startsWith('unauthorized'));
+    }
+  }
+
+  #write(line: string): void {
+    if (!this.#socket.destroyed) this.#socket.write(line);
+  }
+
+  #shutdown(): void {
+    if (this.#attached) {
+      this.#attached = false;
+      this.#channel.detach(this);
+    }
+    this.#closed = true;
+    if (!this.#socket.destroyed) this.#socket.end();
+  }
+
+  /** Drops the connection at once (server shutdown). */
+  destroy(): void {
+    this.#closed = true;
+    this.#socket.destroy();
+  }
+}
+
+function parsePreface(line: Buffer): unknown {
+  try {
+    return JSON.parse(line.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

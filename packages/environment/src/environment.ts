@@ -1,0 +1,178 @@
+import { HudError } from '@hud/protocol';
+import type { z } from 'zod';
+import { type CapabilityRecord, capabilityManifest } from './capability.js';
+import {
+  type AnswerOf,
+  createTaskFactory,
+  createTemplate,
+  type TaskFactory,
+  type Template,
+  type TemplateBody,
+  type TemplateOptions,
+} from './template.js';
+
+const ENVIRONMENT_BRAND = Symbol.for('hud.environment');
+
+/** A lifecycle hook: runs once per served process (not per task). */
+export type Hook = () => void | Promise<void>;
+
+/** Options of {@link Environment}. */
+export interface EnvironmentOptions {
+  /** The join key of task rows (`Task.env`) and the identity in `hello` (default `"environment"`). */
+  name?: string;
+  /** Default `"0.0.1"`, as hud-python. */
+  version?: string;
+  /** Capabilities known up front (most are published by `initialize` hooks once their daemon runs). */
+  capabilities?: CapabilityRecord[];
+}
+
+/**
+ * A declared world agents act in: name, version, capabilities, task templates and lifecycle hooks
+ * (hud-python `Environment`, spec §1.1). Serve it with `serve(env)` or `hud serve env.ts`.
+ * @example
+ * export const env = new Environment({ name: 'letter-count', version: '0.1.0' });
+ * export const count = env.template(
+ *   { id: 'count', args: z.object({ word: z.string(), letter: z.string() }) },
+ *   async function* ({ word, letter }) {
+ *     const answer = yield `How many '${letter}'s are in '${word}'?`;
+ *     yield answer.trim() === String([...word].filter((c) => c === letter).length) ? 1 : 0;
+ *   },
+ * );
+ */
+export class Environment {
+  /** True for any Environment, including one created by another copy of this package. */
+  static isInstance(value: unknown): value is Environment {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[ENVIRONMENT_BRAND] === true
+    );
+  }
+  readonly [ENVIRONMENT_BRAND] = true;
+  readonly name: string;
+  readonly version: string;
+  readonly #capabilities: CapabilityRecord[] = [];
+  readonly #templates = new Map<string, Template>();
+  readonly #onStart: Hook[] = [];
+  readonly #onStop: Hook[] = [];
+  #started: Promise<void> | undefined;
+  #hooksDone = false;
+  /** Receives warnings (e.g. a capability added after start); libraries never print. */
+  warn: (message: string) => void = () => {};
+
+  constructor(options: EnvironmentOptions = {}) {
+    this.name = options.name ?? 'environment';
+    this.version = options.version ?? '0.0.1';
+    for (const capability of options.capabilities ?? []) this.addCapability(capability);
+  }
+
+  /** Published capabilities, in publication order. */
+  get capabilities(): readonly CapabilityRecord[] {
+    return this.#capabilities;
+  }
+
+  /** Registered templates by id (insertion order = `tasks.list` order). */
+  get templates(): ReadonlyMap<string, Template> {
+    return this.#templates;
+  }
+
+  /**
+   * Publishes a capability, replacing one with the same name (moved to the end).
+   * @throws HudError `invalid_argument` when `url` is empty (start the daemon in an initialize hook first).
+   */
+  addCapability(capability: CapabilityRecord): void {
+    if (!capability.url) {
+      throw new HudError(
+        'invalid_argument',
+        `capability '${capability.name}' has no url: start its service in an initialize hook and publish it from there`,
+      );
+    }
+    const index = this.#capabilities.findIndex((existing) => existing.name === capability.name);
+    if (index !== -1) this.#capabilities.splice(index, 1);
+    this.#capabilities.push(capability);
+    if (this.#hooksDone) {
+      this.warn(
+        `capability '${capability.name}' added after start: clients connected earlier do not see it`,
+      );
+    }
+  }
+
+  /**
+   * The capability with exactly this name.
+   * @throws HudError `capability_not_found` (`unknown capability: 'x'`).
+   */
+  capability(name: string): CapabilityRecord {
+    const found = this.#capabilities.find((capability) => capability.name === name);
+    if (!found) throw new HudError('capability_not_found', `unknown capability: '${name}'`);
+    return found;
+  }
+
+  /** The `hello.bindings` manifest: every capability as `{name, protocol, url, params}`. */
+  manifest(): ReturnType<typeof capabilityManifest>[] {
+    return this.#capabilities.map(capabilityManifest);
+  }
+
+  /** Registers a hook run once when serving starts, before the port is announced. Returns `hook`. */
+  initialize<H extends Hook>(hook: H): H {
+    this.#onStart.push(hook);
+    return hook;
+  }
+
+  /** Registers a hook run on stop, in reverse registration order; its errors are reported, not thrown. */
+  shutdown<H extends Hook>(hook: H): H {
+    this.#onStop.push(hook);
+    return hook;
+  }
+
+  /**
+   * Registers a template and returns a factory minting task rows for it.
+   * @throws HudError `template_error` for a duplicate id or a body that is not a function.
+   */
+  template<
+    ArgsSchema extends z.ZodType = z.ZodObject<Record<string, never>>,
+    ReturnsSchema extends z.ZodType | undefined = undefined,
+  >(
+    options: TemplateOptions<ArgsSchema, ReturnsSchema>,
+    body: TemplateBody<z.output<ArgsSchema>, AnswerOf<ReturnsSchema>>,
+  ): TaskFactory<z.input<ArgsSchema>> {
+    const template = createTemplate(
+      options as TemplateOptions<z.ZodType, z.ZodType | undefined>,
+      body,
+    );
+    if (this.#templates.has(template.id)) {
+      throw new HudError(
+        'template_error',
+        `template '${template.id}' already registered on env '${this.name}'`,
+      );
+    }
+    this.#templates.set(template.id, template);
+    return createTaskFactory<z.input<ArgsSchema>>(template, this);
+  }
+
+  /**
+   * Runs the initialize hooks once, in order (idempotent until {@link Environment.stop}).
+   * @throws whatever a hook throws (hooks after it do not run).
+   */
+  start(): Promise<void> {
+    this.#started ??= (async () => {
+      for (const hook of this.#onStart) await hook();
+      this.#hooksDone = true;
+    })();
+    return this.#started;
+  }
+
+  /** Runs the shutdown hooks in reverse order, best effort; errors go to {@link Environment.warn}. */
+  async stop(): Promise<void> {
+    for (const hook of [...this.#onStop].reverse()) {
+      try {
+        await hook();
+      } catch (error) {
+        this.warn(
+          `shutdown hook failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    this.#started = undefined;
+    this.#hooksDone = false;
+  }
+}

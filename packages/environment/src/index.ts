@@ -1,0 +1,25 @@
+export { argsJsonSchema, coerceArg, pydanticTitle, returnsJsonSchema } from './args-schema.js';
+export { type CapabilityRecord, capabilityEndpoint, capabilityManifest } from './capability.js';
+export { ControlChannel, type ControlChannelOptions } from './control-channel.js';
+export { Environment, type EnvironmentOptions, type Hook } from './environment.js';
+export {
+  importModule,
+  type LoadEnvironmentOptions,
+  loadEnvironment,
+  resolveEnvironmentFile,
+} from './loader.js';
+export { type Logger, silentLogger } from './logger.js';
+export { pythonRepr } from './python-repr.js';
+export { bind, ControlServer, PORT_ANNOUNCEMENT, type ServeOptions, serve } from './server.js';
+export { normalizeGrade, promptFrame, TaskRunner, WireError } from './task-runner.js';
+export {
+  type AnswerOf,
+  environmentOfTask,
+  type Solution,
+  type TaskFactory,
+  type Template,
+  type TemplateBody,
+  type TemplateContext,
+  type TemplateOptions,
+  type TypedAnswer,
+} from './template.js';

@@ -1,0 +1,88 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HudError } from '@hud/protocol';
+import { createJiti } from 'jiti';
+import { Environment } from './environment.js';
+
+const ENTRY_NAMES = ['env.ts', 'env.mts', 'env.js', 'env.mjs', 'index.ts', 'index.js'];
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/**
+ * The file an environment target names: a file as is; `env` → `env.ts` (or `.js`…); a directory → its
+ * `env.ts` / `env.js` / `index.ts` / `index.js`.
+ * @throws HudError `load_failed` when nothing matches.
+ */
+export function resolveEnvironmentFile(target: string, cwd: string = process.cwd()): string {
+  const absolute = path.resolve(cwd, target);
+  if (existsSync(absolute) && statSync(absolute).isFile()) return absolute;
+  if (existsSync(absolute) && statSync(absolute).isDirectory()) {
+    for (const name of ENTRY_NAMES) {
+      const candidate = path.join(absolute, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    throw new HudError(
+      'load_failed',
+      `no environment file in ${absolute} (looked for ${ENTRY_NAMES.join(', ')})`,
+    );
+  }
+  for (const extension of EXTENSIONS) {
+    if (existsSync(absolute + extension)) return absolute + extension;
+  }
+  throw new HudError('load_failed', `environment file not found: ${absolute}`);
+}
+
+/** Imports a `.ts`/`.js` module without a build step (jiti), mapping TypeScript's `./x.js` imports to `x.ts`. */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  const jiti = createJiti(pathToFileURL(file).href, { interopDefault: false });
+  try {
+    return (await jiti.import(file)) as Record<string, unknown>;
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new HudError('load_failed', `failed to load ${file}: ${detail}`, { cause });
+  }
+}
+
+/** Options of {@link loadEnvironment}. */
+export interface LoadEnvironmentOptions {
+  /** Picks one environment by export name or `env.name` when the file declares several. */
+  name?: string;
+  cwd?: string;
+}
+
+/**
+ * Loads the environment a file declares (hud-python `load_environment`, spec §1.5): every exported
+ * {@link Environment} whose export name or `name` matches `options.name` (any, without a name).
+ * @throws HudError `load_failed` (missing file, syntax or import error), `environment_not_found` (none),
+ *   `environment_ambiguous` (several: select one by name).
+ */
+export async function loadEnvironment(
+  target: string,
+  options: LoadEnvironmentOptions = {},
+): Promise<{ env: Environment; file: string }> {
+  const file = resolveEnvironmentFile(target, options.cwd);
+  const module = await importModule(file);
+  const found = new Map<Environment, string>();
+  for (const [exportName, value] of Object.entries(module)) {
+    if (!Environment.isInstance(value) || found.has(value)) continue;
+    if (options.name === undefined || options.name === exportName || options.name === value.name) {
+      found.set(value, exportName);
+    }
+  }
+  if (found.size === 0) {
+    const wanted = options.name ? ` named '${options.name}'` : '';
+    throw new HudError(
+      'environment_not_found',
+      `no Environment${wanted} exported by ${file} (exports: ${Object.keys(module).join(', ') || 'none'})`,
+    );
+  }
+  if (found.size > 1) {
+    const names = [...found].map(([env, exportName]) => `${exportName} (${env.name})`).join(', ');
+    throw new HudError(
+      'environment_ambiguous',
+      `multiple Environments in ${file}: ${names}; select one by name`,
+    );
+  }
+  const [env] = found.keys() as IterableIterator<Environment>;
+  return { env: env as Environment, file };
+}

@@ -1,0 +1,174 @@
+import { type EvaluationResult, evaluationToWire, type JsonObject, pyFloat } from '@hud/protocol';
+import { buildAnswer, type Template, type TemplateContext } from './template.js';
+
+/** An error whose message goes on the wire as a JSON-RPC error `{code, message}`. */
+export class WireError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WireError';
+    this.code = code;
+  }
+}
+
+/** Python's type name of a yielded value, for hud-python's grade TypeError text. */
+function pythonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  switch (typeof value) {
+    case 'string':
+      return 'str';
+    case 'boolean':
+      return 'bool';
+    case 'object':
+      return 'dict';
+    case 'function':
+      return 'function';
+    default:
+      return typeof value;
+  }
+}
+
+function isNumeric(value: unknown): value is number | boolean {
+  return typeof value === 'number' || typeof value === 'boolean';
+}
+
+/**
+ * The `tasks.grade` result for what a template yielded as its grade (hud-python `TaskRunner.grade`):
+ * a number → `{score}`; `{score, ...}` → passed through; `{reward, ...}` (EvaluationResult) → its wire dump
+ * with `reward` renamed `score`. `score` is always written as a float (`1.0`).
+ * @throws WireError -32000 with hud-python's TypeError text for anything else.
+ */
+export function normalizeGrade(templateId: string, value: unknown): Record<string, unknown> {
+  if (isNumeric(value)) return { score: pyFloat(Number(value)) };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    if ('score' in record) {
+      if (!isNumeric(record.score)) {
+        const keys = Object.keys(record)
+          .map((key) => `'${key}'`)
+          .join(', ');
+        throw new WireError(
+          -32000,
+          `task '${templateId}' graded with a dict missing a numeric 'score' (keys: [${keys}])`,
+        );
+      }
+      return { ...record, score: pyFloat(Number(record.score)) };
+    }
+    if (isNumeric(record.reward)) {
+      return evaluationToWire({ ...record, reward: Number(record.reward) } as EvaluationResult);
+    }
+  }
+  throw new WireError(
+    -32000,
+    `task graded with ${pythonTypeName(value)}: yield a number, an object with a numeric .reward, or a dict containing a numeric 'score'`,
+  );
+}
+
+/** The first-yield frame: a `{prompt, ...}` object as-is, anything else wrapped as `{prompt: value}`. */
+export function promptFrame(value: unknown): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'prompt' in value) {
+    return value as Record<string, unknown>;
+  }
+  return { prompt: value ?? null };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One suspended task: a template generator between its first yield (prompt) and its grade.
+ * Every path ends in {@link TaskRunner.close}, which finishes the generator (its `finally` blocks run).
+ */
+export class TaskRunner {
+  readonly template: Template;
+  readonly args: unknown;
+  readonly #controller = new AbortController();
+  readonly #context: TemplateContext;
+  #generator: AsyncGenerator<unknown, unknown, unknown> | undefined;
+  #closed = false;
+
+  constructor(template: Template, args: unknown, env: unknown) {
+    this.template = template;
+    this.args = args;
+    this.#context = { env, signal: this.#controller.signal };
+  }
+
+  /** Whether the runner was graded, cancelled or closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs the template to its first yield and returns the `tasks.start` frame.
+   * @throws WireError -32000 with the template's error message (the runner is closed).
+   */
+  async start(): Promise<Record<string, unknown>> {
+    try {
+      this.#generator = this.template.body(this.args, this.#context) as AsyncGenerator<
+        unknown,
+        unknown,
+        unknown
+      >;
+      const first = await this.#generator.next();
+      if (first.done) {
+        throw new WireError(-32000, `task '${this.template.id}' ended before yielding a prompt`);
+      }
+      return promptFrame(first.value);
+    } catch (error) {
+      await this.close();
+      if (error instanceof WireError) throw error;
+      throw new WireError(-32000, messageOf(error), { cause: error });
+    }
+  }
+
+  /**
+   * Sends the answer built from `payload` into the template and returns the normalised grade frame.
+   * The runner is always closed afterwards. A template that ends without a grade scores 0.0; a template
+   * may also `return` its grade.
+   * @throws WireError -32000 for template errors and ungradable values.
+   */
+  async grade(payload: JsonObject): Promise<Record<string, unknown>> {
+    try {
+      if (!this.#generator || this.#closed) throw new WireError(-32600, 'no task in progress');
+      const answer = buildAnswer(this.template, payload);
+      const second = await this.#generator.next(answer);
+      if (second.done && second.value === undefined) return { score: pyFloat(0) };
+      return normalizeGrade(this.template.id, second.value);
+    } catch (error) {
+      if (error instanceof WireError) throw error;
+      throw new WireError(-32000, messageOf(error), { cause: error });
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * Runs the template's reference solution with the task's args.
+   * @throws WireError -32601 when the template declares none; -32000 when it throws.
+   */
+  async solve(): Promise<{ answer: unknown }> {
+    const solution = this.template.solution;
+    if (!solution) {
+      throw new WireError(-32601, `template '${this.template.id}' has no reference solution`);
+    }
+    try {
+      return { answer: await solution(this.args, this.#context) };
+    } catch (error) {
+      throw new WireError(-32000, messageOf(error), { cause: error });
+    }
+  }
+
+  /** Aborts the task's signal and finishes the generator. Idempotent; never throws. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#controller.abort();
+    try {
+      await this.#generator?.return(undefined);
+    } catch {
+      // A template failing in its cleanup must not take the session down.
+    }
+  }
+}
