@@ -1,0 +1,40 @@
+/**
+ * Machine-readable codes of {@link GraderError}:
+ * - `invalid_argument`: the caller passed something the grader cannot use (a value outside `[0, 1]`, an empty
+ *   `combine`, a missing `command`); hud-python raises `ValueError`/`TypeError`/`ValidationError` here.
+ * - `cwd_not_found`: a command's working directory does not exist or is not a directory.
+ * - `command_not_found`: the program to run (`/bin/bash`, `argv[0]`) does not exist.
+ * - `spawn_failed`: the operating system refused to start the command for another reason.
+ * - `provider_error`: the LLM provider failed (HTTP error, connection refused, malformed reply).
+ */
+export type GraderErrorCode =
+  | 'invalid_argument'
+  | 'cwd_not_found'
+  | 'command_not_found'
+  | 'spawn_failed'
+  | 'provider_error';
+
+const GRADER_BRAND = Symbol.for('hud.grader-error');
+
+/**
+ * A failure raised by `@hud/graders`, with a string {@link GraderErrorCode} and the underlying `cause` when it
+ * wraps another error. Infrastructure failures during grading are usually returned as error results instead
+ * (see `errorSubScore`); this is thrown for caller mistakes and by command executors.
+ */
+export class GraderError extends Error {
+  /** True for any GraderError, including copies from another install of this package. */
+  static isInstance(value: unknown): value is GraderError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[GRADER_BRAND] === true
+    );
+  }
+  readonly [GRADER_BRAND] = true;
+  readonly code: GraderErrorCode;
+  constructor(code: GraderErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GraderError';
+    this.code = code;
+  }
+}

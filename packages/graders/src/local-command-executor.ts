@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { constants } from 'node:os';
+import type { CommandExecutor, CommandOutcome, CommandRunOptions } from './command-executor.js';
+import { GraderError } from './errors.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, OutputBuffer } from './output-buffer.js';
+
+/** Options of {@link LocalCommandExecutor}. */
+export interface LocalCommandExecutorOptions {
+  /**
+   * Base environment of every command; default: this process's environment without `HUD_*` variables
+   * (hud-python passes its whole environment, `HUD_API_KEY` included; we do not).
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Cap of captured stdout and of stderr, in bytes; default {@link DEFAULT_MAX_OUTPUT_BYTES} (1 MiB). */
+  maxOutputBytes?: number | undefined;
+  /** Shell that runs script commands as `<shell> -lc <script>`; default `/bin/bash` (as hud-python). */
+  shell?: string | undefined;
+}
+
+// setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); longer timeouts mean "no timeout".
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function withoutHudVariables(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !key.startsWith('HUD_')) out[key] = value;
+  }
+  return out;
+}
+
+async function assertDirectory(cwd: string): Promise<void> {
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(cwd)).isDirectory();
+  } catch (error) {
+    throw new GraderError('cwd_not_found', `working directory does not exist: ${cwd}`, {
+      cause: error,
+    });
+  }
+  if (!isDirectory) {
+    throw new GraderError('cwd_not_found', `working directory is not a directory: ${cwd}`);
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/**
+ * Runs commands as child processes of this host, each in its own process group (`detached`, i.e.
+ * `setsid`), with stdin from `/dev/null` and stdout/stderr captured up to a cap. On timeout or abort the
+ * whole group gets SIGKILL; when the command exits, processes it left running in its group are killed too,
+ * so background children cannot hold the grader open. POSIX only (process groups).
+ */
+export class LocalCommandExecutor implements CommandExecutor {
+  readonly #baseEnv: Readonly<Record<string, string | undefined>> | undefined;
+  readonly #maxOutputBytes: number;
+  readonly #shell: string;
+
+  constructor(options: LocalCommandExecutorOptions = {}) {
+    this.#baseEnv = options.baseEnv;
+    this.#maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.#shell = options.shell ?? '/bin/bash';
+  }
+
+  /**
+   * Runs `command` (a script via `<shell> -lc`, or an argv array directly).
+   * @throws GraderError `cwd_not_found` (cwd missing or not a directory), `command_not_found` (the shell or
+   *   `argv[0]` does not exist), `spawn_failed` (any other spawn error), `invalid_argument` (empty argv);
+   *   rejects with `signal.reason` when aborted.
+   */
+  async run(
+    command: string | readonly string[],
+    options: CommandRunOptions,
+  ): Promise<CommandOutcome> {
+    const [file, args] =
+      typeof command === 'string'
+        ? [this.#shell, ['-lc', command]]
+        : [command[0], command.slice(1)];
+    if (!file) throw new GraderError('invalid_argument', 'command argv must not be empty');
+    options.signal?.throwIfAborted();
+    if (options.cwd !== undefined) await assertDirectory(options.cwd);
+    // Read here, not at import: the environment is whatever the host has when the command runs.
+    const base = withoutHudVariables(this.#baseEnv ?? process.env);
+    const env = { ...base, ...options.env };
+    return new Promise<CommandOutcome>((resolve, reject) => {
+      const stdout = new OutputBuffer(this.#maxOutputBytes);
+      const stderr = new OutputBuffer(this.#maxOutputBytes);
+      const child = spawn(file, args, {
+        cwd: options.cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let timedOut = false;
+      let spawnError: Error | undefined;
+      let exitCode: number | null = null;
+      const timer =
+        options.timeoutMs <= MAX_TIMER_MS
+          ? setTimeout(() => {
+              timedOut = true;
+              killGroup(child.pid);
+            }, options.timeoutMs)
+          : undefined;
+      const onAbort = () => killGroup(child.pid);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) onAbort();
+
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error) => {
+        spawnError = error;
+      });
+      child.on('exit', (code, signal) => {
+        exitCode = code ?? (signal ? -(constants.signals[signal] ?? 0) : null);
+        killGroup(child.pid);
+      });
+      child.on('close', () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (spawnError) {
+          reject(spawnFailure(spawnError, file));
+        } else if (options.signal?.aborted) {
+          reject(options.signal.reason);
+        } else {
+          resolve({
+            exitCode: timedOut ? null : exitCode,
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            timedOut,
+          });
+        }
+      });
+    });
+  }
+}
+
+function spawnFailure(error: Error, file: string): GraderError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    return new GraderError('command_not_found', `${file} not found`, { cause: error });
+  }
+  return new GraderError('spawn_failed', `could not start ${file}: ${error.message}`, {
+    cause: error,
+  });
+}

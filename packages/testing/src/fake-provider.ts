@@ -1,0 +1,168 @@
+import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ProviderRoute } from './provider-route.js';
+import { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
+import { type FakeTurn, isErrorTurn } from './turns.js';
+
+/** A request the fake received, for assertions. */
+export interface RecordedRequest {
+  /** 0-based arrival order. */
+  index: number;
+  method: string;
+  /** Path with query string, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** Lower-cased header names, as Node parses them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body; the raw text when it is not JSON; `undefined` when empty. */
+  body: unknown;
+  /** Name of the matching {@link ProviderRoute}, or `null` for an unknown path (answered 404). */
+  route: string | null;
+}
+
+/** Computes the turn for a request instead of taking it from the queue. */
+export type FakeHandler = (body: unknown, request: RecordedRequest) => FakeTurn | Promise<FakeTurn>;
+
+/** Options of {@link startFakeProvider}. */
+export interface FakeProviderOptions {
+  /** Turns answered in order, one per request, across all routes. */
+  turns?: readonly FakeTurn[] | undefined;
+  /** Answers every request (takes precedence over `turns`). */
+  handler?: FakeHandler | undefined;
+  /** Routes to serve; default every built-in provider route. */
+  routes?: readonly ProviderRoute[] | undefined;
+}
+
+/** The built-in provider routes. */
+export const defaultRoutes: readonly ProviderRoute[] = [openaiChatCompletionsRoute];
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A scripted fake LLM provider: a real HTTP server on `127.0.0.1` (random port) answering provider routes
+ * from a queue of turns or a handler, recording every request. When the queue is empty it answers 500 with
+ * the provider's error envelope, so a test that under-scripts fails loudly. Create with
+ * {@link startFakeProvider}; close with `close()` or `await using`.
+ */
+export class FakeProvider {
+  /** Every request received, in arrival order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Base URL without a path, e.g. `http://127.0.0.1:41234` (OpenAI SDKs need `${url}/v1`). */
+  readonly url: string;
+  readonly #app: FastifyInstance;
+  readonly #turns: FakeTurn[];
+  readonly #handler: FakeHandler | undefined;
+
+  private constructor(app: FastifyInstance, url: string, options: FakeProviderOptions) {
+    this.#app = app;
+    this.url = url;
+    this.#turns = [...(options.turns ?? [])];
+    this.#handler = options.handler;
+  }
+
+  /** Starts a server on `127.0.0.1:0`; same as {@link startFakeProvider}. */
+  static async start(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+    const app = fastify({ logger: false });
+    // Accept any body: record it parsed when it is JSON, raw otherwise (never reject before recording).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, parseBody(body as string));
+    });
+    // Routes are registered before listen(); requests only arrive after `provider` is set.
+    let provider: FakeProvider | undefined;
+    for (const route of options.routes ?? defaultRoutes) {
+      app.route({
+        method: route.method,
+        url: route.url,
+        handler: async (request, reply) => {
+          const self = provider as FakeProvider;
+          return self.#answer(route, self.#record(request, route.name), reply);
+        },
+      });
+    }
+    app.setNotFoundHandler(async (request, reply) => {
+      if (provider) provider.#record(request, null);
+      reply.code(404);
+      return { error: { message: `fake provider: no route for ${request.method} ${request.url}` } };
+    });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    provider = new FakeProvider(app, url, options);
+    return provider;
+  }
+
+  /** Appends turns to the queue. */
+  push(...turns: FakeTurn[]): void {
+    this.#turns.push(...turns);
+  }
+
+  /** Turns still queued. */
+  get pendingTurns(): number {
+    return this.#turns.length;
+  }
+
+  /** Requests that matched the route named `route` (e.g. `openai-chat`). */
+  requestsFor(route: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.route === route);
+  }
+
+  #record(request: FastifyRequest, route: string | null): RecordedRequest {
+    const recorded: RecordedRequest = {
+      index: this.requests.length,
+      method: request.method,
+      path: request.url,
+      headers: { ...request.headers },
+      body: request.body,
+      route,
+    };
+    this.requests.push(recorded);
+    return recorded;
+  }
+
+  async #answer(
+    route: ProviderRoute,
+    recorded: RecordedRequest,
+    reply: FastifyReply,
+  ): Promise<unknown> {
+    let turn: FakeTurn | undefined;
+    try {
+      turn = this.#handler ? await this.#handler(recorded.body, recorded) : this.#turns.shift();
+    } catch (error) {
+      turn = { status: 500, message: `fake provider handler threw: ${(error as Error).message}` };
+    }
+    turn ??= {
+      status: 500,
+      message: `fake provider: no scripted turn left for ${recorded.method} ${recorded.path}`,
+    };
+    if (isErrorTurn(turn)) {
+      reply.code(turn.status);
+      if (turn.headers) reply.headers({ ...turn.headers });
+      return turn.body ?? route.errorBody(turn.status, turn.message ?? 'fake provider error');
+    }
+    return route.render(turn, { body: recorded.body, index: recorded.index });
+  }
+
+  /** Stops the server, closing idle keep-alive connections. */
+  async close(): Promise<void> {
+    await this.#app.close();
+  }
+
+  /** Same as {@link FakeProvider.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Starts a {@link FakeProvider} on `127.0.0.1:0`.
+ * @example
+ * await using fake = await startFakeProvider({ turns: [{ text: 'hi' }, { status: 429, headers: { 'retry-after': '0' } }] });
+ * const client = new OpenAI({ apiKey: 'test', baseURL: `${fake.url}/v1`, maxRetries: 0 });
+ */
+export function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+  return FakeProvider.start(options);
+}

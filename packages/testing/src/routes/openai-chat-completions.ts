@@ -1,0 +1,65 @@
+import type { ProviderRoute } from '../provider-route.js';
+
+function encodeArguments(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value ?? {});
+}
+
+/**
+ * OpenAI Chat Completions, `POST /v1/chat/completions`, non-streaming. Envelope as in
+ * `shared/spec/provider-apis.md` §4.2 (logged from the official `openai` SDK): `chat.completion` with one
+ * choice, `finish_reason` `stop` or `tool_calls`, the request's `model` echoed, fixed `usage`.
+ */
+export const openaiChatCompletionsRoute: ProviderRoute = {
+  name: 'openai-chat',
+  method: 'POST',
+  url: '/v1/chat/completions',
+  render(turn, { body, index }) {
+    const requested = (body as { model?: unknown } | null)?.model;
+    const model = typeof requested === 'string' ? requested : 'fake-model';
+    const toolCalls =
+      'toolCalls' in turn
+        ? turn.toolCalls.map((call, position) => ({
+            id: call.id ?? `call_${index}_${position}`,
+            type: 'function',
+            function: { name: call.name, arguments: encodeArguments(call.arguments) },
+          }))
+        : undefined;
+    const finishReason =
+      'finishReason' in turn && turn.finishReason
+        ? turn.finishReason
+        : toolCalls
+          ? 'tool_calls'
+          : 'stop';
+    return {
+      id: `chatcmpl_fake_${index}`,
+      object: 'chat.completion',
+      created: 1700000000,
+      model,
+      choices: [
+        {
+          index: 0,
+          finish_reason: finishReason,
+          logprobs: null,
+          message: {
+            role: 'assistant',
+            content: turn.text ?? null,
+            refusal: null,
+            ...(toolCalls ? { tool_calls: toolCalls } : {}),
+          },
+        },
+      ],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    };
+  },
+  errorBody(status, message) {
+    return {
+      error: {
+        message,
+        type: status === 429 ? 'rate_limit_exceeded' : 'fake_error',
+        code: null,
+        param: null,
+      },
+    };
+  },
+};
