@@ -1,3 +1,10 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: '@hud/e2e', include: ['src/**/*.test.ts'] } });
+export default defineProject({
+  test: {
+    name: '@hud/e2e',
+    include: ['src/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});

