@@ -16,14 +16,14 @@ declare global {
   }
 }
 
-const NON_ASCII = /[\u0080-\uffff]/g;
-const HAS_NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII = /[\u007f-\uffff]/g;
+const HAS_NON_ASCII = /[\u007f-\uffff]/;
 
 function escapeCodeUnit(char: string): string {
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
-/** Replaces every non-ASCII UTF-16 code unit of JSON text with `\uXXXX` (Python's `ensure_ascii`). */
+/** Replaces every UTF-16 code unit outside printable ASCII that JSON text leaves raw (DEL and above) with `\uXXXX`, as Python's `ensure_ascii` does (its escape class is `[^\ -~]`). */
 export function asciiEscape(jsonText: string): string {
   return HAS_NON_ASCII.test(jsonText) ? jsonText.replace(NON_ASCII, escapeCodeUnit) : jsonText;
 }
@@ -101,7 +101,7 @@ function compareCodePoints(left: string, right: string): number {
 }
 
 function dumpsNumber(value: number): string {
-  if (Number.isInteger(value) && !Object.is(value, -0) && Math.abs(value) < 2 ** 63) {
+  if (Number.isInteger(value) && !Object.is(value, -0)) {
     return BigInt(value).toString();
   }
   return formatPythonFloat(value);
