@@ -3,6 +3,7 @@
 # pnpm 10, the workspace's dependencies and a build. Idempotent: a second run only checks.
 #   scripts/setup.sh          set up and build
 #   scripts/setup.sh --test   set up, then run the README's test command (what .ci/run does)
+#   scripts/setup.sh --demo   set up, then serve examples/conformance and grade one task through the wire
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,22 @@ echo "setup: node $(node --version), pnpm $(pnpm --version)" >&2
 pnpm install --frozen-lockfile >&2
 pnpm build >&2
 
-if [[ "${1:-}" == "--test" ]]; then
-  # The README's test command:
-  pnpm test
-fi
+case "${1:-}" in
+  --test)
+    pnpm test
+    ;;
+  --demo)
+    hud() { node packages/cli/dist/bin.js "$@"; }
+    log=$(mktemp)
+    node packages/cli/dist/bin.js serve examples/conformance/env.ts --port 0 >"$log" &
+    server=$!
+    trap 'kill "$server" 2>/dev/null; rm -f "$log"' EXIT
+    for _ in $(seq 100); do grep -q '^HUD_SERVE_PORT=' "$log" && break; sleep 0.1; done
+    url="tcp://127.0.0.1:$(sed -n 's/^HUD_SERVE_PORT=//p' "$log")"
+    echo "== hud serve examples/conformance/env.ts  ->  $url"
+    echo "== hud task start count --args '{\"text\":\"banana\",\"letter\":\"a\"}' --url $url"
+    hud task start count --args '{"text":"banana","letter":"a"}' --url "$url"
+    echo "== hud task grade count --answer 3 --url $url   (a second process adopts the parked task)"
+    hud task grade count --answer 3 --url "$url"
+    ;;
+esac
