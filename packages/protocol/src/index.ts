@@ -1,5 +1,18 @@
+export { protocolFamily, resolveBinding } from './binding-resolve.js';
+export { forwardedBindingUrl } from './binding-url.js';
+export { HudClient, type Manifest } from './client.js';
+export {
+  type CallOptions,
+  ClientDefaults,
+  type ConnectOptions,
+  type ControlEndpoint,
+  HUD_PROTOCOL_VERSION,
+  type HudClientOptions,
+  type HudLogger,
+} from './client-options.js';
+export { parseControlUrl } from './connect-url.js';
 export { ErrorCode, HudError, type HudErrorCode, ProtocolError } from './errors.js';
-export { type DecodedFrame, DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './frame-decoder.js';
+export { DEFAULT_MAX_FRAME_BYTES, type DecodedFrame, FrameDecoder } from './frame-decoder.js';
 export {
   type EvaluationResult,
   evaluationToWire,
@@ -7,16 +20,22 @@ export {
   subScoreToWire,
 } from './grade.js';
 export {
+  type ErrorFrame,
   encodeError,
   encodeRequest,
   encodeResult,
-  type ErrorFrame,
   isObjectFrame,
   Method,
   type RequestFrame,
   type RequestId,
   type ResultFrame,
 } from './jsonrpc.js';
+export {
+  type ProtocolClient,
+  type ProtocolClientContext,
+  type ProtocolClientFactory,
+  registerProtocolClient,
+} from './protocol-clients.js';
 export {
   asciiEscape,
   dumpsSorted,
