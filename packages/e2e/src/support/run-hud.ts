@@ -1,0 +1,27 @@
+import { execFile } from 'node:child_process';
+import { HUD_BIN } from './served-env.js';
+
+/** The outcome of one `hud …` child process. */
+export interface HudRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `hud` CLI as a child process and collects its output (never rejects on exit codes). */
+export function runHud(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<HudRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [HUD_BIN, ...args],
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
