@@ -65,3 +65,21 @@ export {
   WireSubScore,
 } from './schemas.js';
 export { taskSlug } from './slug.js';
+export {
+  type ImageContent,
+  isoTimestamp,
+  type PromptMessage,
+  promptMessages,
+  promptText,
+  type RunStatus,
+  STEP_SCHEMA,
+  type StepInput,
+  type StepSource,
+  type StopReason,
+  type TaskCall,
+  type TextContent,
+  type ToolCall,
+  type ToolResult,
+  type TraceStep,
+  type Usage,
+} from './trace.js';

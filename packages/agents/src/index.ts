@@ -1,0 +1,11 @@
+export type { Agent, AgentContext, AgentResult } from './agent.js';
+export { AgentError, type AgentErrorCode } from './errors.js';
+export { NopAgent } from './nop-agent.js';
+export { OracleAgent } from './oracle-agent.js';
+export {
+  type AgentFactory,
+  type AgentOptions,
+  agentNames,
+  createAgent,
+  registerAgent,
+} from './registry.js';
