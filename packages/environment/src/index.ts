@@ -6,6 +6,7 @@ export {
   importModule,
   type LoadEnvironmentOptions,
   loadEnvironment,
+  type ModuleFallbacks,
   resolveEnvironmentFile,
 } from './loader.js';
 export { type Logger, silentLogger } from './logger.js';

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HudError } from '@hud/protocol';
@@ -32,9 +33,41 @@ export function resolveEnvironmentFile(target: string, cwd: string = process.cwd
   throw new HudError('load_failed', `environment file not found: ${absolute}`);
 }
 
-/** Imports a `.ts`/`.js` module without a build step (jiti), mapping TypeScript's `./x.js` imports to `x.ts`. */
-export async function importModule(file: string): Promise<Record<string, unknown>> {
-  const jiti = createJiti(pathToFileURL(file).href, { interopDefault: false });
+/**
+ * Packages a host program (the `hud` CLI) lends to env and task files that do not install them: bare
+ * specifier → absolute path of the module to use (e.g. `{'@hud/environment': '/…/dist/index.js'}`).
+ */
+export type ModuleFallbacks = Readonly<Record<string, string>>;
+
+function missingFallbacks(
+  file: string,
+  fallbacks: ModuleFallbacks | undefined,
+): Record<string, string> {
+  const alias: Record<string, string> = {};
+  if (!fallbacks) return alias;
+  const require = createRequire(file);
+  for (const [specifier, target] of Object.entries(fallbacks)) {
+    try {
+      require.resolve(specifier);
+    } catch {
+      // Only what the file cannot resolve itself: its own installed version always wins.
+      alias[specifier] = target;
+    }
+  }
+  return alias;
+}
+
+/**
+ * Imports a `.ts`/`.js` module without a build step (jiti), mapping TypeScript's `./x.js` imports to `x.ts`.
+ * `fallbacks` supplies packages the file's directory cannot resolve (see {@link ModuleFallbacks}).
+ * @throws HudError `load_failed` naming the file, with the loader's message (syntax error, missing import…).
+ */
+export async function importModule(
+  file: string,
+  options: { fallbacks?: ModuleFallbacks } = {},
+): Promise<Record<string, unknown>> {
+  const alias = missingFallbacks(file, options.fallbacks);
+  const jiti = createJiti(pathToFileURL(file).href, { interopDefault: false, alias });
   try {
     return (await jiti.import(file)) as Record<string, unknown>;
   } catch (cause) {
@@ -48,6 +81,8 @@ export interface LoadEnvironmentOptions {
   /** Picks one environment by export name or `env.name` when the file declares several. */
   name?: string;
   cwd?: string;
+  /** Packages to lend the file when it cannot resolve them itself. */
+  fallbacks?: ModuleFallbacks;
 }
 
 /**
@@ -61,7 +96,7 @@ export async function loadEnvironment(
   options: LoadEnvironmentOptions = {},
 ): Promise<{ env: Environment; file: string }> {
   const file = resolveEnvironmentFile(target, options.cwd);
-  const module = await importModule(file);
+  const module = await importModule(file, { fallbacks: options.fallbacks });
   const found = new Map<Environment, string>();
   for (const [exportName, value] of Object.entries(module)) {
     if (!Environment.isInstance(value) || found.has(value)) continue;
