@@ -1,1 +1,2 @@
-export { buildProgram, CLI_VERSION, run } from './program.js';
+export { buildProgram, run } from './program.js';
+export { CLI_VERSION } from './version.js';

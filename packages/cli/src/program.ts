@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { HudError, ProtocolError } from '@hud/protocol';
 import { Command, CommanderError } from 'commander';
+import { registerInit } from './commands/init.js';
 import { registerServe } from './commands/serve.js';
+import { registerSet } from './commands/set.js';
 import { registerTask } from './commands/task.js';
-
-/** The version of this CLI (from its package.json). */
-export const CLI_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
+import { CLI_VERSION } from './version.js';
 
 /** Builds the `hud` program with every command registered. */
 export function buildProgram(): Command {
@@ -28,6 +23,8 @@ export function buildProgram(): Command {
     });
   registerServe(program);
   registerTask(program);
+  registerInit(program);
+  registerSet(program);
   return program;
 }
 
@@ -43,9 +40,14 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`hud: ${error.message}`);
       return 1;
     }
-    console.error(
-      `hud: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    // Stack traces only on request: a user needs the message, a developer sets HUD_DEBUG=1.
+    const detail =
+      error instanceof Error
+        ? process.env.HUD_DEBUG
+          ? (error.stack ?? error.message)
+          : error.message
+        : String(error);
+    console.error(`hud: ${detail}`);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import { importModule, resolveEnvironmentFile } from '@hud/environment';
 import { HudError, type TaskRow, TaskRow as TaskRowSchema } from '@hud/protocol';
+import { hudModuleFallbacks } from './module-fallbacks.js';
 
 function asRow(value: unknown): TaskRow | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -13,7 +14,9 @@ function asRow(value: unknown): TaskRow | undefined {
  * @throws HudError `load_failed` when the file cannot be loaded.
  */
 export async function loadTaskRows(source: string): Promise<TaskRow[]> {
-  const module = await importModule(resolveEnvironmentFile(source));
+  const module = await importModule(resolveEnvironmentFile(source), {
+    fallbacks: hudModuleFallbacks(),
+  });
   const rows: TaskRow[] = [];
   const seen = new Set<string>();
   const add = (row: TaskRow | undefined) => {

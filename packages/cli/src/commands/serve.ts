@@ -10,6 +10,7 @@ import {
 } from '@hud/environment';
 import type { Command } from 'commander';
 import { stderrLogger } from '../logger.js';
+import { hudModuleFallbacks } from '../module-fallbacks.js';
 
 interface ServeFlags {
   port: string;
@@ -65,7 +66,7 @@ export function registerServe(program: Command): void {
 
 async function serveOnce(file: string, flags: ServeFlags): Promise<void> {
   const logger = stderrLogger({ verbose: flags.verbose });
-  const { env } = await loadEnvironment(file, { name: flags.env });
+  const { env } = await loadEnvironment(file, { name: flags.env, fallbacks: hudModuleFallbacks() });
   env.warn = (message) => logger.warn(message);
   const ttl = positiveInteger(flags.parkedTtl, '--parked-ttl');
   const server = await serve(env, {
