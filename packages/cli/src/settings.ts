@@ -43,6 +43,7 @@ export function setUserSetting(key: string, value: string, home?: string): strin
   const file = userSettingsFile(home);
   mkdirSync(path.dirname(file), { recursive: true });
   const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const line = `${key}=${quote(value)}`;
   const index = lines.findIndex(
     (existing) =>
@@ -52,7 +53,6 @@ export function setUserSetting(key: string, value: string, home?: string): strin
         ?.trim() === key,
   );
   if (index === -1) {
-    if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     lines.push(line);
   } else {
     lines[index] = line;
