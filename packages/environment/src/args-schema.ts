@@ -7,8 +7,8 @@ const SAFE_INTEGER_BOUND = Number.MAX_SAFE_INTEGER;
 const DATA_KEYS = new Set(['default', 'enum', 'const', 'examples', 'required']);
 
 /**
- * pydantic's default field title: `name.replace('_', ' ').title()` (Python `str.title`: a letter is
- * upper-cased after a non-letter, lower-cased after a letter).
+ * pydantic's default field title: `name.title().replace('_', ' ').strip()` (Python `str.title`: a letter
+ * is upper-cased after a non-letter, lower-cased after a letter), so `type_` is `Type`.
  */
 export function pydanticTitle(name: string): string {
   let title = '';
@@ -18,7 +18,7 @@ export function pydanticTitle(name: string): string {
     title += cased ? (previousCased ? char.toLowerCase() : char.toUpperCase()) : char;
     previousCased = cased;
   }
-  return title;
+  return title.trim();
 }
 
 function rewrite(schema: unknown, fieldName?: string): unknown {
@@ -45,6 +45,8 @@ function rewrite(schema: unknown, fieldName?: string): unknown {
     if (out.minimum === -SAFE_INTEGER_BOUND) delete out.minimum;
     if (out.maximum === SAFE_INTEGER_BOUND) delete out.maximum;
   }
+  // zod adds `propertyNames: {type: string}` to records; pydantic omits it for plain `dict[str, T]` keys.
+  if (isPlainStringSchema(out.propertyNames)) delete out.propertyNames;
   // pydantic writes `X | None` as anyOf, not as a type list.
   if (Array.isArray(out.type)) {
     const types = out.type as string[];
@@ -53,6 +55,15 @@ function rewrite(schema: unknown, fieldName?: string): unknown {
   }
   if (fieldName !== undefined && out.title === undefined) out.title = pydanticTitle(fieldName);
   return sortKeys(out);
+}
+
+function isPlainStringSchema(schema: unknown): boolean {
+  return (
+    typeof schema === 'object' &&
+    schema !== null &&
+    Object.keys(schema).length === 1 &&
+    (schema as JsonSchema).type === 'string'
+  );
 }
 
 function sortKeys(schema: JsonSchema): JsonSchema {

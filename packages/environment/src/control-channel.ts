@@ -32,6 +32,12 @@ export type Outcome = { result: unknown; closeAfter?: boolean };
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+function isPythonFalsy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (isObject(value)) return Object.keys(value).length === 0;
+  return !value;
+}
+
 /**
  * Session state and method handlers of one bound control port (hud-python `_ControlChannel`, spec §2.3–2.4):
  * live sessions, at most one suspended task per session, parking on disconnect, resume by `hello`,
@@ -44,6 +50,7 @@ export class ControlChannel {
   readonly #options: ControlChannelOptions;
   readonly #token: Buffer | undefined;
   readonly #sweeper: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(env: Environment, options: ControlChannelOptions) {
     this.env = env;
@@ -139,7 +146,8 @@ export class ControlChannel {
   }
 
   #hello(holder: SessionHolder, params: unknown): unknown {
-    const given = params ?? {};
+    // `msg.get("params") or {}`: any falsy params value is an empty hello.
+    const given = isPythonFalsy(params) ? {} : params;
     if (!isObject(given)) throw new WireError(-32602, "hello: 'params' must be an object");
     if (!holder.authenticated) {
       if (!this.checkToken(given))
@@ -172,17 +180,24 @@ export class ControlChannel {
 
   async #start(holder: SessionHolder, params: unknown): Promise<unknown> {
     const given = isObject(params) ? params : {};
-    await this.#cancel(holder.sessionId);
     if (typeof given.id !== 'string')
       throw new WireError(-32602, "tasks.start: 'id' must be a string");
-    const args = given.args ?? {};
+    // `params.get("args") or {}`: every falsy value (null, [], "", 0, false) means no args.
+    const args = isPythonFalsy(given.args) ? {} : given.args;
     if (!isObject(args)) throw new WireError(-32602, "tasks.start: 'args' must be an object");
+    // As hud-python: a malformed request leaves the session's task alone; any other start replaces it.
+    await this.#cancel(holder.sessionId);
     const template = this.env.templates.get(given.id);
     if (!template) throw new WireError(-32602, `unknown task: '${given.id}'`);
     const prepared = prepareArgs(template, args);
     if (!prepared.ok) throw new WireError(prepared.code, prepared.message);
     const runner = new TaskRunner(template, prepared.args, this.env);
     const frame = await runner.start();
+    if (this.#closed) {
+      // The server closed while the template was starting: nobody can grade or cancel it any more.
+      await runner.close();
+      throw new WireError(-32600, 'server is shutting down');
+    }
     const sessionId = holder.sessionId as string;
     this.#runners.set(sessionId, {
       runner,
@@ -250,6 +265,7 @@ export class ControlChannel {
 
   /** Cancels every task (shutdown) and stops the expiry timer. */
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
     const entries = [...this.#runners.values()];
     this.#runners.clear();

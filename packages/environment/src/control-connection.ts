@@ -135,8 +135,7 @@ export class ControlConnection implements SessionHolder {
       const keepGoing = await this.#handle(frame);
       if (!keepGoing) {
         this.#queue.length = 0;
-        this.#closed = true;
-        this.#socket.end();
+        this.#shutdown();
         break;
       }
     }
@@ -175,7 +174,8 @@ export class ControlConnection implements SessionHolder {
         );
       }
       if (answer) this.#write(encodeError(id, code, message));
-      return !(wire && message.startsWith('unauthorized'));
+      // Only the channel's own refusals (-32600) close; a template's -32000 text may say anything.
+      return !(code === -32600 && message.startsWith('unauthorized'));
     }
   }
 
@@ -183,13 +183,20 @@ export class ControlConnection implements SessionHolder {
     if (!this.#socket.destroyed) this.#socket.write(line);
   }
 
+  /**
+   * Ends the session at once (its task parks) and closes the socket once the replies are flushed, as
+   * hud-python's `writer.close()`: a peer that never closes its side must not keep the session live.
+   */
   #shutdown(): void {
     if (this.#attached) {
       this.#attached = false;
       this.#channel.detach(this);
     }
     this.#closed = true;
-    if (!this.#socket.destroyed) this.#socket.end();
+    if (!this.#socket.destroyed) {
+      this.#socket.end();
+      this.#socket.destroySoon();
+    }
   }
 
   /** Drops the connection at once (server shutdown). */

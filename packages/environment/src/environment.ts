@@ -133,7 +133,9 @@ export class Environment {
     ReturnsSchema extends z.ZodType | undefined = undefined,
   >(
     options: TemplateOptions<ArgsSchema, ReturnsSchema>,
-    body: TemplateBody<z.output<ArgsSchema>, AnswerOf<ReturnsSchema>>,
+    // NoInfer: both type parameters come from `options`; inferring them from the generator too leaks the
+    // uninstantiated answer type into `yield` (the answer became `string | TypedAnswer<unknown>`).
+    body: NoInfer<TemplateBody<z.output<ArgsSchema>, AnswerOf<ReturnsSchema>>>,
   ): TaskFactory<z.input<ArgsSchema>> {
     const template = createTemplate(
       options as TemplateOptions<z.ZodType, z.ZodType | undefined>,

@@ -23,6 +23,15 @@ export function pythonRepr(value: unknown): string {
   return reprString(String(value));
 }
 
+/** Characters Python's `str.isprintable()` rejects (besides ASCII controls): repr escapes them. */
+const NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function hexEscape(code: number): string {
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}
+
 function reprString(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let body = '';
@@ -33,7 +42,8 @@ function reprString(text: string): string {
     else if (char === '\n') body += '\\n';
     else if (char === '\r') body += '\\r';
     else if (char === '\t') body += '\\t';
-    else if (code < 0x20 || code === 0x7f) body += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (code < 0x20 || code === 0x7f) body += hexEscape(code);
+    else if (code > 0x7f && NON_PRINTABLE.test(char)) body += hexEscape(code);
     else body += char;
   }
   return `${quote}${body}${quote}`;

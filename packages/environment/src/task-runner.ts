@@ -1,4 +1,5 @@
 import { type EvaluationResult, evaluationToWire, type JsonObject, pyFloat } from '@hud/protocol';
+import { pythonRepr } from './python-repr.js';
 import { buildAnswer, type Template, type TemplateContext } from './template.js';
 
 /** An error whose message goes on the wire as a JSON-RPC error `{code, message}`. */
@@ -37,27 +38,26 @@ function isNumeric(value: unknown): value is number | boolean {
  * The `tasks.grade` result for what a template yielded as its grade (hud-python `TaskRunner.grade`):
  * a number → `{score}`; `{score, ...}` → passed through; `{reward, ...}` (EvaluationResult) → its wire dump
  * with `reward` renamed `score`. `score` is always written as a float (`1.0`).
- * @throws WireError -32000 with hud-python's TypeError text for anything else.
+ * @throws WireError -32000 with hud-python's TypeError text for any other object (a dict without a numeric
+ *   `score`, keys listed sorted) or value.
  */
 export function normalizeGrade(templateId: string, value: unknown): Record<string, unknown> {
   if (isNumeric(value)) return { score: pyFloat(Number(value)) };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
-    if ('score' in record) {
-      if (!isNumeric(record.score)) {
-        const keys = Object.keys(record)
-          .map((key) => `'${key}'`)
-          .join(', ');
-        throw new WireError(
-          -32000,
-          `task '${templateId}' graded with a dict missing a numeric 'score' (keys: [${keys}])`,
-        );
-      }
-      return { ...record, score: pyFloat(Number(record.score)) };
-    }
-    if (isNumeric(record.reward)) {
+    // An object with a numeric `reward` and no `score` is an EvaluationResult; any other object is a
+    // Python dict, which must carry a numeric `score`.
+    if (!('score' in record) && isNumeric(record.reward)) {
       return evaluationToWire({ ...record, reward: Number(record.reward) } as EvaluationResult);
     }
+    if (!isNumeric(record.score)) {
+      const keys = pythonRepr(Object.keys(record).sort());
+      throw new WireError(
+        -32000,
+        `task '${templateId}' graded with a dict missing a numeric 'score' (keys: ${keys})`,
+      );
+    }
+    return { ...record, score: pyFloat(Number(record.score)) };
   }
   throw new WireError(
     -32000,

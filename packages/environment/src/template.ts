@@ -219,7 +219,8 @@ export function prepareArgs(
  */
 export function buildAnswer(template: Template, payload: JsonObject): unknown {
   if (!template.returnsSchema) return payload.answer ?? null;
-  const raw = payload.answer ?? '';
+  // `payload.get("answer", "")`: only a missing key defaults to ""; an explicit null stays None.
+  const raw = 'answer' in payload ? payload.answer : '';
   let candidate: unknown = raw;
   let parsedText = true;
   if (typeof raw === 'string') {

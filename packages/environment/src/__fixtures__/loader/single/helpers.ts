@@ -1,0 +1,2 @@
+/** Imported by env.ts as `./helpers.js`, the way TypeScript sources import siblings. */
+export const ENV_NAME = 'single';
