@@ -445,6 +445,43 @@ describe('task lifecycle: the template generator is always finished', () => {
     expect(events.at(-1)).toBe('finally:kept');
   });
 
+  it('expires sessions atomically: one cannot be resumed while an earlier one is still closing', async () => {
+    const env = new Environment();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    env.template({ id: 'slow-cleanup' }, async function* () {
+      try {
+        yield 'p';
+      } finally {
+        await gate;
+      }
+    });
+    env.template({ id: 'quick' }, async function* () {
+      yield 'p';
+      yield 1;
+    });
+    const server = await bound(env, { parkedTtlMs: 0 });
+    const slow = await server.connect();
+    await slow.call('tasks.start', { id: 'slow-cleanup' });
+    await slow.close();
+    const quick = await server.connect();
+    const quickSession = await sessionOf(quick);
+    await quick.call('tasks.start', { id: 'quick' });
+    await quick.close();
+    await eventually(() => server.server.channel.parkedCount === 2, 'both sessions to park');
+    const expiring = server.server.channel.expireParked(0);
+    const late = await server.connect();
+    const hello = await late.call('hello', { session_id: quickSession });
+    release();
+    expect(await expiring).toBe(2);
+    // Resuming an expiring session must not succeed only to lose its task right after.
+    expect(hello).toBe(
+      `{"jsonrpc":"2.0","id":1,"error":{"code":-32600,"message":"unknown session: '${quickSession}'"}}`,
+    );
+  });
+
   it('counts live and parked runners', async () => {
     const { env } = await probeServer();
     const first = await env.connect();

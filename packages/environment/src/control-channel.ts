@@ -255,11 +255,13 @@ export class ControlChannel {
       if (entry.parkedAt !== undefined && now - entry.parkedAt >= ttlMs)
         expired.push([sessionId, entry]);
     }
-    for (const [sessionId, entry] of expired) {
+    // Remove them all before closing any: a close may take a while, and an expired session must not be
+    // resumable (or adoptable) meanwhile.
+    for (const [sessionId] of expired) {
       this.#runners.delete(sessionId);
       this.#options.logger.debug(`parked session ${sessionId} expired after ${ttlMs} ms`);
-      await entry.runner.close();
     }
+    await Promise.all(expired.map(([, entry]) => entry.runner.close()));
     return expired.length;
   }
 

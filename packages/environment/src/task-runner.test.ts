@@ -242,6 +242,22 @@ describe('TaskRunner', () => {
     expect(task.closed).toBe(true);
   });
 
+  it('refuses a body that is not a generator, without an unhandled rejection', async () => {
+    const env = new Environment();
+    const notAGenerator = async () => {
+      throw new Error('plain async function');
+    };
+    env.template({ id: 'plain' }, notAGenerator as never);
+    const task = new TaskRunner(env.templates.get('plain') as Template, {}, env);
+    const error = await rejection(task.start());
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: -32000,
+      message: "template 'plain' must be an async generator function (its body returned a Promise)",
+    });
+    // Give a stray rejection of the returned promise a chance to surface (vitest fails the run on one).
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('refuses a template that ends before its prompt', async () => {
     const runner = runnerFor((env) => env.template({ id: 'empty' }, async function* () {}));
     const error = await rejection(runner().start());

@@ -73,6 +73,21 @@ export function promptFrame(value: unknown): Record<string, unknown> {
   return { prompt: value ?? null };
 }
 
+function isAsyncGenerator(value: unknown): value is AsyncGenerator<unknown, unknown, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncGenerator).next === 'function' &&
+    typeof (value as AsyncGenerator).return === 'function'
+  );
+}
+
+function kindOf(value: unknown): string {
+  if (value instanceof Promise) return 'a Promise';
+  if (value === null || value === undefined) return String(value);
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -106,11 +121,16 @@ export class TaskRunner {
    */
   async start(): Promise<Record<string, unknown>> {
     try {
-      this.#generator = this.template.body(this.args, this.#context) as AsyncGenerator<
-        unknown,
-        unknown,
-        unknown
-      >;
+      const body: unknown = this.template.body(this.args, this.#context);
+      if (!isAsyncGenerator(body)) {
+        // A plain (async) function: swallow its promise's rejection, or it would crash the process.
+        if (body instanceof Promise) body.catch(() => {});
+        throw new WireError(
+          -32000,
+          `template '${this.template.id}' must be an async generator function (its body returned ${kindOf(body)})`,
+        );
+      }
+      this.#generator = body;
       const first = await this.#generator.next();
       if (first.done) {
         throw new WireError(-32000, `task '${this.template.id}' ended before yielding a prompt`);

@@ -190,6 +190,16 @@ describe('prepareArgs (tasks.start binding)', () => {
     });
   });
 
+  it('refuses any arg for a template declared without args', () => {
+    const { env } = letterCount();
+    expect(prepareArgs(env.templates.get('plain') as Template, { x: 1 })).toEqual({
+      ok: false,
+      code: -32000,
+      message: "task 'plain': bad args ['x']: got an unexpected keyword argument 'x'",
+    });
+    expect(prepareArgs(env.templates.get('plain') as Template, {})).toEqual({ ok: true, args: {} });
+  });
+
   it('accepts unknown args for a loose object (Python **kwargs)', () => {
     const env2 = new Environment();
     env2.template({ id: 'k', args: z.looseObject({ a: z.int() }) }, noop);
