@@ -39,7 +39,11 @@ export function capabilityEndpoint(capability: CapabilityRecord): { host: string
   } catch {
     parsed = undefined;
   }
-  const port = parsed?.port ? Number(parsed.port) : Number.NaN;
+  // WHATWG URL drops a port equal to the scheme's default (`http://h:80`); Python's urlsplit keeps it.
+  const explicitPort = /^[^:/?#]+:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/.exec(
+    capability.url,
+  )?.[1];
+  const port = parsed?.port ? Number(parsed.port) : Number(explicitPort ?? Number.NaN);
   const host = parsed?.hostname.replace(/^\[(.*)\]$/, '$1') ?? '';
   if (!host || !Number.isInteger(port)) {
     throw new HudError(
