@@ -1,3 +1,11 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: '@hud/runtimes-local', include: ['src/**/*.test.ts'] } });
+// Tests spawn real child processes (≈0.3 s each on an idle machine): generous deadlines, no timing claims.
+export default defineProject({
+  test: {
+    name: '@hud/runtimes-local',
+    include: ['src/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});

@@ -192,6 +192,9 @@ describe('token', () => {
   });
 
   it('is not required with insecure (here on an IPv4-mapped loopback address)', async () => {
+    await expect(bind(probeEnv().env, { host: '::ffff:127.0.0.1' })).rejects.toThrow(
+      /needs a token/,
+    );
     const server = await bind(probeEnv().env, { host: '::ffff:127.0.0.1', insecure: true });
     try {
       expect(server.url).toBe(`tcp://[::ffff:127.0.0.1]:${server.port}`);

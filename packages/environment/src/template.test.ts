@@ -59,6 +59,13 @@ describe('task factories', () => {
     expect(echo({ text: 'héllo' }).slug).toBe('echo-5b42fd8a');
   });
 
+  it('hash non-integral numbers as Python floats', () => {
+    const env = new Environment({ name: 'e' });
+    const add = env.template({ id: 'add', args: z.object({ a: z.int(), b: z.number() }) }, noop);
+    // Python: sha1('{"a": 2, "b": 0.5}').
+    expect(add({ a: 2, b: 0.5 }).slug).toBe('add-7fbe976a');
+  });
+
   it('use the bare id as slug without args', () => {
     const { plain } = letterCount();
     expect(plain({})).toEqual({ env: 'letter-count', id: 'plain', args: {}, slug: 'plain' });

@@ -1,0 +1,302 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Logger, resolveEnvironmentFile, silentLogger } from '@hud/environment';
+import type { ProvideOptions, TaskRow } from '@hud/protocol';
+import { abortable } from './abortable.js';
+import { ChildServer, type ChildServerOptions } from './child-server.js';
+import { LocalRuntimeError, rejectRuntimeConfig } from './errors.js';
+import { LocalLease } from './local-lease.js';
+
+/** Options of {@link LocalRuntime}. */
+export interface LocalRuntimeOptions {
+  /**
+   * Serve the environment with this export or `name` whatever the task's `env` (an error if the file has
+   * none). Default: prefer the task's `env`, fall back to the file's only environment.
+   */
+  env?: string;
+  /** Working directory of the children (default: the environment file's directory, as hud-python). */
+  cwd?: string;
+  /** Extra Node flags for the children, e.g. `['--max-old-space-size=512']`. */
+  execArgv?: readonly string[];
+  /**
+   * Environment variables for the children, on top of the caller's `process.env` (which children inherit
+   * unchanged; nothing is stripped).
+   */
+  envVars?: Readonly<Record<string, string>>;
+  /** The Node binary (default `process.execPath`). */
+  nodePath?: string;
+  /** Deadline for a child to print `HUD_SERVE_PORT=<port>`, ms from its spawn (default 120 000, hud-python's 120 s). */
+  readyTimeoutMs?: number;
+  /** Wait between SIGTERM and SIGKILL on release, ms (default 10 000, hud-python's 10 s). */
+  killGraceMs?: number;
+  /**
+   * Children kept started ahead of demand, per environment name (default 0). Each still serves exactly one
+   * rollout; the pool starts filling on the first acquisition or {@link LocalProvider.warm}.
+   */
+  prewarm?: number;
+  /** Diagnostics (spawns, discarded children); default silent. */
+  logger?: Logger;
+}
+
+/** What a {@link LocalProvider} child is doing: starting, ready and idle in the pool, or leased. */
+export type LocalChildState = 'starting' | 'ready' | 'leased';
+
+/** A live child of a {@link LocalProvider}, as {@link LocalProvider.children} lists it. */
+export interface LocalChildInfo {
+  readonly pid: number;
+  /** The environment name it was asked to serve. */
+  readonly env: string | undefined;
+  readonly state: LocalChildState;
+  /** Started by the prewarm pool rather than for a waiting acquisition. */
+  readonly prewarmed: boolean;
+}
+
+/**
+ * A provider serving each rollout from its own child process (DESIGN §6 `local`): call it with a task row
+ * to get a {@link LocalLease}. Holds processes, so close it (or `await using`) when done.
+ */
+export interface LocalProvider extends AsyncDisposable {
+  /**
+   * Provisions a child serving `task.env` (or the `env` option) from the environment file, waits until it
+   * prints its port and leases it.
+   * @throws LocalRuntimeError `exited_early` (the child exited first: load or hook error; message and
+   *   `output` carry its last output), `not_ready` (no port within `readyTimeoutMs`; the child is killed),
+   *   `spawn_failed`, `unsupported` (a row with `runtime_config`), `closed`; `signal.reason` on abort (the
+   *   child is killed).
+   */
+  (task: TaskRow, options?: ProvideOptions): Promise<LocalLease>;
+  /** The resolved environment file every child serves. */
+  readonly file: string;
+  /** Live children: pooled (starting, ready) and leased. */
+  readonly children: readonly LocalChildInfo[];
+  /** Children spawned so far (pooled and on demand). */
+  readonly spawnCount: number;
+  /**
+   * Fills the prewarm pool for `env` (default: the `env` option) and resolves once its children are ready.
+   * A no-op without `prewarm`.
+   * @throws LocalRuntimeError `invalid_argument` without an environment name; the pooled child's error when
+   *   one fails to start; `closed`.
+   */
+  warm(env?: string): Promise<void>;
+  /** Kills every child (pooled and leased) and waits until they are gone. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Entry {
+  readonly env: string | undefined;
+  readonly prewarmed: boolean;
+  leased: boolean;
+}
+
+/** The child entry script: compiled `serve-child.js` beside this module, else the `.ts` source (dev). */
+function childEntry(): string {
+  const compiled = fileURLToPath(new URL('./serve-child.js', import.meta.url));
+  return existsSync(compiled)
+    ? compiled
+    : fileURLToPath(new URL('./serve-child.ts', import.meta.url));
+}
+
+function checkNumber(name: string, value: number, { integer = false, min = 0 } = {}): number {
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new LocalRuntimeError(
+      'invalid_argument',
+      `LocalRuntime: ${name} must be ${integer ? 'an integer' : 'a finite number'} ≥ ${min}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+class LocalPool {
+  readonly file: string;
+  readonly #spawnOptions: Omit<ChildServerOptions, 'name'>;
+  readonly #env: string | undefined;
+  readonly #prewarm: number;
+  readonly #logger: Logger;
+  readonly #children = new Map<ChildServer, Entry>();
+  /** Pooled children per environment name (key `''` never occurs: names are non-empty). */
+  readonly #idle = new Map<string, ChildServer[]>();
+  #spawned = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(source: string, options: LocalRuntimeOptions) {
+    try {
+      this.file = resolveEnvironmentFile(source);
+    } catch (cause) {
+      throw new LocalRuntimeError(
+        'source_not_found',
+        `LocalRuntime: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+    this.#env = options.env;
+    this.#prewarm = checkNumber('prewarm', options.prewarm ?? 0, { integer: true });
+    this.#logger = options.logger ?? silentLogger;
+    this.#spawnOptions = {
+      file: this.file,
+      exact: options.env !== undefined,
+      entry: childEntry(),
+      nodePath: options.nodePath ?? process.execPath,
+      execArgv: options.execArgv ?? [],
+      cwd: path.resolve(options.cwd ?? path.dirname(this.file)),
+      envVars: options.envVars ? { ...process.env, ...options.envVars } : undefined,
+      readyTimeoutMs: checkNumber('readyTimeoutMs', options.readyTimeoutMs ?? 120_000, { min: 1 }),
+      killGraceMs: checkNumber('killGraceMs', options.killGraceMs ?? 10_000),
+    };
+  }
+
+  get children(): LocalChildInfo[] {
+    const infos: LocalChildInfo[] = [];
+    for (const [child, entry] of this.#children) {
+      if (!child.alive || child.pid === undefined) continue;
+      const state = entry.leased ? 'leased' : child.port === undefined ? 'starting' : 'ready';
+      infos.push({ pid: child.pid, env: entry.env, state, prewarmed: entry.prewarmed });
+    }
+    return infos;
+  }
+
+  get spawnCount(): number {
+    return this.#spawned;
+  }
+
+  async acquire(task: TaskRow, options: ProvideOptions = {}): Promise<LocalLease> {
+    this.#checkOpen();
+    rejectRuntimeConfig(task, 'LocalRuntime');
+    options.signal?.throwIfAborted();
+    const name = this.#env ?? task.env;
+    let child = this.#takeIdle(name);
+    const prewarmed = child !== undefined;
+    child ??= this.#spawn(name, false);
+    (this.#children.get(child) as Entry).leased = true;
+    this.#fill(name);
+    let port: number;
+    try {
+      port = await abortable(child.ready, options.signal);
+      this.#checkOpen();
+    } catch (error) {
+      await this.#stop(child);
+      throw error;
+    }
+    this.#logger.debug(`LocalRuntime: leased pid ${child.pid} on port ${port} for '${task.slug}'`);
+    const leased = child;
+    return new LocalLease({
+      child: leased,
+      port,
+      env: name,
+      prewarmed,
+      release: () => this.#stop(leased),
+    });
+  }
+
+  async warm(env: string | undefined): Promise<void> {
+    this.#checkOpen();
+    const name = env ?? this.#env;
+    if (name === undefined) {
+      throw new LocalRuntimeError(
+        'invalid_argument',
+        'LocalRuntime.warm: name the environment to prewarm (or set the env option)',
+      );
+    }
+    this.#fill(name);
+    await Promise.all((this.#idle.get(name) ?? []).map((child) => child.ready));
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      // Empty the pools first, so their children's exits are not reported as idle deaths.
+      for (const pool of this.#idle.values()) pool.length = 0;
+      this.#idle.clear();
+      await Promise.all([...this.#children.keys()].map((child) => this.#stop(child)));
+    })();
+    return this.#closing;
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) {
+      throw new LocalRuntimeError('closed', `LocalRuntime for ${this.file} is closed`);
+    }
+  }
+
+  #spawn(name: string, prewarmed: boolean): ChildServer {
+    const child = ChildServer.spawn({ ...this.#spawnOptions, name });
+    this.#spawned++;
+    this.#children.set(child, { env: name, prewarmed, leased: false });
+    this.#logger.debug(
+      `LocalRuntime: spawned pid ${child.pid} for env '${name}'${prewarmed ? ' (prewarm)' : ''}`,
+    );
+    return child;
+  }
+
+  /** A pooled child for `name`, preferring ready ones; never one that has exited. */
+  #takeIdle(name: string): ChildServer | undefined {
+    const pool = this.#idle.get(name);
+    if (!pool) return undefined;
+    const usable = pool.filter((child) => child.alive);
+    const child = usable.find((candidate) => candidate.port !== undefined) ?? usable[0];
+    if (child) pool.splice(pool.indexOf(child), 1);
+    return child;
+  }
+
+  /** Tops the pool for `name` up to `prewarm` children. */
+  #fill(name: string): void {
+    if (this.#closing) return;
+    let pool = this.#idle.get(name);
+    if (!pool) {
+      pool = [];
+      this.#idle.set(name, pool);
+    }
+    while (pool.length < this.#prewarm) {
+      const child = this.#spawn(name, true);
+      pool.push(child);
+      const discard = (reason: string) => {
+        const index = pool.indexOf(child);
+        if (index === -1) return; // already leased: its acquisition reports the failure
+        pool.splice(index, 1);
+        this.#logger.warn(`LocalRuntime: discarded prewarmed pid ${child.pid}: ${reason}`);
+        void this.#stop(child);
+      };
+      child.ready.catch((error: unknown) =>
+        discard(error instanceof Error ? error.message : String(error)),
+      );
+      void child.exited.then((exit) =>
+        discard(`exited while idle (${exit.signal ?? `code ${exit.code}`})`),
+      );
+    }
+  }
+
+  async #stop(child: ChildServer) {
+    const exit = await child.stop();
+    this.#children.delete(child);
+    return exit;
+  }
+}
+
+/**
+ * Serves each rollout from its own child Node process running the environment file (DESIGN §6 `local`;
+ * hud-python 0.6.16 `SubprocessRuntime`, spec §6.2): the child loads the file, serves the environment named
+ * by the task's `env` on a free loopback port and prints `HUD_SERVE_PORT=<port>`; releasing the lease sends
+ * SIGTERM to the child's process group (its shutdown hooks run) and SIGKILL after `killGraceMs`.
+ *
+ * With `prewarm: N`, up to N children per environment name are started ahead of demand to hide start-up
+ * latency; each is still used for exactly one rollout, then killed and replaced.
+ * @param source an environment file (`env.ts`, `env.js`) or a directory holding one.
+ * @throws LocalRuntimeError `source_not_found` when nothing matches `source`; `invalid_argument` for bad
+ *   numeric options.
+ * @example
+ * await using provider = LocalRuntime('examples/conformance/env.ts', { prewarm: 2 });
+ * await using runtime = await provider(task);
+ * await using client = await HudClient.connect(runtime);
+ */
+export function LocalRuntime(source: string, options: LocalRuntimeOptions = {}): LocalProvider {
+  const pool = new LocalPool(source, options);
+  const provider = (task: TaskRow, provideOptions?: ProvideOptions) =>
+    pool.acquire(task, provideOptions);
+  return Object.defineProperties(provider, {
+    file: { value: pool.file, enumerable: true },
+    children: { get: () => pool.children, enumerable: true },
+    spawnCount: { get: () => pool.spawnCount, enumerable: true },
+    warm: { value: (env?: string) => pool.warm(env) },
+    close: { value: () => pool.close() },
+    [Symbol.asyncDispose]: { value: () => pool.close() },
+  }) as LocalProvider;
+}
