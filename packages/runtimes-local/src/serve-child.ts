@@ -48,8 +48,8 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  // Before the port is up there is nothing to close; hooks that already spawned daemons share our process
-  // group, which the parent kills.
+  // Before the port is up (still loading or in initialize hooks) exit at once: daemons a hook already
+  // spawned share our process group, which the parent kills.
   if (server) await server.close();
   process.exit(0);
 }
@@ -71,10 +71,6 @@ try {
       error: (message) => process.stderr.write(`error: ${message}\n`),
     },
   });
-  if (stopping) {
-    await server.close();
-    process.exit(0);
-  }
   process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
 } catch (error) {
   // HudErrors (load failures) carry a complete message; anything else gets its stack.
