@@ -1,0 +1,23 @@
+export { HudEvalError, type HudEvalErrorCode } from './errors.js';
+export type { JobEvent, JobProgress, RunInfo } from './events.js';
+export { newId } from './ids.js';
+export { Job, type JobInit, type JobTotals, slotOutcomes, type TaskResult } from './job.js';
+export { parseJsonl } from './jsonl.js';
+export type { ModuleImporter } from './load-module.js';
+export { DIRECTORY_ENTRIES, type LoadTasksetOptions, loadTaskset } from './loader.js';
+export { RunDefaults, type RunOptions } from './run-options.js';
+export {
+  hasVerdict,
+  type RolloutPhase,
+  type RunRecord,
+  type RunTimings,
+  type RunUsage,
+} from './run-record.js';
+export { jobName } from './run-taskset.js';
+export { type JobMeta, JobStore } from './store.js';
+export { JobWriter, TraceWriter } from './store-writer.js';
+export { isTaskLike, type ParseTaskOptions, parseTask } from './task.js';
+export { Task } from './task-api.js';
+export { Taskset, type TasksetOptions } from './taskset.js';
+export { Trace, type TraceOptions } from './trace.js';
+export { dumpTaskRow, writeTaskset } from './write-taskset.js';

@@ -1,0 +1,277 @@
+import type { Agent } from '@hud/agents';
+import {
+  type GradeResult,
+  HudClient,
+  type HudLogger,
+  isoTimestamp,
+  type Provider,
+  promptMessages,
+  type RuntimeLease,
+  type StopReason,
+  type TaskRow,
+  type TraceStep,
+} from '@hud/protocol';
+import { abortable, RolloutStop, settleWithin } from './abort.js';
+import { agentTimeoutMs, runAgentPhase } from './agent-phase.js';
+import { messageOf } from './errors.js';
+import { runGradePhase } from './grade-phase.js';
+import {
+  hasVerdict,
+  type RolloutPhase,
+  type RunRecord,
+  type RunTimings,
+  sumUsage,
+} from './run-record.js';
+import { Trace } from './trace.js';
+
+/** hud-python waits this long for `tasks.cancel` on timeout and cancellation. */
+const CANCEL_WAIT_MS = 2_000;
+
+/** What every rollout of a job shares. */
+export interface RolloutSettings {
+  agent: Agent;
+  provider: Provider;
+  maxSteps: number;
+  agentTimeoutMs: number | undefined;
+  rolloutTimeoutMs: number | undefined;
+  readyTimeoutMs: number | undefined;
+  /** How long the cleanup phase may take before it is left to finish in the background, ms. */
+  teardownTimeoutMs: number;
+  /** The job's cancellation signal. */
+  signal: AbortSignal;
+  logger: HudLogger | undefined;
+  /** Takes teardown work that outlives its rollout, so the job can wait for it before it ends. */
+  background(work: Promise<unknown>): void;
+}
+
+/** One slot of a job: which task, which repetition, which ids. */
+export interface RolloutSlot {
+  task: TaskRow;
+  jobId: string;
+  groupId: string;
+  groupIndex: number;
+  traceId: string;
+}
+
+/** Progress callbacks of one rollout. */
+export interface RolloutHooks {
+  onPhase?(phase: RolloutPhase): void;
+  onStep?(step: TraceStep): void;
+}
+
+const TIMING_OF: Record<RolloutPhase, keyof RunTimings> = {
+  provisioning: 'provisioning',
+  'starting task': 'starting',
+  'agent loop': 'agent',
+  grading: 'grading',
+  verifying: 'grading',
+  cleanup: 'cleanup',
+};
+
+interface Live {
+  lease?: RuntimeLease;
+  client?: HudClient;
+}
+
+async function teardown(live: Live, sendCancel: boolean): Promise<string[]> {
+  const problems: string[] = [];
+  const { client, lease } = live;
+  if (client && sendCancel) {
+    // Best effort: the session may be gone already; close() below ends it either way.
+    await settleWithin(client.cancel({ timeoutMs: CANCEL_WAIT_MS }), CANCEL_WAIT_MS);
+  }
+  try {
+    await client?.close();
+  } catch (error) {
+    problems.push(`closing the control connection: ${messageOf(error)}`);
+  }
+  try {
+    await lease?.[Symbol.asyncDispose]();
+  } catch (error) {
+    problems.push(`releasing the runtime: ${messageOf(error)}`);
+  }
+  return problems;
+}
+
+/**
+ * Runs one rollout through its phases (hud-python `rollout`, spec §5.4): `provisioning` (the provider) →
+ * `starting task` (connect, `tasks.start`, `task` and `user` steps) → `agent loop` → `grading`
+ * (`tasks.grade`, `task` step) → `verifying` (only with a verifier) → `cleanup` (close the client,
+ * dispose the lease). Never throws: a failure
+ * is recorded as `error: "[<phase>] <message>"` with a `system` step. On the rollout time limit the run is
+ * returned at once as errored (stop reason `timeout`) while `tasks.cancel` and teardown continue in the
+ * background; on job cancellation it gets `tasks.cancel`, is torn down and ends `cancelled`.
+ */
+export async function rollout(
+  slot: RolloutSlot,
+  settings: RolloutSettings,
+  hooks: RolloutHooks = {},
+): Promise<{ record: RunRecord; trace: Trace }> {
+  const { task } = slot;
+  const startedAt = isoTimestamp();
+  const begin = performance.now();
+  const trace = new Trace({ traceId: slot.traceId, onStep: hooks.onStep });
+  const timings: RunTimings = {
+    provisioning: 0,
+    starting: 0,
+    agent: 0,
+    grading: 0,
+    cleanup: 0,
+    total: 0,
+  };
+  let phase: RolloutPhase = 'provisioning';
+  let phaseStart = begin;
+  const closePhase = () => {
+    timings[TIMING_OF[phase]] += Math.round(performance.now() - phaseStart);
+    phaseStart = performance.now();
+  };
+  const enter = (next: RolloutPhase) => {
+    closePhase();
+    phase = next;
+    hooks.onPhase?.(next);
+  };
+  const live: Live = {};
+  let prompt: unknown = null;
+  let bindings: RunRecord['bindings'] = [];
+  let answer: string | null = null;
+  let grade: GradeResult | null = null;
+  let stopReason: StopReason | null = null;
+  let error: string | null = null;
+  const fail = (text: string) => {
+    error ??= text;
+    trace.record({ source: 'system', error: text });
+  };
+
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const onCancel = () => controller.abort(new RolloutStop('cancelled', 'cancelled'));
+  settings.signal.addEventListener('abort', onCancel, { once: true });
+  if (settings.signal.aborted) onCancel();
+  const limitMs = settings.rolloutTimeoutMs;
+  const timer =
+    limitMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          controller.abort(
+            new RolloutStop('timeout', `rollout exceeded its time limit of ${limitMs} ms`),
+          );
+        }, limitMs);
+
+  const drive = async () => {
+    hooks.onPhase?.('provisioning');
+    const lease = await abortable<RuntimeLease>(
+      Promise.resolve().then(() => settings.provider(task, { signal })),
+      signal,
+      (late) => settings.background(Promise.resolve(late[Symbol.asyncDispose]())),
+    );
+    live.lease = lease;
+    enter('starting task');
+    live.client = await HudClient.connect(lease, {
+      signal,
+      readyTimeoutMs: settings.readyTimeoutMs,
+      logger: settings.logger,
+    });
+    signal.throwIfAborted();
+    bindings = (live.client.manifest?.bindings ?? []).map(({ name, protocol }) => ({
+      name,
+      protocol,
+    }));
+    const start = await abortable(live.client.startTask(task.id, task.args), signal);
+    prompt = start.prompt ?? null;
+    trace.record({
+      source: 'task',
+      task_call: { phase: 'setup', name: task.id, arguments: task.args, result: start },
+    });
+    if (start.prompt !== undefined && start.prompt !== null) {
+      trace.record({ source: 'user', messages: promptMessages(start.prompt) });
+    }
+    enter('agent loop');
+    const agent = await runAgentPhase({
+      agent: settings.agent,
+      task,
+      client: live.client,
+      prompt: start.prompt,
+      trace,
+      maxSteps: settings.maxSteps,
+      timeoutMs: agentTimeoutMs(task, settings.agentTimeoutMs),
+      signal,
+    });
+    ({ answer, stopReason } = agent);
+    if (agent.error) error ??= agent.error;
+    trace.content = answer;
+    enter('grading');
+    const graded = await runGradePhase({
+      task,
+      client: live.client,
+      answer,
+      trace,
+      signal,
+      fail,
+      onVerifying: () => enter('verifying'),
+    });
+    grade = graded.grade;
+    if (graded.error) error ??= graded.error;
+  };
+
+  try {
+    await drive();
+  } catch (thrown) {
+    if (!signal.aborted) fail(`[${phase}] ${messageOf(thrown)}`);
+  } finally {
+    clearTimeout(timer);
+    settings.signal.removeEventListener('abort', onCancel);
+  }
+
+  const stop = signal.aborted ? (signal.reason as RolloutStop) : undefined;
+  if (stop) {
+    stopReason = stop.kind === 'timeout' ? 'timeout' : 'cancelled';
+    fail(`[${phase}] ${stop.message}`);
+  }
+  if (stop?.kind === 'timeout') {
+    closePhase();
+    settings.background(
+      teardown(live, true).then((problems) => {
+        for (const problem of problems)
+          settings.logger?.warn(`[cleanup] ${slot.traceId}: ${problem}`);
+      }),
+    );
+  } else {
+    enter('cleanup');
+    const work = teardown(live, stop !== undefined);
+    if ((await settleWithin(work, settings.teardownTimeoutMs)) === 'timeout') {
+      fail(`[cleanup] teardown did not finish within ${settings.teardownTimeoutMs} ms`);
+      settings.background(work);
+    } else {
+      for (const problem of await work) fail(`[cleanup] ${problem}`);
+    }
+    closePhase();
+  }
+  timings.total = Math.round(performance.now() - begin);
+  trace.status = stop?.kind === 'cancelled' ? 'cancelled' : error === null ? 'completed' : 'error';
+  trace.stop_reason = stopReason;
+  trace.close();
+  const finalGrade = grade as GradeResult | null;
+  const verdict = finalGrade !== null && hasVerdict({ grade: finalGrade });
+  const record: RunRecord = {
+    trace_id: slot.traceId,
+    job_id: slot.jobId,
+    group_id: slot.groupId,
+    group_index: slot.groupIndex,
+    slug: task.slug,
+    task,
+    prompt,
+    bindings,
+    answer,
+    grade: finalGrade,
+    reward: verdict ? (finalGrade?.score ?? null) : null,
+    isError: !verdict,
+    status: trace.status,
+    stop_reason: stopReason,
+    error,
+    timings,
+    usage: sumUsage(trace.steps),
+    started_at: startedAt,
+    ended_at: isoTimestamp(),
+  };
+  return { record, trace };
+}

@@ -1,0 +1,235 @@
+import { setMaxListeners } from 'node:events';
+import { isoTimestamp } from '@hud/protocol';
+import { settleWithin } from './abort.js';
+import { agentTimeoutMs } from './agent-phase.js';
+import { HudEvalError, messageOf } from './errors.js';
+import { type JobEvent, ProgressTracker, type RunInfo } from './events.js';
+import { newId } from './ids.js';
+import { Job, slotKey, slotOutcomes } from './job.js';
+import { type RolloutSettings, type RolloutSlot, rollout } from './rollout.js';
+import { RunDefaults, type RunOptions, validateRunOptions } from './run-options.js';
+import { hasVerdict, type RunRecord } from './run-record.js';
+import { runPool } from './scheduler.js';
+import type { JobMeta } from './store.js';
+import type { JobWriter } from './store-writer.js';
+import type { Taskset } from './taskset.js';
+
+/** hud-python's job name (spec §5.3 step 5). */
+export function jobName(taskset: Taskset, group: number): string {
+  const [only] = taskset.tasks;
+  const base = taskset.size === 1 && only ? only.id : `${taskset.name} (${taskset.size} tasks)`;
+  return group > 1 ? `${base} (${group} times)` : base;
+}
+
+function checkTimeouts(taskset: Taskset, options: RunOptions): void {
+  const rolloutMs = options.rolloutTimeoutMs;
+  if (rolloutMs === undefined) return;
+  for (const task of taskset) {
+    const agentMs = agentTimeoutMs(task, options.agentTimeoutMs);
+    if (agentMs !== undefined && agentMs >= rolloutMs) {
+      throw new HudEvalError(
+        'invalid_argument',
+        `task '${task.slug}': the agent time limit (${agentMs} ms) must be below the rollout time limit (${rolloutMs} ms)`,
+      );
+    }
+  }
+}
+
+interface Opened {
+  job: Job;
+  group: number;
+  previous: RunRecord[];
+  writer: JobWriter | undefined;
+  meta: JobMeta | undefined;
+}
+
+async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
+  const { store } = options;
+  const now = isoTimestamp();
+  if (options.resume && store) {
+    const meta = await store.openJob(options.resume);
+    const group = options.group ?? meta.group;
+    const previous = await store.readRuns(meta.id);
+    const job = new Job({ id: meta.id, name: meta.name, group, createdAt: meta.created_at });
+    const writer = await store.reopen(meta.id);
+    const reopened: JobMeta = { ...meta, group, updated_at: now, status: 'running' };
+    await writer.writeMeta(reopened);
+    return { job, group, previous, writer, meta: reopened };
+  }
+  const group = options.group ?? options.job?.group ?? RunDefaults.group;
+  const job =
+    options.job ??
+    new Job({
+      id: newId(),
+      name: options.name ?? jobName(taskset, group),
+      group,
+      createdAt: now,
+      tasksetId: taskset.tasksetId,
+    });
+  if (!store) return { job, group, previous: [], writer: undefined, meta: undefined };
+  const meta: JobMeta = {
+    id: job.id,
+    name: job.name,
+    group,
+    created_at: job.createdAt,
+    updated_at: now,
+    status: 'running',
+    source: options.source ?? null,
+    agent: { name: options.agent.name, model: options.agent.model ?? null },
+    taskset: {
+      name: taskset.name,
+      count: taskset.size,
+      taskset_id: taskset.tasksetId ?? null,
+      file: 'tasks.jsonl',
+    },
+    totals: null,
+  };
+  if (!(await store.has(job.id))) {
+    return { job, group, previous: [], writer: await store.create(meta, taskset.tasks), meta };
+  }
+  const writer = await store.reopen(job.id);
+  await writer.writeMeta(meta);
+  return { job, group, previous: [], writer, meta };
+}
+
+/** Puts `records` in expansion order: task order of `taskset`, then group index (stable otherwise). */
+function expansionOrder(records: RunRecord[], taskset: Taskset): RunRecord[] {
+  const position = new Map(taskset.slugs.map((slug, index) => [slug, index]));
+  const rank = (record: RunRecord) => position.get(record.slug) ?? Number.MAX_SAFE_INTEGER;
+  return records.sort((a, b) => rank(a) - rank(b) || a.group_index - b.group_index);
+}
+
+/**
+ * Runs a taskset (hud-python `Taskset.run`, spec §5.3): expands tasks × group task-major with one
+ * `group_id` per task, runs the slots through {@link rollout} with bounded concurrency, records them in
+ * the store, and returns the job. See `Taskset.run`.
+ */
+export async function runTaskset(taskset: Taskset, options: RunOptions): Promise<Job> {
+  validateRunOptions(options);
+  checkTimeouts(taskset, options);
+  const { job, group, previous, writer, meta } = await openJob(taskset, options);
+  const { logger } = options;
+  const emit = (event: JobEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      logger?.warn(`onEvent threw on ${event.type}: ${messageOf(error)}`);
+    }
+  };
+
+  // Resume: slots with a verdict are done; a task keeps the group id it had.
+  const done = new Set(
+    previous.filter(hasVerdict).map((run) => slotKey(run.slug, run.group_index)),
+  );
+  const groupIds = new Map(previous.map((run) => [run.slug, run.group_id]));
+  let total = 0;
+  for (const task of taskset) {
+    for (let index = 0; index < group; index++) if (!done.has(slotKey(task.slug, index))) total++;
+  }
+  const slots = function* (): Generator<RolloutSlot> {
+    for (const task of taskset) {
+      let groupId: string | undefined;
+      for (let groupIndex = 0; groupIndex < group; groupIndex++) {
+        if (done.has(slotKey(task.slug, groupIndex))) continue;
+        groupId ??= groupIds.get(task.slug) ?? newId();
+        yield { task, jobId: job.id, groupId, groupIndex, traceId: newId() };
+      }
+    }
+  };
+
+  const cancel = new AbortController();
+  setMaxListeners(0, cancel.signal); // one listener per rollout in flight
+  const tracker = new ProgressTracker(total, taskset.size * group - total);
+  const onAbort = () => {
+    tracker.cancelled = true;
+    cancel.abort(options.signal?.reason);
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const background = new Set<Promise<unknown>>();
+  const settings: RolloutSettings = {
+    agent: options.agent,
+    provider: options.provider,
+    maxSteps: options.maxSteps ?? RunDefaults.maxSteps,
+    agentTimeoutMs: options.agentTimeoutMs,
+    rolloutTimeoutMs: options.rolloutTimeoutMs,
+    readyTimeoutMs: options.readyTimeoutMs,
+    teardownTimeoutMs: options.teardownTimeoutMs ?? RunDefaults.teardownTimeoutMs,
+    signal: cancel.signal,
+    logger,
+    background: (work) => {
+      const tracked = work.catch((error) =>
+        logger?.warn(`background teardown: ${messageOf(error)}`),
+      );
+      background.add(tracked);
+      void tracked.finally(() => background.delete(tracked));
+    },
+  };
+  const keepTraces = options.keepTraces ?? options.store === undefined;
+  const fresh: RunRecord[] = [];
+  emit({ type: 'job-start', job, progress: tracker.snapshot() });
+
+  await runPool(
+    slots(),
+    { concurrency: options.maxConcurrent ?? RunDefaults.maxConcurrent, signal: cancel.signal },
+    async (slot) => {
+      const info: RunInfo = {
+        trace_id: slot.traceId,
+        slug: slot.task.slug,
+        group_id: slot.groupId,
+        group_index: slot.groupIndex,
+        phase: 'provisioning',
+      };
+      tracker.started();
+      emit({ type: 'run-start', run: { ...info }, progress: tracker.snapshot() });
+      const traceWriter = writer?.openTrace(slot.traceId);
+      const { record, trace } = await rollout(slot, settings, {
+        onPhase: (phase) => {
+          info.phase = phase;
+          emit({ type: 'phase', run: { ...info }, phase, progress: tracker.snapshot() });
+        },
+        onStep: (step) => traceWriter?.write(step),
+      });
+      try {
+        await traceWriter?.close();
+        await writer?.appendRun(record);
+      } catch (error) {
+        logger?.warn(`job store: could not record run ${record.trace_id}: ${messageOf(error)}`);
+      }
+      fresh.push(record);
+      if (keepTraces) job.keepTrace(trace);
+      tracker.ended(record);
+      emit({ type: 'run-end', run: record, progress: tracker.snapshot() });
+    },
+  );
+  options.signal?.removeEventListener('abort', onAbort);
+
+  if ((await settleWithin(Promise.all(background), settings.teardownTimeoutMs)) === 'timeout') {
+    logger?.warn(
+      `${background.size} rollout teardown(s) still running after ${settings.teardownTimeoutMs} ms`,
+    );
+  }
+  const outcomes = options.resume
+    ? slotOutcomes([...previous, ...fresh])
+    : [...(options.job ? job.runs : []), ...fresh];
+  job.runs.length = 0;
+  for (const record of expansionOrder(outcomes, taskset)) job.runs.push(record);
+  job.cancelled =
+    tracker.cancelled && (fresh.length < total || fresh.some((run) => run.status === 'cancelled'));
+  if (writer && meta) {
+    try {
+      await writer.writeMeta({
+        ...meta,
+        updated_at: isoTimestamp(),
+        status: job.cancelled ? 'cancelled' : 'completed',
+        totals: job.totals(),
+      });
+    } catch (error) {
+      logger?.warn(`job store: could not write job.json: ${messageOf(error)}`);
+    }
+    await writer.close().catch(() => {});
+  }
+  emit({ type: 'job-end', job, progress: tracker.snapshot() });
+  return job;
+}
