@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { HudError } from '@hud/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Environment } from './environment.js';
-import { loadEnvironment, resolveEnvironmentFile } from './loader.js';
+import { importModule, loadEnvironment, resolveEnvironmentFile } from './loader.js';
 
 const fixtures = fileURLToPath(new URL('./__fixtures__/loader/', import.meta.url));
 const source = fileURLToPath(new URL('./environment.ts', import.meta.url));
+const packageIndex = fileURLToPath(new URL('./index.ts', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'hud-loader-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -143,5 +144,35 @@ describe('loadEnvironment', () => {
       `import { Environment } from ${JSON.stringify(source)};\nexport const env = new Environment({ name: 'from-js' });\n`,
     );
     expect((await loadEnvironment(file)).env.name).toBe('from-js');
+  });
+});
+
+describe('module fallbacks (packages a host lends to files that do not install them)', () => {
+  const lent = () =>
+    scratchFile(
+      'lent.ts',
+      "import { Environment } from '@hud/not-installed-anywhere';\nexport const env = new Environment({ name: 'lent' });\n",
+    );
+
+  it('fails to load a file importing a package it cannot resolve', async () => {
+    const error = await loadError(lent());
+    expect(error.code).toBe('load_failed');
+    expect(error.message).toContain('@hud/not-installed-anywhere');
+  });
+
+  it('lends the fallback to such a file', async () => {
+    const { env } = await loadEnvironment(lent(), {
+      fallbacks: { '@hud/not-installed-anywhere': packageIndex },
+    });
+    expect(env.name).toBe('lent');
+    expect(Environment.isInstance(env)).toBe(true);
+  });
+
+  it('never replaces a package the file resolves itself', async () => {
+    const fake = scratchFile('fake-protocol.mjs', "export const ErrorCode = 'fake';\n");
+    const module = await importModule(path.join(fixtures, 'own-protocol.ts'), {
+      fallbacks: { '@hud/protocol': fake },
+    });
+    expect(module.ErrorCode).toMatchObject({ ParseError: -32700 });
   });
 });
