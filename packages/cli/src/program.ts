@@ -1,5 +1,6 @@
 import { HudError, ProtocolError } from '@hud/protocol';
 import { Command, CommanderError } from 'commander';
+import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerServe } from './commands/serve.js';
 import { registerSet } from './commands/set.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     });
   registerServe(program);
   registerTask(program);
+  registerEval(program);
   registerInit(program);
   registerSet(program);
   return program;

@@ -27,6 +27,8 @@ export interface ChildServerOptions {
   readyTimeoutMs: number;
   /** SIGTERM → SIGKILL grace on stop, ms. */
   killGraceMs: number;
+  /** Packages lent to an env file that cannot resolve them (passed as `--fallbacks <json>`). */
+  fallbacks?: Readonly<Record<string, string>>;
 }
 
 const describeExit = (exit: ChildExit): string =>
@@ -68,6 +70,9 @@ export class ChildServer {
     const args = [...options.execArgv, options.entry, options.file];
     if (options.name !== undefined) args.push('--env', options.name);
     if (options.exact) args.push('--exact');
+    if (options.fallbacks && Object.keys(options.fallbacks).length > 0) {
+      args.push('--fallbacks', JSON.stringify(options.fallbacks));
+    }
     let child: ChildProcess;
     try {
       child = spawn(options.nodePath, args, {

@@ -37,6 +37,11 @@ export interface LocalRuntimeOptions {
   prewarm?: number;
   /** Diagnostics (spawns, discarded children); default silent. */
   logger?: Logger;
+  /**
+   * Packages lent to an env file that cannot resolve them itself (see `ModuleFallbacks` in
+   * `@hud/environment`); the `hud` CLI lends its own `@hud/*` and `zod`.
+   */
+  fallbacks?: Readonly<Record<string, string>>;
 }
 
 /** What a {@link LocalProvider} child is doing: starting, ready and idle in the pool, or leased. */
@@ -142,6 +147,7 @@ class LocalPool {
       envVars: options.envVars ? { ...process.env, ...options.envVars } : undefined,
       readyTimeoutMs: checkNumber('readyTimeoutMs', options.readyTimeoutMs ?? 120_000, { min: 1 }),
       killGraceMs: checkNumber('killGraceMs', options.killGraceMs ?? 10_000),
+      fallbacks: options.fallbacks,
     };
   }
 

@@ -14,28 +14,38 @@ import { type ControlServer, loadEnvironment, PORT_ANNOUNCEMENT, serve } from '@
 
 type Loaded = Awaited<ReturnType<typeof loadEnvironment>>;
 
-function parseArgs(argv: string[]): { file: string; name: string | undefined; exact: boolean } {
+interface ChildArgs {
+  file: string;
+  name: string | undefined;
+  exact: boolean;
+  fallbacks: Record<string, string> | undefined;
+}
+
+function parseArgs(argv: string[]): ChildArgs {
   const [file, ...rest] = argv;
-  if (!file) throw new Error('usage: serve-child <file> [--env <name>] [--exact]');
+  if (!file)
+    throw new Error('usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>]');
   let name: string | undefined;
   let exact = false;
+  let fallbacks: Record<string, string> | undefined;
   for (let index = 0; index < rest.length; index++) {
     if (rest[index] === '--env') name = rest[++index];
     else if (rest[index] === '--exact') exact = true;
+    else if (rest[index] === '--fallbacks') fallbacks = JSON.parse(rest[++index] ?? '{}');
     else throw new Error(`serve-child: unknown argument '${rest[index]}'`);
   }
-  return { file, name, exact };
+  return { file, name, exact, fallbacks };
 }
 
-async function load(file: string, name: string | undefined, exact: boolean): Promise<Loaded> {
-  if (exact || name === undefined) return loadEnvironment(file, { name });
+async function load({ file, name, exact, fallbacks }: ChildArgs): Promise<Loaded> {
+  if (exact || name === undefined) return loadEnvironment(file, { name, fallbacks });
   try {
-    return await loadEnvironment(file, { name });
+    return await loadEnvironment(file, { name, fallbacks });
   } catch (error) {
     // The task's env name is a preference: a file declaring a single environment serves it anyway.
     if ((error as { code?: unknown }).code !== 'environment_not_found') throw error;
     try {
-      return await loadEnvironment(file);
+      return await loadEnvironment(file, { fallbacks });
     } catch {
       throw error; // several environments, none named `name`: report the missing name
     }
@@ -60,8 +70,7 @@ process.stdin.on('error', () => void stop());
 process.stdin.resume();
 
 try {
-  const { file, name, exact } = parseArgs(process.argv.slice(2));
-  const { env } = await load(file, name, exact);
+  const { env } = await load(parseArgs(process.argv.slice(2)));
   env.warn = (message) => process.stderr.write(`warning: ${message}\n`);
   server = await serve(env, {
     port: 0,
