@@ -2,9 +2,11 @@ import { HudError, ProtocolError } from '@hud/protocol';
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerServe } from './commands/serve.js';
 import { registerSet } from './commands/set.js';
 import { registerTask } from './commands/task.js';
+import { registerTrace } from './commands/trace.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the `hud` program with every command registered. */
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerTask(program);
   registerEval(program);
   registerInit(program);
+  registerJobs(program);
+  registerTrace(program);
   registerSet(program);
   return program;
 }
