@@ -1,5 +1,5 @@
 import type { JsonObject, SubScore } from '@hud/protocol';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { errorSubScore } from './error-result.js';
 import { GraderError } from './errors.js';
 import { type GradeContext, Grader } from './grader.js';
@@ -70,8 +70,9 @@ function parseCriteria(criteria: readonly CriterionInput[] | null | undefined): 
 
 function describeProviderError(error: unknown): { message: string; status: number | null } {
   if (!(error instanceof Error)) return { message: String(error), status: null };
-  const status =
-    error instanceof OpenAI.APIError && typeof error.status === 'number' ? error.status : null;
+  // The SDK's APIError carries the HTTP status (duck-typed: the SDK is loaded lazily).
+  const raw = (error as { status?: unknown }).status;
+  const status = typeof raw === 'number' ? raw : null;
   // The SDK's error classes keep name "Error"; their class name says what failed (InternalServerError, …).
   const kind =
     error.name === 'Error' && error.constructor.name ? error.constructor.name : error.name;
@@ -105,7 +106,7 @@ function describeProviderError(error: unknown): { message: string; status: numbe
  */
 export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
   readonly name: string = 'LLMJudgeGrader';
-  readonly #client: Pick<OpenAI, 'chat'>;
+  #client: Pick<OpenAI, 'chat'> | Promise<Pick<OpenAI, 'chat'>>;
 
   /** @throws GraderError `invalid_argument` when neither `client` nor `apiKey` is given. */
   constructor(options: LLMJudgeGraderOptions) {
@@ -120,14 +121,20 @@ export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
         'LLMJudgeGrader needs an apiKey (e.g. your HUD API key for the gateway) or a client',
       );
     }
-    // baseURL and apiKey are always explicit so the SDK never falls back to OPENAI_* variables.
-    this.#client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL ?? DEFAULT_JUDGE_BASE_URL,
-      maxRetries: options.maxRetries ?? 2,
-      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-      ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
-    });
+    const apiKey = options.apiKey;
+    // The SDK is imported on first use: loading it costs ~100 ms, which every environment process that
+    // imports @hud/graders would otherwise pay at start-up.
+    this.#client = import('openai').then(
+      ({ default: OpenAIClient }) =>
+        // baseURL and apiKey are always explicit so the SDK never falls back to OPENAI_* variables.
+        new OpenAIClient({
+          apiKey,
+          baseURL: options.baseURL ?? DEFAULT_JUDGE_BASE_URL,
+          maxRetries: options.maxRetries ?? 2,
+          ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+          ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
+        }),
+    );
   }
 
   /**
@@ -179,7 +186,8 @@ export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
     call: { answer: string; question: string; model: string },
     context: GradeContext,
   ): Promise<SubScore> {
-    const response = await this.#client.chat.completions.create(
+    const client = await this.#client;
+    const response = await client.chat.completions.create(
       {
         model: call.model,
         max_tokens: JUDGE_MAX_TOKENS,
