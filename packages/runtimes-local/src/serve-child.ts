@@ -10,7 +10,13 @@
  * It imports packages only (no relative imports), so Node can also run the `.ts` source directly.
  * @internal
  */
-import { type ControlServer, loadEnvironment, PORT_ANNOUNCEMENT, serve } from '@hud/environment';
+import module from 'node:module';
+import type { ControlServer } from '@hud/environment';
+
+// Reuse V8's compiled code across children (measured: ~30 ms less per spawn for a zod-based env); enabled
+// before the environment package loads, hence the dynamic import.
+module.enableCompileCache?.();
+const { loadEnvironment, PORT_ANNOUNCEMENT, serve } = await import('@hud/environment');
 
 type Loaded = Awaited<ReturnType<typeof loadEnvironment>>;
 
