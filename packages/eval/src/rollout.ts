@@ -2,6 +2,7 @@ import type { Agent } from '@hud/agents';
 import {
   type GradeResult,
   HudClient,
+  HudError,
   type HudLogger,
   isoTimestamp,
   type Provider,
@@ -67,6 +68,33 @@ const TIMING_OF: Record<RolloutPhase, keyof RunTimings> = {
   verifying: 'grading',
   cleanup: 'cleanup',
 };
+
+/** How long a dropped connection waits for the runtime to say the environment process died, ms. */
+const DEATH_REPORT_WAIT_MS = 1_000;
+
+/**
+ * The text of a rollout failure. When the control connection dropped and the lease can say why (a local
+ * child's lease has a `signal` that aborts with the exit code and last output once the process is gone,
+ * which lands just after the connection's EOF), that account is appended: "env closed connection" alone
+ * hides a crashed environment.
+ */
+async function failureText(thrown: unknown, lease: RuntimeLease | undefined): Promise<string> {
+  const message = messageOf(thrown);
+  const died = (lease as { signal?: unknown } | undefined)?.signal;
+  if (!(died instanceof AbortSignal)) return message;
+  if (!died.aborted && HudError.isInstance(thrown) && thrown.code === 'connection_closed') {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        died.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, DEATH_REPORT_WAIT_MS);
+      died.addEventListener('abort', done, { once: true });
+    });
+  }
+  return died.aborted ? `${message}: ${messageOf(died.reason)}` : message;
+}
 
 interface Live {
   lease?: RuntimeLease;
@@ -216,7 +244,7 @@ export async function rollout(
   try {
     await drive();
   } catch (thrown) {
-    if (!signal.aborted) fail(`[${phase}] ${messageOf(thrown)}`);
+    if (!signal.aborted) fail(`[${phase}] ${await failureText(thrown, live.lease)}`);
   } finally {
     clearTimeout(timer);
     settings.signal.removeEventListener('abort', onCancel);

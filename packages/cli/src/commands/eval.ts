@@ -18,7 +18,7 @@ interface EvalFlags {
   all?: boolean;
   full?: boolean;
   taskIds?: string;
-  group: string;
+  group?: string;
   maxConcurrent: string;
   maxSteps?: string;
   model?: string;
@@ -26,12 +26,20 @@ interface EvalFlags {
   runtime: string;
   timeout?: string;
   agentTimeout?: string;
+  readyTimeout?: string;
   resume?: string;
   json?: boolean;
   watch?: boolean;
   verbose?: number;
   yes?: boolean;
   store: string;
+}
+
+const DEFAULT_STORE = '.hud/jobs';
+
+/** `text` quoted for a POSIX shell when it holds anything but plain path characters. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function integer(value: string | undefined, flag: string, minimum = 1): number | undefined {
@@ -81,9 +89,12 @@ async function runEval(
 
   let taskSource = source;
   let taskset: Taskset;
+  // A resumed job keeps its group unless --group says otherwise.
+  let recordedGroup = 1;
   if (flags.resume) {
     const meta = await store.openJob(flags.resume);
     taskSource ??= meta.source ?? undefined;
+    recordedGroup = meta.group;
     taskset = await store.loadTaskset(flags.resume);
   } else {
     if (!taskSource)
@@ -107,13 +118,15 @@ async function runEval(
     throw error;
   }
 
-  const group = integer(flags.group, '--group') ?? 1;
+  const group = integer(flags.group, '--group') ?? recordedGroup;
   const maxConcurrent = integer(flags.maxConcurrent, '--max-concurrent') ?? 30;
   const maxSteps = integer(flags.maxSteps, '--max-steps') ?? (flags.full ? 100 : 10);
+  const readyTimeoutMs = seconds(flags.readyTimeout, '--ready-timeout');
   const chosen = chooseProvider({
     runtime: flags.runtime,
     source: taskSource,
     prewarm: Math.max(1, Math.min(maxConcurrent, taskset.size * group, 8)),
+    readyTimeoutMs,
   });
   const controller = new AbortController();
   let interrupted = 0;
@@ -144,6 +157,7 @@ async function runEval(
       maxSteps,
       rolloutTimeoutMs: seconds(flags.timeout, '--timeout'),
       agentTimeoutMs: seconds(flags.agentTimeout, '--agent-timeout'),
+      readyTimeoutMs,
       store,
       resume: flags.resume,
       source: path.resolve(taskSource),
@@ -161,7 +175,10 @@ async function runEval(
     );
     if (flags.json) process.stdout.write(`${JSON.stringify(summaryJson(job, storeDir))}\n`);
     if (job.cancelled) {
-      process.stderr.write(`resume with: hud eval ${taskSource} ${agentName} --resume ${job.id}\n`);
+      const storeFlag = flags.store === DEFAULT_STORE ? '' : ` --store ${shellWord(flags.store)}`;
+      process.stderr.write(
+        `resume with: hud eval ${shellWord(taskSource)} ${agentName} --resume ${job.id}${storeFlag}\n`,
+      );
       process.exitCode = 130;
     } else if (job.errors.length > 0) {
       process.exitCode = 1;
@@ -227,7 +244,7 @@ export function registerEval(program: Command): void {
     .option('--all', 'run every task (default: only the first)')
     .option('--full', 'every task with up to 100 steps')
     .option('--task-ids <ids>', 'comma-separated slugs, template ids or 0-based indexes')
-    .option('--group <n>', 'runs per task (GRPO-style group)', '1')
+    .option('--group <n>', "runs per task (GRPO-style group; default 1, or the resumed job's)")
     .option('--group-size <n>', 'alias of --group')
     .option('--max-concurrent <n>', 'rollouts in flight at once', '30')
     .option('--max-steps <n>', 'agent step budget (default 10)')
@@ -244,10 +261,14 @@ export function registerEval(program: Command): void {
       '--agent-timeout <seconds>',
       'limit on the agent loop of each rollout (it is still graded)',
     )
+    .option(
+      '--ready-timeout <seconds>',
+      'limit on an environment becoming ready (its port printed, its control connection answering)',
+    )
     .option('--resume <job-id>', 're-run only the runs of a job that have no verdict')
     .option('--json', 'print the summary as one JSON object on stdout (human output on stderr)')
     .option('--watch', 're-run when the task or environment files change')
-    .option('--store <dir>', 'job store directory', '.hud/jobs')
+    .option('--store <dir>', 'job store directory', DEFAULT_STORE)
     .option(
       '-v, --verbose',
       'step-by-step lines (-vv: debug logs)',
