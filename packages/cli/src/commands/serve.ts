@@ -78,9 +78,7 @@ async function serveOnce(file: string, flags: ServeFlags): Promise<void> {
     parkedTtlMs: ttl === undefined ? undefined : ttl * 1000,
     logger,
   });
-  process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
-  logger.debug(`serving '${env.name}' ${env.version} on ${server.url}`);
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.debug(`${signal}: cancelling tasks and running shutdown hooks`);
       void server.close().then(() => {
@@ -92,6 +90,11 @@ async function serveOnce(file: string, flags: ServeFlags): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // Handlers first: a client may signal us the moment it reads the port, and without a listener the
+  // signal's default action kills the process before the shutdown hooks run.
+  process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
+  logger.debug(`serving '${env.name}' ${env.version} on ${server.url}`);
+  await stopped;
 }
 
 /** Runs `hud serve` in a child and restarts it on file changes, on the same port. */
