@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 export const env = new Environment({ name: 'letter-count', version: '0.1.0' });
 
-const occurrences = (word: string, letter: string) => [...word].filter((char) => char === letter).length;
+const occurrences = (word: string, letter: string) =>
+  [...word].filter((char) => char === letter).length;
 
 export const count = env.template(
   {

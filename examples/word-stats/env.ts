@@ -15,12 +15,15 @@ function stats(text: string, unit: 'words' | 'letters', caseSensitive: boolean) 
   return { count: items.length, distinct, longest };
 }
 
-const Answer = z.object({ count: z.int(), distinct: z.int(), longest: z.string() }).meta({ title: 'WordStats' });
+const Answer = z
+  .object({ count: z.int(), distinct: z.int(), longest: z.string() })
+  .meta({ title: 'WordStats' });
 
 export const analyse = env.template(
   {
     id: 'analyse',
-    description: 'Report how many words or letters a text has, how many are distinct, and its longest word.',
+    description:
+      'Report how many words or letters a text has, how many are distinct, and its longest word.',
     args: z.object({
       text: z.string().min(1),
       unit: z.enum(['words', 'letters']).describe('what to count'),
@@ -50,7 +53,11 @@ export const analyse = env.template(
     const got = answer.content;
     yield combine([
       subscore({ name: 'count', value: got.count === expected.count ? 1 : 0, weight: 0.5 }),
-      subscore({ name: 'distinct', value: got.distinct === expected.distinct ? 1 : 0, weight: 0.3 }),
+      subscore({
+        name: 'distinct',
+        value: got.distinct === expected.distinct ? 1 : 0,
+        weight: 0.3,
+      }),
       subscore({ name: 'longest', value: exactMatch(got.longest, expected.longest), weight: 0.2 }),
     ]);
   },

@@ -456,10 +456,9 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
     probe.destroy();
   });
 
-  // Known server bugs the fuzz found (see bench/README.md "Server issues found"); each asserts the
-  // correct behaviour and is marked `fails` until packages/environment is fixed — then drop `.fails`.
+  // Server bugs the fuzz found (see bench/README.md "Server issues found"), fixed; each stays as a test.
 
-  it.fails('known bug: answers a request written together with an oversized line before refusing the line', async () => {
+  it('answers a request written together with an oversized line before refusing the line', async () => {
     const socket = await WireSocket.connect(served.port);
     await call(socket, 1, 'hello', {}); // past the first frame, which is read apart (tunnel.open check)
     const oversized = `{"jsonrpc":"2.0","id":3,"method":"hello","params":{"pad":"${'x'.repeat(MAX_FRAME_BYTES)}"}}\n`;
@@ -469,7 +468,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
     expect(first?.result).toEqual({ cancelled: true });
   });
 
-  it.fails('known bug: refuses an oversized tunnel.open preface like any oversized frame', async () => {
+  it('refuses an oversized tunnel.open preface like any oversized frame', async () => {
     const socket = await WireSocket.connect(served.port);
     const pad = 'x'.repeat(MAX_FRAME_BYTES);
     socket.write(
@@ -480,8 +479,8 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
     expect(reply?.error?.code).toBe(-32600);
   });
 
-  it.runIf(process.platform === 'linux').fails(
-    'known bug: leaves no backend connection behind a tunnel whose client reset right after tunnel.open',
+  it.runIf(process.platform === 'linux')(
+    'leaves no backend connection behind a tunnel whose client reset right after tunnel.open',
     async () => {
       for (let index = 0; index < 20; index++) {
         const socket = await WireSocket.connect(served.port);
@@ -495,7 +494,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
     },
   );
 
-  it.fails('known bug: exits on SIGTERM while a tunnel is open', async () => {
+  it('exits on SIGTERM while a tunnel is open', async () => {
     const socket = await WireSocket.connect(served.port);
     socket.write(
       '{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"echo"}}\n',

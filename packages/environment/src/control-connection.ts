@@ -8,6 +8,7 @@ import {
   type RequestId,
 } from '@hud/protocol';
 import type { ControlChannel, SessionHolder } from './control-channel.js';
+import { closeGracefully } from './graceful-close.js';
 import type { Logger } from './logger.js';
 import { WireError } from './task-runner.js';
 import { openTunnel } from './tunnel.js';
@@ -69,16 +70,30 @@ export class ControlConnection implements SessionHolder {
   };
 
   #feed(chunk: Buffer): void {
-    let frames: ReturnType<FrameDecoder['push']>;
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch (error) {
-      this.#enqueue({ invalid: error as HudError });
-      this.#socket.pause();
-      return;
-    }
-    for (const frame of frames) {
-      this.#enqueue(frame.kind === 'frame' ? frame.value : { invalid: frame.error });
+    // Line by line: push() throws on an oversized line and would lose the lines it completed before it in
+    // the same chunk, which must still be answered, in order, before the refusal.
+    for (let start = 0; start < chunk.length; ) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      // A partial last line is copied, as push() would: a retained subarray would pin the whole chunk.
+      const piece =
+        end - start === chunk.length
+          ? chunk
+          : newline === -1
+            ? Buffer.from(chunk.subarray(start))
+            : chunk.subarray(start, end);
+      let frames: ReturnType<FrameDecoder['push']>;
+      try {
+        frames = this.#decoder.push(piece);
+      } catch (error) {
+        this.#enqueue({ invalid: error as HudError });
+        this.#socket.pause();
+        return;
+      }
+      for (const frame of frames) {
+        this.#enqueue(frame.kind === 'frame' ? frame.value : { invalid: frame.error });
+      }
+      start = end;
     }
   }
 
@@ -99,7 +114,8 @@ export class ControlConnection implements SessionHolder {
     const line = Buffer.concat(parts);
     const rest = chunk.subarray(newline + 1);
     this.#preface = undefined;
-    const first = parsePreface(line);
+    // An oversized first line is refused like any other (the decoder throws on it), tunnel.open or not.
+    const first = line.length - 1 > this.#decoder.maxFrameBytes ? undefined : parsePreface(line);
     if (isObjectFrame(first) && first.method === 'tunnel.open') {
       this.#socket.off('data', this.#onData);
       this.#socket.removeAllListeners('end');
@@ -193,10 +209,7 @@ export class ControlConnection implements SessionHolder {
       this.#channel.detach(this);
     }
     this.#closed = true;
-    if (!this.#socket.destroyed) {
-      this.#socket.end();
-      this.#socket.destroySoon();
-    }
+    closeGracefully(this.#socket);
   }
 
   /** Drops the connection at once (server shutdown). */

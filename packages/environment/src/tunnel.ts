@@ -3,6 +3,7 @@ import { constants as osConstants } from 'node:os';
 import { encodeError, encodeResult, type RequestId } from '@hud/protocol';
 import { capabilityEndpoint } from './capability.js';
 import type { Environment } from './environment.js';
+import { closeGracefully } from './graceful-close.js';
 import type { Logger } from './logger.js';
 
 /** Python's text for a failed connect (`[Errno 111] Connect call failed ('127.0.0.1', 1)`). */
@@ -36,8 +37,8 @@ export function openTunnel(options: {
   const { socket, id, params, remainder, env, logger } = options;
   const refuse = (code: number, message: string) => {
     logger.warn(`refusing capability stream: ${message}`);
-    if (hasId(id)) socket.end(encodeError(id, code, message));
-    else socket.end();
+    // One error frame (when the request had an id), then a full close, as hud-python closes its writer.
+    closeGracefully(socket, hasId(id) ? encodeError(id, code, message) : undefined);
   };
   const name =
     typeof params === 'object' && params !== null
@@ -64,20 +65,61 @@ export function openTunnel(options: {
     return;
   }
   socket.pause();
-  const backend = net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true });
-  backend.setNoDelay(true);
+  const backend = connectBackend(endpoint, socket);
+  // The client may go away (reset, server shutdown) while the backend connects: drop the backend too.
+  const abandon = () => backend.destroy();
+  socket.once('close', abandon);
   backend.once('error', (error: NodeJS.ErrnoException) => {
+    socket.off('close', abandon);
     refuse(-32000, connectErrorText(error, endpoint.host, endpoint.port));
   });
   backend.once('connect', () => {
+    socket.off('close', abandon);
     backend.removeAllListeners('error');
+    if (socket.destroyed) {
+      backend.destroy();
+      return;
+    }
     if (hasId(id)) socket.write(encodeResult(id, { capability: name }));
     if (remainder.length > 0) backend.write(remainder);
     splice(socket, backend);
   });
 }
 
-/** Pipes two sockets into each other; an end becomes a half-close, an error destroys both. */
+/** Bytes a capability stream reads from its backend at once (hud-python: 64 KiB). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Connects to the capability. Its bytes are read into one reusable buffer and written to `client`; the
+ * buffer is not reused before that write has left (the backend pauses until then): no allocation per read.
+ * bench/tunnel.bench.ts: 10–15% less server CPU per byte than pipe() for backend→client traffic.
+ */
+function connectBackend(endpoint: { host: string; port: number }, client: net.Socket): net.Socket {
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  const resume = () => backend.resume();
+  const backend: net.Socket = net.connect({
+    host: endpoint.host,
+    port: endpoint.port,
+    allowHalfOpen: true,
+    noDelay: true,
+    onread: {
+      buffer,
+      callback: (bytes: number, view: Uint8Array): boolean => {
+        client.write(view.subarray(0, bytes), resume);
+        // Written at once: the buffer is free again; otherwise pause until the write callback.
+        return client.writableLength === 0;
+      },
+    },
+  });
+  return backend;
+}
+
+/**
+ * Joins a tunnel client and its backend (connected by {@link connectBackend}): an end becomes a half-close,
+ * an error destroys both, and so does a side closing before both its directions finished (a reset, or the
+ * server's shutdown destroying it): no orphaned backend connection may keep the process or the capability's
+ * listener busy.
+ */
 export function splice(client: net.Socket, backend: net.Socket): void {
   const destroyBoth = () => {
     client.destroy();
@@ -85,7 +127,13 @@ export function splice(client: net.Socket, backend: net.Socket): void {
   };
   client.on('error', destroyBoth);
   backend.on('error', destroyBoth);
+  const follow = (socket: net.Socket, other: net.Socket) =>
+    socket.once('close', () => {
+      if (!(socket.readableEnded && socket.writableFinished)) other.destroy();
+    });
+  follow(client, backend);
+  follow(backend, client);
   client.pipe(backend);
-  backend.pipe(client);
+  backend.on('end', () => client.end());
   client.resume();
 }
