@@ -64,12 +64,18 @@ export function formatPythonFloat(value: number): string {
   return `${sign}${fraction}e${exponent < 0 ? '-' : '+'}${exponentDigits}`;
 }
 
+const RAW_ONE = JSON.rawJSON('1.0');
+const RAW_ZERO = JSON.rawJSON('0.0');
+
 /**
  * Marks a number as a Python `float` so the frame encoder writes `1.0`, not `1`.
  * The result is an opaque raw-JSON value: use it only in objects about to be encoded.
  * @throws RangeError for NaN and ±Infinity, which are not valid JSON.
  */
 export function pyFloat(value: number): unknown {
+  // Scores are almost always 0.0 or 1.0: reuse their (frozen) raw values.
+  if (value === 1) return RAW_ONE;
+  if (value === 0 && !Object.is(value, -0)) return RAW_ZERO;
   if (!Number.isFinite(value)) {
     throw new RangeError(`cannot send ${value} on the wire: JSON has no NaN or Infinity`);
   }
