@@ -9,3 +9,16 @@ export {
   createAgent,
   registerAgent,
 } from './registry.js';
+export {
+  type AgentTool,
+  buildToolset,
+  errorOutput,
+  providerToolName,
+  type ToolContent,
+  type ToolInputSchema,
+  type ToolOutput,
+  type ToolProvider,
+  type ToolRunOptions,
+  type ToolsetSource,
+  textOutput,
+} from './tools/tool.js';
