@@ -3,7 +3,7 @@
 # pnpm 10, the workspace's dependencies and a build. Idempotent: a second run only checks.
 #   scripts/setup.sh          set up and build
 #   scripts/setup.sh --test   set up, then run the README's test command (what .ci/run does)
-#   scripts/setup.sh --demo   set up, then serve examples/conformance and grade one task through the wire
+#   scripts/setup.sh --demo   set up, then run the main job: hud eval examples/letter-count/tasks.ts oracle --all
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,17 +32,7 @@ case "${1:-}" in
     pnpm test
     ;;
   --demo)
-    hud() { node packages/cli/dist/bin.js "$@"; }
-    log=$(mktemp)
-    node packages/cli/dist/bin.js serve examples/conformance/env.ts --port 0 >"$log" &
-    server=$!
-    trap 'kill "$server" 2>/dev/null; rm -f "$log"' EXIT
-    for _ in $(seq 100); do grep -q '^HUD_SERVE_PORT=' "$log" && break; sleep 0.1; done
-    url="tcp://127.0.0.1:$(sed -n 's/^HUD_SERVE_PORT=//p' "$log")"
-    echo "== hud serve examples/conformance/env.ts  ->  $url"
-    echo "== hud task start count --args '{\"text\":\"banana\",\"letter\":\"a\"}' --url $url"
-    hud task start count --args '{"text":"banana","letter":"a"}' --url "$url"
-    echo "== hud task grade count --answer 3 --url $url   (a second process adopts the parked task)"
-    hud task grade count --answer 3 --url "$url"
+    # The main job: every letter-count task run by the oracle agent and graded (reward 1.0 each).
+    node packages/cli/dist/bin.js eval examples/letter-count/tasks.ts oracle --all
     ;;
 esac
