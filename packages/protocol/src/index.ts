@@ -10,6 +10,27 @@ export {
   type HudClientOptions,
   type HudLogger,
 } from './client-options.js';
+export {
+  type CdpBinding,
+  CdpClient,
+  type CdpEventHandler,
+  type CdpWaitOptions,
+} from './clients/cdp-client.js';
+export { CdpError } from './clients/cdp-error.js';
+export {
+  MCP_DEFAULT_TIMEOUT_MS,
+  type McpBinding,
+  type McpCallOptions,
+  McpClient,
+  type McpContent,
+  type McpTool,
+  type McpToolResult,
+} from './clients/mcp-client.js';
+export {
+  type McpStdioProxy,
+  type McpStdioProxyOptions,
+  serveMcpStdioProxy,
+} from './clients/mcp-proxy.js';
 export { parseControlUrl } from './connect-url.js';
 export { ErrorCode, HudError, type HudErrorCode, ProtocolError } from './errors.js';
 export { DEFAULT_MAX_FRAME_BYTES, type DecodedFrame, FrameDecoder } from './frame-decoder.js';
