@@ -1,5 +1,7 @@
 import { HudError } from '@hud/protocol';
 import type { z } from 'zod';
+import type { BrowserOptions } from './capabilities/browser.js';
+import type { McpServeOptions, McpSource } from './capabilities/mcp.js';
 import { type CapabilityRecord, capabilityManifest } from './capability.js';
 import {
   type AnswerOf,
@@ -149,6 +151,55 @@ export class Environment {
     }
     this.#templates.set(template.id, template);
     return createTaskFactory<z.input<ArgsSchema>>(template, this);
+  }
+
+  /**
+   * Serves MCP tools on streamable HTTP (127.0.0.1, any free port) while the environment runs, published
+   * as capability `options.name` (default `tools`, protocol `mcp/2025-11-25`, `params.transport`
+   * `streamable-http`). `source` is a list of tools (see `mcpTool`) or a factory building a fresh
+   * `McpServer` of `@modelcontextprotocol/sdk` per request. Registers an initialize hook that starts the
+   * server (the SDK loads only then) and a shutdown hook that closes it.
+   * @example
+   * env.mcp([mcpTool({ name: 'kv_get', description: 'Read a key', inputSchema: { key: z.string() }, handler: ({ key }) => store.get(key) ?? '' })]);
+   */
+  mcp(source: McpSource, options: McpServeOptions = {}): void {
+    let service: { close(): Promise<void> } | undefined;
+    this.initialize(async () => {
+      const { McpHttpService } = await import('./capabilities/mcp.js');
+      const started = await McpHttpService.start(source, {
+        serverInfo: { name: this.name, version: this.version },
+        ...options,
+      });
+      service = started;
+      this.addCapability(started.capability(options.name));
+    });
+    this.shutdown(async () => {
+      const running = service;
+      service = undefined;
+      await running?.close();
+    });
+  }
+
+  /**
+   * Runs headless Chromium (default `/usr/bin/chromium`) with remote debugging on 127.0.0.1 and a fresh
+   * profile while the environment runs, published as capability `options.name` (default `browser`,
+   * protocol `cdp/1.3`, url `http://127.0.0.1:<port>`). The shutdown hook stops Chromium's whole process
+   * group and removes the profile.
+   * @throws BrowserLaunchError from the initialize hook when Chromium is missing or does not start.
+   */
+  browser(options: BrowserOptions = {}): void {
+    let browser: { close(): Promise<void> } | undefined;
+    this.initialize(async () => {
+      const { ChromiumBrowser } = await import('./capabilities/browser.js');
+      const launched = await ChromiumBrowser.launch(options);
+      browser = launched;
+      this.addCapability(launched.capability(options.name));
+    });
+    this.shutdown(async () => {
+      const running = browser;
+      browser = undefined;
+      await running?.close();
+    });
   }
 
   /**

@@ -1,4 +1,22 @@
 export { argsJsonSchema, coerceArg, pydanticTitle, returnsJsonSchema } from './args-schema.js';
+export {
+  BrowserLaunchError,
+  type BrowserLaunchErrorCode,
+  type BrowserOptions,
+  CDP_PROTOCOL,
+  ChromiumBrowser,
+  DEFAULT_CHROMIUM_PATH,
+} from './capabilities/browser.js';
+export {
+  MCP_PROTOCOL,
+  McpHttpService,
+  type McpServeOptions,
+  type McpServerFactory,
+  type McpSource,
+  type McpToolDefinition,
+  type McpToolReturn,
+  mcpTool,
+} from './capabilities/mcp.js';
 export { type CapabilityRecord, capabilityEndpoint, capabilityManifest } from './capability.js';
 export { ControlChannel, type ControlChannelOptions } from './control-channel.js';
 export { Environment, type EnvironmentOptions, type Hook } from './environment.js';

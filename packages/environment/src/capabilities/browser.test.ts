@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type CdpClient, HudClient } from '@hud/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeAll, served } from '../__fixtures__/served.js';
+import { Environment } from '../environment.js';
+import { BrowserLaunchError, ChromiumBrowser } from './browser.js';
+import { processGroupAlive } from './browser-process.js';
+
+// Real Chromium from Debian's package (scripts/setup.sh and CI install it).
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await closeAll();
+});
+
+/** A loopback page server: `/` answers `html`. */
+async function pageServer(html: string): Promise<string> {
+  const server: Server = createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+/** Pids of processes whose command line mentions `marker` (Linux /proc). */
+function processesMentioning(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const command = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (command.includes(marker)) found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe('ChromiumBrowser', () => {
+  it('launches headless Chromium on 127.0.0.1 with a fresh profile and stops its whole process group', async () => {
+    const browser = await ChromiumBrowser.launch();
+    cleanups.push(() => browser.close());
+    expect(browser.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(browser.browserWebSocketUrl).toMatch(
+      /^ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\/[\w-]+$/,
+    );
+    expect(browser.capability()).toEqual({
+      name: 'browser',
+      protocol: 'cdp/1.3',
+      url: browser.url,
+      params: {},
+    });
+    const version = (await (await fetch(`${browser.url}/json/version`)).json()) as Record<
+      string,
+      string
+    >;
+    expect(version.Browser).toMatch(/Chrome|Chromium/);
+    expect(existsSync(browser.userDataDir)).toBe(true);
+    // The renderer, GPU and utility processes share the group and carry the profile path.
+    expect(processesMentioning(browser.userDataDir).length).toBeGreaterThan(1);
+    expect(browser.running).toBe(true);
+
+    await browser.close();
+    expect(processGroupAlive(browser.pgid)).toBe(false);
+    expect(processesMentioning(browser.userDataDir)).toEqual([]);
+    expect(existsSync(browser.userDataDir)).toBe(false);
+    await browser.close(); // idempotent
+  });
+
+  it('reports a missing executable and one that exits before announcing its port', async () => {
+    const missing = ChromiumBrowser.launch({ executablePath: '/nonexistent/chromium' });
+    await expect(missing).rejects.toBeInstanceOf(BrowserLaunchError);
+    await expect(missing).rejects.toMatchObject({ code: 'not_found' });
+    const exits = ChromiumBrowser.launch({ executablePath: '/bin/false' });
+    await expect(exits).rejects.toMatchObject({ code: 'exited_early' });
+  });
+
+  it('dies with its owner: SIGKILL of the launching process takes Chromium down (watchdog)', async () => {
+    const compiled = fileURLToPath(new URL('../../dist/capabilities/browser.js', import.meta.url));
+    expect(existsSync(compiled), 'build @hud/environment first (pnpm build)').toBe(true);
+    const script = `
+      const { ChromiumBrowser } = await import(${JSON.stringify(compiled)});
+      const browser = await ChromiumBrowser.launch();
+      process.stdout.write(JSON.stringify({ pgid: browser.pgid, profile: browser.userDataDir }) + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const owner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const started = await new Promise<{ pgid: number; profile: string }>((resolve, reject) => {
+      let text = '';
+      owner.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0] as string));
+      });
+      owner.once('exit', (code) => reject(new Error(`owner exited (${code}) before launching`)));
+    });
+    cleanups.push(async () => {
+      try {
+        process.kill(-started.pgid, 'SIGKILL');
+      } catch {
+        // already gone, as expected
+      }
+      const { rm } = await import('node:fs/promises');
+      await rm(started.profile, { recursive: true, force: true });
+    });
+    expect(processGroupAlive(started.pgid)).toBe(true);
+    owner.kill('SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (processGroupAlive(started.pgid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(processGroupAlive(started.pgid)).toBe(false);
+  });
+});
+
+describe('env.browser() through the control channel', () => {
+  it('publishes cdp/1.3 and lets a CdpClient navigate to a local page and read it back through the tunnel', async () => {
+    const page = await pageServer(
+      '<!doctype html><title>Fact sheet</title><body><h1>Velmora</h1><p id="fact">The lighthouse is 42 m tall.</p></body>',
+    );
+    const env = new Environment({ name: 'browser-env' });
+    env.browser();
+    const { server } = await served(env);
+    const published = env.capability('browser');
+    expect(published).toMatchObject({ protocol: 'cdp/1.3', params: {} });
+    expect(published.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const client = await HudClient.connect(server.url, { heartbeatIntervalMs: 0 });
+    cleanups.push(() => client.close());
+    const binding = client.binding('cdp');
+    expect(binding.url).not.toBe(published.url);
+    const cdp = await client.open<CdpClient>('browser');
+    expect(cdp.targetId).toMatch(/^[0-9A-F]{32}$/);
+    // Rebuilt on the forwarder's port, not the browser's own.
+    expect(cdp.webSocketUrl.startsWith(binding.url.replace(/^http/, 'ws'))).toBe(true);
+
+    const loaded = cdp.waitForEvent('Page.loadEventFired');
+    const navigation = await cdp.send<{ frameId: string; errorText?: string }>('Page.navigate', {
+      url: page,
+    });
+    expect(navigation.errorText).toBeUndefined();
+    await loaded;
+    const evaluated = await cdp.send<{ result: { value: string } }>('Runtime.evaluate', {
+      expression: `document.title + ' | ' + document.getElementById('fact').textContent`,
+      returnByValue: true,
+    });
+    expect(evaluated.result.value).toBe('Fact sheet | The lighthouse is 42 m tall.');
+
+    const failure = cdp.send('No.suchMethod');
+    await expect(failure).rejects.toMatchObject({ name: 'CdpError', method: 'No.suchMethod' });
+
+    await client.close();
+    await server.close();
+    expect(processesMentioning('hud-chromium-')).toEqual([]);
+  });
+
+  it('uses a target_id binding param and creates a page when the browser has none', async () => {
+    const browser = await ChromiumBrowser.launch();
+    cleanups.push(() => browser.close());
+    const { CdpClient } = await import('@hud/protocol');
+    const first = await CdpClient.connect(browser.capability());
+    cleanups.push(() => first.close());
+    const pinned = await CdpClient.connect({
+      ...browser.capability(),
+      params: { target_id: first.targetId },
+    });
+    cleanups.push(() => pinned.close());
+    expect(pinned.targetId).toBe(first.targetId);
+
+    // Close every page: the next client gets a fresh about:blank one.
+    const targets = (await (await fetch(`${browser.url}/json`)).json()) as {
+      id: string;
+      type: string;
+    }[];
+    for (const target of targets.filter((target) => target.type === 'page')) {
+      await fetch(`${browser.url}/json/close/${target.id}`);
+    }
+    const created = await CdpClient.connect(browser.capability());
+    cleanups.push(() => created.close());
+    expect(created.targetId).toBeDefined();
+    expect(created.targetId).not.toBe(first.targetId);
+    const href = await created.send<{ result: { value: string } }>('Runtime.evaluate', {
+      expression: 'location.href',
+      returnByValue: true,
+    });
+    expect(href.result.value).toBe('about:blank');
+  });
+});
