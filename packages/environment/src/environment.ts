@@ -12,6 +12,7 @@ import {
   type TemplateBody,
   type TemplateOptions,
 } from './template.js';
+import { Workspace, type WorkspaceOptions } from './workspace/workspace.js';
 
 const ENVIRONMENT_BRAND = Symbol.for('hud.environment');
 
@@ -200,6 +201,34 @@ export class Environment {
       browser = undefined;
       await running?.close();
     });
+  }
+
+  /**
+   * Serves a shell workspace while the environment runs (hud-python `Environment.workspace`, spec §3.2):
+   * an SSH server on 127.0.0.1 with fresh keys, published as capability `options.name` (default `shell`,
+   * protocol `ssh/2`), every session a fresh `bash -lc` in `dir` — inside a bubblewrap sandbox (at
+   * `/workspace`, no network) when bubblewrap works. `dir` defaults to a fresh temp directory per start;
+   * `options.seed` is copied in at each start. The initialize hook starts it (`ssh2` loads only then); the
+   * shutdown hook stops it and deletes the keys. Returns the {@link Workspace} (`executor()` for graders).
+   * @throws HudError `unsupported` from the initialize hook when `requireIsolation` is set and bubblewrap
+   *   is unavailable.
+   * @example
+   * const workspace = env.workspace({ seed: new URL('./project/', import.meta.url) });
+   * const tests = new BashGrader({ executor: workspace.executor() });
+   */
+  workspace(options?: WorkspaceOptions): Workspace;
+  workspace(dir: string | URL | undefined, options?: WorkspaceOptions): Workspace;
+  workspace(
+    dirOrOptions?: string | URL | WorkspaceOptions,
+    options: WorkspaceOptions = {},
+  ): Workspace {
+    const workspace =
+      typeof dirOrOptions === 'string' || dirOrOptions instanceof URL || dirOrOptions === undefined
+        ? new Workspace(dirOrOptions, options)
+        : new Workspace(undefined, dirOrOptions);
+    this.initialize(async () => this.addCapability(await workspace.start()));
+    this.shutdown(() => workspace.stop());
+    return workspace;
   }
 
   /**

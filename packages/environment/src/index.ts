@@ -42,3 +42,11 @@ export {
   type TemplateOptions,
   type TypedAnswer,
 } from './template.js';
+export {
+  DEFAULT_WORKSPACE_OUTPUT_BYTES,
+  WorkspaceCommandExecutor,
+  type WorkspaceCommandOutcome,
+  type WorkspaceRunOptions,
+} from './workspace/command-executor.js';
+export type { Isolation, WorkspaceMount } from './workspace/sandbox.js';
+export { Workspace, type WorkspaceOptions } from './workspace/workspace.js';

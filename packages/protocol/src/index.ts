@@ -31,6 +31,17 @@ export {
   type McpStdioProxyOptions,
   serveMcpStdioProxy,
 } from './clients/mcp-proxy.js';
+export { connectSsh } from './clients/ssh.js';
+export type { SshClient, SshConnectOptions } from './clients/ssh-client.js';
+export {
+  DEFAULT_SSH_MAX_OUTPUT_BYTES,
+  SSH_PROTOCOL,
+  SshCommandError,
+  type SshExecOptions,
+  type SshExecResult,
+  type SshPty,
+  shellQuote,
+} from './clients/ssh-options.js';
 export { parseControlUrl } from './connect-url.js';
 export { ErrorCode, HudError, type HudErrorCode, ProtocolError } from './errors.js';
 export { DEFAULT_MAX_FRAME_BYTES, type DecodedFrame, FrameDecoder } from './frame-decoder.js';

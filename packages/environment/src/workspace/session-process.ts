@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { shellQuote } from '@hud/protocol';
+import { type SandboxSpec, sandboxTarget } from './sandbox.js';
+
+/** A pseudo-terminal for a session: terminal type and window size in characters. */
+export interface SessionPty {
+  term: string;
+  cols: number;
+  rows: number;
+}
+
+/** What one session runs. */
+export interface SessionSpec {
+  /** A script (`bash -lc <script>`), an argv run directly, or nothing for a login shell (`bash -l`). */
+  command?: string | readonly string[] | undefined;
+  pty?: SessionPty | undefined;
+  /** Directory as sessions see it; default the workspace. */
+  cwd?: string | undefined;
+  /** Variables on top of the base environment. */
+  env?: Readonly<Record<string, string>> | undefined;
+  /** What stdin is: a pipe (default) or `/dev/null`. */
+  stdin?: 'pipe' | 'ignore';
+}
+
+/** This process's environment without `HUD_*` variables (hud-python strips them from sessions too). */
+export function sessionBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('HUD_')) env[key] = value;
+  }
+  return env;
+}
+
+function innerArgv(spec: SessionSpec): string[] {
+  const { command } = spec;
+  const argv =
+    command === undefined
+      ? ['bash', '-l']
+      : typeof command === 'string'
+        ? ['bash', '-lc', command]
+        : [...command];
+  if (spec.pty === undefined) return argv;
+  // Node has no openpty; util-linux `script` gives the command a real pseudo-terminal (and a controlling
+  // tty in its own session), `-e` passes its exit status through.
+  const { cols, rows } = spec.pty;
+  const size = `stty rows ${Math.trunc(rows) || 24} cols ${Math.trunc(cols) || 80} 2>/dev/null`;
+  return ['script', '-qefc', `${size}; exec ${argv.map(shellQuote).join(' ')}`, '/dev/null'];
+}
+
+/**
+ * Starts a session's process in its own process group (for {@link killTree}), inside the sandbox when
+ * the workspace has one. `extraEnv` is the workspace's own variables; `HUD_*` are never passed on.
+ */
+export function spawnSession(
+  sandbox: SandboxSpec,
+  spec: SessionSpec,
+  extraEnv: Readonly<Record<string, string>>,
+): ChildProcess {
+  const cwd = spec.cwd ?? sandbox.guestPath;
+  const env: Record<string, string> = { ...sessionBaseEnv(), ...extraEnv };
+  // Under bwrap the serving user's home is not mounted; the workspace is the only writable home.
+  if (sandbox.isolation === 'bwrap') env.HOME = sandbox.guestPath;
+  for (const [key, value] of Object.entries(spec.env ?? {})) {
+    if (!key.startsWith('HUD_')) env[key] = value;
+  }
+  env.PWD = cwd;
+  if (spec.pty !== undefined) env.TERM = spec.pty.term || 'xterm-256color';
+  const target = sandboxTarget(sandbox, innerArgv(spec), cwd);
+  return spawn(target.file, target.args, {
+    cwd: target.cwd,
+    env,
+    detached: true,
+    stdio: [spec.stdin ?? 'pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Child pids by parent pid, read from /proc. */
+function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return children;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command name: state, ppid, ...
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  return children;
+}
+
+/**
+ * Signals a session's whole process tree: its process group (the session was spawned as a group leader)
+ * and every descendant still attached to it, which also reaches children that started their own session
+ * (e.g. the shell `script` runs on a pseudo-terminal). Missing processes are ignored.
+ */
+export function killTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (pid === undefined) return;
+  const children = childrenByParent();
+  const victims: number[] = [];
+  const queue = [pid];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    victims.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  const send = (target: number) => {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // ESRCH: already gone.
+    }
+  };
+  send(-pid);
+  for (const victim of victims) send(victim);
+}

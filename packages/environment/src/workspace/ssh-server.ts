@@ -1,0 +1,222 @@
+import type { ChildProcess } from 'node:child_process';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { constants } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { Logger } from '../logger.js';
+import type { SandboxSpec } from './sandbox.js';
+import { killTree, type SessionPty, type SessionSpec, spawnSession } from './session-process.js';
+
+/** Options of {@link WorkspaceSshServer.listen}. */
+export interface WorkspaceSshServerOptions {
+  host: string;
+  port: number;
+  /** The only user name accepted. */
+  user: string;
+  /** Host private key (OpenSSH PEM). */
+  hostKey: string;
+  /** The only client key accepted (`ssh-ed25519 AAAA…`). */
+  clientPublicKey: string;
+  sandbox: SandboxSpec;
+  /** The workspace's own variables for every session. */
+  env: Readonly<Record<string, string>>;
+  /** OpenSSH's `sftp-server`, run in the sandbox for the `sftp` subsystem; none → subsystem refused. */
+  sftpServer: string | undefined;
+  logger: Logger;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Signal names an SSH `exit-signal` may carry (RFC 4254 §6.10); others are sent as 128 + N.
+const SSH_SIGNALS = new Set([
+  'ABRT',
+  'ALRM',
+  'FPE',
+  'HUP',
+  'ILL',
+  'INT',
+  'KILL',
+  'PIPE',
+  'QUIT',
+  'SEGV',
+  'TERM',
+  'USR1',
+  'USR2',
+]);
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Resolves once `stream` has handed every buffered byte to the channel, or the channel closed. */
+function flushed(stream: Writable, channel: ServerChannel): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      channel.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    channel.on('close', done);
+  });
+}
+
+/**
+ * The SSH server of a workspace (hud-python's asyncssh server, spec §3.2): public-key authentication with
+ * one generated client key, and per session a fresh process (`bash -lc <command>`, a login shell, or
+ * OpenSSH's `sftp-server`) in the workspace's sandbox. Closing a channel ends the process tree it started;
+ * port forwarding, agent and X11 forwarding are refused.
+ */
+export class WorkspaceSshServer {
+  readonly port: number;
+  readonly #server: ssh2.Server;
+  readonly #connections: Set<Connection>;
+  readonly #children: Set<ChildProcess>;
+
+  private constructor(
+    server: ssh2.Server,
+    port: number,
+    connections: Set<Connection>,
+    children: Set<ChildProcess>,
+  ) {
+    this.#server = server;
+    this.port = port;
+    this.#connections = connections;
+    this.#children = children;
+  }
+
+  /**
+   * Starts listening.
+   * @throws the listen error (e.g. EADDRINUSE).
+   */
+  static async listen(options: WorkspaceSshServerOptions): Promise<WorkspaceSshServer> {
+    const allowed = ssh2.utils.parseKey(options.clientPublicKey);
+    if (allowed instanceof Error) throw allowed;
+    const connections = new Set<Connection>();
+    const children = new Set<ChildProcess>();
+    const server = new ssh2.Server({ hostKeys: [options.hostKey] }, (connection) => {
+      connections.add(connection);
+      connection.on('close', () => connections.delete(connection));
+      connection.on('error', (error) =>
+        options.logger.debug(`workspace ssh connection: ${error.message}`),
+      );
+      connection.on('authentication', (context: AuthContext) => {
+        if (
+          context.method === 'publickey' &&
+          context.username === options.user &&
+          context.key.algo === allowed.type &&
+          sameBytes(context.key.data, allowed.getPublicSSH()) &&
+          // Without a signature the client only asks whether the key would do.
+          (context.signature === undefined ||
+            allowed.verify(context.blob ?? Buffer.alloc(0), context.signature, context.hashAlgo))
+        ) {
+          context.accept();
+          return;
+        }
+        context.reject(['publickey']);
+      });
+      connection.on('ready', () => {
+        connection.on('session', (accept) => {
+          handleSession(accept(), options, children);
+        });
+      });
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+    return new WorkspaceSshServer(server, port, connections, children);
+  }
+
+  /** Stops accepting, drops every connection and kills every running session. Idempotent. */
+  async close(): Promise<void> {
+    for (const child of this.#children) killTree(child.pid);
+    for (const connection of this.#connections) connection.end();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+function handleSession(
+  session: Session,
+  options: WorkspaceSshServerOptions,
+  children: Set<ChildProcess>,
+): void {
+  let pty: SessionPty | undefined;
+  const env: Record<string, string> = {};
+  let child: ChildProcess | undefined;
+
+  session.on('pty', (accept, _reject, info) => {
+    pty = { term: info.term, cols: info.cols, rows: info.rows };
+    accept?.();
+  });
+  // The window size is fixed at start: `script` gives no handle to resize the terminal later.
+  session.on('window-change', (accept) => accept?.());
+  session.on('env', (accept, reject, info) => {
+    if (ENV_NAME.test(info.key) && !info.key.startsWith('HUD_')) {
+      env[info.key] = info.val;
+      accept?.();
+    } else {
+      reject?.();
+    }
+  });
+  session.on('signal', (accept, _reject, info) => {
+    const name = info.name.toUpperCase().replace(/^SIG/, '');
+    const signal = `SIG${name}` as NodeJS.Signals;
+    if (child !== undefined && constants.signals[signal] !== undefined) killTree(child.pid, signal);
+    accept?.();
+  });
+  const run = (channel: ServerChannel, spec: SessionSpec) => {
+    child = start(channel, spec, options, children);
+  };
+  session.on('exec', (accept, _reject, info) => run(accept(), { command: info.command, pty, env }));
+  session.on('shell', (accept) => run(accept(), { pty, env }));
+  session.on('subsystem', (accept, reject, info) => {
+    if (info.name !== 'sftp' || options.sftpServer === undefined) {
+      reject();
+      return;
+    }
+    run(accept(), { command: [options.sftpServer] });
+  });
+}
+
+function start(
+  channel: ServerChannel,
+  spec: SessionSpec,
+  options: WorkspaceSshServerOptions,
+  children: Set<ChildProcess>,
+): ChildProcess {
+  const child = spawnSession(options.sandbox, spec, options.env);
+  children.add(child);
+  let spawnError: Error | undefined;
+  child.on('error', (error) => {
+    spawnError = error;
+  });
+  const { stdin, stdout, stderr } = child;
+  // A process that exits without reading its input must not fail the session.
+  stdin?.on('error', () => {});
+  if (stdin) channel.pipe(stdin);
+  stdout?.pipe(channel, { end: false });
+  stderr?.pipe(channel.stderr, { end: false });
+  // Background processes the command left behind would hold the output open: end them with it.
+  child.on('exit', () => killTree(child.pid));
+  channel.on('close', () => killTree(child.pid));
+  child.on('close', async (code, signal) => {
+    children.delete(child);
+    if (spawnError !== undefined) {
+      channel.stderr.write(`workspace: could not start the session: ${spawnError.message}\n`);
+    }
+    await Promise.all([flushed(channel, channel), flushed(channel.stderr, channel)]);
+    const name = signal?.replace(/^SIG/, '');
+    if (spawnError !== undefined) channel.exit(127);
+    else if (name !== undefined && SSH_SIGNALS.has(name)) channel.exit(name, false, '');
+    else if (signal) channel.exit(128 + (constants.signals[signal] ?? 0));
+    else channel.exit(code ?? 0);
+    channel.end();
+  });
+  return child;
+}
