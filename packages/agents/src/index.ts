@@ -10,6 +10,17 @@ export {
   registerAgent,
 } from './registry.js';
 export {
+  type BrowserToolsOptions,
+  browserToolProvider,
+  browserTools,
+} from './tools/browser-tools.js';
+export {
+  type McpToolsOptions,
+  mcpToolOutput,
+  mcpToolProvider,
+  mcpTools,
+} from './tools/mcp-tools.js';
+export {
   type AgentTool,
   buildToolset,
   errorOutput,
