@@ -31,6 +31,19 @@ export {
   type McpStdioProxyOptions,
   serveMcpStdioProxy,
 } from './clients/mcp-proxy.js';
+export { connectRfb, rfbClientFactory } from './clients/rfb.js';
+export type {
+  ClickOptions,
+  DragOptions,
+  HorizontalScroll,
+  MouseButton,
+  Point,
+  RfbClient,
+  RfbConnectOptions,
+  ScrollAmount,
+} from './clients/rfb-client.js';
+export type { RgbaImage } from './clients/rfb-framebuffer.js';
+export { characterKeysym, keysymOf, splitChord } from './clients/rfb-keysyms.js';
 export { connectSsh } from './clients/ssh.js';
 export type { SshClient, SshConnectOptions } from './clients/ssh-client.js';
 export {
