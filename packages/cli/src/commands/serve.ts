@@ -11,6 +11,7 @@ import {
 import type { Command } from 'commander';
 import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { serveMcp } from './serve-mcp.js';
 
 interface ServeFlags {
   port: string;
@@ -22,6 +23,7 @@ interface ServeFlags {
   maxFrameBytes?: string;
   parkedTtl?: string;
   verbose?: boolean;
+  mcp?: string | true;
 }
 
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
@@ -49,9 +51,18 @@ export function registerServe(program: Command): void {
       .option('--max-frame-bytes <bytes>', 'largest control frame accepted (default 64 MiB)')
       .option('--parked-ttl <seconds>', 'close parked sessions after this long (default 3600)')
       .option('-v, --verbose', 'debug logs on stderr')
-      .action((file: string, flags: ServeFlags) =>
-        flags.watch ? superviseServe(file, flags) : serveOnce(file, flags),
-      );
+      .option(
+        '--mcp [capability]',
+        "also serve the environment's MCP tools over stdio for an editor (stdout becomes the MCP channel)",
+      )
+      .action((file: string, flags: ServeFlags, command: Command) => {
+        if (flags.mcp === undefined) {
+          return flags.watch ? superviseServe(file, flags) : serveOnce(file, flags);
+        }
+        if (flags.watch) throw new Error('--mcp cannot be combined with --watch (hud dev)');
+        const portGiven = command.getOptionValueSource('port') === 'cli';
+        return serveMcp(file, { ...flags, mcp: flags.mcp }, portGiven);
+      });
   configure(
     program.command('serve').description('serve an environment on the control channel'),
     false,
