@@ -1,0 +1,68 @@
+import type { RuntimeLease } from '@hud/protocol';
+import type { HudContainer } from './container.js';
+
+/**
+ * A rollout's container, leased from a {@link DockerRuntime}: its control URL (`tcp://127.0.0.1:<port>`)
+ * plus the container's id, liveness and logs. Disposing it (or `close()`) removes the container
+ * (`docker rm --force`); containers are never reused.
+ */
+export class DockerLease implements RuntimeLease {
+  /** `tcp://127.0.0.1:<host port>` of the container's control port. */
+  readonly url: string;
+  /**
+   * `{provider: 'docker', instance_id: <container id>, ready_timeout?: <startup_timeout_s>}` (hud-python's
+   * known runtime param keys; `ready_timeout` in seconds is read by `HudClient.connect`).
+   */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The full container id. */
+  readonly containerId: string;
+  /** The image it runs. */
+  readonly image: string;
+  readonly #container: HudContainer;
+  readonly #died: AbortSignal;
+  readonly #release: () => Promise<void>;
+
+  /** @internal leases come from a {@link DockerRuntime}. */
+  constructor(options: {
+    container: HudContainer;
+    readyTimeoutS: number | undefined;
+    died: AbortSignal;
+    release: () => Promise<void>;
+  }) {
+    const { container } = options;
+    this.#container = container;
+    this.#died = options.died;
+    this.#release = options.release;
+    this.url = container.url as string;
+    this.containerId = container.id;
+    this.image = container.image;
+    this.params = {
+      provider: 'docker',
+      instance_id: container.id,
+      ...(options.readyTimeoutS === undefined ? {} : { ready_timeout: options.readyTimeoutS }),
+    };
+  }
+
+  /**
+   * Aborted when the container stops before release (its CMD exited or crashed, `limits.run_timeout_s`
+   * passed); the reason is a DockerRuntimeError (`exited` or `run_timeout`, phase `running`) carrying the
+   * container's last log lines. Rollouts append it to "env closed connection".
+   */
+  get signal(): AbortSignal {
+    return this.#died;
+  }
+
+  /** The container's last `lines` log lines (default 50). */
+  logs(lines?: number): Promise<string> {
+    return this.#container.logs(lines);
+  }
+
+  /** Removes the container. Idempotent. */
+  close(): Promise<void> {
+    return this.#release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,242 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { HudClient, type TaskRow } from '@hud/protocol';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEchoImage, hasDocker } from './__fixtures__/docker-gate.js';
+import {
+  DockerRuntime,
+  DockerRuntimeError,
+  Labels,
+  listManagedContainers,
+  reapOrphans,
+} from './index.js';
+
+const docker = new Docker();
+const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
+  env: 'echo',
+  id: 'echo',
+  slug: 'echo-task',
+  args: {},
+  ...overrides,
+});
+
+async function failure(promise: Promise<unknown>): Promise<DockerRuntimeError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (DockerRuntimeError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a DockerRuntimeError');
+}
+
+const containersOf = async (job: string) => listManagedContainers({ docker, job });
+
+describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
+  let image: string;
+  const jobs: string[] = [];
+  const newJob = () => {
+    const job = `test-${randomUUID()}`;
+    jobs.push(job);
+    return job;
+  };
+
+  beforeAll(async () => {
+    image = await buildEchoImage();
+  }, 120_000);
+
+  afterAll(async () => {
+    // Nothing a test created may outlive the file, whatever failed.
+    for (const job of jobs) {
+      for (const container of await containersOf(job)) {
+        await docker.getContainer(container.id).remove({ force: true });
+      }
+    }
+  });
+
+  it('leases a labelled container on loopback that answers hello, and removes it on release', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, {
+      job,
+      envVars: { ENV_NAME: 'from-env-var' },
+      runtimeConfig: { resources: { cpu: 0.5 } },
+    });
+    const lease = await provider(
+      task({
+        runtime_config: { resources: { memory_mb: 128 }, limits: { startup_timeout_s: 30 } },
+      }),
+    );
+    expect(lease.url).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(lease.params).toEqual({
+      provider: 'docker',
+      instance_id: lease.containerId,
+      ready_timeout: 30,
+    });
+    const client = await HudClient.connect(lease, { heartbeatIntervalMs: 0 });
+    expect(client.manifest?.env.name).toBe('from-env-var');
+    expect((await client.startTask('echo', {})).prompt).toBe('say hello');
+    await client.close();
+
+    const info = await docker.getContainer(lease.containerId).inspect();
+    expect(info.Config.Labels).toMatchObject({
+      [Labels.managed]: '1',
+      [Labels.job]: job,
+      [Labels.task]: 'echo-task',
+      [Labels.ownerPid]: String(process.pid),
+    });
+    expect(info.Config.Labels[Labels.run]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(
+      info.NetworkSettings.Ports['8765/tcp']?.every((port) => port.HostIp === '127.0.0.1'),
+    ).toBe(true);
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.Memory).toBe(128 * 1024 * 1024);
+    expect(
+      info.HostConfig.SecurityOpt?.some((option: string) => option.startsWith('seccomp=')),
+    ).toBe(true);
+    expect(info.HostConfig.MaskedPaths).toEqual([]);
+    expect(provider.containers).toHaveLength(1);
+
+    await lease.close();
+    await lease.close(); // idempotent
+    expect(provider.containers).toHaveLength(0);
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('takes the image from the row, else from imageFor, and says what to do without one', async () => {
+    await using provider = DockerRuntime(undefined, {
+      job: newJob(),
+      imageFor: (row) => (row.env === 'echo' ? image : undefined),
+    });
+    await using fromRow = await provider(task({ env: 'other', runtime_config: { image } }));
+    expect(fromRow.image).toBe(image);
+    await using fromLookup = await provider(task());
+    expect(fromLookup.image).toBe(image);
+    const error = await failure(provider(task({ env: 'other' })));
+    expect(error.code).toBe('invalid_argument');
+    expect(error.message).toMatch(/no image for task 'echo-task' \(env 'other'\).*hud build/);
+  });
+
+  it('names a missing image, with or without a pull attempt', async () => {
+    const job = newJob();
+    for (const pull of [false, true]) {
+      await using provider = DockerRuntime('hud-test/does-not-exist:1', { job, pull });
+      const error = await failure(provider(task()));
+      expect(error.code).toBe('image_not_found');
+      expect(error.message).toContain("image 'hud-test/does-not-exist:1' not found locally");
+    }
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('reports a container that exits before serving, with its logs, and removes it', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, { job, envVars: { FIXTURE_MODE: 'exit' } });
+    const error = await failure(provider(task()));
+    expect(error.code).toBe('exited_early');
+    expect(error.message).toMatch(/exited with status 3 before its control port answered/);
+    expect(error.output).toContain('refusing to serve (FIXTURE_MODE=exit)');
+    expect(error.message).toContain('refusing to serve');
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('gives up on a CMD that never serves after limits.startup_timeout_s', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, { job, envVars: { FIXTURE_MODE: 'silent' } });
+    const error = await failure(
+      provider(task({ runtime_config: { limits: { startup_timeout_s: 1 } } })),
+    );
+    expect(error.code).toBe('not_ready');
+    expect(error.message).toMatch(/did not answer hello on port 8765 within 1 s/);
+    expect(error.output).toContain('mode=silent');
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('aborts the lease signal when the container dies while leased', async () => {
+    await using provider = DockerRuntime(image, {
+      job: newJob(),
+      envVars: { FIXTURE_MODE: 'late-exit' },
+    });
+    await using lease = await provider(task());
+    await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve()));
+    const reason = lease.signal.reason as DockerRuntimeError;
+    expect(reason.code).toBe('exited');
+    expect(reason.phase).toBe('running');
+    expect(reason.message).toMatch(/exited with status 4 while leased/);
+    expect(reason.output).toContain('mode=late-exit');
+  });
+
+  it('removes a container after limits.run_timeout_s', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, { job });
+    await using lease = await provider(task({ runtime_config: { limits: { run_timeout_s: 1 } } }));
+    await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve()));
+    expect((lease.signal.reason as DockerRuntimeError).code).toBe('run_timeout');
+    for (let attempt = 0; attempt < 50 && (await containersOf(job)).length > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('refuses a container with less free space than resources.storage_mb', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, { job });
+    const error = await failure(
+      provider(task({ runtime_config: { resources: { storage_mb: 1e9 } } })),
+    );
+    expect(error.code).toBe('insufficient_storage');
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('serves a container without a network through docker exec', async () => {
+    await using provider = DockerRuntime(image, { job: newJob(), network: false });
+    await using lease = await provider(task());
+    const info = await docker.getContainer(lease.containerId).inspect();
+    expect(info.HostConfig.NetworkMode).toBe('none');
+    expect(info.NetworkSettings.Ports).toEqual({});
+    const client = await HudClient.connect(lease, { heartbeatIntervalMs: 0 });
+    expect(await client.listTasks()).toEqual([
+      { id: 'echo', description: 'echo the word', args: {} },
+    ]);
+    const grade = await client.grade({ answer: 'hello' }).catch(() => undefined);
+    expect(grade?.score).toBe(1);
+    await client.close();
+  });
+
+  it('removes a container whose provisioning is aborted', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, { job, envVars: { FIXTURE_MODE: 'silent' } });
+    const controller = new AbortController();
+    const pending = provider(task(), { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop')), 500);
+    await expect(pending).rejects.toThrow('stop');
+    expect(await containersOf(job)).toEqual([]);
+  });
+
+  it('close() removes every leased container and refuses new acquisitions', async () => {
+    const job = newJob();
+    const provider = DockerRuntime(image, { job });
+    await Promise.all([provider(task()), provider(task()), provider(task())]);
+    expect(await containersOf(job)).toHaveLength(3);
+    await provider.close();
+    expect(await containersOf(job)).toEqual([]);
+    expect((await failure(provider(task()))).code).toBe('closed');
+  });
+
+  it('reaps containers whose owner process is gone, and only those', async () => {
+    const job = newJob();
+    await using provider = DockerRuntime(image, { job });
+    await using live = await provider(task());
+    const dead = spawnSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' });
+    const orphan = await docker.createContainer({
+      Image: image,
+      Labels: {
+        ...(await docker.getContainer(live.containerId).inspect()).Config.Labels,
+        [Labels.ownerPid]: dead.stdout.trim(),
+      },
+    });
+    const result = await reapOrphans({ docker });
+    expect(result.removed).toContain(orphan.id);
+    expect(result.removed).not.toContain(live.containerId);
+    expect((await containersOf(job)).map((container) => container.id)).toEqual([live.containerId]);
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BASE_IMAGE, hasDocker } from './__fixtures__/docker-gate.js';
+import { buildImage, contextFilter, DockerRuntimeError, imageExists } from './index.js';
+
+const docker = new Docker();
+const dirs: string[] = [];
+const tags: string[] = [];
+
+function context(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hud-build-test-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+async function failure(promise: Promise<unknown>): Promise<DockerRuntimeError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (DockerRuntimeError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a DockerRuntimeError');
+}
+
+afterAll(async () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const tag of tags)
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => {});
+});
+
+describe('contextFilter', () => {
+  it('leaves out .git, node_modules and .dockerignore matches, with ! exceptions', () => {
+    const dir = context({ '.dockerignore': '# comment\n*.log\nsecrets/\n!keep.log\n' });
+    const excluded = contextFilter(dir, (relative) => relative === 'extra');
+    expect(excluded('node_modules/zod/index.js')).toBe(true);
+    expect(excluded('.git/HEAD')).toBe(true);
+    expect(excluded('debug.log')).toBe(true);
+    expect(excluded('keep.log')).toBe(false);
+    expect(excluded('secrets/key')).toBe(true);
+    expect(excluded('extra')).toBe(true);
+    expect(excluded('env.ts')).toBe(false);
+  });
+});
+
+describe.skipIf(!hasDocker)('buildImage (real engine)', () => {
+  it('builds, streams progress lines and honours .dockerignore', async () => {
+    const tag = 'hud-test/build-ok:latest';
+    tags.push(tag);
+    const dir = context({
+      'Dockerfile.hud':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile variable, not JavaScript
+        'ARG BASE\nFROM ${BASE}\nCOPY . /ctx/\nRUN test -f /ctx/kept && test ! -e /ctx/dropped\n',
+      kept: 'yes',
+      dropped: 'no',
+      '.dockerignore': 'dropped\n',
+    });
+    const lines: string[] = [];
+    const built = await buildImage({
+      context: dir,
+      dockerfile: 'Dockerfile.hud',
+      tags: [tag],
+      buildArgs: { BASE: BASE_IMAGE },
+      onProgress: (line) => lines.push(line),
+    });
+    expect(built.id).toMatch(/^sha256:/);
+    expect(lines.some((line) => /^Step 1\/\d+ : ARG BASE/.test(line))).toBe(true);
+    expect(await imageExists(tag)).toBe(true);
+    expect((await docker.getImage(tag).inspect()).Config.Labels).toMatchObject({
+      'hud.managed': '1',
+    });
+  });
+
+  it('fails loudly naming the failing step and the engine message', async () => {
+    const dir = context({
+      Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo about to fail\nRUN echo step three && exit 7\nRUN echo never\n`,
+    });
+    const error = await failure(buildImage({ context: dir, tags: ['hud-test/build-fail:latest'] }));
+    expect(error.code).toBe('build_failed');
+    expect(error.message).toMatch(/failed at Step 3\/\d+ : RUN echo step three && exit 7/);
+    expect(error.message).toMatch(/returned a non-zero code: 7/);
+    expect(error.output).toContain('step three');
+    expect(await imageExists('hud-test/build-fail:latest')).toBe(false);
+  });
+
+  it('explains an unavailable base image', async () => {
+    const dir = context({ Dockerfile: 'FROM hud-test/no-such-base:1\n' });
+    const error = await failure(
+      buildImage({ context: dir, tags: ['hud-test/build-nobase:latest'] }),
+    );
+    expect(error.code).toBe('build_failed');
+    expect(error.message).toMatch(/Step 1\/\d+ : FROM hud-test\/no-such-base:1/);
+    expect(error.message).toMatch(/scripts\/docker-setup\.sh|--build-arg BASE/);
+  });
+
+  it('says when the Dockerfile is missing', async () => {
+    const error = await failure(buildImage({ context: context({ 'a.txt': '' }), tags: ['x:y'] }));
+    expect(error.code).toBe('build_failed');
+    expect(error.message).toMatch(/no Dockerfile in/);
+  });
+});
