@@ -2,6 +2,7 @@ import { HudError } from '@hud/protocol';
 import type { z } from 'zod';
 import type { BrowserOptions } from './capabilities/browser.js';
 import type { McpServeOptions, McpSource } from './capabilities/mcp.js';
+import { Screen, type ScreenOptions } from './capabilities/screen.js';
 import { type CapabilityRecord, capabilityManifest } from './capability.js';
 import {
   type AnswerOf,
@@ -201,6 +202,27 @@ export class Environment {
       browser = undefined;
       await running?.close();
     });
+  }
+
+  /**
+   * Runs a virtual screen while the environment runs: Xvfb on a free display (default 1280x800x24) with
+   * x11vnc on a free 127.0.0.1 port, published as capability `options.name` (default `screen`, protocol
+   * `rfb/3.8`, url `rfb://127.0.0.1:<port>`, params `{display, password?, width, height,
+   * horizontal_scroll}`). Returns the {@link Screen}: after start, `screen.display` / `screen.processEnv()`
+   * let the environment launch X programs on it. The initialize hook starts the daemons (their code loads only then); the shutdown hook
+   * stops both process groups.
+   * @example
+   * const screen = env.screen({ width: 1024, height: 768 });
+   * env.initialize(() => void spawn('xeyes', { env: screen.processEnv(), stdio: 'ignore' }));
+   */
+  screen(options: ScreenOptions = {}): Screen {
+    const screen = new Screen(options);
+    this.initialize(async () => {
+      await screen.start();
+      this.addCapability(screen.capability());
+    });
+    this.shutdown(() => screen.stop());
+    return screen;
   }
 
   /**

@@ -17,6 +17,7 @@ export {
   type McpToolReturn,
   mcpTool,
 } from './capabilities/mcp.js';
+export { Screen, type ScreenOptions } from './capabilities/screen.js';
 export { type CapabilityRecord, capabilityEndpoint, capabilityManifest } from './capability.js';
 export { ControlChannel, type ControlChannelOptions } from './control-channel.js';
 export { Environment, type EnvironmentOptions, type Hook } from './environment.js';

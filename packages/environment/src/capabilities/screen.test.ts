@@ -1,0 +1,178 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { HudError } from '@hud/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Environment } from '../environment.js';
+import { Screen } from './screen.js';
+
+const run = promisify(execFile);
+
+function installed(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const missing = ['Xvfb', 'x11vnc', 'xwininfo'].filter((command) => !installed(command));
+if (missing.length > 0) {
+  console.warn(
+    `skipping screen tests: ${missing.join(', ')} not installed (apt-get install xvfb x11vnc x11-utils)`,
+  );
+}
+
+const screens: Screen[] = [];
+afterEach(async () => {
+  await Promise.all(screens.splice(0).map((screen) => screen.stop()));
+});
+
+function tracked(screen: Screen): Screen {
+  screens.push(screen);
+  return screen;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first bytes the server at `port` sends. */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.length >= 12) socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<HudError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (HudError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
+  it('runs a display of the requested size with an RFB 3.8 server on 127.0.0.1', async () => {
+    const screen = tracked(new Screen({ width: 640, height: 480 }));
+    await screen.start();
+    expect(await greeting(screen.port)).toBe('RFB 003.008\n');
+    const { stdout } = await run('xwininfo', ['-root'], { env: screen.processEnv() });
+    expect(stdout).toMatch(/Width: 640\s+Height: 480/);
+    expect(screen.capability()).toEqual({
+      name: 'screen',
+      protocol: 'rfb/3.8',
+      url: `rfb://127.0.0.1:${screen.port}`,
+      params: {
+        display: screen.display,
+        width: 640,
+        height: 480,
+        horizontal_scroll: 'shift-wheel',
+      },
+    });
+    expect(screen.processEnv({ A: '1' })).toEqual({ A: '1', DISPLAY: `:${screen.display}` });
+    const args = execFileSync('ps', ['-o', 'args=', '-p', String(screen.pids.vnc)], {
+      encoding: 'utf8',
+    });
+    expect(args).toContain('-localhost');
+  });
+
+  it('stops both process groups and frees the display', async () => {
+    const screen = tracked(new Screen({ width: 320, height: 200 }));
+    await screen.start();
+    const { xvfb, vnc } = screen.pids;
+    const display = screen.display;
+    expect([alive(xvfb), alive(vnc)]).toEqual([true, true]);
+    await screen.stop();
+    expect([alive(xvfb), alive(vnc)]).toEqual([false, false]);
+    expect(existsSync(`/tmp/.X${display}-lock`)).toBe(false);
+    expect(screen.started).toBe(false);
+    expect(() => screen.display).toThrow(/not started/);
+    await screen.stop();
+  });
+
+  it('gives two screens two displays and two ports', async () => {
+    const [first, second] = [tracked(new Screen()), tracked(new Screen())];
+    await Promise.all([first.start(), second.start()]);
+    expect(first.display).not.toBe(second.display);
+    expect(first.port).not.toBe(second.port);
+  });
+
+  it('publishes the password and keeps it out of the process table', async () => {
+    const screen = tracked(new Screen({ password: 'pa55word', width: 200, height: 100 }));
+    await screen.start();
+    expect(screen.capability().params).toMatchObject({ password: 'pa55word' });
+    const args = execFileSync('ps', ['-o', 'args=', '-p', String(screen.pids.vnc)], {
+      encoding: 'utf8',
+    });
+    expect(args).not.toContain('pa55word');
+    // RFB 3.8 security types after the version: one type, 2 = VNC authentication.
+    const socket = connect({ host: '127.0.0.1', port: screen.port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      if (Buffer.concat(received).length === 12) socket.write('RFB 003.008\n');
+      if (Buffer.concat(received).length >= 14) socket.destroy();
+    });
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect([...Buffer.concat(received).subarray(12, 14)]).toEqual([1, 2]);
+  });
+
+  it('reports an Xvfb that will not start with its stderr', async () => {
+    const screen = tracked(new Screen({ xvfbArgs: ['-no-such-option'] }));
+    const error = await rejection(screen.start());
+    expect(error.code).toBe('not_ready');
+    expect(error.message).toMatch(/^Xvfb exited .* while starting the X display/);
+    expect(error.message).toContain('-no-such-option');
+  });
+
+  it('reports a missing program as unsupported with the package to install', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const error = await rejection(tracked(new Screen()).start());
+      expect(error.code).toBe('unsupported');
+      expect(error.message).toContain('apt-get install xvfb');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('validates the size up front', () => {
+    expect(() => new Screen({ width: 0 })).toThrow(/width must be 1..65535/);
+    expect(() => new Screen({ depth: 32 })).toThrow(/depth must be 8, 16 or 24/);
+  });
+});
+
+describe.skipIf(missing.length > 0)('env.screen()', () => {
+  it('publishes the capability from an initialize hook and stops the daemons on shutdown', async () => {
+    const env = new Environment({ name: 'screen-env' });
+    const screen = env.screen({ name: 'desktop', width: 300, height: 200 });
+    expect(screen.started).toBe(false);
+    await env.start();
+    const pids = screen.pids;
+    expect(env.capability('desktop')).toMatchObject({
+      protocol: 'rfb/3.8',
+      url: screen.url,
+      params: { display: screen.display, width: 300, height: 200 },
+    });
+    await env.stop();
+    expect([alive(pids.xvfb), alive(pids.vnc)]).toEqual([false, false]);
+  });
+});
