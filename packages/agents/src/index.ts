@@ -14,6 +14,16 @@ export {
   browserToolProvider,
   browserTools,
 } from './tools/browser-tools.js';
+export { GEMINI_GRID_SIZE, geminiToPixels, type ScreenSize } from './tools/computer-coordinates.js';
+export {
+  COMPUTER_ACTIONS,
+  type ComputerAction,
+  type ComputerScreen,
+  type ComputerToolInput,
+  type ComputerToolOptions,
+  computerTool,
+  computerToolProvider,
+} from './tools/computer-tool.js';
 export {
   type McpToolsOptions,
   mcpToolOutput,
