@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CdpClient, HudClient } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +89,23 @@ describe('ChromiumBrowser', () => {
     await expect(missing).rejects.toMatchObject({ code: 'not_found' });
     const exits = ChromiumBrowser.launch({ executablePath: '/bin/false' });
     await expect(exits).rejects.toMatchObject({ code: 'exited_early' });
+  });
+
+  it('starts under a TMPDIR too long for a Unix socket path (Chromium puts its singleton socket there)', async () => {
+    const long = path.join(tmpdir(), `hud-long-${'x'.repeat(80)}`);
+    mkdirSync(long, { recursive: true });
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = long;
+    try {
+      const browser = await ChromiumBrowser.launch();
+      cleanups.push(() => browser.close());
+      expect(browser.userDataDir.startsWith(long)).toBe(true);
+      expect(browser.running).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      cleanups.push(async () => rmSync(long, { recursive: true, force: true }));
+    }
   });
 
   it('dies with its owner: SIGKILL of the launching process takes Chromium down (watchdog)', async () => {

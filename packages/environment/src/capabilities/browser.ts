@@ -129,6 +129,7 @@ export class ChromiumBrowser implements AsyncDisposable {
     const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'hud-chromium', executable, ...flags], {
       detached: true,
       stdio: ['pipe', 'ignore', 'pipe'],
+      env: chromiumEnv(),
     });
     const timeoutMs = options.startTimeoutMs ?? 30_000;
     let output = '';
@@ -220,6 +221,18 @@ export class ChromiumBrowser implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * Chromium's environment. It puts its singleton socket at `$TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket`
+ * and aborts ("Socket path too long") past the 107-byte limit of a Unix socket path; a long TMPDIR (deep
+ * test scratch directories) falls back to /tmp.
+ */
+function chromiumEnv(): NodeJS.ProcessEnv {
+  const temporary = tmpdir();
+  const socketPath = path.join(temporary, 'org.chromium.Chromium.XXXXXX', 'SingletonSocket');
+  if (Buffer.byteLength(socketPath) <= 100) return process.env;
+  return { ...process.env, TMPDIR: '/tmp' };
 }
 
 /** Closes the watchdog's pipe (it stops Chromium), then SIGKILLs whatever is left of the group. */
