@@ -200,6 +200,13 @@ describe('env.browser() through the control channel', () => {
     });
     cleanups.push(() => pinned.close());
     expect(pinned.targetId).toBe(first.targetId);
+    // A /devtools/ URL is used as it is.
+    const verbatim = await CdpClient.connect({
+      ...browser.capability(),
+      url: `${browser.url.replace(/^http/, 'ws')}/devtools/page/${first.targetId}`,
+    });
+    cleanups.push(() => verbatim.close());
+    expect(verbatim.targetId).toBe(first.targetId);
 
     // Close every page: the next client gets a fresh about:blank one.
     const targets = (await (await fetch(`${browser.url}/json`)).json()) as {
