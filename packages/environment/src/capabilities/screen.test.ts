@@ -99,9 +99,10 @@ describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
     const { xvfb, vnc } = screen.pids;
     const display = screen.display;
     expect([alive(xvfb), alive(vnc)]).toEqual([true, true]);
+    expect(existsSync(`/tmp/.X11-unix/X${display}`)).toBe(true);
     await screen.stop();
     expect([alive(xvfb), alive(vnc)]).toEqual([false, false]);
-    expect(existsSync(`/tmp/.X${display}-lock`)).toBe(false);
+    expect(existsSync(`/tmp/.X11-unix/X${display}`)).toBe(false);
     expect(screen.started).toBe(false);
     expect(() => screen.display).toThrow(/not started/);
     await screen.stop();
