@@ -10,6 +10,14 @@ export {
   registerAgent,
 } from './registry.js';
 export {
+  type BashToolInput,
+  type BashToolOptions,
+  bashTool,
+  DEFAULT_BASH_TOOL_TIMEOUT_MS,
+  DEFAULT_TOOL_OUTPUT_BYTES,
+  truncateMiddle,
+} from './tools/bash-tool.js';
+export {
   type BrowserToolsOptions,
   browserToolProvider,
   browserTools,
@@ -24,12 +32,14 @@ export {
   computerTool,
   computerToolProvider,
 } from './tools/computer-tool.js';
+export { type EditorToolInput, type EditorToolOptions, editorTool } from './tools/editor-tool.js';
 export {
   type McpToolsOptions,
   mcpToolOutput,
   mcpToolProvider,
   mcpTools,
 } from './tools/mcp-tools.js';
+export { sshToolProvider, type WorkspaceToolsOptions, workspaceTools } from './tools/ssh-tools.js';
 export {
   type AgentTool,
   buildToolset,
@@ -43,3 +53,10 @@ export {
   type ToolsetSource,
   textOutput,
 } from './tools/tool.js';
+export {
+  type PathKind,
+  type ResolvedPath,
+  WorkspacePathError,
+  WorkspacePaths,
+  type WorkspaceShell,
+} from './tools/workspace-paths.js';

@@ -45,7 +45,7 @@ export type {
 export type { RgbaImage } from './clients/rfb-framebuffer.js';
 export { characterKeysym, keysymOf, splitChord } from './clients/rfb-keysyms.js';
 export { connectSsh } from './clients/ssh.js';
-export type { SshClient, SshConnectOptions } from './clients/ssh-client.js';
+export type { SshBinding, SshClient, SshConnectOptions } from './clients/ssh-client.js';
 export {
   DEFAULT_SSH_MAX_OUTPUT_BYTES,
   SSH_PROTOCOL,

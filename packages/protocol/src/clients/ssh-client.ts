@@ -15,6 +15,11 @@ import {
   shellQuote,
 } from './ssh-options.js';
 
+/** An `ssh/2` binding as {@link SshClient.connect} takes it: a manifest entry or a `CapabilityRecord`. */
+export type SshBinding = Pick<Capability, 'name' | 'protocol' | 'url'> & {
+  params?: Readonly<Record<string, unknown>>;
+};
+
 /** Options of {@link SshClient.connect}. */
 export interface SshConnectOptions {
   logger?: HudLogger;
@@ -115,8 +120,14 @@ export class SshClient implements ProtocolClient {
    *   `host_pubkey` or the server refuses the key; `timeout` when the handshake takes too long; socket errors
    *   (`ECONNREFUSED`, `ECONNRESET`) as they are, so `HudClient.open` retries them.
    */
-  static async connect(binding: Capability, options: SshConnectOptions = {}): Promise<SshClient> {
-    const { params } = binding;
+  static async connect(record: SshBinding, options: SshConnectOptions = {}): Promise<SshClient> {
+    const params = { ...record.params };
+    const binding: Capability = {
+      name: record.name,
+      protocol: record.protocol,
+      url: record.url,
+      params,
+    };
     const { host, port } = endpoint(binding);
     let privateKey: string | undefined;
     if (typeof params.client_key === 'string' && params.client_key !== '') {

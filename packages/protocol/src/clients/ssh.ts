@@ -1,6 +1,5 @@
 import { registerProtocolClient } from '../protocol-clients.js';
-import type { Capability } from '../schemas.js';
-import type { SshClient, SshConnectOptions } from './ssh-client.js';
+import type { SshBinding, SshClient, SshConnectOptions } from './ssh-client.js';
 import { SSH_PROTOCOL } from './ssh-options.js';
 
 /**
@@ -9,7 +8,7 @@ import { SSH_PROTOCOL } from './ssh-options.js';
  * @throws the errors of {@link SshClient.connect}.
  */
 export async function connectSsh(
-  binding: Capability,
+  binding: SshBinding,
   options: SshConnectOptions = {},
 ): Promise<SshClient> {
   const { SshClient } = await import('./ssh-client.js');

@@ -1,0 +1,350 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { connectSsh, type SshClient } from '@hud/protocol';
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Environment } from '../environment.js';
+import { probeBwrap } from './sandbox.js';
+import { Workspace } from './workspace.js';
+
+const run = promisify(execFile);
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'workspace-test-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function params(workspace: Workspace): Record<string, string> {
+  return workspace.capability.params as Record<string, string>;
+}
+
+/** Command lines of running processes that contain `marker`. */
+async function processesWith(marker: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      if (cmdline.includes(marker)) found.push(cmdline);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('Workspace: SSH server', () => {
+  let workspace: Workspace;
+  let knownHosts: string;
+  let port: string;
+  beforeAll(async () => {
+    workspace = new Workspace(path.join(scratch, 'plain'), { isolation: 'none' });
+    await workspace.start();
+    port = new URL(workspace.capability.url).port;
+    knownHosts = path.join(scratch, 'known_hosts');
+    await writeFile(knownHosts, `[127.0.0.1]:${port} ${params(workspace).host_pubkey}\n`);
+  });
+  afterAll(() => workspace.stop());
+
+  it('publishes the ssh/2 binding with keys, user, shell, cwd and isolation', async () => {
+    const capability = workspace.capability;
+    expect(capability).toMatchObject({ name: 'shell', protocol: 'ssh/2' });
+    expect(capability.url).toMatch(/^ssh:\/\/127\.0\.0\.1:\d+$/);
+    const published = params(workspace);
+    expect(published).toMatchObject({
+      user: 'agent',
+      shell: 'bash',
+      cwd: workspace.root,
+      isolation: 'none',
+    });
+    expect(published.host_pubkey).toMatch(/^ssh-ed25519 AAAA[A-Za-z0-9+/=]+$/);
+    expect(published.client_key).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    expect(await readFile(published.client_key_path as string, 'utf8')).toBe(published.client_key);
+    expect((await stat(published.client_key_path as string)).mode & 0o777).toBe(0o600);
+    expect(path.dirname(published.client_key_path as string).startsWith(workspace.root)).toBe(
+      false,
+    );
+  });
+
+  it("serves Debian's OpenSSH client with strict host key checking", async () => {
+    const { stdout } = await run('ssh', [
+      '-i',
+      params(workspace).client_key_path as string,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-p',
+      port,
+      'agent@127.0.0.1',
+      'echo hi; pwd',
+    ]);
+    expect(stdout).toBe(`hi\n${workspace.root}\n`);
+  });
+
+  it("serves OpenSSH's sftp through the sftp subsystem", async () => {
+    const local = path.join(scratch, 'upload.txt');
+    await writeFile(local, 'uploaded\n');
+    const batch = path.join(scratch, 'batch');
+    await writeFile(batch, `put ${local} up.txt\nget up.txt ${local}.back\n`);
+    await run('sftp', [
+      '-i',
+      params(workspace).client_key_path as string,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-P',
+      port,
+      '-b',
+      batch,
+      'agent@127.0.0.1',
+    ]);
+    expect(await readFile(path.join(workspace.root, 'up.txt'), 'utf8')).toBe('uploaded\n');
+    expect(await readFile(`${local}.back`, 'utf8')).toBe('uploaded\n');
+  });
+
+  it('refuses password logins, other keys and other users', async () => {
+    const attempt = (config: ssh2.ConnectConfig) =>
+      new Promise<void>((resolve, reject) => {
+        const connection = new ssh2.Client();
+        connection.on('ready', () => {
+          connection.end();
+          resolve();
+        });
+        connection.on('error', reject);
+        connection.connect({ host: '127.0.0.1', port: Number(port), username: 'agent', ...config });
+      });
+    const refused = /All configured authentication methods failed/;
+    await expect(attempt({ password: 'agent' })).rejects.toThrow(refused);
+    const foreign = ssh2.utils.generateKeyPairSync('ed25519').private;
+    await expect(attempt({ privateKey: foreign })).rejects.toThrow(refused);
+    const key = params(workspace).client_key as string;
+    await expect(attempt({ privateKey: key, username: 'root' })).rejects.toThrow(refused);
+    await expect(attempt({ privateKey: key })).resolves.toBeUndefined();
+  });
+
+  it('refuses port forwarding', async () => {
+    const forwarded = await new Promise<string>((resolve) => {
+      const connection = new ssh2.Client();
+      connection.on('ready', () => {
+        connection.forwardOut('127.0.0.1', 0, '127.0.0.1', Number(port), (error) => {
+          connection.end();
+          resolve(error ? 'refused' : 'opened');
+        });
+      });
+      connection.connect({
+        host: '127.0.0.1',
+        port: Number(port),
+        username: 'agent',
+        privateKey: params(workspace).client_key as string,
+      });
+    });
+    expect(forwarded).toBe('refused');
+  });
+});
+
+describe('Workspace: lifecycle', () => {
+  it('copies the seed into a fresh temp directory per start and removes it and the keys on stop', async () => {
+    const seed = path.join(scratch, 'seed');
+    await rm(seed, { recursive: true, force: true });
+    await mkdir(path.join(seed, 'src'), { recursive: true });
+    await writeFile(path.join(seed, 'src', 'a.txt'), 'seed\n');
+    const fresh = new Workspace(undefined, { isolation: 'none', seed });
+    await fresh.start();
+    const first = fresh.root;
+    await writeFile(path.join(first, 'src', 'a.txt'), 'changed\n');
+    const keyDir = path.dirname(params(fresh).client_key_path as string);
+    await fresh.stop();
+    expect(existsSync(first)).toBe(false);
+    expect(existsSync(keyDir)).toBe(false);
+    await fresh.start();
+    expect(fresh.root).not.toBe(first);
+    expect(await readFile(path.join(fresh.root, 'src', 'a.txt'), 'utf8')).toBe('seed\n');
+    await fresh.stop();
+  });
+
+  it('env.workspace() publishes the capability from an initialize hook and stops on shutdown', async () => {
+    const env = new Environment({ name: 'ws' });
+    const workspace = env.workspace(path.join(scratch, 'env-dir'), {
+      name: 'box',
+      isolation: 'none',
+    });
+    expect(env.capabilities).toEqual([]);
+    await env.start();
+    expect(env.capability('box')).toBe(workspace.capability);
+    const keyPath = params(workspace).client_key_path as string;
+    await env.stop();
+    expect(existsSync(keyPath)).toBe(false);
+    expect(existsSync(path.join(scratch, 'env-dir'))).toBe(true);
+  });
+
+  it('fails loudly when isolation is required and bubblewrap is unavailable', async () => {
+    const savedPath = process.env.PATH;
+    process.env.PATH = path.join(scratch, 'no-such-bin');
+    try {
+      const workspace = new Workspace(undefined, { requireIsolation: true });
+      await expect(workspace.start()).rejects.toMatchObject({
+        code: 'unsupported',
+        message: expect.stringMatching(/requires isolation, but bwrap is not installed/),
+      });
+      await workspace.stop();
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+});
+
+describe('Workspace: executor', () => {
+  let workspace: Workspace;
+  beforeAll(async () => {
+    workspace = new Workspace(path.join(scratch, 'exec'), {
+      isolation: 'none',
+      env: { ADDED: 'a' },
+    });
+    await workspace.start();
+  });
+  afterAll(() => workspace.stop());
+
+  it('runs scripts and argv in the workspace with the workspace env, HUD_* stripped', async () => {
+    process.env.HUD_EXECUTOR_SECRET = 'leak';
+    try {
+      const executor = workspace.executor();
+      const script = await executor.run(
+        'pwd; echo "[$ADDED][$HUD_EXECUTOR_SECRET][$EXTRA]"; exit 4',
+        {
+          timeoutMs: 30_000,
+          env: { EXTRA: 'e' },
+        },
+      );
+      expect(script).toEqual({
+        exitCode: 4,
+        stdout: `${workspace.root}\n[a][][e]\n`,
+        stderr: '',
+        timedOut: false,
+      });
+      const argv = await executor.run(['printf', '%s|', 'a b', "c'd"], { timeoutMs: 30_000 });
+      expect(argv.stdout).toBe("a b|c'd|");
+    } finally {
+      delete process.env.HUD_EXECUTOR_SECRET;
+    }
+  });
+
+  it('times out with the tree killed, and names a missing directory', async () => {
+    const marker = `executor-timeout-${process.pid}`;
+    const result = await workspace.exec(
+      `(exec -a ${marker}-child sleep 300) & sleep 301; : ${marker}`,
+      {
+        timeoutMs: 300,
+      },
+    );
+    expect(result).toMatchObject({ exitCode: null, timedOut: true });
+    await eventually(async () => (await processesWith(marker)).length === 0, 'the tree to end');
+    await expect(workspace.exec('true', { cwd: 'missing' })).rejects.toThrow(
+      `working directory does not exist: ${workspace.root}/missing`,
+    );
+  });
+
+  it('reads and writes files for the environment', async () => {
+    await workspace.writeText('deep/er/file.txt', 'text\n');
+    expect(await workspace.readText('deep/er/file.txt')).toBe('text\n');
+    await expect(workspace.readText('nope.txt')).rejects.toThrow(/cannot read nope.txt/);
+  });
+});
+
+const bwrap = await probeBwrap(false);
+if (!bwrap.ok) console.warn(`skipping the bubblewrap tests: ${bwrap.reason}`);
+
+describe.skipIf(!bwrap.ok)('Workspace: bubblewrap isolation', () => {
+  let workspace: Workspace;
+  let shell: SshClient;
+  let listener: net.Server;
+  let listenerPort: number;
+  beforeAll(async () => {
+    workspace = new Workspace(path.join(scratch, 'boxed'), { requireIsolation: true });
+    await workspace.start();
+    shell = await connectSsh(workspace.capability);
+    listener = net.createServer((socket) => socket.end('reachable\n'));
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    listenerPort = (listener.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await shell?.close();
+    await workspace?.stop();
+    await new Promise((resolve) => listener?.close(resolve));
+  });
+
+  it('shows the workspace at /workspace', async () => {
+    expect(workspace.isolation).toBe('bwrap');
+    expect(params(workspace)).toMatchObject({ cwd: '/workspace', isolation: 'bwrap' });
+    await writeFile(path.join(workspace.root, 'from-host.txt'), 'host\n');
+    const result = await shell.exec('pwd; cat from-host.txt; echo guest > from-guest.txt');
+    expect(result.stdout).toBe('/workspace\nhost\n');
+    expect(await readFile(path.join(workspace.root, 'from-guest.txt'), 'utf8')).toBe('guest\n');
+  });
+
+  it('has no network', async () => {
+    const connect = `exec 3<>/dev/tcp/127.0.0.1/${listenerPort} && cat <&3`;
+    const inside = await shell.exec(connect);
+    expect(inside.exitCode).not.toBe(0);
+    expect(inside.stderr).toMatch(/Connection refused|Network is unreachable/);
+    // The same command outside the sandbox reaches the listener, so the refusal is the sandbox's.
+    const outside = await run('bash', ['-c', connect]);
+    expect(outside.stdout).toBe('reachable\n');
+  });
+
+  it('keeps system directories read-only and the host /tmp out of reach', async () => {
+    const marker = path.join(tmpdir(), `outside-${process.pid}`);
+    const result = await shell.exec(
+      `touch /usr/x 2>&1; touch /etc/x 2>&1; touch ${marker} && echo tmp-ok`,
+    );
+    expect(result.stdout).toMatch(/touch: cannot touch '\/usr\/x': Read-only file system/);
+    expect(result.stdout).toMatch(/touch: cannot touch '\/etc\/x': Read-only file system/);
+    // /tmp is a private tmpfs: writable inside, nothing lands on the host.
+    expect(result.stdout).toMatch(/tmp-ok/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('ends the sandboxed process tree when a command times out', async () => {
+    const marker = `bwrap-timeout-${process.pid}`;
+    const result = await shell.exec(
+      `(exec -a ${marker}-child sleep 300) & sleep 301; : ${marker}`,
+      {
+        timeoutMs: 500,
+      },
+    );
+    expect(result.timedOut).toBe(true);
+    await eventually(async () => (await processesWith(marker)).length === 0, 'the tree to end');
+  });
+
+  it('gives sessions the network with network: true', async () => {
+    const open = new Workspace(path.join(scratch, 'open'), { network: true });
+    await open.start();
+    try {
+      const result = await open.exec(`exec 3<>/dev/tcp/127.0.0.1/${listenerPort} && cat <&3`);
+      expect(result.stdout).toBe('reachable\n');
+    } finally {
+      await open.stop();
+    }
+  });
+});
