@@ -1,5 +1,7 @@
 import { HudError, ProtocolError } from '@hud/protocol';
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.js';
+import { registerDebug } from './commands/debug.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerJobs } from './commands/jobs.js';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerJobs(program);
   registerTrace(program);
   registerSet(program);
+  registerBuild(program);
+  registerDebug(program);
   return program;
 }
 

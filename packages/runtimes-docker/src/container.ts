@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { HudClient, HudError } from '@hud/protocol';
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import { demuxLogs, lastLines } from './container-logs.js';
 import seccompProfile from './docker-seccomp.json' with { type: 'json' };
 import { DockerRuntimeError, engineMessage, isEngineUnreachable, statusOf } from './errors.js';
@@ -90,7 +90,11 @@ export class HudContainer {
    * @throws DockerRuntimeError `image_not_found` (missing locally, and not pulled or the pull failed),
    *   `docker_unavailable`, `invalid_argument` (a malformed image reference), `start_failed`.
    */
-  static async create(docker: Docker, spec: ContainerSpec): Promise<HudContainer> {
+  static async create(
+    spec: ContainerSpec,
+    engine: { docker?: Docker } = {},
+  ): Promise<HudContainer> {
+    const docker = engine.docker ?? new Docker();
     const { settings } = spec;
     const exposed = `${spec.port}/tcp`;
     const options: Docker.ContainerCreateOptions = {

@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { HudContainer } from './container.js';
 import { DockerLease } from './docker-lease.js';
 import { DockerRuntimeError } from './errors.js';
-import { Labels, ownerLabels } from './labels.js';
+import { containerLabels } from './labels.js';
 import { containerSettings, mergeRuntimeConfig } from './runtime-config.js';
 
 /** Options of {@link DockerRuntime}. */
@@ -160,23 +160,19 @@ class DockerPool {
       task.slug,
     );
     const image = this.#imageOf(task, settings.image);
-    const creating = HudContainer.create(this.#docker, {
-      image,
-      port: this.#options.port ?? 8765,
-      envVars: this.#options.envVars,
-      labels: {
-        ...this.#options.labels,
-        [Labels.managed]: '1',
-        [Labels.job]: this.job,
-        [Labels.run]: randomUUID(),
-        [Labels.task]: task.slug,
-        ...ownerLabels(),
+    const creating = HudContainer.create(
+      {
+        image,
+        port: this.#options.port ?? 8765,
+        envVars: this.#options.envVars,
+        labels: containerLabels({ job: this.job, task: task.slug, extra: this.#options.labels }),
+        settings,
+        network: this.#options.network ?? true,
+        seccomp: this.#options.seccomp ?? true,
+        pull: this.#options.pull ?? true,
       },
-      settings,
-      network: this.#options.network ?? true,
-      seccomp: this.#options.seccomp ?? true,
-      pull: this.#options.pull ?? true,
-    });
+      { docker: this.#docker },
+    );
     this.#creating.add(creating);
     let container: HudContainer;
     try {

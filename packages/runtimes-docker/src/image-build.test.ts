@@ -50,6 +50,19 @@ describe('contextFilter', () => {
     expect(excluded('secrets/key')).toBe(true);
     expect(excluded('extra')).toBe(true);
     expect(excluded('env.ts')).toBe(false);
+    expect(excluded('Dockerfile')).toBe(false);
+  });
+
+  it('keeps the Dockerfile and folders holding exceptions, as docker build does', () => {
+    const dir = context({ '.dockerignore': '*\n!.hud/build\n' });
+    const excluded = contextFilter(dir, undefined, 'Dockerfile.hud');
+    expect(excluded('Dockerfile.hud')).toBe(false);
+    expect(excluded('.dockerignore')).toBe(false);
+    expect(excluded('.hud')).toBe(false);
+    expect(excluded('.hud/build')).toBe(false);
+    expect(excluded('.hud/build/server.mjs')).toBe(false);
+    expect(excluded('.hud/config.json')).toBe(true);
+    expect(excluded('env.ts')).toBe(true);
   });
 });
 

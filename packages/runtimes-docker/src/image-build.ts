@@ -60,32 +60,68 @@ function dockerignore(context: string): string[] {
     .map((line) => line.replace(/^\/+/, '').replace(/\/+$/, ''));
 }
 
+/**
+ * A `.dockerignore` pattern as a regular expression, with Docker's semantics (Go `filepath.Match` plus
+ * `**`): `*` and `?` match any characters but `/` (dot files included), `**` any number of folders.
+ */
+function globToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index] as string;
+    if (char === '*' && pattern[index + 1] === '*') {
+      source += '.*';
+      index++;
+      if (pattern[index + 1] === '/') index++;
+    } else if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else if (char === '[') {
+      const end = pattern.indexOf(']', index + 1);
+      if (end === -1) source += '\\[';
+      else {
+        source += `[${pattern.slice(index + 1, end).replace(/^!/, '^')}]`;
+        index = end;
+      }
+    } else source += char.replace(/[\\^$.+(){}|/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
 /** Whether `relative` (or a folder above it) matches `pattern`, as the classic builder's matcher does. */
 function matches(relative: string, pattern: string): boolean {
+  const expression = globToRegExp(path.posix.normalize(pattern));
   const parts = relative.split('/');
   for (let depth = 1; depth <= parts.length; depth++) {
-    const prefix = parts.slice(0, depth).join('/');
-    if (prefix === pattern || path.posix.matchesGlob(prefix, pattern)) return true;
+    if (expression.test(parts.slice(0, depth).join('/'))) return true;
   }
   return false;
 }
 
-/** A predicate over context-relative paths: `.dockerignore` (with `!` exceptions), then `exclude`. */
+/**
+ * A predicate over context-relative paths: `.dockerignore` (with `!` exceptions), then `exclude`. As with
+ * `docker build`, the Dockerfile and `.dockerignore` always stay in, and a folder is kept (pruned later
+ * file by file) when an exception names something inside it.
+ */
 export function contextFilter(
   context: string,
   exclude?: (relativePath: string) => boolean,
+  dockerfile = 'Dockerfile',
 ): (relativePath: string) => boolean {
   const patterns = dockerignore(context);
+  const exceptions = patterns.filter((pattern) => pattern.startsWith('!')).map((p) => p.slice(1));
   return (relative) => {
     if (relative === '' || relative === '.') return false;
+    if (relative === dockerfile || relative === '.dockerignore') return false;
     if (ALWAYS_EXCLUDED.some((name) => matches(relative, name))) return true;
+    if (exclude?.(relative)) return true;
     let ignored = false;
     for (const pattern of patterns) {
       if (pattern.startsWith('!')) {
         if (matches(relative, pattern.slice(1))) ignored = false;
       } else if (matches(relative, pattern)) ignored = true;
     }
-    return ignored || (exclude?.(relative) ?? false);
+    const holdsException = exceptions.some((exception) => exception.startsWith(`${relative}/`));
+    const holdsDockerfile = dockerfile.startsWith(`${relative}/`);
+    return ignored && !holdsException && !holdsDockerfile;
   };
 }
 
@@ -120,7 +156,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   if (!existsSync(path.join(context, dockerfile))) {
     throw new DockerRuntimeError('build_failed', `no ${dockerfile} in ${context}`);
   }
-  const excluded = contextFilter(context, options.exclude);
+  const excluded = contextFilter(context, options.exclude, dockerfile);
   const tarball = pack(context, {
     ignore: (name: string) => excluded(path.relative(context, name).split(path.sep).join('/')),
   }) as unknown as NodeJS.ReadableStream;

@@ -26,7 +26,7 @@ export {
   contextFilter,
   imageExists,
 } from './image-build.js';
-export { Labels, ownerGone } from './labels.js';
+export { containerLabels, Labels, ownerGone, ownerLabels } from './labels.js';
 export {
   listManagedContainers,
   type ManagedContainer,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -61,4 +62,24 @@ export function ownerGone(labels: Readonly<Record<string, string>>): boolean {
   const recorded = labels[Labels.ownerStart];
   const current = processStartTicks(pid);
   return recorded !== undefined && current !== undefined && recorded !== current;
+}
+
+/**
+ * The labels of a container hud-ts creates: `hud.managed=1`, `hud.job`, a fresh `hud.run`, `hud.task` when
+ * given, and this process as owner (so {@link ownerGone} can tell when it is orphaned). `extra` labels
+ * never override these.
+ */
+export function containerLabels(options: {
+  job: string;
+  task?: string;
+  extra?: Readonly<Record<string, string>>;
+}): Record<string, string> {
+  return {
+    ...options.extra,
+    [Labels.managed]: '1',
+    [Labels.job]: options.job,
+    [Labels.run]: randomUUID(),
+    ...(options.task === undefined ? {} : { [Labels.task]: options.task }),
+    ...ownerLabels(),
+  };
 }

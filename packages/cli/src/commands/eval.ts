@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { AgentError, createAgent } from '@hud/agents';
 import { importModule } from '@hud/environment';
 import { JobStore, loadTaskset, type Taskset } from '@hud/eval';
+import { reapOrphans } from '@hud/runtimes-docker';
 import type { Command } from 'commander';
 import { parseConfigPairs } from '../eval/config-values.js';
 import { JobDisplay } from '../eval/progress.js';
@@ -122,12 +123,25 @@ async function runEval(
   const maxConcurrent = integer(flags.maxConcurrent, '--max-concurrent') ?? 30;
   const maxSteps = integer(flags.maxSteps, '--max-steps') ?? (flags.full ? 100 : 10);
   const readyTimeoutMs = seconds(flags.readyTimeout, '--ready-timeout');
+  // Container labels carry the job id, known once the job starts (or resumes).
+  let jobId = flags.resume;
   const chosen = chooseProvider({
     runtime: flags.runtime,
     source: taskSource,
     prewarm: Math.max(1, Math.min(maxConcurrent, taskset.size * group, 8)),
     readyTimeoutMs,
+    tasks: taskset.tasks,
+    job: () => jobId,
   });
+  if (chosen.docker) {
+    // Containers of earlier runs killed before their teardown (SIGKILL, a crash) go first.
+    const reaped = await reapOrphans();
+    if (reaped.removed.length > 0) {
+      say(
+        `reaped ${reaped.removed.length} orphaned container${reaped.removed.length === 1 ? '' : 's'} of earlier jobs whose hud process is gone (${reaped.jobs.join(', ')})`,
+      );
+    }
+  }
   const controller = new AbortController();
   let interrupted = 0;
   const onSigint = () => {
@@ -163,7 +177,10 @@ async function runEval(
       source: path.resolve(taskSource),
       signal: controller.signal,
       teardownTimeoutMs: 5_000,
-      onEvent: display.onEvent,
+      onEvent: (event) => {
+        if (event.type === 'job-start') jobId = event.job.id;
+        display.onEvent(event);
+      },
       logger: (flags.verbose ?? 0) > 1 ? stderrLogger({ verbose: true }) : undefined,
     });
     display.stop();
@@ -255,7 +272,7 @@ export function registerEval(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [],
     )
-    .option('--runtime <runtime>', 'local | inprocess | tcp://host:port', 'local')
+    .option('--runtime <runtime>', 'local | docker[:image] | inprocess | tcp://host:port', 'local')
     .option('--timeout <seconds>', 'limit on each whole rollout')
     .option(
       '--agent-timeout <seconds>',

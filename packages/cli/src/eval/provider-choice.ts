@@ -1,5 +1,7 @@
-import type { Provider } from '@hud/protocol';
+import type { Provider, TaskRow } from '@hud/protocol';
+import { DockerRuntime } from '@hud/runtimes-docker';
 import { InProcessRuntime, LocalRuntime, resolveEnvSource, TcpRuntime } from '@hud/runtimes-local';
+import { recordedImage } from '../docker/project.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
 
 /** A provider the CLI created, with what to close when the job is done. */
@@ -7,12 +9,19 @@ export interface ChosenProvider {
   provider: Provider;
   label: string;
   close(): Promise<void>;
+  /** Some rollouts run in containers: reap orphans of earlier jobs first. */
+  docker?: boolean;
 }
+
+/** Whether a row names its own image (`runtime_config.image`): such rows run in Docker under `local`. */
+const hasImage = (task: TaskRow) => typeof task.runtime_config?.image === 'string';
 
 /**
  * The provider for `--runtime`: `local` (default; one child process per rollout serving the env file found
  * next to the tasks, with a prewarmed pool), `inprocess` (serve the env inside this process), or a
- * `tcp://host:port` of a running server.
+ * `tcp://host:port` of a running server. Under `local`, rows with `runtime_config.image` run in Docker;
+ * `docker` runs every row in a container (its `runtime_config.image`, else the image `hud build` recorded
+ * for its environment), `docker:<image>` forces one image.
  * @throws Error for an unknown runtime name.
  */
 export function chooseProvider(options: {
@@ -20,6 +29,10 @@ export function chooseProvider(options: {
   source: string;
   prewarm: number;
   readyTimeoutMs?: number;
+  /** The rows to run: under `local`, rows with `runtime_config.image` go to Docker. */
+  tasks?: readonly TaskRow[];
+  /** The job id for container labels, once the job has started. */
+  job?: () => string | undefined;
 }): ChosenProvider {
   const { runtime } = options;
   if (runtime.startsWith('tcp://')) {
@@ -31,6 +44,8 @@ export function chooseProvider(options: {
     return { provider, label: 'inprocess', close: () => provider.close() };
   }
   if (runtime === 'local') {
+    const imageRows = (options.tasks ?? []).filter(hasImage).length;
+    if (imageRows > 0) return localAndDocker(options, imageRows);
     const file = resolveEnvSource(options.source);
     const provider = LocalRuntime(file, {
       prewarm: options.prewarm,
@@ -40,9 +55,71 @@ export function chooseProvider(options: {
     return { provider, label: `local (${provider.file})`, close: () => provider.close() };
   }
   if (runtime === 'docker' || runtime.startsWith('docker:')) {
-    throw new Error(
-      'the docker runtime is not available in this version of hud-ts yet; use local, inprocess or tcp://',
-    );
+    const image = runtime.startsWith('docker:') ? runtime.slice('docker:'.length) : undefined;
+    if (image === '') throw new Error('--runtime docker:<image> needs an image name');
+    const provider = dockerProvider(options, image);
+    const label = image
+      ? `docker (${image})`
+      : `docker (${describeImages(options.tasks ?? [], options.source)})`;
+    return { provider, label, close: () => provider.close(), docker: true };
   }
-  throw new Error(`unknown runtime '${runtime}': use local, inprocess or tcp://host:port`);
+  throw new Error(
+    `unknown runtime '${runtime}': use local, docker, docker:<image>, inprocess or tcp://host:port`,
+  );
+}
+
+type ChoiceOptions = Parameters<typeof chooseProvider>[0];
+
+/**
+ * One container per rollout (`--runtime docker[:image]`): the forced image, else each row's
+ * `runtime_config.image`, else the image `hud build` recorded for the row's environment.
+ */
+function dockerProvider(options: ChoiceOptions, image: string | undefined) {
+  return DockerRuntime(image, {
+    imageFor: (task) => recordedImage(task.env, options.source)?.tag,
+    readyTimeoutMs: options.readyTimeoutMs,
+    job: options.job,
+  });
+}
+
+/** Which image each environment of the rows runs, for the job's header line. */
+function describeImages(tasks: readonly TaskRow[], source: string): string {
+  const images = new Set<string>();
+  for (const task of tasks) {
+    const image = hasImage(task)
+      ? String(task.runtime_config?.image)
+      : recordedImage(task.env, source)?.tag;
+    images.add(image ?? `no image for '${task.env}'`);
+  }
+  return [...images].join(', ') || 'images per task';
+}
+
+/**
+ * `local` with rows naming an image (hud-python: `DockerRuntime()` for rows with `runtime_config.image`):
+ * those rows get containers, the rest child processes; the local runtime starts only if a row needs it.
+ */
+function localAndDocker(options: ChoiceOptions, imageRows: number): ChosenProvider {
+  const docker = dockerProvider(options, undefined);
+  let local: ReturnType<typeof LocalRuntime> | undefined;
+  const provider: Provider = (task, provideOptions) => {
+    if (hasImage(task)) return docker(task, provideOptions);
+    local ??= LocalRuntime(resolveEnvSource(options.source), {
+      prewarm: options.prewarm,
+      readyTimeoutMs: options.readyTimeoutMs,
+      fallbacks: hudModuleFallbacks(),
+    });
+    return local(task, provideOptions);
+  };
+  const total = options.tasks?.length ?? imageRows;
+  return {
+    provider,
+    label:
+      imageRows === total
+        ? `docker (${describeImages(options.tasks ?? [], options.source)})`
+        : `local + docker for the ${imageRows} row(s) with runtime_config.image`,
+    close: async () => {
+      await Promise.all([docker.close(), local?.close()]);
+    },
+    docker: true,
+  };
 }
