@@ -120,3 +120,46 @@ describe('FakeProvider: OpenAI chat completions', () => {
     await expect(fetch(`${fake.url}/v1/chat/completions`, { method: 'POST' })).rejects.toThrow();
   });
 });
+
+describe('FakeProvider: route registration', () => {
+  it('serves routes added with registerFakeRoute, with params, raw replies, usage and drops', async () => {
+    const { registerFakeRoute } = await import('./fake-provider.js');
+    const { rawReply } = await import('./provider-route.js');
+    const unregister = registerFakeRoute({
+      name: 'echo',
+      method: 'POST',
+      url: '/v9/models/:model/echo',
+      render(turn, { params, request }) {
+        if ('text' in turn && turn.text === 'raw') return rawReply('data: hi\n\n');
+        return {
+          model: params.model,
+          text: turn.text,
+          usage: turn.usage,
+          auth: request.headers.authorization,
+        };
+      },
+      errorBody: (status, message) => ({ status, message }),
+    });
+    try {
+      await using fake = await startFakeProvider({
+        turns: [{ text: 'one', usage: { inputTokens: 3 } }, { text: 'raw' }, { drop: true }],
+      });
+      const first = await post(`${fake.url}/v9/models/m1/echo`, {}, { authorization: 'k' });
+      expect(first.json).toEqual({
+        model: 'm1',
+        text: 'one',
+        usage: { inputTokens: 3 },
+        auth: 'k',
+      });
+      const second = await fetch(`${fake.url}/v9/models/m1/echo`, { method: 'POST', body: '{}' });
+      expect(second.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await second.text()).toBe('data: hi\n\n');
+      await expect(post(`${fake.url}/v9/models/m1/echo`, {})).rejects.toThrow();
+      expect(fake.bodiesFor('echo')).toHaveLength(3);
+    } finally {
+      unregister();
+    }
+    await using later = await startFakeProvider({ turns: [] });
+    expect((await post(`${later.url}/v9/models/m1/echo`, {})).status).toBe(404);
+  });
+});

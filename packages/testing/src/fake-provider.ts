@@ -1,7 +1,7 @@
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { ProviderRoute } from './provider-route.js';
-import { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
-import { type FakeTurn, isErrorTurn } from './turns.js';
+import { isRawReply, type ProviderRoute } from './provider-route.js';
+import { builtinRoutes } from './routes/index.js';
+import { type FakeTurn, isDropTurn, isErrorTurn } from './turns.js';
 
 /** A request the fake received, for assertions. */
 export interface RecordedRequest {
@@ -27,12 +27,35 @@ export interface FakeProviderOptions {
   turns?: readonly FakeTurn[] | undefined;
   /** Answers every request (takes precedence over `turns`). */
   handler?: FakeHandler | undefined;
-  /** Routes to serve; default every built-in provider route. */
+  /** Routes to serve; default {@link defaultRoutes} (every built-in and registered provider route). */
   routes?: readonly ProviderRoute[] | undefined;
 }
 
-/** The built-in provider routes. */
-export const defaultRoutes: readonly ProviderRoute[] = [openaiChatCompletionsRoute];
+const registeredRoutes: ProviderRoute[] = [...builtinRoutes];
+
+/**
+ * The routes served by default: the built-in ones (`routes/index.ts`) and any added with
+ * {@link registerFakeRoute}. A live view: registering a route later shows up here.
+ */
+export const defaultRoutes: readonly ProviderRoute[] = registeredRoutes;
+
+/**
+ * Adds a provider route to {@link defaultRoutes} (replacing a route with the same name), so every fake
+ * provider started afterwards serves it. Returns a function that removes it again.
+ */
+export function registerFakeRoute(route: ProviderRoute): () => void {
+  const existing = registeredRoutes.findIndex((candidate) => candidate.name === route.name);
+  if (existing >= 0) registeredRoutes.splice(existing, 1, route);
+  else registeredRoutes.push(route);
+  return () => {
+    const position = registeredRoutes.indexOf(route);
+    if (position >= 0) registeredRoutes.splice(position, 1);
+  };
+}
+
+function sleep(ms: number | undefined): Promise<void> {
+  return ms && ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
 
 function parseBody(text: string): unknown {
   if (text === '') return undefined;
@@ -81,7 +104,12 @@ export class FakeProvider {
         url: route.url,
         handler: async (request, reply) => {
           const self = provider as FakeProvider;
-          return self.#answer(route, self.#record(request, route.name), reply);
+          return self.#answer(
+            route,
+            self.#record(request, route.name),
+            (request.params ?? {}) as Record<string, string>,
+            reply,
+          );
         },
       });
     }
@@ -105,6 +133,11 @@ export class FakeProvider {
     return this.#turns.length;
   }
 
+  /** Request bodies that matched the route named `route`, in arrival order. */
+  bodiesFor(route: string): unknown[] {
+    return this.requestsFor(route).map((request) => request.body);
+  }
+
   /** Requests that matched the route named `route` (e.g. `openai-chat`). */
   requestsFor(route: string): RecordedRequest[] {
     return this.requests.filter((request) => request.route === route);
@@ -126,6 +159,7 @@ export class FakeProvider {
   async #answer(
     route: ProviderRoute,
     recorded: RecordedRequest,
+    params: Record<string, string>,
     reply: FastifyReply,
   ): Promise<unknown> {
     let turn: FakeTurn | undefined;
@@ -138,12 +172,27 @@ export class FakeProvider {
       status: 500,
       message: `fake provider: no scripted turn left for ${recorded.method} ${recorded.path}`,
     };
+    await sleep(turn.delayMs);
+    if (isDropTurn(turn)) {
+      reply.raw.socket?.destroy();
+      return reply.hijack();
+    }
     if (isErrorTurn(turn)) {
       reply.code(turn.status);
       if (turn.headers) reply.headers({ ...turn.headers });
       return turn.body ?? route.errorBody(turn.status, turn.message ?? 'fake provider error');
     }
-    return route.render(turn, { body: recorded.body, index: recorded.index });
+    const rendered = route.render(turn, {
+      body: recorded.body,
+      index: recorded.index,
+      request: recorded,
+      params,
+    });
+    if (isRawReply(rendered)) {
+      reply.headers({ ...rendered.headers, 'content-type': rendered.contentType });
+      return rendered.payload;
+    }
+    return rendered;
   }
 
   /** Stops the server, closing idle keep-alive connections. */

@@ -5,14 +5,20 @@ export {
   FakeProvider,
   type FakeProviderOptions,
   type RecordedRequest,
+  registerFakeRoute,
   startFakeProvider,
 } from './fake-provider.js';
 export type { ProviderRoute, RenderContext } from './provider-route.js';
+export { isRawReply, type RawReply, rawReply } from './provider-route.js';
+export { builtinRoutes } from './routes/index.js';
 export { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
 export {
+  type DropTurn,
   type ErrorTurn,
   type FakeToolCall,
   type FakeTurn,
+  type FakeUsage,
+  isDropTurn,
   isErrorTurn,
   type TextTurn,
   type ToolCallsTurn,

@@ -1,5 +1,25 @@
+/** Token counts a scripted turn reports; each route maps them onto its provider's usage object. */
+export interface FakeUsage {
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  /** Prompt tokens served from the provider's cache. */
+  cachedTokens?: number | undefined;
+}
+
+/** Fields every successful turn may carry. */
+interface TurnBase {
+  /** Token counts to report; default the route's fixed usage. */
+  usage?: FakeUsage | undefined;
+  /** Model to report; default the request's model. */
+  model?: string | undefined;
+  /** Reasoning/thinking text, for routes that render it. */
+  reasoning?: string | undefined;
+  /** Wait this long before answering (to let a run's timeout fire); not a timing assertion. */
+  delayMs?: number | undefined;
+}
+
 /** A scripted reply with assistant text. */
-export interface TextTurn {
+export interface TextTurn extends TurnBase {
   text: string;
   /** Provider-specific stop reason; default the provider's normal one (`stop` for OpenAI Chat). */
   finishReason?: string | undefined;
@@ -15,9 +35,11 @@ export interface FakeToolCall {
 }
 
 /** A scripted reply asking for tool calls (optionally with text). */
-export interface ToolCallsTurn {
+export interface ToolCallsTurn extends TurnBase {
   toolCalls: readonly FakeToolCall[];
   text?: string | undefined;
+  /** Provider-specific stop reason; default the provider's tool-call one. */
+  finishReason?: string | undefined;
 }
 
 /**
@@ -29,12 +51,24 @@ export interface ErrorTurn {
   body?: unknown;
   headers?: Readonly<Record<string, string>> | undefined;
   message?: string | undefined;
+  delayMs?: number | undefined;
+}
+
+/** A scripted connection reset: the server destroys the socket without answering. */
+export interface DropTurn {
+  drop: true;
+  delayMs?: number | undefined;
 }
 
 /** One scripted reply, in provider-neutral form; each route renders it in its provider's wire format. */
-export type FakeTurn = TextTurn | ToolCallsTurn | ErrorTurn;
+export type FakeTurn = TextTurn | ToolCallsTurn | ErrorTurn | DropTurn;
 
 /** True for an {@link ErrorTurn}. */
 export function isErrorTurn(turn: FakeTurn): turn is ErrorTurn {
   return typeof (turn as ErrorTurn).status === 'number';
+}
+
+/** True for a {@link DropTurn}. */
+export function isDropTurn(turn: FakeTurn): turn is DropTurn {
+  return (turn as DropTurn).drop === true;
 }
