@@ -12,6 +12,7 @@ export type { ProviderRoute, RenderContext } from './provider-route.js';
 export { isRawReply, type RawReply, rawReply } from './provider-route.js';
 export { builtinRoutes } from './routes/index.js';
 export { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
+export { openaiResponsesRoute } from './routes/openai-responses.js';
 export {
   type DropTurn,
   type ErrorTurn,
