@@ -15,6 +15,8 @@ export interface ScreenProcessOptions {
   xvfbArgs: readonly string[];
   x11vncArgs: readonly string[];
   timeoutMs: number;
+  /** Picks the VNC port to try (default: one free a moment ago); tests use it to lose the race. */
+  choosePort?: () => Promise<number>;
 }
 
 /** A running X display with a VNC server on it. */
@@ -64,7 +66,7 @@ export async function startScreenProcesses(
     });
     const display = Number(displayText);
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = await (options.choosePort ?? freePort)();
       const { vnc, secrets } = await startX11vnc(display, port, options);
       try {
         await vnc.waitForOutput(/^PORT=(\d+)$/m, {
@@ -76,7 +78,7 @@ export async function startScreenProcesses(
       } catch (error) {
         await vnc.stop();
         // Another process may have taken the port between our probe and x11vnc's bind: try another.
-        const lostPort = /address already in use|listen.*fail/i.test(vnc.stderr);
+        const lostPort = /could not obtain listening port|address already in use/i.test(vnc.stderr);
         if (!lostPort || attempt >= PORT_ATTEMPTS) throw error;
       } finally {
         // x11vnc reads (and removes) the password file before it listens.
@@ -105,6 +107,8 @@ async function startX11vnc(
   }
   const args = [
     ...['-display', `:${display}`, '-rfbport', String(port), '-localhost', '-forever', '-shared'],
+    // IPv4 only: without it, a taken port makes x11vnc fall back to listening on [::1] alone.
+    '-noipv6',
     // Answer update requests at once instead of napping when the screen is idle (1 s → 30 ms), and
     // send what is on the screen: no wireframes for moving windows, no guessed scroll copies.
     ...['-nonap', '-nowireframe', '-noscrollcopyrect', '-noxrecord'],

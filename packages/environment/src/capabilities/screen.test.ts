@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { HudError } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,38 @@ describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
       expect(error.message).toContain('apt-get install xvfb');
     } finally {
       process.env.PATH = path;
+    }
+  });
+
+  it('tries another port when x11vnc loses its port to another process', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    const ports = [takenPort];
+    const freshPort = async () => {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as AddressInfo;
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    };
+    const { startScreenProcesses } = await import('./screen-processes.js');
+    const started = await startScreenProcesses({
+      width: 200,
+      height: 100,
+      depth: 24,
+      password: undefined,
+      xvfbArgs: [],
+      x11vncArgs: [],
+      timeoutMs: 20_000,
+      choosePort: async () => ports.shift() ?? freshPort(),
+    }).finally(() => taken.close());
+    try {
+      expect(started.port).not.toBe(takenPort);
+      expect(await greeting(started.port)).toBe('RFB 003.008\n');
+    } finally {
+      await started.vnc.stop();
+      await started.xvfb.stop();
     }
   });
 
