@@ -153,7 +153,7 @@ describe('RfbClient handshake', () => {
       acceptHandshake(peer, { password: 'right' }).then(() => undefined),
     );
     const error = await rejection(connect(port, { password: 'wrong' }));
-    expect(error.code).toBe('connection_failed');
+    expect(error.code).toBe('invalid_argument');
     expect(error.message).toBe('RFB authentication failed: bad password');
   });
 

@@ -129,7 +129,8 @@ export class RfbClient implements ProtocolClient, AsyncDisposable {
    * @param target `rfb://host:port` (port defaults to 5900), `host:port`, or `{host, port}`.
    * @throws the socket error (`ECONNREFUSED`, ...) or HudError `connection_closed` when the server hangs up
    *   during the handshake (both retried by `HudClient.open`); HudError `unsupported` (not RFB, older than
-   *   3.8, no usable security type), `connection_failed` (authentication refused), `timeout`.
+   *   3.8, no usable security type), `invalid_argument` (wrong password, not retried), `connection_failed`
+   *   (the server refused the connection), `timeout`.
    */
   static async connect(
     target: string | { host: string; port: number },

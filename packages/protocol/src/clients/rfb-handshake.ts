@@ -34,7 +34,8 @@ export const CLIENT_ENCODINGS: readonly number[] = [
  * Runs the RFB 3.8 handshake (RFC 6143 §7.1–7.3) on a fresh connection, then sets the client's pixel
  * format ({@link RGBX_PIXEL_FORMAT}) and encodings ({@link CLIENT_ENCODINGS}).
  * @throws HudError `unsupported` (not RFB, older than 3.8, no usable security type), `connection_failed`
- *   (the server refused or authentication failed, with the server's reason), or the reader's errors.
+ *   (the server refused the connection), `invalid_argument` (authentication failed), each with the
+ *   server's reason, or the reader's errors.
  */
 export async function handshake(
   socket: Socket,
@@ -61,8 +62,9 @@ export async function handshake(
   // RFB 3.8 sends SecurityResult for every type, None included, and a reason after a failure.
   const result = (await reader.read(4)).readUInt32BE(0);
   if (result !== 0) {
+    // Not a connection error: retrying a wrong password only trips the server's failure limits.
     throw new HudError(
-      'connection_failed',
+      'invalid_argument',
       `RFB authentication failed: ${await readReason(reader)}`,
     );
   }
