@@ -3,6 +3,18 @@ export { AgentError, type AgentErrorCode } from './errors.js';
 export { NopAgent } from './nop-agent.js';
 export { OracleAgent } from './oracle-agent.js';
 export {
+  DEFAULT_OPENAI_MODEL,
+  isReasoningModel,
+  OpenAIResponsesAdapter,
+  type OpenAIResponsesAdapterOptions,
+  type OpenAIResponsesConfig,
+  OpenAIResponsesConversation,
+  restoreOptional,
+  retryAfterMs,
+  strictParameters,
+  TOOL_ERROR_MARKER,
+} from './providers/openai/index.js';
+export {
   type AgentFactory,
   type AgentOptions,
   agentNames,

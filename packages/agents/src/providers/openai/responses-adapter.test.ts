@@ -1,0 +1,510 @@
+import type { PromptMessage } from '@hud/protocol';
+import { type FakeProvider, type FakeTurn, startFakeProvider } from '@hud/testing';
+import OpenAI, { APIConnectionError, APIUserAbortError } from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentError } from '../../errors.js';
+import type { ConversationInit, ModelConversation } from '../../model/adapter.js';
+import { type AgentTool, errorOutput, textOutput } from '../../tools/tool.js';
+import { isReasoningModel, OpenAIResponsesAdapter, retryAfterMs } from './responses-adapter.js';
+import { TOOL_ERROR_MARKER } from './responses-items.js';
+
+const PIXEL =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+const fakes: FakeProvider[] = [];
+afterEach(async () => {
+  for (const fake of fakes.splice(0)) await fake.close();
+});
+
+async function fake(turns: FakeTurn[]): Promise<FakeProvider> {
+  const provider = await startFakeProvider({ turns });
+  fakes.push(provider);
+  return provider;
+}
+
+const add: AgentTool = {
+  name: 'add',
+  description: 'Add two integers.',
+  inputSchema: {
+    type: 'object',
+    properties: { a: { type: 'integer' }, b: { type: 'integer' }, note: { type: 'string' } },
+    required: ['a', 'b'],
+  },
+  async run(input) {
+    return textOutput(String(Number(input.a) + Number(input.b)));
+  },
+};
+
+const prompt: PromptMessage[] = [{ role: 'user', content: { type: 'text', text: 'What is 2+2?' } }];
+
+function init(overrides: Partial<ConversationInit> = {}): ConversationInit {
+  return {
+    model: 'gpt-5.6',
+    system: undefined,
+    messages: prompt,
+    tools: [add],
+    config: {},
+    ...overrides,
+  };
+}
+
+function start(provider: FakeProvider, overrides: Partial<ConversationInit> = {}) {
+  const adapter = new OpenAIResponsesAdapter();
+  const conversation = adapter.start(init(overrides), {
+    apiKey: 'test-key',
+    baseURL: `${provider.url}/v1`,
+    headers: { 'Trace-Id': 'trace-123' },
+  });
+  return { adapter, conversation };
+}
+
+const signal = new AbortController().signal;
+
+function bodies(provider: FakeProvider): Record<string, unknown>[] {
+  return provider.bodiesFor('openai-responses') as Record<string, unknown>[];
+}
+
+/** The `input` items of the provider's `index`th Responses request. */
+function inputOf(provider: FakeProvider, index: number): { type?: string; output?: unknown }[] {
+  const input = bodies(provider)[index]?.input;
+  if (!Array.isArray(input)) throw new Error(`request ${index} has no input list`);
+  return input;
+}
+
+describe('OpenAIResponsesAdapter', () => {
+  it('describes the openai agent', () => {
+    const adapter = new OpenAIResponsesAdapter();
+    expect(adapter.name).toBe('openai');
+    expect(adapter.defaultModel).toBe('gpt-5.6');
+    expect(adapter.keyNames).toEqual(['OPENAI_API_KEY']);
+    expect(adapter.toolProviders.map((provider) => provider.protocol)).toEqual([
+      'ssh',
+      'rfb',
+      'cdp',
+      'mcp',
+    ]);
+  });
+
+  it('sends the first request with the official SDK: prompt, instructions, strict function tools, store false', async () => {
+    const provider = await fake([{ text: 'Four.' }]);
+    const { conversation } = start(provider, {
+      system: 'Be brief.',
+      messages: [
+        { role: 'user', content: { type: 'text', text: 'Look:' } },
+        { role: 'user', content: { type: 'image', data: PIXEL, mimeType: 'image/png' } },
+        { role: 'assistant', content: { type: 'text', text: 'I see a pixel.' } },
+        { role: 'user', content: { type: 'text', text: 'What is 2+2?' } },
+      ],
+    });
+    const turn = await conversation.next({ signal });
+    expect(turn).toEqual({
+      text: 'Four.',
+      reasoning: null,
+      toolCalls: [],
+      finishReason: 'completed',
+      usage: { prompt_tokens: 10, completion_tokens: 5, cached_tokens: 0 },
+      model: 'gpt-5.6',
+    });
+    const [request] = provider.requestsFor('openai-responses');
+    expect(request?.path).toBe('/v1/responses');
+    expect(request?.headers.authorization).toBe('Bearer test-key');
+    expect(request?.headers['trace-id']).toBe('trace-123');
+    expect(request?.body).toEqual({
+      model: 'gpt-5.6',
+      instructions: 'Be brief.',
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Look:' }] },
+        {
+          type: 'message',
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: `data:image/png;base64,${PIXEL}`, detail: 'auto' },
+          ],
+        },
+        { type: 'message', role: 'assistant', content: 'I see a pixel.' },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is 2+2?' }] },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'add',
+          description: 'Add two integers.',
+          parameters: {
+            type: 'object',
+            properties: {
+              a: { type: 'integer' },
+              b: { type: 'integer' },
+              note: { type: ['string', 'null'] },
+            },
+            required: ['a', 'b', 'note'],
+            additionalProperties: false,
+          },
+          strict: true,
+        },
+      ],
+      parallel_tool_calls: false,
+      store: false,
+      include: ['reasoning.encrypted_content'],
+    });
+  });
+
+  it('round-trips a tool call, replaying reasoning and the call client-side without server ids', async () => {
+    const provider = await fake([
+      {
+        reasoning: 'I should add.',
+        toolCalls: [{ id: 'call_1', name: 'add', arguments: { a: 2, b: 2, note: null } }],
+        usage: { inputTokens: 120, outputTokens: 30, cachedTokens: 100 },
+      },
+      { text: 'The answer is 4.' },
+    ]);
+    const { conversation } = start(provider);
+    const first = await conversation.next({ signal });
+    expect(first).toMatchObject({
+      text: '',
+      reasoning: 'I should add.',
+      toolCalls: [{ id: 'call_1', name: 'add', arguments: { a: 2, b: 2 } }],
+      usage: { prompt_tokens: 120, completion_tokens: 30, cached_tokens: 100 },
+    });
+    const call = first.toolCalls[0];
+    if (!call) throw new Error('expected a call');
+    conversation.addToolResults([{ call, output: await add.run(call.arguments as never) }]);
+    const second = await conversation.next({ signal });
+    expect(second.text).toBe('The answer is 4.');
+    expect(bodies(provider)[1]?.input).toEqual([
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is 2+2?' }] },
+      {
+        type: 'reasoning',
+        summary: [{ type: 'summary_text', text: 'I should add.' }],
+        encrypted_content: `fake-encrypted:${Buffer.from('I should add.').toString('base64')}`,
+      },
+      {
+        type: 'function_call',
+        call_id: 'call_1',
+        name: 'add',
+        arguments: '{"a":2,"b":2,"note":null}',
+      },
+      { type: 'function_call_output', call_id: 'call_1', output: '4' },
+    ]);
+    // The assistant's final message goes back as an output message, not as input_text (spec §12.9).
+    conversation.addUserText('And 3+3?');
+    provider.push({ text: 'Six.' });
+    await conversation.next({ signal });
+    expect(inputOf(provider, 2).slice(-2)).toEqual([
+      {
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'The answer is 4.', annotations: [] }],
+      },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'And 3+3?' }] },
+    ]);
+  });
+
+  it('keeps server ids and sends no include with store=true', async () => {
+    const provider = await fake([
+      { reasoning: 'hmm', toolCalls: [{ id: 'call_9', name: 'add', arguments: { a: 1, b: 1 } }] },
+      { text: '2' },
+    ]);
+    const { conversation } = start(provider, { config: { store: true } });
+    const turn = await conversation.next({ signal });
+    conversation.addToolResults([{ call: turn.toolCalls[0] as never, output: textOutput('2') }]);
+    await conversation.next({ signal });
+    const second = bodies(provider)[1];
+    expect(second?.store).toBe(true);
+    expect(second?.include).toBeUndefined();
+    expect(second?.input).toContainEqual({
+      type: 'reasoning',
+      id: 'rs_fake_0',
+      summary: [{ type: 'summary_text', text: 'hmm' }],
+    });
+    expect(second?.input).toContainEqual(
+      expect.objectContaining({ type: 'function_call', id: 'fc_fake_0_0', call_id: 'call_9' }),
+    );
+  });
+
+  it('drops reasoning it could only refer to by id when nothing is stored', async () => {
+    const provider = await fake([
+      { reasoning: 'private', toolCalls: [{ id: 'c', name: 'add', arguments: { a: 1, b: 2 } }] },
+      { text: '3' },
+    ]);
+    // A non-reasoning model: no include, so the reasoning item comes back without encrypted content.
+    const { conversation } = start(provider, { model: 'gpt-4.1' });
+    const turn = await conversation.next({ signal });
+    expect(bodies(provider)[0]?.include).toBeUndefined();
+    conversation.addToolResults([{ call: turn.toolCalls[0] as never, output: textOutput('3') }]);
+    await conversation.next({ signal });
+    const types = inputOf(provider, 1).map((item) => item.type);
+    expect(types).toEqual(['message', 'function_call', 'function_call_output']);
+  });
+
+  it('maps settings from -c: max_output_tokens, temperature, reasoning effort and summary, tool_choice, verbosity', async () => {
+    const provider = await fake([{ text: 'ok' }]);
+    const { conversation } = start(provider, {
+      config: {
+        max_steps: 5, // the loop's, ignored here
+        max_tokens: 512,
+        temperature: 0.2,
+        top_p: 0.9,
+        reasoning: 'high',
+        reasoning_summary: 'auto',
+        tool_choice: 'required',
+        parallel_tool_calls: true,
+        truncation: 'auto',
+        verbosity: 'low',
+      },
+    });
+    await conversation.next({ signal });
+    expect(bodies(provider)[0]).toMatchObject({
+      max_output_tokens: 512,
+      temperature: 0.2,
+      top_p: 0.9,
+      reasoning: { effort: 'high', summary: 'auto' },
+      tool_choice: 'required',
+      parallel_tool_calls: true,
+      truncation: 'auto',
+      text: { verbosity: 'low' },
+    });
+    expect(bodies(provider)[0]?.max_steps).toBeUndefined();
+  });
+
+  it('refuses settings of the wrong kind', () => {
+    const adapter = new OpenAIResponsesAdapter();
+    const endpoint = { apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', headers: {} };
+    for (const config of [
+      { max_output_tokens: 'many' },
+      { reasoning: 'extreme' },
+      { parallel_tool_calls: 'yes' },
+      { tool_choice: 'sometimes' },
+    ]) {
+      expect(() => adapter.start(init({ config }), endpoint)).toThrow(AgentError);
+    }
+  });
+
+  it('sends no tool settings without tools', async () => {
+    const provider = await fake([{ text: 'hi' }]);
+    const { conversation } = start(provider, { tools: [], config: { parallel_tool_calls: true } });
+    await conversation.next({ signal });
+    const body = bodies(provider)[0];
+    expect(body?.tools).toBeUndefined();
+    expect(body?.parallel_tool_calls).toBeUndefined();
+  });
+
+  it('keeps malformed arguments as the raw string and reads an empty string as {}', async () => {
+    const provider = await fake([
+      {
+        toolCalls: [
+          { id: 'bad', name: 'add', arguments: '{"a": 2, "b":' },
+          { id: 'list', name: 'add', arguments: '[1, 2]' },
+          { id: 'empty', name: 'add', arguments: '' },
+        ],
+      },
+    ]);
+    const { conversation } = start(provider);
+    const turn = await conversation.next({ signal });
+    expect(turn.toolCalls).toEqual([
+      { id: 'bad', name: 'add', arguments: '{"a": 2, "b":' },
+      { id: 'list', name: 'add', arguments: '[1, 2]' },
+      { id: 'empty', name: 'add', arguments: {} },
+    ]);
+  });
+
+  it('formats results: text as a string, errors marked, images as input_image data URLs', async () => {
+    const provider = await fake([
+      {
+        toolCalls: [
+          { id: 'a', name: 'add', arguments: { a: 1, b: 1 } },
+          { id: 'b', name: 'add', arguments: { a: 1, b: 1 } },
+          { id: 'c', name: 'add', arguments: { a: 1, b: 1 } },
+          { id: 'd', name: 'add', arguments: { a: 1, b: 1 } },
+        ],
+      },
+      { text: 'done' },
+    ]);
+    const { conversation } = start(provider, { config: { image_detail: 'original' } });
+    const turn = await conversation.next({ signal });
+    const [a, b, c, d] = turn.toolCalls as [never, never, never, never];
+    conversation.addToolResults([
+      { call: a, output: textOutput('line 1\nline 2') },
+      { call: b, output: errorOutput('no such file') },
+      {
+        call: c,
+        output: {
+          content: [
+            { type: 'text', text: 'clicked' },
+            { type: 'image', data: PIXEL, mimeType: 'image/png' },
+          ],
+          isError: true,
+        },
+      },
+      { call: d, output: { content: [], structuredContent: { answer: 42 } } },
+    ]);
+    await conversation.next({ signal });
+    const outputs = inputOf(provider, 1).filter((item) => item.type === 'function_call_output');
+    expect(outputs).toEqual([
+      { type: 'function_call_output', call_id: 'a', output: 'line 1\nline 2' },
+      {
+        type: 'function_call_output',
+        call_id: 'b',
+        output: `${TOOL_ERROR_MARKER}\nno such file`,
+      },
+      {
+        type: 'function_call_output',
+        call_id: 'c',
+        output: [
+          { type: 'input_text', text: TOOL_ERROR_MARKER },
+          { type: 'input_text', text: 'clicked' },
+          { type: 'input_image', image_url: `data:image/png;base64,${PIXEL}`, detail: 'original' },
+        ],
+      },
+      { type: 'function_call_output', call_id: 'd', output: '{"answer":42}' },
+    ]);
+  });
+
+  it('reports max_output_tokens as length and a content filter as itself', async () => {
+    const provider = await fake([
+      { text: 'The answer is', finishReason: 'max_output_tokens' },
+      { text: '', finishReason: 'content_filter' },
+    ]);
+    const { conversation } = start(provider);
+    expect((await conversation.next({ signal })).finishReason).toBe('length');
+    expect((await conversation.next({ signal })).finishReason).toBe('content_filter');
+  });
+
+  it('reports the model the server names', async () => {
+    const provider = await fake([{ text: 'hi', model: 'gpt-5.6-2026-01-01' }]);
+    const { conversation } = start(provider);
+    expect((await conversation.next({ signal })).model).toBe('gpt-5.6-2026-01-01');
+  });
+});
+
+describe('classifyError', () => {
+  async function failure(turn: FakeTurn): Promise<unknown> {
+    const provider = await fake([turn]);
+    const { conversation } = start(provider);
+    return conversation.next({ signal }).then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (error: unknown) => error,
+    );
+  }
+
+  const adapter = new OpenAIResponsesAdapter();
+
+  it('retries a 429 after the server’s retry-after (seconds)', async () => {
+    const error = await failure({ status: 429, headers: { 'retry-after': '2' } });
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(adapter.classifyError(error)).toEqual({
+      status: 429,
+      retryable: true,
+      retryAfterMs: 2000,
+    });
+  });
+
+  it('prefers retry-after-ms', async () => {
+    const error = await failure({
+      status: 503,
+      headers: { 'retry-after-ms': '250', 'retry-after': '9' },
+    });
+    expect(adapter.classifyError(error)).toEqual({
+      status: 503,
+      retryable: true,
+      retryAfterMs: 250,
+    });
+  });
+
+  it('does not retry a 400, nor a 500 the server says not to retry', async () => {
+    expect(adapter.classifyError(await failure({ status: 400, message: 'bad schema' }))).toEqual({
+      status: 400,
+      retryable: false,
+      retryAfterMs: undefined,
+    });
+    expect(
+      adapter.classifyError(await failure({ status: 500, headers: { 'x-should-retry': 'false' } })),
+    ).toMatchObject({ status: 500, retryable: false });
+  });
+
+  it('retries a connection reset', async () => {
+    const error = await failure({ drop: true });
+    expect(error).toBeInstanceOf(APIConnectionError);
+    expect(adapter.classifyError(error)).toEqual({
+      status: undefined,
+      retryable: true,
+      retryAfterMs: undefined,
+    });
+  });
+
+  it('does not retry an abort or a foreign error', async () => {
+    const provider = await fake([{ text: 'late', delayMs: 5_000 }]);
+    const { conversation } = start(provider);
+    const controller = new AbortController();
+    const pending = conversation.next({ signal: controller.signal });
+    controller.abort();
+    const error = await pending.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(APIUserAbortError);
+    expect(adapter.classifyError(error).retryable).toBe(false);
+    expect(adapter.classifyError(new TypeError('boom')).retryable).toBe(false);
+  });
+
+  it('reads retry-after as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs({ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }, now)).toBe(3000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
+  });
+});
+
+describe('isReasoningModel', () => {
+  it.each([
+    ['gpt-5.6', true],
+    ['o3-mini', true],
+    ['openai/gpt-oss-120b', true],
+    ['gpt-5-chat-latest', false],
+    ['gpt-4.1', false],
+    ['gpt-4o', false],
+  ])('%s → %s', (model, expected) => {
+    expect(isReasoningModel(model)).toBe(expected);
+  });
+});
+
+/**
+ * A minimal driver in the shape of the tool loop (call, run the calls, send results), so the adapter is
+ * exercised end to end with the official SDK before `ToolLoopAgent` drives it.
+ */
+async function drive(conversation: ModelConversation, tools: AgentTool[], maxSteps = 5) {
+  for (let step = 0; step < maxSteps; step++) {
+    const turn = await conversation.next({ signal });
+    if (turn.toolCalls.length === 0) return turn.text;
+    const results = [];
+    for (const call of turn.toolCalls) {
+      const tool = tools.find((candidate) => candidate.name === call.name);
+      const output =
+        typeof call.arguments === 'string' || !tool
+          ? errorOutput(`the arguments for this '${call.name}' call arrived incomplete`)
+          : await tool.run(call.arguments);
+      results.push({ call, output });
+    }
+    conversation.addToolResults(results);
+  }
+  throw new Error('max steps');
+}
+
+describe('a tool round trip through a minimal driver', () => {
+  it('recovers from a malformed call and answers', async () => {
+    const provider = await fake([
+      { toolCalls: [{ id: 'x', name: 'add', arguments: '{"a": 2' }] },
+      { toolCalls: [{ id: 'y', name: 'add', arguments: { a: 2, b: 2, note: null } }] },
+      { text: 'The answer is 4.' },
+    ]);
+    const { conversation } = start(provider);
+    expect(await drive(conversation, [add])).toBe('The answer is 4.');
+    const last = bodies(provider)[2]?.input as { type: string; output?: unknown }[];
+    expect(last.filter((item) => item.type === 'function_call_output')).toEqual([
+      {
+        type: 'function_call_output',
+        call_id: 'x',
+        output: `${TOOL_ERROR_MARKER}\nthe arguments for this 'add' call arrived incomplete`,
+      },
+      { type: 'function_call_output', call_id: 'y', output: '4' },
+    ]);
+  });
+});

@@ -1,0 +1,367 @@
+import type OpenAI from 'openai';
+import type {
+  ImageDetail,
+  ResponseCreateParamsNonStreaming,
+  ResponseIncludable,
+  ResponseInputItem,
+} from 'openai/resources/responses/responses';
+import type { Reasoning, ReasoningEffort } from 'openai/resources/shared';
+import { AgentError } from '../../errors.js';
+import type {
+  ConversationInit,
+  ErrorClass,
+  ModelAdapter,
+  ModelConversation,
+  ModelTurn,
+  ProviderEndpoint,
+  ToolResultEntry,
+} from '../../model/adapter.js';
+import { browserToolProvider } from '../../tools/browser-tools.js';
+import { computerToolProvider } from '../../tools/computer-tool.js';
+import { mcpToolProvider } from '../../tools/mcp-tools.js';
+import { sshToolProvider } from '../../tools/ssh-tools.js';
+import type { ToolProvider } from '../../tools/tool.js';
+import {
+  functionCallOutput,
+  parseResponse,
+  promptInput,
+  type ResponsesToolset,
+  replayItems,
+  responsesTools,
+  userText,
+} from './responses-items.js';
+
+let sdk: typeof import('openai') | undefined;
+
+/** The `openai` SDK, imported on first use (it takes a few hundred ms to load, which `hud` need not pay up front). */
+async function loadSdk(): Promise<typeof import('openai')> {
+  sdk ??= await import('openai');
+  return sdk;
+}
+
+/** The model the `openai` agent uses without `--model` (hud-python 0.6.16 `OpenAIConfig.model`). */
+export const DEFAULT_OPENAI_MODEL = 'gpt-5.6';
+
+/** Options of {@link OpenAIResponsesAdapter}. */
+export interface OpenAIResponsesAdapterOptions {
+  /** Agent name (default `openai`). */
+  name?: string;
+  /** Model without `--model` (default {@link DEFAULT_OPENAI_MODEL}). */
+  defaultModel?: string;
+  /** Settings holding the key, in preference order (default `['OPENAI_API_KEY']`). */
+  keyNames?: readonly string[];
+  /** Tool providers in catalog order (default: ssh bash + editor, rfb computer, cdp browser, every MCP tool). */
+  toolProviders?: readonly ToolProvider[];
+  /** Builds the SDK client for a conversation (default `new OpenAI({apiKey, baseURL, defaultHeaders, maxRetries: 0})`). */
+  createClient?: (endpoint: ProviderEndpoint) => OpenAI | Promise<OpenAI>;
+}
+
+/**
+ * The settings the adapter reads from `-c key=value` / a task's `agent_config` (other keys are ignored:
+ * they belong to the loop). Values arrive parsed (numbers, booleans, strings).
+ */
+export interface OpenAIResponsesConfig {
+  /** `max_output_tokens` (alias `max_tokens`). */
+  max_output_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  /** Reasoning effort (`none`…`xhigh`), or a full `reasoning` object (alias `reasoning_effort`). */
+  reasoning?: string | Reasoning;
+  /** `reasoning.summary`: `auto`, `concise` or `detailed` (needs a verified organization at OpenAI). */
+  reasoning_summary?: string;
+  /** Default `false`: one call per turn, which the loop runs in order (hud-python runs calls sequentially). */
+  parallel_tool_calls?: boolean;
+  /** `auto` (default), `required` or `none`. */
+  tool_choice?: string;
+  /** `auto` or `disabled`. */
+  truncation?: string;
+  /** `text.verbosity`: `low`, `medium` or `high`. */
+  verbosity?: string;
+  /**
+   * Default `false`: nothing is stored server-side and the whole history is sent each call. `true` stores
+   * responses at the provider and replays output items with their ids.
+   */
+  store?: boolean;
+  /**
+   * Ask for `reasoning.encrypted_content` so reasoning carries over between calls without `store`. Default:
+   * on for reasoning models (`o*`, `gpt-5*` but not `*-chat*`, `gpt-oss*`, `codex*`) or when `reasoning` is set.
+   */
+  encrypted_reasoning?: boolean;
+  /** `detail` of images in tool results (`low`, `high`, `auto`, `original`); default omitted (the server's `auto`). */
+  image_detail?: string;
+}
+
+const EFFORTS = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
+const SUMMARIES = new Set(['auto', 'concise', 'detailed']);
+const TOOL_CHOICES = new Set(['auto', 'required', 'none']);
+const TRUNCATIONS = new Set(['auto', 'disabled']);
+const VERBOSITIES = new Set(['low', 'medium', 'high']);
+const DETAILS = new Set(['low', 'high', 'auto', 'original']);
+
+/**
+ * Whether `model` is a reasoning model (gets `include: ['reasoning.encrypted_content']`): OpenAI refuses
+ * that include for other models ("Encrypted content is not supported with this model").
+ */
+export function isReasoningModel(model: string): boolean {
+  const name = model.toLowerCase().split('/').pop() ?? '';
+  if (name.includes('-chat')) return false;
+  return /^(o\d|gpt-5|gpt-oss|codex)/.test(name);
+}
+
+function invalid(key: string, value: unknown, expected: string): AgentError {
+  return new AgentError(
+    'invalid_config',
+    `openai: -c ${key}=${JSON.stringify(value)} is not valid; expected ${expected}`,
+  );
+}
+
+function numberSetting(config: Readonly<Record<string, unknown>>, ...keys: string[]) {
+  for (const key of keys) {
+    const value = config[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(key, value, 'a number');
+    return value;
+  }
+  return undefined;
+}
+
+function choiceSetting(
+  config: Readonly<Record<string, unknown>>,
+  key: string,
+  allowed: ReadonlySet<string>,
+): string | undefined {
+  const value = config[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !allowed.has(value)) {
+    throw invalid(key, value, [...allowed].join(', '));
+  }
+  return value;
+}
+
+function booleanSetting(
+  config: Readonly<Record<string, unknown>>,
+  key: string,
+): boolean | undefined {
+  const value = config[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw invalid(key, value, 'true or false');
+  return value;
+}
+
+function reasoningSetting(config: Readonly<Record<string, unknown>>): Reasoning | undefined {
+  let reasoning: Reasoning | undefined;
+  const value = config.reasoning ?? config.reasoning_effort;
+  const key = config.reasoning !== undefined ? 'reasoning' : 'reasoning_effort';
+  if (typeof value === 'string') {
+    if (!EFFORTS.has(value)) throw invalid(key, value, [...EFFORTS].join(', '));
+    reasoning = { effort: value as ReasoningEffort };
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    reasoning = { ...(value as Reasoning) };
+  } else if (value !== undefined && value !== null) {
+    throw invalid(key, value, `an effort (${[...EFFORTS].join(', ')})`);
+  }
+  const summary = choiceSetting(config, 'reasoning_summary', SUMMARIES);
+  if (summary) reasoning = { ...reasoning, summary: summary as Reasoning['summary'] };
+  return reasoning;
+}
+
+/** The request settings of one conversation, read once from its config. */
+interface RequestSettings {
+  params: Partial<ResponseCreateParamsNonStreaming>;
+  store: boolean;
+  imageDetail: ImageDetail | undefined;
+}
+
+function requestSettings(init: ConversationInit): RequestSettings {
+  const { config } = init;
+  const params: Partial<ResponseCreateParamsNonStreaming> = {};
+  const maxOutputTokens = numberSetting(config, 'max_output_tokens', 'max_tokens');
+  if (maxOutputTokens !== undefined) params.max_output_tokens = maxOutputTokens;
+  const temperature = numberSetting(config, 'temperature');
+  if (temperature !== undefined) params.temperature = temperature;
+  const topP = numberSetting(config, 'top_p');
+  if (topP !== undefined) params.top_p = topP;
+  const reasoning = reasoningSetting(config);
+  if (reasoning) params.reasoning = reasoning;
+  const truncation = choiceSetting(config, 'truncation', TRUNCATIONS);
+  if (truncation) params.truncation = truncation as 'auto' | 'disabled';
+  const verbosity = choiceSetting(config, 'verbosity', VERBOSITIES);
+  if (verbosity) params.text = { verbosity: verbosity as 'low' | 'medium' | 'high' };
+  if (init.tools.length > 0) {
+    const toolChoice = choiceSetting(config, 'tool_choice', TOOL_CHOICES);
+    if (toolChoice) params.tool_choice = toolChoice as 'auto' | 'required' | 'none';
+    params.parallel_tool_calls = booleanSetting(config, 'parallel_tool_calls') ?? false;
+  }
+  const store = booleanSetting(config, 'store') ?? false;
+  params.store = store;
+  const encrypted =
+    booleanSetting(config, 'encrypted_reasoning') ??
+    (reasoning !== undefined || isReasoningModel(init.model));
+  if (!store && encrypted) params.include = ['reasoning.encrypted_content' as ResponseIncludable];
+  const detail = choiceSetting(config, 'image_detail', DETAILS) as ImageDetail | undefined;
+  return { params, store, imageDetail: detail };
+}
+
+/**
+ * One run's conversation over the Responses API. The whole history stays on the client as `input` items
+ * (the prompt, every output item of the model — reasoning, messages, function calls — and every
+ * `function_call_output`), so it needs no server-side state (`store: false`, no `previous_response_id`)
+ * and works with any Responses-compatible server (hud-python relied on `previous_response_id`, spec §12.9).
+ */
+export class OpenAIResponsesConversation implements ModelConversation {
+  readonly #client: () => Promise<OpenAI>;
+  readonly #init: ConversationInit;
+  readonly #toolset: ResponsesToolset;
+  readonly #settings: RequestSettings;
+  readonly #input: ResponseInputItem[];
+
+  /** `client` is called once, at the first {@link next}. */
+  constructor(client: () => Promise<OpenAI>, init: ConversationInit) {
+    let created: Promise<OpenAI> | undefined;
+    this.#client = () => {
+      created ??= client();
+      return created;
+    };
+    this.#init = init;
+    this.#toolset = responsesTools(init.tools);
+    this.#settings = requestSettings(init);
+    this.#input = promptInput(init.messages);
+  }
+
+  /** The request body the next {@link next} sends (a copy of the history so far). */
+  request(): ResponseCreateParamsNonStreaming {
+    const body: ResponseCreateParamsNonStreaming = {
+      model: this.#init.model,
+      input: [...this.#input],
+      ...this.#settings.params,
+    };
+    if (this.#init.system) body.instructions = this.#init.system;
+    if (this.#toolset.tools.length > 0) body.tools = this.#toolset.tools;
+    return body;
+  }
+
+  async next({ signal }: { signal: AbortSignal }): Promise<ModelTurn> {
+    const client = await this.#client();
+    const response = await client.responses.create(this.request(), { signal });
+    const turn = parseResponse(response, this.#toolset.plans, this.#init.model);
+    this.#input.push(...replayItems(response.output ?? [], this.#settings.store));
+    return turn;
+  }
+
+  addToolResults(results: readonly ToolResultEntry[]): void {
+    for (const { call, output } of results) {
+      this.#input.push(functionCallOutput(call.id, output, this.#settings.imageDetail));
+    }
+  }
+
+  addUserText(text: string): void {
+    this.#input.push(userText(text));
+  }
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') {
+    return (headers as Headers).get(name) ?? undefined;
+  }
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The server's wait hint in ms: `retry-after-ms`, else `retry-after` as seconds or an HTTP date (the
+ * headers the OpenAI SDK itself honours).
+ */
+export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
+  const ms = headerValue(headers, 'retry-after-ms');
+  if (ms !== undefined) {
+    const value = Number.parseFloat(ms);
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  const after = headerValue(headers, 'retry-after');
+  if (after === undefined) return undefined;
+  const seconds = Number(after.trim());
+  if (after.trim() !== '' && Number.isFinite(seconds))
+    return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The `openai` agent's harness: OpenAI's Responses API through the official `openai` SDK (non-streaming,
+ * SDK retries off). Tools are function tools (bash, editor, computer, browser and every MCP tool), sent
+ * `strict` when their schema allows it; see {@link OpenAIResponsesConfig} for the settings it reads.
+ * @example
+ * const adapter = new OpenAIResponsesAdapter();
+ * const conversation = adapter.start(
+ *   { model: 'gpt-5.6', system: undefined, messages, tools, config: {} },
+ *   { apiKey: 'test', baseURL: `${fake.url}/v1`, headers: {} },
+ * );
+ * const turn = await conversation.next({ signal });
+ */
+export class OpenAIResponsesAdapter implements ModelAdapter {
+  readonly name: string;
+  readonly defaultModel: string;
+  readonly keyNames: readonly string[];
+  readonly toolProviders: readonly ToolProvider[];
+  readonly #createClient: (endpoint: ProviderEndpoint) => OpenAI | Promise<OpenAI>;
+
+  constructor(options: OpenAIResponsesAdapterOptions = {}) {
+    this.name = options.name ?? 'openai';
+    this.defaultModel = options.defaultModel ?? DEFAULT_OPENAI_MODEL;
+    this.keyNames = options.keyNames ?? ['OPENAI_API_KEY'];
+    this.toolProviders = options.toolProviders ?? [
+      sshToolProvider(),
+      computerToolProvider(),
+      browserToolProvider,
+      mcpToolProvider,
+    ];
+    this.#createClient =
+      options.createClient ??
+      (async (endpoint) => {
+        const { default: OpenAI } = await loadSdk();
+        return new OpenAI({
+          apiKey: endpoint.apiKey,
+          ...(endpoint.baseURL !== undefined ? { baseURL: endpoint.baseURL } : {}),
+          defaultHeaders: { ...endpoint.headers },
+          maxRetries: 0,
+        });
+      });
+  }
+
+  /**
+   * @throws AgentError `invalid_config` for a setting of the wrong type or an unknown choice.
+   */
+  start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAIResponsesConversation {
+    return new OpenAIResponsesConversation(async () => this.#createClient(endpoint), init);
+  }
+
+  /**
+   * Retryable: 408, 409, 429 and 5xx responses (or whatever `x-should-retry` says), connection failures
+   * and timeouts; not: other 4xx, aborts, errors that are not the SDK's.
+   */
+  classifyError(error: unknown): ErrorClass {
+    // The SDK is loaded before any call; without it, `error` cannot be one of its errors.
+    if (!sdk) return { status: undefined, retryable: false, retryAfterMs: undefined };
+    const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
+    if (error instanceof APIUserAbortError) {
+      return { status: undefined, retryable: false, retryAfterMs: undefined };
+    }
+    if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
+      return { status: undefined, retryable: true, retryAfterMs: undefined };
+    }
+    if (error instanceof APIError) {
+      const status = typeof error.status === 'number' ? error.status : undefined;
+      const should = headerValue(error.headers, 'x-should-retry');
+      const retryable =
+        should === 'true'
+          ? true
+          : should === 'false'
+            ? false
+            : status !== undefined &&
+              (status === 408 || status === 409 || status === 429 || status >= 500);
+      return { status, retryable, retryAfterMs: retryAfterMs(error.headers) };
+    }
+    return { status: undefined, retryable: false, retryAfterMs: undefined };
+  }
+}
