@@ -8,16 +8,25 @@ export interface HudRun {
   stderr: string;
 }
 
-/** Runs the built `hud` CLI as a child process and collects its output (never rejects on exit codes). */
+/**
+ * Runs the built `hud` CLI as a child process and collects its output (never rejects on exit codes);
+ * `env` replaces the child's environment (default: this process's).
+ */
 export function runHud(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<HudRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [HUD_BIN, ...args],
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' },
+      {
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 30_000,
+        encoding: 'utf8',
+        // Default: this process's environment.
+        ...(options.env ? { env: options.env } : {}),
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
