@@ -10,6 +10,7 @@ export {
 } from './fake-provider.js';
 export type { ProviderRoute, RenderContext } from './provider-route.js';
 export { isRawReply, type RawReply, rawReply } from './provider-route.js';
+export { anthropicMessagesRoute } from './routes/anthropic-messages.js';
 export { builtinRoutes } from './routes/index.js';
 export { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
 export { openaiResponsesRoute } from './routes/openai-responses.js';

@@ -1,4 +1,5 @@
 import type { ProviderRoute } from '../provider-route.js';
+import { anthropicMessagesRoute } from './anthropic-messages.js';
 import { openaiChatCompletionsRoute } from './openai-chat-completions.js';
 import { openaiResponsesRoute } from './openai-responses.js';
 
@@ -9,4 +10,5 @@ import { openaiResponsesRoute } from './openai-responses.js';
 export const builtinRoutes: readonly ProviderRoute[] = [
   openaiChatCompletionsRoute,
   openaiResponsesRoute,
+  anthropicMessagesRoute,
 ];
