@@ -54,8 +54,8 @@ const CLIENT_INFO = { name: 'hud-ts', version: '0.0.0' } as const;
  * is sent as a Bearer token (HTTP transports only).
  * @example
  * const tools = await client.open<McpClient>('tools');
- * const { tools: listed } = { tools: await tools.listTools() };
- * const result = await tools.callTool('kv_get', { key: 'greeting' });
+ * for (const tool of await tools.listTools()) console.log(tool.name, tool.description);
+ * const { content, isError } = await tools.callTool('kv_get', { key: 'greeting' });
  */
 export class McpClient implements ProtocolClient, AsyncDisposable {
   /** The binding this client is connected to. */
