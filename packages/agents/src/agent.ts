@@ -29,6 +29,8 @@ export interface AgentContext {
   readonly signal: AbortSignal;
   /** The step budget (`--max-steps`); agents that loop must stop there with stop reason `max_steps`. */
   readonly maxSteps: number;
+  /** The run's trace id (`uuid4().hex`), e.g. for a gateway's `Trace-Id` header; absent outside a job. */
+  readonly traceId?: string;
   /** Records a step in the run's trace (assigns `step_id`, fills `ended_at`). */
   record(step: StepInput): void;
 }

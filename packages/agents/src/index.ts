@@ -1,5 +1,52 @@
 export type { Agent, AgentContext, AgentResult } from './agent.js';
 export { AgentError, type AgentErrorCode } from './errors.js';
+export type {
+  ConversationInit,
+  ErrorClass,
+  ModelAdapter,
+  ModelConversation,
+  ModelToolCall,
+  ModelTurn,
+  ProviderEndpoint,
+  ToolResultEntry,
+} from './model/adapter.js';
+export { AUTO_RESPOND_MODEL, type AutoResponder, autoResponder } from './model/auto-respond.js';
+export { Budget, type BudgetLimits } from './model/budget.js';
+export {
+  DEFAULT_TOOL_TIMEOUT_SECONDS,
+  type LoopConfig,
+  loopConfig,
+  type StopCondition,
+} from './model/loop-config.js';
+export { costUsd, MODEL_PRICES, type ModelPrice, priceKey, priceOf } from './model/pricing.js';
+export {
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  RequestLimits,
+  sharedRequestLimits,
+} from './model/request-limits.js';
+export {
+  classifyHttpError,
+  DEFAULT_RETRY_POLICY,
+  type RetryNotice,
+  type RetryPolicy,
+  retryAfterFromHeaders,
+  withRetries,
+} from './model/retry.js';
+export {
+  baseUrlSetting,
+  DEFAULT_GATEWAY_URL,
+  type EndpointSource,
+  GATEWAY_KEY,
+  resolveEndpoint,
+} from './model/routing.js';
+export { executeToolCall, malformedArgumentsMessage, toolResult } from './model/tool-execution.js';
+export {
+  LENGTH_FINISH_REASONS,
+  type ModelAgentSpec,
+  missingKeyMessage,
+  ToolLoopAgent,
+  type ToolLoopAgentOptions,
+} from './model/tool-loop-agent.js';
 export { NopAgent } from './nop-agent.js';
 export { OracleAgent } from './oracle-agent.js';
 export {
@@ -15,11 +62,15 @@ export {
   TOOL_ERROR_MARKER,
 } from './providers/openai/index.js';
 export {
+  type AdapterModule,
   type AgentFactory,
   type AgentOptions,
   agentNames,
   createAgent,
+  type ModelAgentInfo,
+  modelAgentInfo,
   registerAgent,
+  registerModelAdapter,
 } from './registry.js';
 export {
   type BashToolInput,

@@ -82,6 +82,7 @@ export async function runAgentPhase(input: AgentPhaseInput): Promise<AgentPhaseR
     client,
     signal,
     maxSteps: input.maxSteps,
+    traceId: trace.trace_id,
     record: (step) => {
       trace.record(step);
     },

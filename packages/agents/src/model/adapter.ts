@@ -69,6 +69,11 @@ export interface ProviderEndpoint {
   baseURL: string | undefined;
   /** Extra headers on every request (e.g. `Trace-Id` when going through the HUD gateway). */
   headers: Readonly<Record<string, string>>;
+  /**
+   * How the endpoint was chosen: `direct` (a provider key, base URL from `<PROVIDER>_BASE_URL` when set),
+   * `gateway` (`HUD_API_KEY`, `baseURL` = the gateway root), `explicit` (`-c base_url=… -c api_key=…`).
+   */
+  route?: 'direct' | 'gateway' | 'explicit';
 }
 
 /** What the loop needs to know about a failed model call. */
