@@ -60,6 +60,8 @@ export class Job {
   readonly runs: RunRecord[];
   /** True when the run was cancelled (its `signal` aborted) before every slot finished. */
   cancelled = false;
+  /** Why the job stopped starting rollouts before every slot ran (`RunOptions.admit`), or null. */
+  stopped: string | null = null;
   readonly #traces = new Map<string, Trace>();
 
   constructor(init: JobInit) {
@@ -132,7 +134,7 @@ export class Job {
     this.#traces.set(trace.trace_id, trace);
   }
 
-  /** `{id, name, group, created_at, cancelled, totals, runs}`. */
+  /** `{id, name, group, created_at, cancelled, stopped, totals, runs}`. */
   toJSON(): Record<string, unknown> {
     return {
       id: this.id,
@@ -140,6 +142,7 @@ export class Job {
       group: this.group,
       created_at: this.createdAt,
       cancelled: this.cancelled,
+      stopped: this.stopped,
       totals: this.totals(),
       runs: this.runs,
     };

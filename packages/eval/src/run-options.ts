@@ -61,6 +61,12 @@ export interface RunOptions {
   logger?: HudLogger;
   /** Keep every run's {@link Trace} in memory (`job.trace(id)`). Default: true without a store. */
   keepTraces?: boolean;
+  /**
+   * Asked before each rollout starts: a string refuses it, and no further rollout starts (running ones
+   * finish); the first refusal becomes `job.stopped` (e.g. a spending budget: `budget reached: …`).
+   * Refused slots have no record, so `--resume` runs them later.
+   */
+  admit?: () => string | undefined;
 }
 
 function check(condition: boolean, message: string): void {

@@ -170,10 +170,21 @@ export async function runTaskset(taskset: Taskset, options: RunOptions): Promise
   const fresh: RunRecord[] = [];
   emit({ type: 'job-start', job, progress: tracker.snapshot() });
 
+  // Admission (a budget) stops new rollouts without cancelling running ones.
+  const admission = new AbortController();
   await runPool(
     slots(),
-    { concurrency: options.maxConcurrent ?? RunDefaults.maxConcurrent, signal: cancel.signal },
+    {
+      concurrency: options.maxConcurrent ?? RunDefaults.maxConcurrent,
+      signal: AbortSignal.any([cancel.signal, admission.signal]),
+    },
     async (slot) => {
+      const refusal = options.admit?.();
+      if (refusal !== undefined) {
+        job.stopped ??= refusal;
+        admission.abort();
+        return;
+      }
       const info: RunInfo = {
         trace_id: slot.traceId,
         slug: slot.task.slug,
