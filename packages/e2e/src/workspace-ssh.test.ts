@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type ControlServer, Environment, serve, type Workspace } from '@hud/environment';
 import { connectSsh, HudClient, type SshClient } from '@hud/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,14 +44,17 @@ function otherHostKey(): string {
 }
 
 let workspace: Workspace;
+/** An empty HOME for the unisolated sessions, so the host's dotfiles stay out of the test. */
+let home: string;
 let server: ControlServer;
 let client: HudClient;
 let shell: SshClient;
 
 beforeAll(async () => {
   process.env.HUD_WORKSPACE_TEST_SECRET = 'leak';
+  home = await mkdtemp(path.join(tmpdir(), 'workspace-e2e-home-'));
   const env = new Environment({ name: 'workspace-e2e' });
-  workspace = env.workspace({ isolation: 'none' });
+  workspace = env.workspace({ isolation: 'none', env: { HOME: home } });
   server = await serve(env);
   client = await HudClient.connect(server.url, { heartbeatIntervalMs: 0 });
   shell = await client.open<SshClient>('shell');
@@ -59,6 +64,7 @@ afterAll(async () => {
   delete process.env.HUD_WORKSPACE_TEST_SECRET;
   await client?.close();
   await server?.close();
+  await rm(home, { recursive: true, force: true });
 });
 
 describe('SshClient through the tunnel', () => {

@@ -1,4 +1,5 @@
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Environment, serve, Workspace } from '@hud/environment';
 import { connectSsh, HudClient, type SshClient } from '@hud/protocol';
@@ -12,14 +13,18 @@ import { buildToolset, type ToolOutput } from './tool.js';
 
 let workspace: Workspace;
 let shell: SshClient;
+/** An empty HOME for the unisolated sessions, so the host's dotfiles stay out of tests. */
+let home: string;
 beforeAll(async () => {
-  workspace = new Workspace(undefined, { isolation: 'none' });
+  home = await mkdtemp(path.join(tmpdir(), 'workspace-tools-home-'));
+  workspace = new Workspace(undefined, { isolation: 'none', env: { HOME: home } });
   await workspace.start();
   shell = await connectSsh(workspace.capability);
 });
 afterAll(async () => {
   await shell?.close();
   await workspace?.stop();
+  await rm(home, { recursive: true, force: true });
 });
 
 const text = (output: ToolOutput) =>
@@ -192,7 +197,7 @@ describe('editor tool', { timeout: 60_000 }, () => {
 describe('sshToolProvider through HudClient', { timeout: 60_000 }, () => {
   it('builds bash and editor over the opened shell binding', async () => {
     const env = new Environment({ name: 'tools' });
-    env.workspace({ isolation: 'none' });
+    env.workspace({ isolation: 'none', env: { HOME: home } });
     const server = await serve(env);
     const client = await HudClient.connect(server.url, { heartbeatIntervalMs: 0 });
     try {

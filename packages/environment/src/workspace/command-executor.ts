@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { HudError } from '@hud/protocol';
 import type { SandboxSpec } from './sandbox.js';
-import { killTree, spawnSession } from './session-process.js';
+import { spawnSession, terminateTree } from './session-process.js';
 
 /** Default cap of captured stdout and of stderr for workspace commands: 1 MiB each (as `@hud/graders`). */
 export const DEFAULT_WORKSPACE_OUTPUT_BYTES = 1024 * 1024;
@@ -110,10 +110,10 @@ export class WorkspaceCommandExecutor {
         options.timeoutMs <= MAX_TIMER_MS
           ? setTimeout(() => {
               timedOut = true;
-              killTree(child.pid);
+              terminateTree(child.pid);
             }, options.timeoutMs)
           : undefined;
-      const onAbort = () => killTree(child.pid);
+      const onAbort = () => terminateTree(child.pid);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -125,7 +125,7 @@ export class WorkspaceCommandExecutor {
       child.on('exit', (code, signal) => {
         exitCode = code ?? (signal ? -(constants.signals[signal] ?? 0) : null);
         // Background processes left running would hold the pipes open.
-        killTree(child.pid);
+        terminateTree(child.pid);
       });
       child.on('close', () => {
         clearTimeout(timer);

@@ -105,9 +105,10 @@ function childrenByParent(): Map<number, number[]> {
  * Signals a session's whole process tree: its process group (the session was spawned as a group leader)
  * and every descendant still attached to it, which also reaches children that started their own session
  * (e.g. the shell `script` runs on a pseudo-terminal). Missing processes are ignored.
+ * @returns the pids signalled (the group's leader and its descendants).
  */
-export function killTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (pid === undefined) return;
+export function killTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): number[] {
+  if (pid === undefined) return [];
   const children = childrenByParent();
   const victims: number[] = [];
   const queue = [pid];
@@ -115,13 +116,32 @@ export function killTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGK
     victims.push(next);
     queue.push(...(children.get(next) ?? []));
   }
-  const send = (target: number) => {
-    try {
-      process.kill(target, signal);
-    } catch {
-      // ESRCH: already gone.
-    }
-  };
-  send(-pid);
-  for (const victim of victims) send(victim);
+  send(-pid, signal);
+  for (const victim of victims) send(victim, signal);
+  return victims;
+}
+
+function send(target: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(target, signal);
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+/** Grace between SIGTERM and SIGKILL when a session's tree is ended: long enough for EXIT traps. */
+export const TERMINATE_GRACE_MS = 1_000;
+
+/**
+ * Ends a session's process tree: SIGTERM now, so shells run their EXIT traps (a login shell killed
+ * outright can leave lock files behind, e.g. pyenv's rehash lock), then SIGKILL to the same processes and
+ * the group after `graceMs`.
+ */
+export function terminateTree(pid: number | undefined, graceMs = TERMINATE_GRACE_MS): void {
+  if (pid === undefined) return;
+  const victims = killTree(pid, 'SIGTERM');
+  setTimeout(() => {
+    send(-pid, 'SIGKILL');
+    for (const victim of victims) send(victim, 'SIGKILL');
+  }, graceMs).unref();
 }

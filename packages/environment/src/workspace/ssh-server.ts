@@ -7,7 +7,13 @@ import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { Logger } from '../logger.js';
 import type { SandboxSpec } from './sandbox.js';
-import { killTree, type SessionPty, type SessionSpec, spawnSession } from './session-process.js';
+import {
+  killTree,
+  type SessionPty,
+  type SessionSpec,
+  spawnSession,
+  terminateTree,
+} from './session-process.js';
 
 /** Options of {@link WorkspaceSshServer.listen}. */
 export interface WorkspaceSshServerOptions {
@@ -135,7 +141,13 @@ export class WorkspaceSshServer {
 
   /** Stops accepting, drops every connection and kills every running session. Idempotent. */
   async close(): Promise<void> {
-    for (const child of this.#children) killTree(child.pid);
+    const running = [...this.#children];
+    for (const child of running) killTree(child.pid, 'SIGTERM');
+    if (running.length > 0) {
+      // A short grace for EXIT traps; the serving process may exit right after this.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const child of running) killTree(child.pid, 'SIGKILL');
+    }
     for (const connection of this.#connections) connection.end();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -203,8 +215,8 @@ function start(
   stdout?.pipe(channel, { end: false });
   stderr?.pipe(channel.stderr, { end: false });
   // Background processes the command left behind would hold the output open: end them with it.
-  child.on('exit', () => killTree(child.pid));
-  channel.on('close', () => killTree(child.pid));
+  child.on('exit', () => terminateTree(child.pid));
+  channel.on('close', () => terminateTree(child.pid));
   child.on('close', async (code, signal) => {
     children.delete(child);
     if (spawnError !== undefined) {

@@ -15,8 +15,11 @@ import { Workspace } from './workspace.js';
 const run = promisify(execFile);
 
 let scratch: string;
+/** Session variables for unisolated workspaces: an empty HOME, so the host's dotfiles stay out of tests. */
+let hermetic: Record<string, string>;
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'workspace-test-'));
+  hermetic = { HOME: await mkdtemp(path.join(scratch, 'home-')) };
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
@@ -56,7 +59,7 @@ describe('Workspace: SSH server', () => {
   let knownHosts: string;
   let port: string;
   beforeAll(async () => {
-    workspace = new Workspace(path.join(scratch, 'plain'), { isolation: 'none' });
+    workspace = new Workspace(path.join(scratch, 'plain'), { isolation: 'none', env: hermetic });
     await workspace.start();
     port = new URL(workspace.capability.url).port;
     knownHosts = path.join(scratch, 'known_hosts');
@@ -170,7 +173,7 @@ describe('Workspace: lifecycle', () => {
     await rm(seed, { recursive: true, force: true });
     await mkdir(path.join(seed, 'src'), { recursive: true });
     await writeFile(path.join(seed, 'src', 'a.txt'), 'seed\n');
-    const fresh = new Workspace(undefined, { isolation: 'none', seed });
+    const fresh = new Workspace(undefined, { isolation: 'none', seed, env: hermetic });
     await fresh.start();
     const first = fresh.root;
     await writeFile(path.join(first, 'src', 'a.txt'), 'changed\n');
@@ -189,6 +192,7 @@ describe('Workspace: lifecycle', () => {
     const workspace = env.workspace(path.join(scratch, 'env-dir'), {
       name: 'box',
       isolation: 'none',
+      env: hermetic,
     });
     expect(env.capabilities).toEqual([]);
     await env.start();

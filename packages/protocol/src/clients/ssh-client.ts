@@ -325,9 +325,10 @@ function collect(stream: ClientChannel, options: SshExecOptions): Promise<SshExe
     let exitCode: number | null = null;
     let timedOut = false;
     const kill = () => {
-      // Best effort: the server kills the process tree when the channel closes anyway.
+      // Best effort (servers may refuse requests after our EOF): closing the channel is what makes a
+      // hud-ts workspace end the command's process tree.
       try {
-        stream.signal('KILL');
+        stream.signal('TERM');
       } catch {
         // The channel is already closing.
       }
@@ -342,6 +343,8 @@ function collect(stream: ClientChannel, options: SshExecOptions): Promise<SshExe
         : undefined;
     const onAbort = () => kill();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // The abort may have come while the server was still confirming the channel.
+    if (options.signal?.aborted) onAbort();
     stream.on('data', (chunk: Buffer) => stdout.push(chunk));
     stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     stream.on('exit', (code: number | null, signal?: string) => {

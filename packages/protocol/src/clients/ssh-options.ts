@@ -17,7 +17,7 @@ export interface SshPty {
 /** Options of {@link SshClient.exec}. */
 export interface SshExecOptions {
   /**
-   * Wall-clock limit in milliseconds (default: none). When it passes the remote command gets `KILL` and its
+   * Wall-clock limit in milliseconds (default: none). When it passes the remote command gets `TERM` and its
    * channel is closed (a hud-ts workspace then ends the command's whole process tree); the result has
    * `timedOut: true` and the output received so far.
    */
