@@ -1,10 +1,13 @@
-import type { PromptMessage } from '@hud/protocol';
+import type { Capability, HudClient, PromptMessage, StepInput } from '@hud/protocol';
 import { type FakeProvider, type FakeTurn, startFakeProvider } from '@hud/testing';
 import OpenAI, { APIConnectionError, APIUserAbortError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentContext } from '../../agent.js';
 import { AgentError } from '../../errors.js';
-import type { ConversationInit, ModelConversation } from '../../model/adapter.js';
-import { type AgentTool, errorOutput, textOutput } from '../../tools/tool.js';
+import type { ConversationInit } from '../../model/adapter.js';
+import { RequestLimits } from '../../model/request-limits.js';
+import { ToolLoopAgent } from '../../model/tool-loop-agent.js';
+import { type AgentTool, errorOutput, type ToolProvider, textOutput } from '../../tools/tool.js';
 import { isReasoningModel, OpenAIResponsesAdapter, retryAfterMs } from './responses-adapter.js';
 import { TOOL_ERROR_MARKER } from './responses-items.js';
 
@@ -466,43 +469,60 @@ describe('isReasoningModel', () => {
   });
 });
 
-/**
- * A minimal driver in the shape of the tool loop (call, run the calls, send results), so the adapter is
- * exercised end to end with the official SDK before `ToolLoopAgent` drives it.
- */
-async function drive(conversation: ModelConversation, tools: AgentTool[], maxSteps = 5) {
-  for (let step = 0; step < maxSteps; step++) {
-    const turn = await conversation.next({ signal });
-    if (turn.toolCalls.length === 0) return turn.text;
-    const results = [];
-    for (const call of turn.toolCalls) {
-      const tool = tools.find((candidate) => candidate.name === call.name);
-      const output =
-        typeof call.arguments === 'string' || !tool
-          ? errorOutput(`the arguments for this '${call.name}' call arrived incomplete`)
-          : await tool.run(call.arguments);
-      results.push({ call, output });
-    }
-    conversation.addToolResults(results);
-  }
-  throw new Error('max steps');
+function loopContext() {
+  const steps: StepInput[] = [];
+  const context: AgentContext = {
+    task: { env: 'e', id: 't', args: {}, slug: 't' },
+    prompt: 'What is 2+2?',
+    promptMessages: prompt,
+    promptText: 'What is 2+2?',
+    bindings: [{ name: 'calc', protocol: 'calc/1', url: 'x', params: {} } as Capability],
+    episodeBindings: {},
+    client: { open: async () => ({}) } as unknown as HudClient,
+    signal: new AbortController().signal,
+    maxSteps: 10,
+    traceId: 'trace-1',
+    record: (step) => {
+      steps.push(step);
+    },
+  };
+  return { context, steps };
 }
 
-describe('a tool round trip through a minimal driver', () => {
-  it('recovers from a malformed call and answers', async () => {
+describe('through ToolLoopAgent', () => {
+  it('retries a 429, recovers from a malformed call, runs the tool and answers', async () => {
     const provider = await fake([
+      { status: 429, headers: { 'retry-after': '0' } },
       { toolCalls: [{ id: 'x', name: 'add', arguments: '{"a": 2' }] },
       { toolCalls: [{ id: 'y', name: 'add', arguments: { a: 2, b: 2, note: null } }] },
-      { text: 'The answer is 4.' },
+      { text: 'The answer is 4.', usage: { inputTokens: 50, outputTokens: 6, cachedTokens: 20 } },
     ]);
-    const { conversation } = start(provider);
-    expect(await drive(conversation, [add])).toBe('The answer is 4.');
-    const last = bodies(provider)[2]?.input as { type: string; output?: unknown }[];
-    expect(last.filter((item) => item.type === 'function_call_output')).toEqual([
+    const calc: ToolProvider = { protocol: 'calc', create: () => [add] };
+    const agent = new ToolLoopAgent(new OpenAIResponsesAdapter({ toolProviders: [calc] }), {
+      settings: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: `${provider.url}/v1` },
+      requestLimits: new RequestLimits(),
+    });
+    const { context, steps } = loopContext();
+    expect(await agent.run(context)).toEqual({ answer: 'The answer is 4.', stopReason: 'done' });
+    expect(steps.map((step) => step.source)).toEqual(['agent', 'tool', 'agent', 'tool', 'agent']);
+    expect(steps[1]?.result?.isError).toBe(true);
+    expect(steps[3]).toMatchObject({
+      call: { id: 'y', name: 'add', arguments: { a: 2, b: 2 } },
+      result: { content: [{ type: 'text', text: '4' }] },
+    });
+    expect(steps[4]).toMatchObject({
+      content: 'The answer is 4.',
+      model: 'gpt-5.6',
+      usage: { prompt_tokens: 50, completion_tokens: 6, cached_tokens: 20 },
+    });
+    // Four requests for three turns: the 429 was retried.
+    expect(provider.requestsFor('openai-responses')).toHaveLength(4);
+    const outputs = inputOf(provider, 3).filter((item) => item.type === 'function_call_output');
+    expect(outputs).toEqual([
       {
         type: 'function_call_output',
         call_id: 'x',
-        output: `${TOOL_ERROR_MARKER}\nthe arguments for this 'add' call arrived incomplete`,
+        output: expect.stringMatching(/^\[tool_error\] true\n/),
       },
       { type: 'function_call_output', call_id: 'y', output: '4' },
     ]);
