@@ -92,10 +92,16 @@ function traceOf(store: string, jobId: string, traceId: string): TraceStep[] {
 }
 
 describe('hud eval with the openai agent against a fake Responses server', () => {
-  it('letter-count: answers every task from the prompt, graded 1.0, usage in the trace; -c and --model reach the request', async () => {
+  it('letter-count: a rate-limited call retried, every task answered, graded 1.0, usage and cost in the trace; -c and --model reach the request', async () => {
+    const limited = new Set<string>();
     const fake = await fakeOpenAI((body) => {
       const match = /How many '(.)'s are in '(\w+)'/.exec(promptOf(body));
       if (!match) return { status: 400, message: `unexpected prompt: ${promptOf(body)}` };
+      // The first call of each run is rate-limited: the loop retries after the server's hint.
+      if (!limited.has(promptOf(body))) {
+        limited.add(promptOf(body));
+        return { status: 429, headers: { 'retry-after-ms': '10' }, message: 'slow down' };
+      }
       const [, letter, word] = match as unknown as [string, string, string];
       return { text: String([...word].filter((char) => char === letter).length), usage: usage(0) };
     });
@@ -111,7 +117,7 @@ describe('hud eval with the openai agent against a fake Responses server', () =>
     expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);
 
     const requests = fake.requestsFor('openai-responses');
-    expect(requests).toHaveLength(3);
+    expect(requests).toHaveLength(6);
     for (const request of requests) {
       expect(request.headers.authorization).toBe('Bearer test');
       expect(request.body).toMatchObject({
