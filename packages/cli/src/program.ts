@@ -5,6 +5,7 @@ import { registerDebug } from './commands/debug.js';
 import { registerEval } from './commands/eval.js';
 import { registerInit } from './commands/init.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerModels } from './commands/models.js';
 import { registerServe } from './commands/serve.js';
 import { registerSet } from './commands/set.js';
 import { registerTask } from './commands/task.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSet(program);
   registerBuild(program);
   registerDebug(program);
+  registerModels(program);
   return program;
 }
 

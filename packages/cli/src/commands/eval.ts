@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { watch } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentError, createAgent } from '@hud/agents';
+import { AgentError, Budget, createAgent } from '@hud/agents';
 import { importModule } from '@hud/environment';
 import { JobStore, loadTaskset, type Taskset } from '@hud/eval';
 import { reapOrphans } from '@hud/runtimes-docker';
@@ -24,6 +24,8 @@ interface EvalFlags {
   maxSteps?: string;
   model?: string;
   config: string[];
+  maxCost?: string;
+  maxTokens?: string;
   runtime: string;
   timeout?: string;
   agentTimeout?: string;
@@ -57,6 +59,20 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   if (!(number > 0))
     throw new Error(`${flag} must be a positive number of seconds, got '${value}'`);
   return number * 1000;
+}
+
+/** The job budget from `--max-cost` (dollars) and `--max-tokens`, or undefined without either. */
+function jobBudget(flags: EvalFlags): Budget | undefined {
+  const maxTokens = integer(flags.maxTokens, '--max-tokens');
+  let maxCostUsd: number | undefined;
+  if (flags.maxCost !== undefined) {
+    maxCostUsd = Number(flags.maxCost.replace(/^\$/, ''));
+    if (!(maxCostUsd > 0))
+      throw new Error(`--max-cost must be a positive number of dollars, got '${flags.maxCost}'`);
+  }
+  return maxTokens === undefined && maxCostUsd === undefined
+    ? undefined
+    : new Budget({ maxCostUsd, maxTokens });
 }
 
 /** Picks the tasks to run: `--task-ids`, `--all`/`--full`, or the first task with a note (hud-python). */
@@ -107,12 +123,16 @@ async function runEval(
       'the job does not record its source: pass it, e.g. hud eval tasks.ts --resume <id>',
     );
 
+  const budget = jobBudget(flags);
+  const agentLogger = (flags.verbose ?? 0) > 1 ? stderrLogger({ verbose: true }) : undefined;
   let agent: ReturnType<typeof createAgent>;
   try {
     agent = createAgent(agentName, {
       model: flags.model,
       config: parseConfigPairs(flags.config),
       settings,
+      budget,
+      logger: agentLogger,
     });
   } catch (error) {
     if (AgentError.isInstance(error)) throw new Error(error.message);
@@ -181,7 +201,8 @@ async function runEval(
         if (event.type === 'job-start') jobId = event.job.id;
         display.onEvent(event);
       },
-      logger: (flags.verbose ?? 0) > 1 ? stderrLogger({ verbose: true }) : undefined,
+      logger: agentLogger,
+      admit: budget ? () => budget.exhausted() : undefined,
     });
     display.stop();
     const storeDir = path.join(store.root, job.id);
@@ -190,7 +211,16 @@ async function runEval(
         color: Boolean(human.isTTY),
       }),
     );
-    if (flags.json) process.stdout.write(`${JSON.stringify(summaryJson(job, storeDir))}\n`);
+    if (job.stopped) say(`stopped early: ${job.stopped}`);
+    if (budget?.maxCostUsd !== undefined && budget.unpricedCalls > 0) {
+      note(
+        `${budget.unpricedCalls} model call${budget.unpricedCalls === 1 ? '' : 's'} had no known price and did not count toward --max-cost (see hud models list)`,
+      );
+    }
+    if (flags.json) {
+      const summary = { ...summaryJson(job, storeDir), stopped: job.stopped };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    }
     if (job.cancelled) {
       const storeFlag = flags.store === DEFAULT_STORE ? '' : ` --store ${shellWord(flags.store)}`;
       process.stderr.write(
@@ -266,6 +296,14 @@ export function registerEval(program: Command): void {
     .option('--max-concurrent <n>', 'rollouts in flight at once', '30')
     .option('--max-steps <n>', 'agent step budget (default 10)')
     .option('-m, --model <model>', 'model for a model agent')
+    .option(
+      '--max-cost <dollars>',
+      'job budget in US dollars: once model calls cost this much, no new rollouts start',
+    )
+    .option(
+      '--max-tokens <n>',
+      'job budget in tokens (prompt + completion): once used, no new rollouts start',
+    )
     .option(
       '-c, --config <key=value>',
       'agent setting (repeatable)',

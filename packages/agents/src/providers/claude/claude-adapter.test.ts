@@ -10,6 +10,8 @@ import { claudeComputerTool } from './claude-computer.js';
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
 type Body = any;
 
+const bodyOf = (request: { body: unknown } | undefined): Body => request?.body ?? {};
+
 const PNG = Buffer.from('89504e470d0a1a0a', 'hex');
 
 function fakeScreen() {
@@ -204,7 +206,7 @@ describe('claude harness against the fake Anthropic API', () => {
     });
     expect(caps.commands).toEqual(['ls']);
 
-    const computerResult = (requests[2]?.body as Body).messages.at(-1).content[0];
+    const computerResult = bodyOf(requests[2]).messages.at(-1).content[0];
     expect(computerResult.tool_use_id).toBe('tu_2');
     expect(computerResult.content).toEqual([
       { type: 'text', text: 'click at (10, 20)' },
@@ -215,7 +217,7 @@ describe('claude harness against the fake Anthropic API', () => {
     ]);
     expect(caps.actions).toEqual(['click 10,20 leftx1']);
     expect(caps.mcpCalls).toEqual([['kv_get', { key: 'vault:code' }]]);
-    const unknown = (requests[4]?.body as Body).messages.at(-1).content[0];
+    const unknown = bodyOf(requests[4]).messages.at(-1).content[0];
     expect(unknown).toMatchObject({
       tool_use_id: 'tu_4',
       is_error: true,
@@ -316,7 +318,7 @@ describe('claude harness against the fake Anthropic API', () => {
       max_tokens: 64_000,
       temperature: 0.2,
     });
-    expect((request?.body as Body).tools).toBeUndefined();
+    expect(bodyOf(request).tools).toBeUndefined();
   });
 
   it('offers the January 2025 computer tool to models that predate the newer one', async () => {
@@ -329,7 +331,7 @@ describe('claude harness against the fake Anthropic API', () => {
     const { context } = contextFor([caps.bindings[1] as Capability], caps.clients);
     await agent.run(context);
     expect(fake.requests[0]?.headers['anthropic-beta']).toMatch(/computer-use-2025-01-24/);
-    expect((fake.requests[0]?.body as Body).tools).toEqual([
+    expect(bodyOf(fake.requests[0]).tools).toEqual([
       {
         type: 'computer_20250124',
         name: 'computer',

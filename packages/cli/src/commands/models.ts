@@ -1,0 +1,66 @@
+import { type GatewayModel, gatewayModels, knownModels } from '@hud/agents';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { loadSettings } from '../settings.js';
+
+const plain = (tty: boolean | undefined) => (tty ? {} : { head: [], border: [] });
+const dollars = (value: number | undefined) => (value === undefined ? '—' : `$${value}`);
+
+/** `hud models list`: the models each harness knows (with prices), and the HUD gateway's catalog. */
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('models the agents can use');
+  models
+    .command('list')
+    .description(
+      "list the models each agent harness knows with their prices (USD per million tokens), and the HUD gateway's catalog when HUD_API_KEY is set",
+    )
+    .option('--json', 'print JSON instead of tables')
+    .action(async (flags: { json?: boolean }) => {
+      const known = knownModels();
+      let gateway: GatewayModel[] | undefined;
+      let gatewayError: string | undefined;
+      try {
+        gateway = await gatewayModels({ settings: loadSettings() });
+      } catch (error) {
+        gatewayError = (error as Error).message;
+      }
+      if (flags.json) {
+        console.log(JSON.stringify({ models: known, gateway: gateway ?? null }));
+      } else {
+        const table = new Table({
+          head: ['agent', 'model', 'input', 'cached input', 'output', ''],
+          style: plain(process.stdout.isTTY),
+        });
+        for (const entry of known) {
+          table.push([
+            entry.harness,
+            entry.model,
+            dollars(entry.price?.input),
+            dollars(entry.price?.cachedInput),
+            dollars(entry.price?.output),
+            entry.isDefault ? 'default' : '',
+          ]);
+        }
+        console.log(table.toString());
+        console.log('prices in USD per million tokens; — means unknown (cost_usd is then null)');
+        if (gateway) {
+          const catalog = new Table({
+            head: ['name', 'model_name', 'id', 'provider', 'agent', 'trainable'],
+            style: plain(process.stdout.isTTY),
+          });
+          for (const entry of gateway) {
+            catalog.push([
+              entry.name,
+              entry.model_name ?? '',
+              entry.id,
+              entry.provider ?? '',
+              entry.sdk_agent_type ?? '',
+              entry.is_trainable ? 'yes' : '',
+            ]);
+          }
+          console.log(`\nHUD gateway (${gateway.length} models):\n${catalog.toString()}`);
+        }
+      }
+      if (gatewayError) console.error(`note: could not read the gateway catalog: ${gatewayError}`);
+    });
+}
