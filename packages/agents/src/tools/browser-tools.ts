@@ -66,9 +66,14 @@ export function browserTools(cdp: CdpClient, options: BrowserToolsOptions = {}):
   /** Runs `action`, then waits for a navigation it started (a link, a form submit) to load. */
   const settling = async (action: () => Promise<void>, signal?: AbortSignal): Promise<void> => {
     let started = false;
-    const off = cdp.on('Page.frameStartedLoading', () => {
+    const mark = () => {
       started = true;
-    });
+    };
+    // frameRequestedNavigation arrives while the click or key is handled, before the input command
+    // returns; frameStartedLoading covers navigations that skip it.
+    const offs = ['Page.frameRequestedNavigation', 'Page.frameStartedLoading'].map((event) =>
+      cdp.on(event, mark),
+    );
     const loaded = cdp.waitForEvent('Page.loadEventFired', {
       timeoutMs: NAVIGATION_START_WINDOW_MS + NAVIGATION_LOAD_TIMEOUT_MS,
       signal,
@@ -79,7 +84,7 @@ export function browserTools(cdp: CdpClient, options: BrowserToolsOptions = {}):
       await new Promise((resolve) => setTimeout(resolve, NAVIGATION_START_WINDOW_MS));
       if (started) await loaded.catch(() => {});
     } finally {
-      off();
+      for (const off of offs) off();
     }
   };
 
