@@ -58,7 +58,9 @@ export function registerModels(program: Command): void {
               entry.is_trainable ? 'yes' : '',
             ]);
           }
-          console.log(`\nHUD gateway (${gateway.length} models):\n${catalog.toString()}`);
+          console.log(
+            `\nHUD gateway (${gateway.length} model${gateway.length === 1 ? '' : 's'}):\n${catalog.toString()}`,
+          );
         }
       }
       if (gatewayError) console.error(`note: could not read the gateway catalog: ${gatewayError}`);
