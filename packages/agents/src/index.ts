@@ -45,9 +45,15 @@ export {
   GATEWAY_KEY,
   resolveEndpoint,
 } from './model/routing.js';
-export { executeToolCall, malformedArgumentsMessage, toolResult } from './model/tool-execution.js';
+export {
+  executeToolCall,
+  malformedArgumentsMessage,
+  type ToolExecution,
+  toolResult,
+} from './model/tool-execution.js';
 export {
   LENGTH_FINISH_REASONS,
+  MAX_CONSECUTIVE_TOOL_FAILURES,
   type ModelAgentSpec,
   missingKeyMessage,
   ToolLoopAgent,

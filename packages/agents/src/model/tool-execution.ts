@@ -12,23 +12,32 @@ export function malformedArgumentsMessage(name: string): string {
 
 class ToolTimeout extends Error {}
 
+/** The answer to one tool call, and the error when the tool itself failed (threw). */
+export interface ToolExecution {
+  output: ToolOutput;
+  /** What the tool threw (a lost connection…); undefined when it answered, even with `isError`. */
+  thrown?: unknown;
+}
+
 /**
  * Runs one tool call for the loop (hud-python `ToolAgent`, spec §7.4) and always answers: string
  * arguments → a corrective error; an unknown name → `unknown tool: 'x'`; past `timeoutMs` → `<name> timed
  * out after Ns; retry with a shorter command` (the tool's signal aborts); a throwing tool → `tool error:
- * <message>`. Every error result has `isError`.
+ * <message>` (and `thrown` set). Every error result has `isError`.
  * @throws `signal.reason` when the run's signal aborts (the run is over; nothing to answer).
  */
 export async function executeToolCall(
   call: ModelToolCall,
   tools: ReadonlyMap<string, AgentTool>,
   options: { timeoutMs: number; signal: AbortSignal },
-): Promise<ToolOutput> {
+): Promise<ToolExecution> {
   const { signal } = options;
   signal.throwIfAborted();
-  if (typeof call.arguments === 'string') return errorOutput(malformedArgumentsMessage(call.name));
+  if (typeof call.arguments === 'string') {
+    return { output: errorOutput(malformedArgumentsMessage(call.name)) };
+  }
   const tool = tools.get(call.name);
-  if (!tool) return errorOutput(`unknown tool: '${call.name}'`);
+  if (!tool) return { output: errorOutput(`unknown tool: '${call.name}'`) };
   const limit = new AbortController();
   const toolSignal = AbortSignal.any([signal, limit.signal]);
   let timer: NodeJS.Timeout | undefined;
@@ -50,14 +59,19 @@ export async function executeToolCall(
   expired.catch(() => {});
   aborted.catch(() => {});
   try {
-    return await Promise.race([running, expired, aborted]);
+    return { output: await Promise.race([running, expired, aborted]) };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (error instanceof ToolTimeout || limit.signal.aborted) {
       const seconds = Math.round(options.timeoutMs / 100) / 10;
-      return errorOutput(`${call.name} timed out after ${seconds}s; retry with a shorter command`);
+      return {
+        output: errorOutput(
+          `${call.name} timed out after ${seconds}s; retry with a shorter command`,
+        ),
+      };
     }
-    return errorOutput(`tool error: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    return { output: errorOutput(`tool error: ${message}`), thrown: error };
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);

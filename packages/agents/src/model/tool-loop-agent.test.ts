@@ -229,6 +229,20 @@ describe('ToolLoopAgent', () => {
     ]);
   });
 
+  it('fails the run after three tool calls in a row throw', async () => {
+    const lost = tool('bash', async () => {
+      throw new Error('ssh connection lost');
+    });
+    const again = () => ({ toolCalls: [call('bash', { command: 'ls' })] });
+    const { adapter, calls } = scriptedAdapter([again, again, again, again], [lost]);
+    const { context: ctx, steps } = context();
+    await expect(new ToolLoopAgent(adapter, { settings }).run(ctx)).rejects.toThrow(
+      /3 tool calls failed in a row \(last: bash: ssh connection lost\)/,
+    );
+    expect(calls()).toBe(3);
+    expect(steps.filter((step) => step.source === 'tool')).toHaveLength(3);
+  });
+
   it('stops at maxSteps with stop reason max_steps', async () => {
     const echo = tool('echo', async () => textOutput('again'));
     const forever = () => ({ text: 'more', toolCalls: [call('echo', {})] });

@@ -55,6 +55,9 @@ export const LENGTH_FINISH_REASONS: ReadonlySet<string> = new Set([
   'MAX_TOKENS',
 ]);
 
+/** Tool calls in a row that may throw (lost connections) before the run fails (hud-python: 3 SSH failures). */
+export const MAX_CONSECUTIVE_TOOL_FAILURES = 3;
+
 /** The message of a missing key (`missing_key`), naming the settings and suggesting `oracle`. */
 export function missingKeyMessage(name: string, keyNames: readonly string[]): string {
   const keys = [...keyNames, GATEWAY_KEY];
@@ -78,7 +81,8 @@ function specOf(adapter: ModelAdapter): ModelAgentSpec {
  * connection resets (backoff with jitter, honouring `retry-after`) and limited per provider endpoint.
  * Stop reasons: `done` (no tool calls), `max_steps`, `length` (cut at the token limit), `timeout` (the
  * run's signal), and with `-c stop_on=…` `length`/`malformed_tool_call` even when tools were called.
- * The answer is the last response's text. One instance serves concurrent runs.
+ * The answer is the last response's text. Three tool calls in a row that throw (a lost connection) fail
+ * the run. One instance serves concurrent runs.
  * @example
  * const agent = new ToolLoopAgent(claudeAdapter, { settings: { ANTHROPIC_API_KEY: key } });
  */
@@ -177,6 +181,7 @@ export class ToolLoopAgent implements Agent {
 
     let last: ModelTurn | undefined;
     let stopReason: StopReason = 'max_steps';
+    let failures = 0;
     try {
       for (let step = 1; step <= context.maxSteps; step++) {
         const startedAt = isoTimestamp();
@@ -203,7 +208,7 @@ export class ToolLoopAgent implements Agent {
         const results: ToolResultEntry[] = [];
         for (const call of turn.toolCalls) {
           const callStarted = isoTimestamp();
-          const output = await executeToolCall(call, byName, {
+          const { output, thrown } = await executeToolCall(call, byName, {
             timeoutMs: settings.toolTimeoutMs,
             signal,
           });
@@ -214,6 +219,14 @@ export class ToolLoopAgent implements Agent {
             result: toolResult(call, output),
           });
           results.push({ call, output });
+          failures = thrown === undefined ? 0 : failures + 1;
+          if (failures >= MAX_CONSECUTIVE_TOOL_FAILURES) {
+            const message = thrown instanceof Error ? thrown.message : String(thrown);
+            throw new Error(
+              `${failures} tool calls failed in a row (last: ${call.name}: ${message}); giving up on this run`,
+              { cause: thrown },
+            );
+          }
         }
         conversation.addToolResults(results);
       }
