@@ -11,6 +11,7 @@ export {
 export type { ProviderRoute, RenderContext } from './provider-route.js';
 export { isRawReply, type RawReply, rawReply } from './provider-route.js';
 export { anthropicMessagesRoute } from './routes/anthropic-messages.js';
+export { geminiGenerateContentRoute } from './routes/gemini-generate-content.js';
 export { builtinRoutes } from './routes/index.js';
 export { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
 export { openaiResponsesRoute } from './routes/openai-responses.js';

@@ -1,5 +1,6 @@
 import type { ProviderRoute } from '../provider-route.js';
 import { anthropicMessagesRoute } from './anthropic-messages.js';
+import { geminiGenerateContentRoute } from './gemini-generate-content.js';
 import { openaiChatCompletionsRoute } from './openai-chat-completions.js';
 import { openaiResponsesRoute } from './openai-responses.js';
 
@@ -11,4 +12,5 @@ export const builtinRoutes: readonly ProviderRoute[] = [
   openaiChatCompletionsRoute,
   openaiResponsesRoute,
   anthropicMessagesRoute,
+  geminiGenerateContentRoute,
 ];
