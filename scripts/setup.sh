@@ -2,7 +2,8 @@
 # Sets up a fresh machine for hud-ts: Node 24 (from the npm registry when the system Node is older than 22),
 # pnpm 10, the workspace's dependencies and a build. Idempotent: a second run only checks.
 #   scripts/setup.sh          set up and build
-#   scripts/setup.sh --test   set up, then run the README's test command (what .ci/run does)
+#   scripts/setup.sh --test   set up (plus Docker: scripts/docker-setup.sh), then run the README's test
+#                             command (what .ci/run does)
 #   scripts/setup.sh --demo   set up, then run the main job: hud eval examples/letter-count/tasks.ts oracle --all
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,13 @@ pnpm build >&2
 
 case "${1:-}" in
   --test)
+    # Real daemons for the capability tests (OpenSSH, bubblewrap, Chromium, Xvfb, x11vnc): install the missing.
+    bash scripts/system-deps.sh
+    # The Docker tests need a real engine and the offline base image: install and start them (cached).
+    if ! bash scripts/docker-setup.sh; then
+      if [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; then exit 1; fi
+      echo "setup: no Docker here; the Docker tests will skip (they fail under CI=true)" >&2
+    fi
     pnpm test
     ;;
   --demo)
