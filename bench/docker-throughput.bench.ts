@@ -1,0 +1,66 @@
+/**
+ * Docker throughput: `hud eval` of the sample environment, 40 rollouts (5 tasks × group 8) at
+ * `--max-concurrent 8`, one container each, wall time → rollouts/s; next to the same job on the local
+ * runtime (one child process per rollout) in the same run.
+ *
+ *   node bench/docker-throughput.bench.ts [--runs 3]
+ */
+import path from 'node:path';
+import { buildSampleImage, hud } from './lib/docker-common.ts';
+import {
+  formatNumber,
+  formatRatio,
+  median,
+  printContext,
+  printTable,
+  runCount,
+} from './lib/stats.ts';
+
+const RUNS = runCount();
+const ROLLOUTS = 40;
+
+await printContext(`Docker throughput (${ROLLOUTS} rollouts at --max-concurrent 8 × ${RUNS} runs)`);
+const sample = await buildSampleImage();
+const tasks = path.join(sample.dir, 'tasks.ts');
+const rates = { docker: [] as number[], local: [] as number[] };
+try {
+  for (let runIndex = 0; runIndex < RUNS; runIndex++) {
+    for (const runtime of ['docker', 'local'] as const) {
+      const store = path.join(sample.dir, `store-${runtime}-${runIndex}`);
+      const began = performance.now();
+      const ran = await hud([
+        'eval',
+        tasks,
+        'oracle',
+        '--all',
+        '--group',
+        '8',
+        '--max-concurrent',
+        '8',
+        '--runtime',
+        runtime,
+        '--json',
+        '--store',
+        store,
+      ]);
+      const seconds = (performance.now() - began) / 1000;
+      const summary = JSON.parse(ran.stdout.trim().split('\n').at(-1) ?? '{}');
+      if (ran.code !== 0 || summary.verdicts !== ROLLOUTS) {
+        throw new Error(
+          `hud eval --runtime ${runtime} failed (${ran.code}):\n${ran.stderr.slice(-2000)}`,
+        );
+      }
+      rates[runtime].push(ROLLOUTS / seconds);
+    }
+  }
+} finally {
+  sample.remove();
+}
+
+const rate = (values: number[]) => `${formatNumber(median(values), 2)} rollouts/s`;
+printTable([
+  ['runtime', `median of ${RUNS}`, 'per run'],
+  ['docker', rate(rates.docker), rates.docker.map((value) => value.toFixed(2)).join(', ')],
+  ['local (same run)', rate(rates.local), rates.local.map((value) => value.toFixed(2)).join(', ')],
+  ['ratio docker / local', formatRatio(median(rates.docker) / median(rates.local)), ''],
+]);
