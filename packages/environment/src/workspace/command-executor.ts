@@ -110,10 +110,10 @@ export class WorkspaceCommandExecutor {
         options.timeoutMs <= MAX_TIMER_MS
           ? setTimeout(() => {
               timedOut = true;
-              terminateTree(child.pid);
+              terminateTree(child);
             }, options.timeoutMs)
           : undefined;
-      const onAbort = () => terminateTree(child.pid);
+      const onAbort = () => terminateTree(child);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -125,7 +125,7 @@ export class WorkspaceCommandExecutor {
       child.on('exit', (code, signal) => {
         exitCode = code ?? (signal ? -(constants.signals[signal] ?? 0) : null);
         // Background processes left running would hold the pipes open.
-        terminateTree(child.pid);
+        terminateTree(child);
       });
       child.on('close', () => {
         clearTimeout(timer);

@@ -135,11 +135,15 @@ export const TERMINATE_GRACE_MS = 1_000;
 /**
  * Ends a session's process tree: SIGTERM now, so shells run their EXIT traps (a login shell killed
  * outright can leave lock files behind, e.g. pyenv's rehash lock), then SIGKILL to the same processes and
- * the group after `graceMs`.
+ * the group after `graceMs`. Once the session's process has exited its descendants are no longer found
+ * through it, so only its group is signalled (what it left running in the background).
  */
-export function terminateTree(pid: number | undefined, graceMs = TERMINATE_GRACE_MS): void {
+export function terminateTree(child: ChildProcess, graceMs = TERMINATE_GRACE_MS): void {
+  const { pid } = child;
   if (pid === undefined) return;
-  const victims = killTree(pid, 'SIGTERM');
+  const exited = child.exitCode !== null || child.signalCode !== null;
+  const victims = exited ? [] : killTree(pid, 'SIGTERM');
+  if (exited) send(-pid, 'SIGTERM');
   setTimeout(() => {
     send(-pid, 'SIGKILL');
     for (const victim of victims) send(victim, 'SIGKILL');

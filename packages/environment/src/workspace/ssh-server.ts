@@ -104,6 +104,9 @@ export class WorkspaceSshServer {
     const children = new Set<ChildProcess>();
     const server = new ssh2.Server({ hostKeys: [options.hostKey] }, (connection) => {
       connections.add(connection);
+      // Each command is several small request/reply packets; Nagle + delayed ACKs cost ~40 ms per stall.
+      // (ssh2's server-side Connection has setNoDelay; @types/ssh2 omits it.)
+      (connection as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
       connection.on('close', () => connections.delete(connection));
       connection.on('error', (error) =>
         options.logger.debug(`workspace ssh connection: ${error.message}`),
@@ -215,8 +218,8 @@ function start(
   stdout?.pipe(channel, { end: false });
   stderr?.pipe(channel.stderr, { end: false });
   // Background processes the command left behind would hold the output open: end them with it.
-  child.on('exit', () => terminateTree(child.pid));
-  channel.on('close', () => terminateTree(child.pid));
+  child.on('exit', () => terminateTree(child));
+  channel.on('close', () => terminateTree(child));
   child.on('close', async (code, signal) => {
     children.delete(child);
     if (spawnError !== undefined) {

@@ -193,6 +193,8 @@ export class SshClient implements ProtocolClient {
         if (this.#connection === connection) this.#connection = undefined;
       });
       ssh.connect(this.#config);
+      // Each command is several small request/reply packets; Nagle + delayed ACKs cost ~40 ms per stall.
+      ssh.setNoDelay(true);
     });
     this.#connection = connection;
     connection.catch(() => {
