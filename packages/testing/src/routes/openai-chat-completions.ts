@@ -8,7 +8,11 @@ function encodeArguments(value: unknown): string {
 /**
  * OpenAI Chat Completions, `POST /v1/chat/completions`, non-streaming. Envelope as in
  * `shared/spec/provider-apis.md` §4.2 (logged from the official `openai` SDK): `chat.completion` with one
- * choice, `finish_reason` `stop` or `tool_calls`, the request's `model` echoed, fixed `usage`.
+ * choice, `finish_reason` `stop` or `tool_calls` (or the turn's `finishReason`, e.g. `length`), the turn's
+ * `model` or else the request's echoed, tool calls with `arguments` JSON-encoded unless scripted as a string
+ * (so malformed arguments can be scripted). `usage` is `prompt_tokens` 10 / `completion_tokens` 5 unless
+ * the turn has `usage`; `cachedTokens` adds `prompt_tokens_details.cached_tokens`. A turn's `reasoning`
+ * becomes `message.reasoning_content`, as vLLM and DeepSeek send it.
  */
 export const openaiChatCompletionsRoute: ProviderRoute = {
   name: 'openai-chat',
@@ -16,7 +20,7 @@ export const openaiChatCompletionsRoute: ProviderRoute = {
   url: '/v1/chat/completions',
   render(turn, { body, index }) {
     const requested = (body as { model?: unknown } | null)?.model;
-    const model = typeof requested === 'string' ? requested : 'fake-model';
+    const model = turn.model ?? (typeof requested === 'string' ? requested : 'fake-model');
     const toolCalls =
       'toolCalls' in turn
         ? turn.toolCalls.map((call, position) => ({
@@ -25,6 +29,8 @@ export const openaiChatCompletionsRoute: ProviderRoute = {
             function: { name: call.name, arguments: encodeArguments(call.arguments) },
           }))
         : undefined;
+    const promptTokens = turn.usage?.inputTokens ?? 10;
+    const completionTokens = turn.usage?.outputTokens ?? 5;
     const finishReason =
       'finishReason' in turn && turn.finishReason
         ? turn.finishReason
@@ -45,11 +51,19 @@ export const openaiChatCompletionsRoute: ProviderRoute = {
             role: 'assistant',
             content: turn.text ?? null,
             refusal: null,
+            ...(turn.reasoning !== undefined ? { reasoning_content: turn.reasoning } : {}),
             ...(toolCalls ? { tool_calls: toolCalls } : {}),
           },
         },
       ],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        ...(turn.usage?.cachedTokens !== undefined
+          ? { prompt_tokens_details: { cached_tokens: turn.usage.cachedTokens } }
+          : {}),
+      },
     };
   },
   errorBody(status, message) {

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeProvider, startFakeProvider } from '../fake-provider.js';
+import type { FakeTurn } from '../turns.js';
+import { openaiChatCompletionsRoute } from './openai-chat-completions.js';
+
+const fakes: FakeProvider[] = [];
+afterEach(async () => {
+  for (const fake of fakes.splice(0)) await fake.close();
+});
+
+async function post(turns: FakeTurn[], body: unknown) {
+  const fake = await startFakeProvider({ turns, routes: [openaiChatCompletionsRoute] });
+  fakes.push(fake);
+  const response = await fetch(`${fake.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+    body: JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads an arbitrary JSON envelope
+  return { response, json: (await response.json()) as any };
+}
+
+describe('openai-chat route', () => {
+  it('renders reasoning_content, raw-string arguments, the turn’s model and usage with cached tokens', async () => {
+    const { json } = await post(
+      [
+        {
+          reasoning: 'think',
+          text: 'calling',
+          model: 'served-name',
+          toolCalls: [{ id: 'mine', name: 'add', arguments: '{"a":' }],
+          usage: { inputTokens: 30, outputTokens: 4, cachedTokens: 12 },
+        },
+      ],
+      { model: 'requested', messages: [] },
+    );
+    expect(json.model).toBe('served-name');
+    expect(json.choices[0]).toEqual({
+      index: 0,
+      finish_reason: 'tool_calls',
+      logprobs: null,
+      message: {
+        role: 'assistant',
+        content: 'calling',
+        refusal: null,
+        reasoning_content: 'think',
+        tool_calls: [
+          { id: 'mine', type: 'function', function: { name: 'add', arguments: '{"a":' } },
+        ],
+      },
+    });
+    expect(json.usage).toEqual({
+      prompt_tokens: 30,
+      completion_tokens: 4,
+      total_tokens: 34,
+      prompt_tokens_details: { cached_tokens: 12 },
+    });
+  });
+
+  it('keeps the fixed usage and the request’s model by default, and a scripted finish reason', async () => {
+    const { json } = await post([{ text: 'cut', finishReason: 'length' }], {
+      model: 'requested',
+      messages: [],
+    });
+    expect(json.model).toBe('requested');
+    expect(json.choices[0].finish_reason).toBe('length');
+    expect(json.choices[0].message.reasoning_content).toBeUndefined();
+    expect(json.usage).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
+  });
+});
