@@ -109,7 +109,7 @@ export function globTool(shell: WorkspaceShell, paths: WorkspacePaths): AgentToo
 /**
  * The OpenCode-style `grep` tool: lines matching the extended regular expression `pattern` in files under
  * `path` (default the workspace; a file searches that file), optionally only files whose name matches
- * `include`; binary files and `.git` skipped. Output: `Found N matches`, then per file its absolute path and
+ * `include`; binary files and hidden files and directories skipped (unless `path` is hidden itself). Output: `Found N matches`, then per file its absolute path and
  * `  Line N: text` lines (at most {@link SEARCH_RESULT_LIMIT}; long lines cut). No match is not an error.
  */
 export function grepTool(shell: WorkspaceShell, paths: WorkspacePaths): AgentTool {
@@ -146,9 +146,13 @@ export function grepTool(shell: WorkspaceShell, paths: WorkspacePaths): AgentToo
       const root = await searchRoot('grep', paths, input, signal);
       if (isOutput(root)) return root;
       const includes = include ? expandBraces(include) : [];
+      // Hidden files and directories are skipped as ripgrep (and glob) skip them, unless asked for.
+      const hidden = path.posix.basename(root.path).startsWith('.');
+      // Includes first: GNU grep skips files no option matches only when the first option is --include.
       const command = [
         'grep -rnHIsE -Z --exclude-dir=.git',
         ...includes.map((glob) => `--include=${shellQuote(glob)}`),
+        ...(hidden ? [] : [`--exclude-dir='.*' --exclude='.*'`]),
         `-e ${shellQuote(pattern)} -- ${shellQuote(root.path)}`,
       ].join(' ');
       const result = await shell.exec(command, { signal, maxOutputBytes: 4 * 1024 * 1024 });
