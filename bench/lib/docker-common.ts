@@ -2,7 +2,7 @@
  * Shared by the Docker benchmarks: the sample environment's image (built once with `hud build`, cached by
  * the engine afterwards), the `hud` CLI, `docker` itself, and percentiles.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,7 +47,8 @@ export const hud = (args: string[]) => run(process.execPath, [HUD_BIN, ...args])
 
 /**
  * A copy of apps/sample-env in a temp directory, built as {@link IMAGE} on the offline base. Returns the
- * copy (its tasks.ts and `.hud/config.json` point `hud eval --runtime docker` at the image).
+ * copy (its tasks.ts and `.hud/config.json` point `hud eval --runtime docker` at the image) and a
+ * `remove()` that deletes the copy and the image.
  */
 export async function buildSampleImage(): Promise<{ dir: string; remove(): void }> {
   const root = mkdtempSync(path.join(tmpdir(), 'hud-bench-docker-'));
@@ -58,7 +59,13 @@ export async function buildSampleImage(): Promise<{ dir: string; remove(): void 
   });
   const built = await hud(['build', dir, '--tag', IMAGE, '--build-arg', `BASE=${BASE_IMAGE}`]);
   if (built.code !== 0) throw new Error(`hud build failed:\n${built.stderr}`);
-  return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    dir,
+    remove: () => {
+      rmSync(root, { recursive: true, force: true });
+      execFileSync('docker', ['rmi', IMAGE], { stdio: 'ignore' });
+    },
+  };
 }
 
 /** The p-th percentile (0–100) by nearest rank. */

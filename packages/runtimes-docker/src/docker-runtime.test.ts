@@ -236,7 +236,12 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
     });
     const result = await reapOrphans({ docker });
     // Another suite sweeping at the same moment may have removed the orphan first: it must be gone.
-    expect(await docker.getContainer(orphan.id).inspect().catch(() => 'gone')).toBe('gone');
+    expect(
+      await docker
+        .getContainer(orphan.id)
+        .inspect()
+        .catch(() => 'gone'),
+    ).toBe('gone');
     expect(result.removed).not.toContain(live.containerId);
     expect((await containersOf(job)).map((container) => container.id)).toEqual([live.containerId]);
   });

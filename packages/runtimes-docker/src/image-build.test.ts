@@ -7,6 +7,9 @@ import { BASE_IMAGE, hasDocker } from './__fixtures__/docker-gate.js';
 import { buildImage, contextFilter, DockerRuntimeError, imageExists } from './index.js';
 
 const docker = new Docker();
+// Unique per process: another test run on the same engine must not remove this run's images.
+const unique = (name: string) =>
+  `hud-test/${name}:${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
 const dirs: string[] = [];
 const tags: string[] = [];
 
@@ -68,7 +71,7 @@ describe('contextFilter', () => {
 
 describe.skipIf(!hasDocker)('buildImage (real engine)', () => {
   it('builds, streams progress lines and honours .dockerignore', async () => {
-    const tag = 'hud-test/build-ok:latest';
+    const tag = unique('build-ok');
     tags.push(tag);
     const dir = context({
       'Dockerfile.hud':
@@ -98,19 +101,18 @@ describe.skipIf(!hasDocker)('buildImage (real engine)', () => {
     const dir = context({
       Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo about to fail\nRUN echo step three && exit 7\nRUN echo never\n`,
     });
-    const error = await failure(buildImage({ context: dir, tags: ['hud-test/build-fail:latest'] }));
+    const tag = unique('build-fail');
+    const error = await failure(buildImage({ context: dir, tags: [tag] }));
     expect(error.code).toBe('build_failed');
     expect(error.message).toMatch(/failed at Step 3\/\d+ : RUN echo step three && exit 7/);
     expect(error.message).toMatch(/returned a non-zero code: 7/);
     expect(error.output).toContain('step three');
-    expect(await imageExists('hud-test/build-fail:latest')).toBe(false);
+    expect(await imageExists(tag)).toBe(false);
   });
 
   it('explains an unavailable base image', async () => {
     const dir = context({ Dockerfile: 'FROM hud-test/no-such-base:1\n' });
-    const error = await failure(
-      buildImage({ context: dir, tags: ['hud-test/build-nobase:latest'] }),
-    );
+    const error = await failure(buildImage({ context: dir, tags: [unique('build-nobase')] }));
     expect(error.code).toBe('build_failed');
     expect(error.message).toMatch(/Step 1\/\d+ : FROM hud-test\/no-such-base:1/);
     expect(error.message).toMatch(/scripts\/docker-setup\.sh|--build-arg BASE/);

@@ -15,6 +15,7 @@ import { probeTunnel } from '../docker/tunnel-probe.js';
 import { loadTaskRows } from '../task-source.js';
 
 interface DebugFlags {
+  tag?: string;
   maxPhase: string;
   readyTimeout: string;
   task?: string;
@@ -60,6 +61,10 @@ export function registerDebug(program: Command): void {
     )
     .argument('<target>', 'an image (name:tag) or a project directory to build first')
     .option('--max-phase <n>', 'stop after this phase (1-6)', '6')
+    .option(
+      '-t, --tag <tag>',
+      'image tag when the target is a directory (default: <env name>:latest)',
+    )
     .option('--ready-timeout <seconds>', 'how long the control port may take to answer', '60')
     .option(
       '--task <id>',
@@ -117,6 +122,7 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
       if (dir) {
         const built = await buildProjectImage({
           dir,
+          tag: flags.tag,
           buildArgs: parsePairs(flags.buildArg, '--build-arg'),
           onProgress: flags.verbose ? (text) => process.stderr.write(`  ${text}\n`) : undefined,
         });

@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,19 @@ import { REPO_ROOT } from './served-env.js';
 
 /** The offline base scripts/docker-setup.sh builds (a stand-in for node:24-slim). */
 export const BASE_IMAGE = process.env.HUD_DOCKER_BASE ?? 'hud-test/bookworm-node:24';
+
+/**
+ * An image tag unique to this test process: several test runs may share one engine (a developer's and a CI
+ * check's), and one run's cleanup must never remove another's image.
+ */
+export function uniqueTag(name: string): string {
+  return `hud-e2e/${name}:${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** `text` as a literal inside a regular expression. */
+export function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
 
 /** The sample environment the images are built from. */
 export const SAMPLE_ENV = path.join(REPO_ROOT, 'apps/sample-env');
