@@ -74,6 +74,17 @@ export {
   TOOL_ERROR_MARKER,
 } from './providers/openai/index.js';
 export {
+  chatParameters,
+  DEFAULT_OPENAI_COMPATIBLE_MODEL,
+  OpenAICompatibleAdapter,
+  type OpenAICompatibleAdapterOptions,
+  type OpenAICompatibleConfig,
+  OpenAICompatibleConversation,
+  type OpenCodeToolsOptions,
+  openCodeToolProvider,
+  openCodeTools,
+} from './providers/openai-compatible/index.js';
+export {
   type AdapterModule,
   type AgentFactory,
   type AgentOptions,
