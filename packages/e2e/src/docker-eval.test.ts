@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,6 +34,7 @@ interface Summary {
 }
 
 const TAG = uniqueTag('sample-env');
+const BARE_TAG = uniqueTag('sample-env-bare');
 const dirs: string[] = [];
 
 function summaryOf(stdout: string): Summary {
@@ -51,7 +52,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
 
   afterAll(async () => {
     await removeContainers(await managedContainers({ 'hud.job': 'e2e-exec' }));
-    await cleanUp(dirs, [TAG]);
+    await cleanUp(dirs, [TAG, BARE_TAG]);
   });
 
   it(
@@ -213,6 +214,31 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
         /^\[provisioning\] image 'hud-e2e\/no-such-image:1' not found locally and pulling it failed .*hud build/,
       );
       expect(await containersAfter({ 'hud.job': summary.job_id })).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a project without a Dockerfile gets a generated one that only copies the bundle',
+    async () => {
+      const bare = stageSampleEnv('bare');
+      dirs.push(path.dirname(bare));
+      rmSync(path.join(bare, 'Dockerfile'));
+      rmSync(path.join(bare, '.dockerignore'));
+      const built = await runHud(
+        ['build', bare, '--tag', BARE_TAG, '--build-arg', `BASE=${BASE_IMAGE}`],
+        { timeoutMs: 180_000 },
+      );
+      expect(built.code, built.stderr).toBe(0);
+      expect(built.stderr).toContain(
+        'no Dockerfile.hud or Dockerfile: using the generated .hud/build/Dockerfile',
+      );
+      expect(built.stdout).toContain('from .hud/build/Dockerfile');
+      const debug = await runHud(['debug', BARE_TAG, '--max-phase', '4'], { timeoutMs: 120_000 });
+      expect(debug.code, debug.stdout).toBe(0);
+      expect(debug.stdout).toMatch(
+        /^✓ 4 tasks\.list +3 template\(s\): count_items, stock_of, write_report$/m,
+      );
     },
     TEST_TIMEOUT_MS,
   );
