@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AgentContext } from './agent.js';
 import { AgentError } from './errors.js';
+import { ToolLoopAgent } from './model/tool-loop-agent.js';
 import { NopAgent } from './nop-agent.js';
 import { OracleAgent } from './oracle-agent.js';
 import { agentNames, createAgent, registerAgent } from './registry.js';
@@ -99,10 +100,10 @@ describe('createAgent', () => {
     expect((error as Error).message).toMatch(/ANTHROPIC_API_KEY or HUD_API_KEY.*oracle/);
   });
 
-  it('says a model harness is not available yet when a key is set', () => {
-    expect(() => createAgent('gemini', { settings: { GEMINI_API_KEY: 'k' } })).toThrow(
-      /not available/,
-    );
+  it('builds a model agent once its key is set (every model harness is registered)', () => {
+    const agent = createAgent('gemini', { settings: { GEMINI_API_KEY: 'k' } });
+    expect(agent).toBeInstanceOf(ToolLoopAgent);
+    expect(agent.name).toBe('gemini');
   });
 
   it('refuses unknown names and lists the known ones', () => {

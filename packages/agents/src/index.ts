@@ -62,6 +62,22 @@ export {
 export { NopAgent } from './nop-agent.js';
 export { OracleAgent } from './oracle-agent.js';
 export {
+  DEFAULT_GEMINI_MODEL,
+  GEMINI_COMPUTER_FUNCTIONS,
+  GEMINI_DEFAULTS,
+  GEMINI_WORKSPACE_TOOL_NAMES,
+  GeminiAdapter,
+  type GeminiAdapterOptions,
+  type GeminiComputerFunction,
+  type GeminiConfig,
+  GeminiConversation,
+  GeminiResponseError,
+  geminiComputerTools,
+  geminiParameters,
+  geminiToolProviders,
+  geminiWorkspaceTools,
+} from './providers/gemini/index.js';
+export {
   DEFAULT_OPENAI_MODEL,
   isReasoningModel,
   OpenAIResponsesAdapter,

@@ -72,6 +72,7 @@ export function registerModelAdapter(
 
 registerModelAdapter('claude', () => import('./providers/claude/index.js'));
 registerModelAdapter('openai', () => import('./providers/openai/index.js'));
+registerModelAdapter('gemini', () => import('./providers/gemini/index.js'));
 registerModelAdapter('openai_compatible', () => import('./providers/openai-compatible/index.js'));
 
 /** The keys and default model of model agent `name`, or undefined for other agents. */
