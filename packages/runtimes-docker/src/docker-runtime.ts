@@ -187,14 +187,17 @@ class DockerPool {
     logger?.debug(`DockerRuntime: created ${container.shortId} (${image}) for '${task.slug}'`);
     const timeoutMs = settings.startupTimeoutMs ?? this.#options.readyTimeoutMs ?? 120_000;
     try {
-      // Closed while the engine was creating it: close() may have finished already.
+      // Closed or aborted while the engine was creating it: close() may have finished already.
       this.#checkOpen();
+      options.signal?.throwIfAborted();
       await container.start();
       if (settings.storageMb !== undefined) await container.checkStorage(settings.storageMb);
       await container.waitReady({ timeoutMs, signal: options.signal });
       this.#checkOpen();
     } catch (error) {
       await this.#remove(container);
+      // close() removed it under our feet: say so rather than "exited".
+      this.#checkOpen();
       throw error;
     }
     entry.leased = true;

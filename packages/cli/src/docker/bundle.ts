@@ -187,30 +187,35 @@ export async function bundleProject(options: {
     legalComments: 'none',
     logLevel: 'silent',
     metafile: true,
+    // Paths in the output's comments are relative to this: the same project bundles to the same bytes
+    // whatever the caller's directory, so an unchanged project rebuilds from the layer cache.
+    absWorkingDir: path.dirname(options.envFile),
     // Native addons cannot be bundled; the packages shipping them load them in try/catch (ssh2).
     external: ['*.node'],
     plugins: [fallbackPlugin()],
   };
   const server = path.join(options.outDir, BuildFiles.server);
-  const serverResult = await build({
-    ...common,
-    stdin: {
-      contents: serverEntry(options.envFile, options.envName),
-      resolveDir: path.dirname(options.envFile),
-      sourcefile: 'hud-serve-entry.mjs',
-      loader: 'js',
-    },
-    outfile: server,
-  });
   const cli = path.join(options.outDir, BuildFiles.cli);
-  const cliResult = await build({
-    ...common,
-    entryPoints: [fileURLToPath(new URL('../bin.js', import.meta.url))],
-    outfile: cli,
-    plugins: [fallbackPlugin(), cliVersionPlugin()],
-    // esbuild runs a native binary: hud build does not work inside the image.
-    external: ['esbuild', '*.node'],
-  });
+  const [serverResult, cliResult] = await Promise.all([
+    build({
+      ...common,
+      stdin: {
+        contents: serverEntry(options.envFile, options.envName),
+        resolveDir: path.dirname(options.envFile),
+        sourcefile: 'hud-serve-entry.mjs',
+        loader: 'js',
+      },
+      outfile: server,
+    }),
+    build({
+      ...common,
+      entryPoints: [fileURLToPath(new URL('../bin.js', import.meta.url))],
+      outfile: cli,
+      plugins: [fallbackPlugin(), cliVersionPlugin()],
+      // esbuild runs a native binary: hud build does not work inside the image.
+      external: ['esbuild', '*.node'],
+    }),
+  ]);
   const shim = path.join(options.outDir, BuildFiles.shim);
   writeFileSync(shim, `#!/bin/sh\nexec node ${IMAGE_APP_DIR}/${BuildFiles.cli} "$@"\n`);
   chmodSync(shim, 0o755);
