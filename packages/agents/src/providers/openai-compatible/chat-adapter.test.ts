@@ -350,6 +350,14 @@ describe('OpenAICompatibleAdapter', () => {
     expect(body.completion_kwargs).toBeUndefined();
   });
 
+  it('reads max_output_tokens (the openai agent’s name) as max_tokens', async () => {
+    const provider = await fake([{ text: 'ok' }]);
+    const { conversation } = start(provider, { config: { max_output_tokens: 99 } });
+    await conversation.next({ signal });
+    expect(bodies(provider)[0].max_tokens).toBe(99);
+    expect(bodies(provider)[0].max_output_tokens).toBeUndefined();
+  });
+
   it('refuses settings of the wrong kind and completion_kwargs that set what the conversation owns', () => {
     const adapter = new OpenAICompatibleAdapter();
     const endpoint = { apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', headers: {} };

@@ -60,7 +60,7 @@ export interface OpenAICompatibleAdapterOptions {
 export interface OpenAICompatibleConfig {
   temperature?: number;
   top_p?: number;
-  /** `max_tokens`, the limit every compatible server knows. */
+  /** `max_tokens`, the limit every compatible server knows (`max_output_tokens` is read as it too). */
   max_tokens?: number;
   /** `max_completion_tokens`, which newer OpenAI models require instead. */
   max_completion_tokens?: number;
@@ -154,11 +154,13 @@ function requestSettings(init: ConversationInit): RequestSettings {
   const { config } = init;
   const kwargs = objectSetting(config, 'completion_kwargs') ?? {};
   const { extra_body: kwargsExtra, ...params } = kwargs;
-  for (const key of NUMBER_SETTINGS) {
+  for (const key of [...NUMBER_SETTINGS, 'max_output_tokens'] as const) {
     const value = config[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(key, value, 'a number');
-    params[key] = value;
+    // `max_output_tokens` (the openai agent's name) is read as `max_tokens`, so -c carries over.
+    if (key === 'max_output_tokens') params.max_tokens ??= value;
+    else params[key] = value;
   }
   const stop = config.stop;
   if (stop !== undefined && stop !== null) {

@@ -18,11 +18,11 @@ export const DEFAULT_READ_BYTES = 50 * 1024;
 /** Largest image `read` returns as an image, bytes. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
+/** Image files `read` returns as images: the types every server takes as data URLs (Ollama refuses GIF). */
 const IMAGE_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
   '.webp': 'image/webp',
 };
 
@@ -80,7 +80,7 @@ async function notFound(
  * The OpenCode-style `read` tool: a file's lines numbered `N: text` from `offset` (1-based), at most
  * `limit` lines (default 2000) and {@link DEFAULT_READ_BYTES} of text, inside
  * `<path>…</path><type>file</type><content>…</content>` with a hint on how to continue; a directory's
- * entries (`/` after directories) the same way in `<entries>`; PNG/JPEG/GIF/WebP files as an image.
+ * entries (`/` after directories) the same way in `<entries>`; PNG/JPEG/WebP files as an image.
  * Lines longer than 2000 characters are cut. Paths are confined to the workspace. Format: hud-python 0.6.16
  * `openai_compatible` `ReadTool` (after OpenCode's `read`).
  */
@@ -194,7 +194,7 @@ export function readTool(
       'Read a file or directory in the workspace. Files come back as numbered lines (`N: text`), at ' +
       `most ${DEFAULT_READ_LIMIT} lines per call: use offset (1-based line) and limit to page through ` +
       'long files. Directories come back as a list of entries (directories end in /). Images (PNG, JPEG, ' +
-      'GIF, WebP) come back as images. Prefer this over cat or ls in bash.',
+      'WebP) come back as images. Prefer this over cat or ls in bash.',
     inputSchema: {
       type: 'object',
       properties: {
