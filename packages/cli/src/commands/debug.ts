@@ -33,9 +33,6 @@ const PHASES = [
   'task start/cancel',
 ] as const;
 
-/** Thrown by a phase: its reason, and whether the container's logs help. */
-class PhaseFailure extends Error {}
-
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function requiredArgs(entry: TaskManifestEntry): string[] {
@@ -92,18 +89,11 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
   if (!(readyTimeoutMs > 0))
     throw new Error(`--ready-timeout must be a positive number of seconds`);
   const color = Boolean(process.stdout.isTTY);
+  const marks = color
+    ? { ok: pc.green('✓'), failed: pc.red('✗'), skipped: pc.dim('–') }
+    : { ok: '✓', failed: '✗', skipped: '–' };
   const mark = (ok: boolean | 'skip') =>
-    ok === 'skip'
-      ? color
-        ? pc.dim('–')
-        : '–'
-      : ok
-        ? color
-          ? pc.green('✓')
-          : '✓'
-        : color
-          ? pc.red('✗')
-          : '✗';
+    ok === 'skip' ? marks.skipped : ok ? marks.ok : marks.failed;
   const line = (phase: number, ok: boolean | 'skip', detail: string) =>
     console.log(`${mark(ok)} ${phase} ${(PHASES[phase - 1] ?? '').padEnd(17)} ${detail}`);
 
@@ -134,7 +124,7 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
         return built.tag;
       }
       if (!(await imageExists(target))) {
-        throw new PhaseFailure(
+        throw new Error(
           `image '${target}' not found locally: build it with hud build <dir> (or docker build -t ${target} .)`,
         );
       }
@@ -183,7 +173,7 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
     // 4. tasks.list returns templates.
     const templates = await run(async () => {
       const entries = await (client as HudClient).listTasks({ timeoutMs: 30_000 });
-      if (entries.length === 0) throw new PhaseFailure('tasks.list returned no templates');
+      if (entries.length === 0) throw new Error('tasks.list returned no templates');
       line(
         phase,
         true,
@@ -204,7 +194,7 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
         if (!probe.ok) failures.push(binding.name);
       }
       if (failures.length > 0) {
-        throw new PhaseFailure(`unreachable through tunnel.open: ${failures.join(', ')}`);
+        throw new Error(`unreachable through tunnel.open: ${failures.join(', ')}`);
       }
       line(phase, true, `${bindings.length} capability tunnel(s) carry bytes`);
     });
