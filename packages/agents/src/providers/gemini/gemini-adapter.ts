@@ -56,7 +56,10 @@ interface FailureInfo {
 
 /** What the conversation hands its client factory. */
 export interface ClientOptions {
-  /** A fetch that notes the headers of failed responses (the SDK's `ApiError` drops them). */
+  /**
+   * A fetch that keeps what the SDK drops: the headers of a failed response (`retry-after`; `ApiError` has
+   * none) and an unread copy of a successful one (`finishMessage`).
+   */
   fetch: typeof globalThis.fetch;
   /** `request_timeout_seconds` in ms (the SDK's `httpOptions.timeout`). */
   timeoutMs: number;
