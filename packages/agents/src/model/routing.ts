@@ -16,7 +16,15 @@ export interface EndpointSource {
   config?: Readonly<Record<string, unknown>>;
   /** The run's trace id, sent as `Trace-Id` to the gateway. */
   traceId?: string | undefined;
+  /**
+   * Servers reached through an explicit base URL may need no key (a local vLLM or Ollama): a placeholder is
+   * sent instead of refusing to run (`openai_compatible`).
+   */
+  allowKeyless?: boolean;
 }
+
+/** The key sent to a keyless server (SDKs require a non-empty one). */
+export const KEYLESS = 'no-key';
 
 /** The base-URL setting that goes with a key setting: `ANTHROPIC_API_KEY` → `ANTHROPIC_BASE_URL`. */
 export function baseUrlSetting(keyName: string): string {
@@ -37,22 +45,26 @@ function text(value: unknown): string | undefined {
  */
 export function resolveEndpoint(source: EndpointSource): ProviderEndpoint | undefined {
   const { settings, config = {} } = source;
-  const providerKey = source.keyNames.map((name) => text(settings[name])).find(Boolean);
+  const configKey = text(config.api_key);
+  const keyless = source.allowKeyless ? KEYLESS : undefined;
   const explicitUrl = text(config.base_url);
   if (explicitUrl) {
-    const apiKey = text(config.api_key) ?? providerKey;
+    const apiKey =
+      configKey ?? source.keyNames.map((name) => text(settings[name])).find(Boolean) ?? keyless;
     return apiKey ? { apiKey, baseURL: explicitUrl, headers: {}, route: 'explicit' } : undefined;
   }
-  const configKey = text(config.api_key);
   for (const name of source.keyNames) {
     const apiKey = configKey ?? text(settings[name]);
+    const baseURL = text(settings[baseUrlSetting(name)]);
+    if (baseURL) {
+      // A base-URL setting goes with its own key only: another provider's key is never sent to it.
+      const key = apiKey ?? keyless;
+      if (key)
+        return { apiKey: key, baseURL, headers: {}, route: configKey ? 'explicit' : 'direct' };
+      continue;
+    }
     if (apiKey) {
-      return {
-        apiKey,
-        baseURL: text(settings[baseUrlSetting(name)]),
-        headers: {},
-        route: configKey ? 'explicit' : 'direct',
-      };
+      return { apiKey, baseURL: undefined, headers: {}, route: configKey ? 'explicit' : 'direct' };
     }
   }
   const gatewayKey = text(settings[GATEWAY_KEY]);

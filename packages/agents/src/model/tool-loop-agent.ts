@@ -118,6 +118,7 @@ export class ToolLoopAgent implements Agent {
       settings: this.#settings,
       config,
       traceId,
+      allowKeyless: this.name === 'openai_compatible',
     });
   }
 
