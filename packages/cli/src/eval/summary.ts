@@ -103,10 +103,13 @@ export function summaryText(job: Job, storeDir: string, options: { color: boolea
         : '') +
       (job.cancelled ? ' — cancelled' : ''),
   );
-  for (const run of job.errors.slice(0, 10))
-    lines.push(`  ✗ ${run.slug}: ${run.error ?? run.status}`);
-  if (job.errors.length > 10)
-    lines.push(`  … and ${job.errors.length - 10} more (hud jobs ${job.id})`);
+  // Every run that hit a failure, graded or not: an agent error graded 0 must not pass unnoticed.
+  const failed = job.runs.filter((run) => run.error !== null || run.reward === null);
+  for (const run of failed.slice(0, 10)) {
+    const graded = run.reward === null ? '' : ` (graded anyway: ${fixed(run.reward)})`;
+    lines.push(`  ✗ ${run.slug}: ${run.error ?? run.status}${graded}`);
+  }
+  if (failed.length > 10) lines.push(`  … and ${failed.length - 10} more (hud jobs ${job.id})`);
   lines.push(`store: ${storeDir}`);
   return lines.join('\n');
 }
