@@ -35,9 +35,14 @@ const JOB_ID = /^[0-9a-zA-Z_-]+$/;
  * moment:
  * - `job.json` ({@link JobMeta}), rewritten atomically at start and end;
  * - `tasks.jsonl`, the taskset's rows;
- * - `runs.jsonl`, one {@link RunRecord} per finished run, appended and fsynced as each finishes;
+ * - `runs.jsonl`, one {@link RunRecord} per finished run, appended as each finishes;
  * - `traces/<trace-id>.jsonl`, one `hud.step.v1` step per line, streamed as recorded.
  * Readers skip a torn last line of a JSONL file. A job is written by one process at a time.
+ *
+ * Every line reaches the file system as soon as it is written, so a crash of the writing process loses
+ * nothing already recorded. Disk flushes (fdatasync) guard against losing the machine: `runs.jsonl` is
+ * flushed in the background at most once a second, and before each `job.json` write (so `job.json` never
+ * counts runs the disk does not hold); trace files are left to the operating system's writeback.
  * @example
  * const store = new JobStore('.hud/jobs');
  * const job = await taskset.run({ agent, provider, store });
