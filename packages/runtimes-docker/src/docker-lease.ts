@@ -10,8 +10,9 @@ export class DockerLease implements RuntimeLease {
   /** `tcp://127.0.0.1:<host port>` of the container's control port. */
   readonly url: string;
   /**
-   * `{provider: 'docker', instance_id: <container id>, ready_timeout?: <startup_timeout_s>}` (hud-python's
-   * known runtime param keys; `ready_timeout` in seconds is read by `HudClient.connect`).
+   * `{provider: 'docker', instance_id: <container id>, ready_timeout: <seconds>}` (hud-python's known
+   * runtime param keys): `ready_timeout` is `limits.startup_timeout_s` (else the provider's readiness
+   * limit), read by `HudClient.connect`.
    */
   readonly params: Readonly<Record<string, unknown>>;
   /** The full container id. */
@@ -25,7 +26,7 @@ export class DockerLease implements RuntimeLease {
   /** @internal leases come from a {@link DockerRuntime}. */
   constructor(options: {
     container: HudContainer;
-    readyTimeoutS: number | undefined;
+    readyTimeoutS: number;
     died: AbortSignal;
     release: () => Promise<void>;
   }) {
@@ -39,7 +40,7 @@ export class DockerLease implements RuntimeLease {
     this.params = {
       provider: 'docker',
       instance_id: container.id,
-      ...(options.readyTimeoutS === undefined ? {} : { ready_timeout: options.readyTimeoutS }),
+      ready_timeout: options.readyTimeoutS,
     };
   }
 

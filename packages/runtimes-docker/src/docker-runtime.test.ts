@@ -112,6 +112,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
     expect(fromRow.image).toBe(image);
     await using fromLookup = await provider(task());
     expect(fromLookup.image).toBe(image);
+    expect(fromLookup.params.ready_timeout).toBe(120); // the default readiness limit, in seconds
     const error = await failure(provider(task({ env: 'other' })));
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(/no image for task 'echo-task' \(env 'other'\).*hud build/);

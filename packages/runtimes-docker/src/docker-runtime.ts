@@ -233,7 +233,7 @@ class DockerPool {
     }
     return new DockerLease({
       container,
-      readyTimeoutS: settings.startupTimeoutMs === undefined ? undefined : timeoutMs / 1000,
+      readyTimeoutS: timeoutMs / 1000,
       died: died.signal,
       release: () => {
         clearTimeout(runTimer);
