@@ -11,6 +11,7 @@ import {
   escaped,
   hasDocker,
   imageExists,
+  removeBuildLeftovers,
   stageSampleEnv,
   uniqueTag,
   writeRows,
@@ -153,11 +154,12 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
         `ARG BASE\nFROM \${BASE}\nCOPY .hud/build/ /app/\nRUN echo "checking the bundle" && test -f /app/missing.mjs\nCMD ["node", "/app/server.mjs"]\n`,
       );
       const run = await runHud(
-        ['build', project, '--tag', tag, '--build-arg', `BASE=${BASE_IMAGE}`],
+        ['build', project, '--tag', tag, '--build-arg', `BASE=${BASE_IMAGE}`, '--verbose'],
         {
           timeoutMs: 180_000,
         },
       );
+      await removeBuildLeftovers(run.stderr);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(
         new RegExp(

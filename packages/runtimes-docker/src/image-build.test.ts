@@ -103,6 +103,12 @@ describe.skipIf(!hasDocker)('buildImage (real engine)', () => {
     });
     const tag = unique('build-fail');
     const error = await failure(buildImage({ context: dir, tags: [tag] }));
+    // The steps that succeeded stay as untagged cache images: remove them (never a tagged one: the base).
+    for (const [, id] of error.output.matchAll(/---> ([0-9a-f]{12})\s*$/gm)) {
+      const image = docker.getImage(id as string);
+      // Shared with another build as its cache (a child image): then it stays.
+      if ((await image.inspect()).RepoTags?.length === 0) await image.remove().catch(() => {});
+    }
     expect(error.code).toBe('build_failed');
     expect(error.message).toMatch(/failed at Step 3\/\d+ : RUN echo step three && exit 7/);
     expect(error.message).toMatch(/returned a non-zero code: 7/);

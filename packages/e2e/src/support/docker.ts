@@ -150,3 +150,14 @@ export async function containerGone(id: string, timeoutMs = 10_000): Promise<boo
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * Removes the untagged images a failed classic build left as cache (the `---> <id>` lines of its verbose
+ * output), never a tagged one such as the base.
+ */
+export async function removeBuildLeftovers(output: string): Promise<void> {
+  for (const [, id] of output.matchAll(/---> ([0-9a-f]{12})\s*$/gm)) {
+    const tags = await docker(['image', 'inspect', '--format', '{{len .RepoTags}}', id as string]);
+    if (tags.code === 0 && tags.stdout.trim() === '0') await docker(['rmi', id as string]);
+  }
+}
