@@ -134,7 +134,7 @@ export class JobWriter {
     const written = this.#runs.append(record);
     this.#syncTimer ??= setTimeout(() => {
       this.#syncTimer = undefined;
-      this.#runs.sync().catch(() => {}); // surfaces from the next sync()/close()
+      this.#runs.sync().catch(() => {}); // best effort: writeMeta and close sync again and report
     }, RUNS_SYNC_INTERVAL_MS).unref();
     return written;
   }
