@@ -37,7 +37,24 @@ case "${1:-}" in
       if [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; then exit 1; fi
       echo "setup: no Docker here; the Docker tests will skip (they fail under CI=true)" >&2
     fi
-    pnpm test
+    log=$(mktemp)
+    status=0
+    pnpm test 2>&1 | tee "$log" || status=$?
+    # One closing line for the whole suite, summed over every package's vitest summary.
+    node -e '
+      const text = require("fs").readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+      let passed = 0, failed = 0, skipped = 0;
+      for (const line of text.split("\n")) {
+        const m = /^\S+:test:\s+Tests\s+(.*)$/.exec(line);
+        if (!m) continue;
+        passed += Number(/(\d+) passed/.exec(m[1])?.[1] ?? 0);
+        failed += Number(/(\d+) failed/.exec(m[1])?.[1] ?? 0);
+        skipped += Number(/(\d+) skipped/.exec(m[1])?.[1] ?? 0);
+      }
+      console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    ' "$log"
+    rm -f "$log"
+    exit "$status"
     ;;
   --demo)
     # The main job: every letter-count task run by the oracle agent and graded (reward 1.0 each).
