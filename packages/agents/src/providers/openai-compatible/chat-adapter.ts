@@ -18,6 +18,7 @@ import type {
 import { classifyHttpError, retryAfterFromHeaders } from '../../model/retry.js';
 import { mcpToolProvider } from '../../tools/mcp-tools.js';
 import type { ToolProvider } from '../../tools/tool.js';
+import { loadedOpenAISdk, loadOpenAISdk } from '../openai-sdk.js';
 import {
   appendUser,
   ChatResponseError,
@@ -28,13 +29,7 @@ import {
 } from './chat-messages.js';
 import { openCodeToolProvider } from './opencode-tools.js';
 
-let sdk: typeof import('openai') | undefined;
-
-/** The `openai` SDK, imported on first use (importing `@hud/agents` should not pay for it). */
-async function loadSdk(): Promise<typeof import('openai')> {
-  sdk ??= await import('openai');
-  return sdk;
-}
+const loadSdk = loadOpenAISdk;
 
 /** The model the `openai_compatible` agent uses without `--model` (hud-python 0.6.16 `OpenAIChatConfig`). */
 export const DEFAULT_OPENAI_COMPATIBLE_MODEL = 'gpt-5.4-mini';
@@ -353,6 +348,7 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
         ? { status: undefined, retryable: false, retryAfterMs: undefined }
         : classifyHttpError({ status: error.status });
     }
+    const sdk = loadedOpenAISdk();
     if (sdk && error instanceof sdk.APIUserAbortError) {
       return { status: undefined, retryable: false, retryAfterMs: undefined };
     }

@@ -21,6 +21,7 @@ import { computerToolProvider } from '../../tools/computer-tool.js';
 import { mcpToolProvider } from '../../tools/mcp-tools.js';
 import { sshToolProvider } from '../../tools/ssh-tools.js';
 import type { ToolProvider } from '../../tools/tool.js';
+import { loadedOpenAISdk, loadOpenAISdk } from '../openai-sdk.js';
 import {
   functionCallOutput,
   parseResponse,
@@ -31,13 +32,7 @@ import {
   userText,
 } from './responses-items.js';
 
-let sdk: typeof import('openai') | undefined;
-
-/** The `openai` SDK, imported on first use (it takes a few hundred ms to load, which `hud` need not pay up front). */
-async function loadSdk(): Promise<typeof import('openai')> {
-  sdk ??= await import('openai');
-  return sdk;
-}
+const loadSdk = loadOpenAISdk;
 
 /** The model the `openai` agent uses without `--model` (hud-python 0.6.16 `OpenAIConfig.model`). */
 export const DEFAULT_OPENAI_MODEL = 'gpt-5.6';
@@ -342,6 +337,7 @@ export class OpenAIResponsesAdapter implements ModelAdapter {
    */
   classifyError(error: unknown): ErrorClass {
     // The SDK is loaded before any call; without it, `error` cannot be one of its errors.
+    const sdk = loadedOpenAISdk();
     if (!sdk) return { status: undefined, retryable: false, retryAfterMs: undefined };
     const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
     if (error instanceof APIUserAbortError) {
