@@ -27,7 +27,7 @@ import {
   runCount,
 } from './lib/stats.ts';
 
-const ROUND_TRIPS = 200;
+const ROUND_TRIPS = 100;
 const BULK_BYTES = 64 * 1024 * 1024;
 
 interface Served {

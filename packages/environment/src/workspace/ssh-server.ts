@@ -55,17 +55,22 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Resolves once `stream` has handed every buffered byte to the channel, or the channel closed. */
+/**
+ * Resolves once everything written to `stream` so far has gone out to the channel, or the channel closed.
+ * (Waiting for 'drain' is not enough: it fires only after a write returned false, so a short queue
+ * would be waited on forever.) The callback of an empty write runs after every write queued before it.
+ */
 function flushed(stream: Writable, channel: ServerChannel): Promise<void> {
-  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  if (stream.writableLength === 0 || stream.destroyed || stream.writableEnded) {
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const done = () => {
-      stream.off('drain', done);
       channel.off('close', done);
       resolve();
     };
-    stream.on('drain', done);
-    channel.on('close', done);
+    channel.once('close', done);
+    stream.write(Buffer.alloc(0), done);
   });
 }
 

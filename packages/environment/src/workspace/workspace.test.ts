@@ -147,6 +147,47 @@ describe('Workspace: SSH server', () => {
     await expect(attempt({ privateKey: key })).resolves.toBeUndefined();
   });
 
+  it('delivers output still queued when the command exits, and then its exit status', async () => {
+    // A client that does not read until the command has exited: the SSH window runs out and the rest
+    // stays queued in the server's channel, below the stream's 2 MiB high-water mark, so no 'drain' is
+    // ever due. (Waiting for 'drain' before sending the exit status hung here, and in bench/shell.)
+    const total = 4_000_000;
+    const done = path.join(workspace.root, 'output.done');
+    const result = await new Promise<{ bytes: number; code: number | undefined }>(
+      (resolve, reject) => {
+        const connection = new ssh2.Client();
+        connection.on('error', reject);
+        connection.on('ready', () => {
+          connection.exec(`head -c ${total} /dev/zero; touch output.done`, (error, stream) => {
+            if (error) return reject(error);
+            let bytes = 0;
+            let code: number | undefined;
+            stream.on('exit', (status: number) => {
+              code = status;
+            });
+            stream.on('close', () => {
+              connection.end();
+              resolve({ bytes, code });
+            });
+            stream.end();
+            void eventually(async () => existsSync(done), 'the command to finish').then(() =>
+              stream.on('data', (chunk: Buffer) => {
+                bytes += chunk.length;
+              }),
+            );
+          });
+        });
+        connection.connect({
+          host: '127.0.0.1',
+          port: Number(port),
+          username: 'agent',
+          privateKey: params(workspace).client_key as string,
+        });
+      },
+    );
+    expect(result).toEqual({ bytes: total, code: 0 });
+  });
+
   it('refuses port forwarding', async () => {
     const forwarded = await new Promise<string>((resolve) => {
       const connection = new ssh2.Client();
