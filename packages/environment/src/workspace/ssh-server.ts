@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
-import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { AuthContext, ServerChannel, Session } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { Logger } from '../logger.js';
 import type { SandboxSpec } from './sandbox.js';
@@ -82,19 +82,20 @@ function flushed(stream: Writable, channel: ServerChannel): Promise<void> {
  */
 export class WorkspaceSshServer {
   readonly port: number;
-  readonly #server: ssh2.Server;
-  readonly #connections: Set<Connection>;
+  readonly #listener: net.Server;
+  readonly #sockets: Set<net.Socket>;
   readonly #children: Set<ChildProcess>;
+  #closing: Promise<void> | undefined;
 
   private constructor(
-    server: ssh2.Server,
+    listener: net.Server,
     port: number,
-    connections: Set<Connection>,
+    sockets: Set<net.Socket>,
     children: Set<ChildProcess>,
   ) {
-    this.#server = server;
+    this.#listener = listener;
     this.port = port;
-    this.#connections = connections;
+    this.#sockets = sockets;
     this.#children = children;
   }
 
@@ -105,14 +106,8 @@ export class WorkspaceSshServer {
   static async listen(options: WorkspaceSshServerOptions): Promise<WorkspaceSshServer> {
     const allowed = ssh2.utils.parseKey(options.clientPublicKey);
     if (allowed instanceof Error) throw allowed;
-    const connections = new Set<Connection>();
     const children = new Set<ChildProcess>();
     const server = new ssh2.Server({ hostKeys: [options.hostKey] }, (connection) => {
-      connections.add(connection);
-      // Each command is several small request/reply packets; Nagle + delayed ACKs cost ~40 ms per stall.
-      // (ssh2's server-side Connection has setNoDelay; @types/ssh2 omits it.)
-      (connection as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
-      connection.on('close', () => connections.delete(connection));
       connection.on('error', (error) =>
         options.logger.debug(`workspace ssh connection: ${error.message}`),
       );
@@ -137,27 +132,40 @@ export class WorkspaceSshServer {
         });
       });
     });
+    // Our own listener hands sockets to ssh2 (injectSocket), so close() can destroy them: a peer that
+    // never closes its side must not hold the environment's shutdown.
+    const sockets = new Set<net.Socket>();
+    // Each command is several small request/reply packets; Nagle + delayed ACKs cost ~40 ms per stall.
+    const listener = net.createServer({ noDelay: true }, (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      server.injectSocket(socket);
+    });
     const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
+      listener.once('error', reject);
+      listener.listen(options.port, options.host, () => {
+        listener.off('error', reject);
+        resolve((listener.address() as AddressInfo).port);
       });
     });
-    return new WorkspaceSshServer(server, port, connections, children);
+    return new WorkspaceSshServer(listener, port, sockets, children);
   }
 
-  /** Stops accepting, drops every connection and kills every running session. Idempotent. */
-  async close(): Promise<void> {
-    const running = [...this.#children];
-    for (const child of running) killTree(child.pid, 'SIGTERM');
-    if (running.length > 0) {
-      // A short grace for EXIT traps; the serving process may exit right after this.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      for (const child of running) killTree(child.pid, 'SIGKILL');
-    }
-    for (const connection of this.#connections) connection.end();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  /** Stops accepting, kills every running session and drops every connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+      const running = [...this.#children];
+      for (const child of running) killTree(child.pid, 'SIGTERM');
+      if (running.length > 0) {
+        // A short grace for EXIT traps; the serving process may exit right after this.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        for (const child of running) killTree(child.pid, 'SIGKILL');
+      }
+      for (const socket of this.#sockets) socket.destroy();
+      await closed;
+    })();
+    return this.#closing;
   }
 }
 

@@ -191,6 +191,7 @@ describe('Workspace: SSH server', () => {
   it('refuses port forwarding', async () => {
     const forwarded = await new Promise<string>((resolve) => {
       const connection = new ssh2.Client();
+      connection.on('error', () => resolve('connection failed'));
       connection.on('ready', () => {
         connection.forwardOut('127.0.0.1', 0, '127.0.0.1', Number(port), (error) => {
           connection.end();
@@ -242,6 +243,26 @@ describe('Workspace: lifecycle', () => {
     await env.stop();
     expect(existsSync(keyPath)).toBe(false);
     expect(existsSync(path.join(scratch, 'env-dir'))).toBe(true);
+  });
+
+  it('stops while clients stay connected, dropping them and their running commands', async () => {
+    const workspace = new Workspace(undefined, { isolation: 'none', env: hermetic });
+    await workspace.start();
+    const { port } = new URL(workspace.capability.url);
+    // A peer that connects and never says or closes anything, and a client with a command running.
+    const silent = net.connect(Number(port), '127.0.0.1');
+    const silentClosed = new Promise((resolve) => silent.once('close', resolve));
+    silent.on('error', () => {});
+    silent.resume();
+    const shell = await connectSsh(workspace.capability);
+    const marker = `stop-while-running-${process.pid}`;
+    const running = shell.exec(`sleep 300; : ${marker}`);
+    await eventually(async () => (await processesWith(marker)).length > 0, 'the command to start');
+    await workspace.stop();
+    await silentClosed;
+    await expect(running).resolves.toMatchObject({ timedOut: false });
+    await eventually(async () => (await processesWith(marker)).length === 0, 'the command to end');
+    await shell.close();
   });
 
   it('fails loudly when isolation is required and bubblewrap is unavailable', async () => {

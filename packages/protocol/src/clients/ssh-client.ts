@@ -349,6 +349,11 @@ function collect(stream: ClientChannel, options: SshExecOptions): Promise<SshExe
     if (options.signal?.aborted) onAbort();
     stream.on('data', (chunk: Buffer) => stdout.push(chunk));
     stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    stream.once('error', (error: Error) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
     stream.on('exit', (code: number | null, signal?: string) => {
       exitCode = exitCodeOf(code, signal);
     });
