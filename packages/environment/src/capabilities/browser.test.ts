@@ -112,7 +112,15 @@ describe.skipIf(noChromium)('ChromiumBrowser', () => {
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
-      cleanups.push(async () => rmSync(path.dirname(long), { recursive: true, force: true }));
+      // Chromium's last helper processes may still be writing there for a moment after the browser stops.
+      cleanups.push(async () =>
+        rmSync(path.dirname(long), {
+          recursive: true,
+          force: true,
+          maxRetries: 10,
+          retryDelay: 100,
+        }),
+      );
     }
   });
 
