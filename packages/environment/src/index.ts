@@ -49,5 +49,6 @@ export {
   type WorkspaceCommandOutcome,
   type WorkspaceRunOptions,
 } from './workspace/command-executor.js';
+export type { WorkspaceLaunch, WorkspaceLauncher } from './workspace/launcher.js';
 export type { Isolation, WorkspaceMount } from './workspace/sandbox.js';
 export { Workspace, type WorkspaceOptions } from './workspace/workspace.js';

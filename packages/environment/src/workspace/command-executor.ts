@@ -57,8 +57,8 @@ class CappedOutput {
 }
 
 /**
- * Runs commands inside a workspace — same sandbox, environment and directory as its SSH sessions, without
- * going through SSH — with the `CommandExecutor` contract of `@hud/graders`, so
+ * Runs commands inside a workspace — same sandbox or launcher, environment and directory as its SSH
+ * sessions, without going through SSH — with the `CommandExecutor` contract of `@hud/graders`, so
  * `new BashGrader({ executor: workspace.executor() })` grades inside the workspace. Scripts run as
  * `bash -lc <script>`, argv arrays directly.
  */
@@ -81,8 +81,9 @@ export class WorkspaceCommandExecutor {
   /**
    * Runs `command` to completion or until `options.timeoutMs`.
    * @throws HudError `not_ready` before the workspace started; `invalid_argument` for an empty argv or a
-   *   working directory inside the workspace that does not exist; the spawn error; `signal.reason` when
-   *   aborted (the process tree is killed).
+   *   working directory inside the workspace that does not exist (checked on this host, so not with a
+   *   launcher: the target reports it as a failed command); the spawn error; what the workspace's launcher
+   *   throws; `signal.reason` when aborted (the process tree on this host is killed).
    */
   async run(
     command: string | readonly string[],
@@ -94,7 +95,8 @@ export class WorkspaceCommandExecutor {
     options.signal?.throwIfAborted();
     const sandbox = this.#sandbox();
     const cwd = path.posix.resolve(sandbox.guestPath, options.cwd ?? '.');
-    await assertDirectory(sandbox, cwd);
+    // With a launcher the guest path names a directory in the target, not under `root`.
+    if (sandbox.launcher === undefined) await assertDirectory(sandbox, cwd);
     const child = spawnSession(
       sandbox,
       { command, cwd, env: options.env, stdin: options.input === undefined ? 'ignore' : 'pipe' },

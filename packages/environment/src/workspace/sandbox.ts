@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
+import type { WorkspaceLauncher } from './launcher.js';
 
 /** How workspace sessions are isolated: a bubblewrap sandbox, or none (plain processes on this host). */
 export type Isolation = 'bwrap' | 'none';
@@ -20,11 +21,16 @@ export interface SandboxSpec {
   readonly isolation: Isolation;
   /** The workspace directory on this host. */
   readonly root: string;
-  /** The workspace directory as sessions see it: `/workspace` under bwrap, else `root`. */
+  /**
+   * The workspace directory as sessions see it: `/workspace` under bwrap, the target's with a launcher,
+   * else `root`.
+   */
   readonly guestPath: string;
   /** Give sessions the host's network (default: an empty network namespace under bwrap). */
   readonly network: boolean;
   readonly mounts: readonly WorkspaceMount[];
+  /** Starts sessions elsewhere (e.g. in a container) instead of on this host; `isolation` is then `none`. */
+  readonly launcher?: WorkspaceLauncher | undefined;
 }
 
 /** A program to spawn: file, arguments, and the host directory to start it in. */

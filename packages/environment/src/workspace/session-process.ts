@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { shellQuote } from '@hud/protocol';
 import { type SandboxSpec, sandboxTarget } from './sandbox.js';
@@ -49,8 +49,10 @@ function innerArgv(spec: SessionSpec): string[] {
 }
 
 /**
- * Starts a session's process in its own process group (for {@link killTree}), inside the sandbox when
- * the workspace has one. `extraEnv` is the workspace's own variables; `HUD_*` are never passed on.
+ * Starts a session's process in its own process group (for {@link killTree}): through the sandbox's
+ * launcher when it has one, else inside the sandbox (or directly). `extraEnv` is the workspace's own
+ * variables; `HUD_*` are never passed on.
+ * @throws what the sandbox's launcher throws.
  */
 export function spawnSession(
   sandbox: SandboxSpec,
@@ -58,21 +60,45 @@ export function spawnSession(
   extraEnv: Readonly<Record<string, string>>,
 ): ChildProcess {
   const cwd = spec.cwd ?? sandbox.guestPath;
+  const stdio: StdioOptions = [spec.stdin ?? 'pipe', 'pipe', 'pipe'];
+  if (sandbox.launcher !== undefined) {
+    // The target gets only what was asked for; the host program (e.g. the docker CLI) gets this host's
+    // environment, which it needs to reach its daemon, and hands `env` on itself.
+    const env = withSessionEnv({ ...extraEnv }, spec);
+    const target = sandbox.launcher({
+      argv: innerArgv(spec),
+      cwd,
+      env,
+      pty: spec.pty !== undefined,
+    });
+    return spawn(target.file, target.args, {
+      cwd: sandbox.root,
+      env: sessionBaseEnv(),
+      detached: true,
+      stdio,
+    });
+  }
   const env: Record<string, string> = { ...sessionBaseEnv(), ...extraEnv };
   // Under bwrap the serving user's home is not mounted; the workspace is the only writable home.
   if (sandbox.isolation === 'bwrap') env.HOME = sandbox.guestPath;
-  for (const [key, value] of Object.entries(spec.env ?? {})) {
-    if (!key.startsWith('HUD_')) env[key] = value;
-  }
+  withSessionEnv(env, spec);
   env.PWD = cwd;
-  if (spec.pty !== undefined) env.TERM = spec.pty.term || 'xterm-256color';
   const target = sandboxTarget(sandbox, innerArgv(spec), cwd);
   return spawn(target.file, target.args, {
     cwd: target.cwd,
     env,
     detached: true,
-    stdio: [spec.stdin ?? 'pipe', 'pipe', 'pipe'],
+    stdio,
   });
+}
+
+/** Adds the variables a session asked for (`HUD_*` dropped) and its terminal type to `env`. */
+function withSessionEnv(env: Record<string, string>, spec: SessionSpec): Record<string, string> {
+  for (const [key, value] of Object.entries(spec.env ?? {})) {
+    if (!key.startsWith('HUD_')) env[key] = value;
+  }
+  if (spec.pty !== undefined) env.TERM = spec.pty.term || 'xterm-256color';
+  return env;
 }
 
 /** Child pids by parent pid, read from /proc. */

@@ -28,8 +28,8 @@ export interface WorkspaceSshServerOptions {
   sandbox: SandboxSpec;
   /** The workspace's own variables for every session. */
   env: Readonly<Record<string, string>>;
-  /** OpenSSH's `sftp-server`, run in the sandbox for the `sftp` subsystem; none → subsystem refused. */
-  sftpServer: string | undefined;
+  /** The argv of OpenSSH's `sftp-server`, run like a session for the `sftp` subsystem; none → refused. */
+  sftpServer: readonly string[] | undefined;
   logger: Logger;
 }
 
@@ -208,7 +208,7 @@ function handleSession(
       reject();
       return;
     }
-    run(accept(), { command: [options.sftpServer] });
+    run(accept(), { command: options.sftpServer });
   });
 }
 
@@ -217,8 +217,18 @@ function start(
   spec: SessionSpec,
   options: WorkspaceSshServerOptions,
   children: Set<ChildProcess>,
-): ChildProcess {
-  const child = spawnSession(options.sandbox, spec, options.env);
+): ChildProcess | undefined {
+  let child: ChildProcess;
+  try {
+    child = spawnSession(options.sandbox, spec, options.env);
+  } catch (error) {
+    // A launcher that throws fails this channel, as a program that cannot start does; the server stays.
+    const message = error instanceof Error ? error.message : String(error);
+    channel.stderr.write(`workspace: could not start the session: ${message}\n`);
+    channel.exit(127);
+    channel.end();
+    return undefined;
+  }
   children.add(child);
   let spawnError: Error | undefined;
   child.on('error', (error) => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -9,6 +9,7 @@ import { connectSsh, type SshClient } from '@hud/protocol';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../environment.js';
+import { SFTP_SERVER_PATHS, type WorkspaceLaunch, type WorkspaceLauncher } from './launcher.js';
 import { probeBwrap } from './sandbox.js';
 import { Workspace } from './workspace.js';
 
@@ -412,5 +413,265 @@ describe.skipIf(!bwrap.ok)('Workspace: bubblewrap isolation', () => {
     } finally {
       await open.stop();
     }
+  });
+});
+
+/** Connects with ssh2 and lists `.` over sftp: resolves with the names, or rejects with the failure. */
+function sftpList(workspace: Workspace): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const connection = new ssh2.Client();
+    connection.on('error', reject);
+    connection.on('ready', () => {
+      connection.sftp((error, sftp) => {
+        if (error) {
+          connection.end();
+          reject(error);
+          return;
+        }
+        sftp.readdir('.', (listError, entries) => {
+          connection.end();
+          if (listError) reject(listError);
+          else resolve(entries.map((entry) => entry.filename).sort());
+        });
+      });
+    });
+    connection.connect({
+      host: '127.0.0.1',
+      port: Number(new URL(workspace.capability.url).port),
+      username: 'agent',
+      privateKey: params(workspace).client_key as string,
+    });
+  });
+}
+
+describe('Workspace: launcher', () => {
+  const marker = `LAUNCHER_HOST_MARKER_${process.pid}`;
+  const launches: WorkspaceLaunch[] = [];
+  /** Runs the target on this host, but with nothing of this process's environment: `env -i`. */
+  const cleanEnv: WorkspaceLauncher = (launch) => {
+    launches.push(launch);
+    const variables = Object.entries(launch.env).map(([key, value]) => `${key}=${value}`);
+    return { file: 'env', args: ['-i', '-C', launch.cwd, ...variables, ...launch.argv] };
+  };
+  let guest: string;
+  let workspace: Workspace;
+  let shell: SshClient;
+  beforeAll(async () => {
+    process.env[marker] = 'leak';
+    guest = path.join(scratch, 'launched-guest');
+    await mkdir(guest, { recursive: true });
+    workspace = new Workspace(path.join(scratch, 'launched-host'), {
+      launcher: cleanEnv,
+      guestPath: guest,
+      env: { PATH: '/usr/bin:/bin', FOO: 'bar' },
+    });
+    await workspace.start();
+    shell = await connectSsh(workspace.capability);
+  });
+  afterAll(async () => {
+    delete process.env[marker];
+    await shell?.close();
+    await workspace?.stop();
+  });
+
+  it('runs sessions in guestPath with only the requested variables', async () => {
+    expect(workspace.cwd).toBe(guest);
+    expect(params(workspace)).toMatchObject({ cwd: guest, isolation: 'none' });
+    launches.length = 0;
+    const result = await shell.exec(
+      `pwd; echo "[$FOO][\${${marker}-unset}][\${HOME-unset}]"; exit 3`,
+    );
+    expect(result).toMatchObject({ exitCode: 3, stdout: `${guest}\n[bar][unset][unset]\n` });
+    expect(launches).toEqual([
+      {
+        argv: ['bash', '-lc', expect.stringContaining('pwd;')],
+        cwd: guest,
+        env: { PATH: '/usr/bin:/bin', FOO: 'bar' },
+        pty: false,
+      },
+    ]);
+  });
+
+  it('gives a pseudo-terminal from inside the target, with TERM passed on', async () => {
+    launches.length = 0;
+    const result = await shell.exec('tty; echo "$TERM"', { pty: true });
+    // Under a terminal stderr joins stdout: with HOME unset, this host's login dotfiles may complain first.
+    expect(result.stdout.replaceAll('\r\n', '\n')).toMatch(
+      /(^|\n)\/dev\/pts\/\d+\nxterm-256color\n$/,
+    );
+    expect(launches[0]).toMatchObject({
+      argv: ['script', '-qefc', expect.any(String), '/dev/null'],
+      env: { TERM: 'xterm-256color' },
+      pty: true,
+    });
+  });
+
+  it('reads and writes files through the launcher, over SSH and with the executor', async () => {
+    await shell.writeText('note.txt', 'hello\n');
+    expect(await readFile(path.join(guest, 'note.txt'), 'utf8')).toBe('hello\n');
+    expect(await shell.readText('note.txt')).toBe('hello\n');
+    await workspace.writeText('deep/file.txt', 'deep\n');
+    expect(await workspace.readText('deep/file.txt')).toBe('deep\n');
+    expect(existsSync(path.join(workspace.root, 'deep'))).toBe(false);
+    const result = await workspace
+      .executor()
+      .run(`pwd; echo "[$FOO][$EXTRA][\${${marker}-unset}]"`, {
+        timeoutMs: 30_000,
+        env: { EXTRA: 'e' },
+      });
+    expect(result).toMatchObject({ exitCode: 0, stdout: `${guest}\n[bar][e][unset]\n` });
+  });
+
+  it('serves sftp through the launcher', async () => {
+    expect(await sftpList(workspace)).toEqual(expect.arrayContaining(['deep', 'note.txt']));
+  });
+
+  it('ends the spawned process tree when a command times out', async () => {
+    const name = `launcher-timeout-${process.pid}`;
+    const result = await shell.exec(`sleep 300; : ${name}`, { timeoutMs: 300 });
+    expect(result.timedOut).toBe(true);
+    await eventually(async () => (await processesWith(name)).length === 0, 'the tree to end');
+  });
+
+  it('fails the channel, not the server, when the launcher throws', async () => {
+    const failing = new Workspace(undefined, {
+      guestPath: guest,
+      launcher: () => {
+        throw new Error('no container');
+      },
+    });
+    await failing.start();
+    try {
+      const client = await connectSsh(failing.capability);
+      const result = await client.exec('true');
+      expect(result).toMatchObject({
+        exitCode: 127,
+        stderr: expect.stringMatching(/no container/),
+      });
+      expect((await client.exec('true')).exitCode).toBe(127);
+      await client.close();
+      await expect(failing.exec('true')).rejects.toThrow('no container');
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it('refuses bubblewrap settings, and a missing guestPath', async () => {
+    for (const options of [
+      { requireIsolation: true, guestPath: '/app' },
+      { isolation: 'bwrap' as const, guestPath: '/app' },
+      { mounts: [{ kind: 'tmpfs' as const, dst: '/x' }], guestPath: '/app' },
+    ]) {
+      const refused = new Workspace(undefined, { launcher: cleanEnv, ...options });
+      await expect(refused.start()).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringMatching(/cannot apply with a launcher/),
+      });
+    }
+    const unnamed = new Workspace(undefined, { launcher: cleanEnv });
+    await expect(unnamed.start()).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/a launcher needs guestPath/),
+    });
+  });
+});
+
+/** Why Docker cannot be used here, or undefined when `docker info` answers. */
+function dockerUnavailable(): string | undefined {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 30_000 });
+    return undefined;
+  } catch (error) {
+    return `docker info failed: ${(error as Error).message}`;
+  }
+}
+
+const noDocker = dockerUnavailable();
+if (noDocker !== undefined) console.warn(`skipping the Docker launcher tests: ${noDocker}`);
+
+describe.skipIf(noDocker !== undefined)('Workspace: launcher into a Docker container', () => {
+  const image = 'hud-test/bookworm-node:24';
+  let container: string;
+  let workspace: Workspace;
+  let shell: SshClient;
+  let hostMarker: string;
+  beforeAll(async () => {
+    container = execFileSync(
+      'docker',
+      [
+        'run',
+        '-d',
+        '--rm',
+        '-w',
+        '/app',
+        '--label',
+        'hud-test=workspace',
+        image,
+        'sleep',
+        'infinity',
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    const docker: WorkspaceLauncher = ({ argv, cwd, env }) => ({
+      file: 'docker',
+      args: [
+        'exec',
+        '-i',
+        '-w',
+        cwd,
+        ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+        container,
+        ...argv,
+      ],
+    });
+    workspace = new Workspace(undefined, {
+      launcher: docker,
+      guestPath: '/app',
+      env: { FOO: 'bar' },
+    });
+    await workspace.start();
+    hostMarker = path.join(workspace.root, 'host-only.txt');
+    await writeFile(hostMarker, 'host\n');
+    shell = await connectSsh(workspace.capability);
+  }, 120_000);
+  afterAll(async () => {
+    await shell?.close();
+    await workspace?.stop();
+    if (container !== undefined)
+      execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
+  });
+
+  it("runs commands in the container's workdir and system", async () => {
+    const result = await shell.exec('pwd; echo "[$FOO]"; cat /etc/os-release');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^\/app\n\[bar\]\n/);
+    expect(result.stdout).toMatch(/VERSION_CODENAME=bookworm/);
+    expect((await shell.exec('exit 5')).exitCode).toBe(5);
+    const executed = await workspace.exec(['cat', '/etc/os-release']);
+    expect(executed.stdout).toMatch(/VERSION_CODENAME=bookworm/);
+  });
+
+  it('writes and reads files in the container, where the host files are not', async () => {
+    await shell.writeText('/app/in-container.txt', 'guest\n');
+    expect(await shell.readText('in-container.txt')).toBe('guest\n');
+    const listing = execFileSync('docker', ['exec', container, 'cat', '/app/in-container.txt'], {
+      encoding: 'utf8',
+    });
+    expect(listing).toBe('guest\n');
+    expect(existsSync(path.join(workspace.root, 'in-container.txt'))).toBe(false);
+    const probe = await shell.exec(`test -e ${hostMarker} && echo visible || echo hidden`);
+    expect(probe.stdout).toBe('hidden\n');
+  });
+
+  it("gives a pseudo-terminal through the container's script", async () => {
+    const result = await shell.exec('tty; echo "$TERM"', { pty: true });
+    expect(result.stdout.replaceAll('\r\n', '\n')).toMatch(/^\/dev\/pts\/\d+\nxterm-256color\n$/);
+  });
+
+  it('fails the sftp channel cleanly when the container has no sftp-server', async () => {
+    const sftpServers = await shell.exec(`ls ${SFTP_SERVER_PATHS.join(' ')}`);
+    expect(sftpServers.stderr.match(/No such file or directory/g)).toHaveLength(3);
+    await expect(sftpList(workspace)).rejects.toThrow(/exit code 127 while establishing SFTP/);
+    expect((await shell.exec('echo still-serving')).stdout).toBe('still-serving\n');
   });
 });

@@ -11,6 +11,7 @@ import {
   type WorkspaceCommandOutcome,
   type WorkspaceRunOptions,
 } from './command-executor.js';
+import { launchedSftpServer, SFTP_SERVER_PATHS, type WorkspaceLauncher } from './launcher.js';
 import { type Isolation, probeBwrap, type SandboxSpec, type WorkspaceMount } from './sandbox.js';
 import type { WorkspaceSshServer } from './ssh-server.js';
 
@@ -20,7 +21,8 @@ export interface WorkspaceOptions {
   name?: string;
   /**
    * A directory copied into the workspace each time it starts (e.g. a project template), so every served
-   * process — one rollout under the local runtime — begins from the same files.
+   * process — one rollout under the local runtime — begins from the same files. With a `launcher` it lands
+   * in the directory on this host, which the target sees only if it mounts it.
    */
   seed?: string | URL;
   /** The SSH user name (default `agent`). */
@@ -29,26 +31,36 @@ export interface WorkspaceOptions {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
-  /** `bwrap` or `none`; default: bubblewrap when it works here, else none (hud-python's choice). */
+  /**
+   * `bwrap` or `none`; default: bubblewrap when it works here, else none (hud-python's choice); always
+   * `none` with a `launcher` (`bwrap` is refused).
+   */
   isolation?: Isolation;
   /** Fail at start unless sessions are isolated by bubblewrap (hud-python `require_isolation`). */
   requireIsolation?: boolean;
   /** Let sandboxed sessions use the host's network (default false: an empty network namespace). */
   network?: boolean;
-  /** Where the workspace appears inside the sandbox (default `/workspace`). */
+  /**
+   * Where the workspace appears inside the sandbox (default `/workspace`); with a `launcher`, required: the
+   * target's working directory as an absolute path (e.g. the container's workdir), where sessions start.
+   */
   guestPath?: string;
-  /** Variables set for every session and command (on top of this process's, minus `HUD_*`). */
+  /**
+   * Variables set for every session and command (on top of this process's, minus `HUD_*`; with a
+   * `launcher`, the only ones given to the target besides those a session asks for).
+   */
   env?: Readonly<Record<string, string>>;
   /** Extra mounts inside the sandbox (e.g. a toolchain: `{kind: 'ro', src: '/opt/node', dst: '/opt/node'}`). */
   mounts?: readonly WorkspaceMount[];
+  /**
+   * Runs every session, `sftp-server` and workspace command through this instead of on this host, e.g.
+   * `docker exec` into a task's container. The workspace directory then only holds what the host side
+   * needs; sessions start in `guestPath`. Bubblewrap does not apply: `isolation: 'bwrap'`,
+   * `requireIsolation` and `mounts` are refused with it.
+   */
+  launcher?: WorkspaceLauncher;
   logger?: Logger;
 }
-
-const SFTP_SERVERS = [
-  '/usr/lib/openssh/sftp-server',
-  '/usr/libexec/openssh/sftp-server',
-  '/usr/libexec/sftp-server',
-];
 
 interface Running {
   sandbox: SandboxSpec;
@@ -60,7 +72,8 @@ interface Running {
 /**
  * A shell workspace (hud-python `Workspace`, spec §3.2): a directory, an SSH server on loopback publishing
  * the `ssh/2` capability, and — when bubblewrap works — a sandbox every session runs in, with the
- * directory at `/workspace`, system directories read-only and no network. Fresh host and client keys per
+ * directory at `/workspace`, system directories read-only and no network; or, with a `launcher`, every
+ * session run elsewhere (e.g. `docker exec` into a task's container). Fresh host and client keys per
  * start. Usually declared with `env.workspace(...)`, which starts it in an initialize hook.
  * @example
  * const workspace = env.workspace({ seed: new URL('./project/', import.meta.url) });
@@ -99,12 +112,15 @@ export class Workspace implements AsyncDisposable {
     return root;
   }
 
-  /** The workspace directory as sessions see it: `/workspace` (or `guestPath`) under bwrap, else {@link root}. */
+  /**
+   * The workspace directory as sessions see it: `/workspace` (or `guestPath`) under bwrap, `guestPath` with
+   * a launcher, else {@link root}.
+   */
   get cwd(): string {
     return this.#started().sandbox.guestPath;
   }
 
-  /** How sessions are isolated (known once started). */
+  /** How sessions are isolated (known once started); `none` with a launcher, whose target isolates them. */
   get isolation(): Isolation {
     return this.#started().sandbox.isolation;
   }
@@ -126,7 +142,8 @@ export class Workspace implements AsyncDisposable {
    * server. Idempotent until {@link Workspace.stop}.
    * @returns the `ssh/2` capability to publish.
    * @throws HudError `unsupported` when `requireIsolation` is set (or `isolation: 'bwrap'`) and bubblewrap
-   *   is missing or fails its probe; file system and listen errors.
+   *   is missing or fails its probe; `invalid_argument` for a `launcher` without an absolute `guestPath`
+   *   or with `isolation: 'bwrap'`, `requireIsolation` or `mounts`; file system and listen errors.
    */
   start(): Promise<CapabilityRecord> {
     this.#starting ??= this.#start().catch(async (error: unknown) => {
@@ -152,12 +169,18 @@ export class Workspace implements AsyncDisposable {
     if (options.seed !== undefined) {
       await cp(toPath(options.seed), root, { recursive: true, force: true });
     }
+    const { launcher } = options;
     const sandbox: SandboxSpec = {
       isolation,
       root,
-      guestPath: isolation === 'bwrap' ? (options.guestPath ?? '/workspace') : root,
+      // With a launcher, #checkLauncher has made sure guestPath is given.
+      guestPath:
+        launcher !== undefined || isolation === 'bwrap'
+          ? (options.guestPath ?? '/workspace')
+          : root,
       network: options.network ?? false,
       mounts: options.mounts ?? [],
+      launcher,
     };
     // ssh2 is loaded only when a workspace actually starts.
     const [{ createCredentials }, { WorkspaceSshServer }] = await Promise.all([
@@ -176,7 +199,7 @@ export class Workspace implements AsyncDisposable {
         clientPublicKey: credentials.clientPublicKey,
         sandbox,
         env: options.env ?? {},
-        sftpServer: SFTP_SERVERS.find((candidate) => existsSync(candidate)),
+        sftpServer: launcher !== undefined ? launchedSftpServer() : localSftpServer(),
         logger: this.#logger,
       });
     } catch (error) {
@@ -207,6 +230,10 @@ export class Workspace implements AsyncDisposable {
 
   async #isolation(): Promise<Isolation> {
     const { isolation, requireIsolation } = this.#options;
+    if (this.#options.launcher !== undefined) {
+      this.#checkLauncher();
+      return 'none';
+    }
     if (isolation === 'none') {
       if (requireIsolation === true) {
         throw new HudError(
@@ -226,6 +253,30 @@ export class Workspace implements AsyncDisposable {
     }
     this.#logger.warn(`workspace '${this.name}' runs sessions unisolated: ${probe.reason}`);
     return 'none';
+  }
+
+  /** A launcher's target is not this host: bubblewrap settings cannot apply, and its directory must be named. */
+  #checkLauncher(): void {
+    const { isolation, requireIsolation, mounts, guestPath } = this.#options;
+    const refused = [
+      isolation === 'bwrap' ? "isolation 'bwrap'" : undefined,
+      requireIsolation === true ? 'requireIsolation' : undefined,
+      mounts !== undefined && mounts.length > 0 ? 'mounts' : undefined,
+    ].filter((name) => name !== undefined);
+    if (refused.length > 0) {
+      throw new HudError(
+        'invalid_argument',
+        `workspace '${this.name}': ${refused.join(', ')} cannot apply with a launcher, which runs ` +
+          'sessions elsewhere; isolate them in the launched target (e.g. the container) instead',
+      );
+    }
+    if (guestPath === undefined || !path.posix.isAbsolute(guestPath)) {
+      throw new HudError(
+        'invalid_argument',
+        `workspace '${this.name}': a launcher needs guestPath, the absolute directory sessions start in ` +
+          "within the launched target (e.g. the container's workdir)",
+      );
+    }
   }
 
   /** Stops the SSH server (killing running sessions) and deletes the keys, and a temp directory. Idempotent. */
@@ -306,6 +357,12 @@ export class Workspace implements AsyncDisposable {
       throw new HudError('invalid_argument', `cannot write ${file}: ${result.stderr.trim()}`);
     }
   }
+}
+
+/** OpenSSH's `sftp-server` on this host, run directly (or in bubblewrap, which shows the host's /usr). */
+function localSftpServer(): string[] | undefined {
+  const server = SFTP_SERVER_PATHS.find((candidate) => existsSync(candidate));
+  return server === undefined ? undefined : [server];
 }
 
 function toPath(location: string | URL): string {
