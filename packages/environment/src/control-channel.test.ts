@@ -4,6 +4,7 @@ import { probeEnv } from './__fixtures__/probe-env.js';
 import { bound, closeAll, normalized, type Served, served } from './__fixtures__/served.js';
 import { eventually, recordedLines, sleep, type WireClient } from './__fixtures__/wire-client.js';
 import { Environment } from './environment.js';
+import type { TemplateContext } from './template.js';
 
 afterEach(closeAll);
 
@@ -493,5 +494,133 @@ describe('task lifecycle: the template generator is always finished', () => {
     await first.close();
     await eventually(() => env.server.channel.parkedCount === 1, 'the session to park');
     expect(env.server.channel.runnerCount).toBe(2);
+  });
+});
+
+describe('multi-step tasks (hud-ts extension)', () => {
+  const WORDS = ['one', 'two', 'three'];
+
+  /**
+   * A 3-step task: step n asks for WORDS[n]; steps 1 and 2 are graded with `done: false` and the next
+   * prompt, step 3 with the mean. Its solution reads the current step from state the body keeps.
+   */
+  function stepsEnv() {
+    const env = new Environment();
+    const events: string[] = [];
+    const stepOf = new WeakMap<TemplateContext, number>();
+    env.template(
+      { id: 'steps', solution: (_args, context) => WORDS[stepOf.get(context) ?? 0] },
+      async function* (_args, context) {
+        const scores: number[] = [];
+        try {
+          stepOf.set(context, 0);
+          let answer: string = yield `Say '${WORDS[0]}'.`;
+          for (let step = 0; step < WORDS.length - 1; step++) {
+            events.push(`answer ${step}: ${answer}`);
+            scores.push(answer === WORDS[step] ? 1 : 0);
+            stepOf.set(context, step + 1);
+            answer = yield {
+              score: scores[step],
+              done: false,
+              prompt: `Say '${WORDS[step + 1]}'.`,
+            };
+          }
+          events.push(`answer 2: ${answer}`);
+          scores.push(answer === WORDS[2] ? 1 : 0);
+          yield scores.reduce((sum, score) => sum + score) / scores.length;
+        } finally {
+          events.push('finally');
+        }
+      },
+    );
+    return { env, events };
+  }
+
+  const step = (id: number, score: string, next: string) =>
+    `{"jsonrpc":"2.0","id":${id},"result":{"score":${score},"done":false,"prompt":"Say '${next}'."}}`;
+
+  it('grades each step in the same live session and closes the task on its final grade', async () => {
+    const { env, events } = stepsEnv();
+    const server = await bound(env);
+    const channel = server.server.channel;
+    const client = await server.connect();
+    const session = await sessionOf(client);
+    expect(await client.call('tasks.start', { id: 'steps' })).toBe(
+      `{"jsonrpc":"2.0","id":2,"result":{"prompt":"Say 'one'."}}`,
+    );
+    expect(await client.call('tasks.solve')).toBe(
+      '{"jsonrpc":"2.0","id":3,"result":{"answer":"one"}}',
+    );
+    expect(await client.call('tasks.grade', { answer: 'one' })).toBe(step(4, '1.0', 'two'));
+    // The task stays under the session, live (not parked), and its solution follows the step.
+    expect([channel.runnerCount, channel.parkedCount]).toEqual([1, 0]);
+    expect(await sessionOf(client)).toBe(session);
+    expect(await client.call('tasks.solve')).toBe(
+      '{"jsonrpc":"2.0","id":6,"result":{"answer":"two"}}',
+    );
+    expect(await client.call('tasks.grade', { answer: 'too' })).toBe(step(7, '0.0', 'three'));
+    expect(events).toEqual(['answer 0: one', 'answer 1: too']);
+    expect(await client.call('tasks.grade', { answer: 'three' })).toBe(
+      '{"jsonrpc":"2.0","id":8,"result":{"score":0.6666666666666666}}',
+    );
+    expect(events).toEqual(['answer 0: one', 'answer 1: too', 'answer 2: three', 'finally']);
+    expect(channel.runnerCount).toBe(0);
+    expect(await client.call('tasks.grade', { answer: 'four' })).toBe(NO_TASK(9));
+  });
+
+  it('parks a task between steps when its connection drops; an adopter carries on with it', async () => {
+    const { env, events } = stepsEnv();
+    const server = await bound(env);
+    const channel = server.server.channel;
+    const first = await server.connect();
+    await first.call('tasks.start', { id: 'steps' });
+    expect(await first.call('tasks.grade', { answer: 'one' })).toBe(step(2, '1.0', 'two'));
+    await first.close();
+    await eventually(() => channel.parkedCount === 1, 'the task to park');
+    const adopter = await server.connect();
+    expect(await adopter.call('tasks.grade', { answer: 'two' })).toBe(step(1, '1.0', 'three'));
+    // The adopted task now lives under the adopter's session.
+    expect([channel.runnerCount, channel.parkedCount]).toEqual([1, 0]);
+    expect(await adopter.call('tasks.solve')).toBe(
+      '{"jsonrpc":"2.0","id":2,"result":{"answer":"three"}}',
+    );
+    expect(await adopter.call('tasks.grade', { answer: 'three' })).toBe(SCORE_1(3));
+    expect(events.at(-1)).toBe('finally');
+  });
+
+  it('closes the generator on tasks.cancel between steps (its finally runs)', async () => {
+    const { env, events } = stepsEnv();
+    const server = await bound(env);
+    const client = await server.connect();
+    await client.call('tasks.start', { id: 'steps' });
+    expect(await client.call('tasks.grade', { answer: 'one' })).toBe(step(2, '1.0', 'two'));
+    expect(await client.call('tasks.cancel')).toBe(
+      '{"jsonrpc":"2.0","id":3,"result":{"cancelled":true}}',
+    );
+    expect(events).toEqual(['answer 0: one', 'finally']);
+    expect(server.server.channel.runnerCount).toBe(0);
+    expect(await client.call('tasks.grade', { answer: 'two' })).toBe(NO_TASK(4));
+  });
+
+  it('treats a done:false grade without a prompt as an ordinary grade: the task closes', async () => {
+    const env = new Environment();
+    const events: string[] = [];
+    env.template({ id: 'partial' }, async function* () {
+      try {
+        yield 'p';
+        yield { score: 0.5, done: false };
+        events.push('resumed');
+      } finally {
+        events.push('finally');
+      }
+    });
+    const server = await bound(env);
+    const client = await server.connect();
+    await client.call('tasks.start', { id: 'partial' });
+    expect(await client.call('tasks.grade', { answer: 'x' })).toBe(
+      '{"jsonrpc":"2.0","id":2,"result":{"score":0.5,"done":false}}',
+    );
+    expect(events).toEqual(['finally']);
+    expect(await client.call('tasks.grade', { answer: 'x' })).toBe(NO_TASK(3));
   });
 });

@@ -41,7 +41,9 @@ function isPythonFalsy(value: unknown): boolean {
 /**
  * Session state and method handlers of one bound control port (hud-python `_ControlChannel`, spec §2.3–2.4):
  * live sessions, at most one suspended task per session, parking on disconnect, resume by `hello`,
- * blind adoption by `tasks.grade`, and (beyond Python) parked-session expiry and an optional token.
+ * blind adoption by `tasks.grade`, and (beyond Python) parked-session expiry, an optional token, and the
+ * hud-ts extensions `tasks.solve` and multi-step tasks (a `done: false` grade with a next `prompt` keeps the
+ * task under its session for the next `tasks.grade`).
  */
 export class ControlChannel {
   readonly env: Environment;
@@ -230,7 +232,21 @@ export class ControlChannel {
 
   async #grade(holder: SessionHolder, params: unknown): Promise<unknown> {
     const runner = this.#takeRunner(holder);
-    return runner.grade(isObject(params) ? params : {});
+    const frame = await runner.grade(isObject(params) ? params : {});
+    // A multi-step task went on to its next step (hud-ts extension): the runner returns under the grading
+    // session (for an adopted task, the adopter's), live or parked as that session is now.
+    if (!runner.closed) {
+      const sessionId = holder.sessionId as string;
+      // Requests of one session run one at a time, so its slot is still free, unless the server closed.
+      if (this.#closed || this.#runners.has(sessionId)) await runner.close();
+      else {
+        this.#runners.set(sessionId, {
+          runner,
+          parkedAt: this.#live.has(sessionId) ? undefined : Date.now(),
+        });
+      }
+    }
+    return frame;
   }
 
   async #solve(holder: SessionHolder): Promise<unknown> {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordedLines } from './__fixtures__/wire-client.js';
 import { Environment } from './environment.js';
 import { normalizeGrade, promptFrame, TaskRunner, WireError } from './task-runner.js';
-import type { Template } from './template.js';
+import type { Template, TemplateContext } from './template.js';
 
 /** The `result` member of a recorded reply line, as its exact JSON text. */
 function recordedResult(file: string, id: number): string {
@@ -397,6 +397,111 @@ describe('TaskRunner', () => {
         code: -32000,
         message: 'cannot solve',
       });
+    });
+  });
+
+  describe('multi-step tasks (hud-ts extension)', () => {
+    it('keeps the generator at a done:false grade with a prompt and sends it the next answer', async () => {
+      const events: string[] = [];
+      const runner = runnerFor((env) =>
+        env.template({ id: 't' }, async function* () {
+          try {
+            const first = yield 'say a';
+            const second = yield {
+              reward: first === 'a' ? 1 : 0,
+              done: false,
+              prompt: [{ role: 'user', content: 'say b' }],
+            };
+            events.push(`second:${second}`);
+            yield { score: second === 'b' ? 0.5 : 0, done: true };
+          } finally {
+            events.push('finally');
+          }
+        }),
+      );
+      const task = runner();
+      await task.start();
+      // An EvaluationResult step keeps its wire form; `done: false` and `prompt` survive.
+      expect(encodeCompact(await task.grade({ answer: 'a' }))).toBe(
+        '{"done":false,"content":null,"info":{},"isError":false,"subscores":null,"prompt":[{"role":"user","content":"say b"}],"score":1.0}',
+      );
+      expect(task.closed).toBe(false);
+      expect(events).toEqual([]);
+      expect(encodeCompact(await task.grade({ answer: 'b' }))).toBe('{"score":0.5,"done":true}');
+      expect(task.closed).toBe(true);
+      expect(events).toEqual(['second:b', 'finally']);
+    });
+
+    it('closes at a done:false grade without a prompt (an ordinary grade)', async () => {
+      const events: string[] = [];
+      const runner = runnerFor((env) =>
+        env.template({ id: 't' }, async function* () {
+          try {
+            yield 'p';
+            yield { score: 0.5, done: false, prompt: null };
+            events.push('resumed');
+          } finally {
+            events.push('finally');
+          }
+        }),
+      );
+      const task = runner();
+      await task.start();
+      expect(encodeCompact(await task.grade({ answer: 'x' }))).toBe(
+        '{"score":0.5,"done":false,"prompt":null}',
+      );
+      expect(task.closed).toBe(true);
+      expect(events).toEqual(['finally']);
+    });
+
+    it('refuses a returned done:false grade with a prompt, which nothing could answer', async () => {
+      const runner = runnerFor((env) =>
+        env.template({ id: 'ends' }, async function* () {
+          yield 'p';
+          return { score: 1, done: false, prompt: 'next' };
+        }),
+      );
+      const task = runner();
+      await task.start();
+      const error = await rejection(task.grade({ answer: 'x' }));
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: -32000,
+        message:
+          "task 'ends' returned a grade with done: false and a next prompt; yield it instead, so the task can go on",
+      });
+      expect(task.closed).toBe(true);
+    });
+
+    it("gives the solution the body's own context object at every step", async () => {
+      const contexts: TemplateContext[] = [];
+      const stepOf = new WeakMap<TemplateContext, number>();
+      const runner = runnerFor((env) =>
+        env.template(
+          {
+            id: 'steps',
+            solution: (_args, context) => {
+              contexts.push(context);
+              return `answer ${stepOf.get(context)}`;
+            },
+          },
+          async function* (_args, context) {
+            contexts.push(context);
+            stepOf.set(context, 1);
+            yield 'step 1';
+            stepOf.set(context, 2);
+            yield { score: 1, done: false, prompt: 'step 2' };
+            yield 1;
+          },
+        ),
+      );
+      const task = runner();
+      await task.start();
+      expect(await task.solve()).toEqual({ answer: 'answer 1' });
+      await task.grade({ answer: 'answer 1' });
+      expect(await task.solve()).toEqual({ answer: 'answer 2' });
+      expect(contexts).toHaveLength(3);
+      expect(contexts[1]).toBe(contexts[0]);
+      expect(contexts[2]).toBe(contexts[0]);
     });
   });
 });

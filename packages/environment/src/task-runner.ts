@@ -65,6 +65,14 @@ export function normalizeGrade(templateId: string, value: unknown): Record<strin
   );
 }
 
+/**
+ * Whether a grade frame opens the next step of a multi-step task (hud-ts extension): `done: false` with a
+ * non-null `prompt`.
+ */
+function isNextStep(frame: Record<string, unknown>): boolean {
+  return frame.done === false && frame.prompt !== undefined && frame.prompt !== null;
+}
+
 /** The first-yield frame: a `{prompt, ...}` object as-is, anything else wrapped as `{prompt: value}`. */
 export function promptFrame(value: unknown): Record<string, unknown> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'prompt' in value) {
@@ -116,7 +124,8 @@ class RunnerContext implements TemplateContext {
 }
 
 /**
- * One suspended task: a template generator between its first yield (prompt) and its grade.
+ * One suspended task: a template generator between its first yield (prompt) and its grade (or, for a
+ * multi-step task, between one step's grade and the next: see {@link TaskRunner.grade}).
  * Every path ends in {@link TaskRunner.close}, which finishes the generator (its `finally` blocks run).
  */
 export class TaskRunner {
@@ -132,7 +141,7 @@ export class TaskRunner {
     this.#context = new RunnerContext(env);
   }
 
-  /** Whether the runner was graded, cancelled or closed. */
+  /** Whether the runner was graded (its final step), cancelled or closed. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -167,27 +176,46 @@ export class TaskRunner {
 
   /**
    * Sends the answer built from `payload` into the template and returns the normalised grade frame.
-   * The runner is always closed afterwards. A template that ends without a grade scores 0.0; a template
-   * may also `return` its grade.
-   * @throws WireError -32000 for template errors and ungradable values.
+   * A template that ends without a grade scores 0.0; a template may also `return` its grade.
+   *
+   * The runner is closed afterwards, except for a step of a multi-step task (hud-ts extension): a yielded
+   * grade with `done: false` and a non-null `prompt` (the next instruction, any form a first yield takes)
+   * is returned with both keys kept, and the generator stays suspended at that yield, so the next `grade`
+   * sends the next answer into it. A `done: false` grade without a prompt is just a grade (the runner
+   * closes; `done` is data to hud-python).
+   * @throws WireError -32600 when the runner is closed; -32000 for template errors, ungradable values and
+   *   a *returned* (not yielded) `done: false` grade with a prompt, which no answer could ever reach.
    */
   async grade(payload: JsonObject): Promise<Record<string, unknown>> {
+    let continues = false;
     try {
       if (!this.#generator || this.#closed) throw new WireError(-32600, 'no task in progress');
       const answer = buildAnswer(this.template, payload);
-      const second = await this.#generator.next(answer);
-      if (second.done && second.value === undefined) return { score: pyFloat(0) };
-      return normalizeGrade(this.template.id, second.value);
+      const next = await this.#generator.next(answer);
+      if (next.done && next.value === undefined) return { score: pyFloat(0) };
+      const frame = normalizeGrade(this.template.id, next.value);
+      if (isNextStep(frame)) {
+        if (next.done) {
+          throw new WireError(
+            -32000,
+            `task '${this.template.id}' returned a grade with done: false and a next prompt; yield it instead, so the task can go on`,
+          );
+        }
+        continues = true;
+      }
+      return frame;
     } catch (error) {
       if (error instanceof WireError) throw error;
       throw new WireError(-32000, messageOf(error), { cause: error });
     } finally {
-      await this.close();
+      if (!continues) await this.close();
     }
   }
 
   /**
-   * Runs the template's reference solution with the task's args.
+   * Runs the template's reference solution with the task's args and the same {@link TemplateContext}
+   * object the body got. It may run once per step of a multi-step task: a solution tells the steps apart
+   * by state the template keeps, e.g. a `WeakMap` keyed by that context, which the body updates.
    * @throws WireError -32601 when the template declares none; -32000 when it throws.
    */
   async solve(): Promise<{ answer: unknown }> {

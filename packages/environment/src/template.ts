@@ -18,7 +18,9 @@ export interface TemplateContext {
 
 /**
  * Reference solution of a template: returns the answer an ideal agent would give, after performing any
- * actions in the substrate it needs (used by `tasks.solve` and the `oracle` agent).
+ * actions in the substrate it needs (used by `tasks.solve` and the `oracle` agent). It receives the very
+ * {@link TemplateContext} object the task's body got, on every call: for a multi-step task it runs once per
+ * step, and tells the steps apart by state the body keeps for that context (e.g. a `WeakMap` keyed by it).
  */
 export type Solution<Args> = (args: Args, context: TemplateContext) => unknown;
 
@@ -47,6 +49,22 @@ export type AnswerOf<ReturnsSchema> = ReturnsSchema extends z.ZodType
  * A template body: an async generator whose first `yield` is the prompt (a string, a list of chat messages,
  * or a frame `{prompt, bindings?}`), which receives the agent's answer, and whose second `yield` (or return
  * value) is the grade: a number in [0, 1], an EvaluationResult `{reward, ...}`, or `{score, ...}`.
+ *
+ * Multi-step tasks (hud-ts extension, Harbor `[[steps]]`): a yielded grade with `done: false` and a
+ * `prompt` (the next instruction, in any form a first yield takes) grades one step and opens the next, in
+ * the same environment; the value sent back into that yield is the agent's answer to the next step, and the
+ * next yield is that step's grade, again either a step (`done: false` + `prompt`) or final. A step's grade
+ * may carry `agent_timeout_seconds`, the agent's time limit for the next step. hud-ts agents run again on
+ * each prompt and take the last grade as the run's reward, so the final grade is where the steps combine
+ * (their mean, or the last step's); a hud-python client ignores `done` and stops after the first grade.
+ * A `done: false` grade without a prompt is an ordinary final grade.
+ * @example
+ * async function* ({ word }) {
+ *   const reversed = yield `Spell '${word}' backwards.`;
+ *   const first = reversed === [...word].reverse().join('') ? 1 : 0;
+ *   const upper = yield { score: first, done: false, prompt: `Now write '${word}' in capitals.` };
+ *   yield (first + (upper === word.toUpperCase() ? 1 : 0)) / 2;
+ * }
  */
 export type TemplateBody<Args, Answer> = (
   args: Args,

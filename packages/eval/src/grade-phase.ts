@@ -15,12 +15,36 @@ export interface GradePhaseInput {
   fail(text: string): void;
   /** Called when the verifier starts (the `verifying` phase). */
   onVerifying(): void;
+  /** Whether the run may go on to a next step the grade opens (false once the agent failed). */
+  mayContinue: boolean;
+}
+
+/** The next step of a multi-step task (hud-ts extension): its prompt and the agent's time limit for it. */
+export interface NextStep {
+  prompt: unknown;
+  /** From the grade's `agent_timeout_seconds`, when it is a positive number; ms. */
+  agentTimeoutMs: number | undefined;
 }
 
 /** The run's grade, and the error an `isError` grade gives the run. */
 export interface GradePhaseResult {
   grade: GradeResult;
   error: string | null;
+  /** Set when the grade graded one step of a multi-step task and the run goes on to this next one. */
+  next?: NextStep;
+}
+
+/**
+ * The step a grade opens: `done: false` with a non-null `prompt` (hud-ts multi-step extension, written by
+ * `@hud/environment` for a template that yields such a grade; a hud-python server never sends `prompt`).
+ */
+export function nextStepOf(grade: GradeResult): NextStep | undefined {
+  if (grade.done !== false || grade.prompt === undefined || grade.prompt === null) return undefined;
+  const seconds = grade.agent_timeout_seconds;
+  return {
+    prompt: grade.prompt,
+    agentTimeoutMs: typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : undefined,
+  };
 }
 
 const detailOf = (grade: GradeResult, who: string) =>
@@ -31,7 +55,9 @@ const detailOf = (grade: GradeResult, who: string) =>
  * an `isError` grade also sets the step's `error`), then runs the task's verifier if it has one, whose
  * grade replaces the actor's (hud-python `Run.__aexit__` and the verifier flow, spec §5.4). When grading
  * fails and a verifier exists, the verifier still runs on hud-python's stand-in grade
- * `{score: 0, answer, content: <error>, isError: true}`.
+ * `{score: 0, answer, content: <error>, isError: true}`. A grade that opens a next step (see
+ * {@link nextStepOf}) is returned with `next` when `mayContinue` and it is not an `isError` grade; the
+ * verifier then waits for the last step's grade (its `tasks.start` would end the actor's task).
  * @throws the grading error (no verifier), the verifier's errors, or the signal's reason.
  */
 export async function runGradePhase(input: GradePhaseInput): Promise<GradePhaseResult> {
@@ -49,6 +75,8 @@ export async function runGradePhase(input: GradePhaseInput): Promise<GradePhaseR
     input.fail(`[grading] ${messageOf(thrown)}`);
     actor = { score: 0, answer, content: messageOf(thrown), isError: true };
   }
+  const next = input.mayContinue && !actor.isError ? nextStepOf(actor) : undefined;
+  if (next) return { grade: actor, error: null, next };
   if (!task.verifier) {
     return { grade: actor, error: actor.isError ? `[grading] ${detailOf(actor, 'grader')}` : null };
   }

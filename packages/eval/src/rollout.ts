@@ -1,6 +1,5 @@
 import type { Agent } from '@hud/agents';
 import {
-  type GradeResult,
   HudClient,
   HudError,
   type HudLogger,
@@ -8,14 +7,11 @@ import {
   type Provider,
   promptMessages,
   type RuntimeLease,
-  type StopReason,
   type TaskRow,
   type TraceStep,
 } from '@hud/protocol';
 import { abortable, RolloutStop, settleWithin } from './abort.js';
-import { agentTimeoutMs, runAgentPhase } from './agent-phase.js';
 import { messageOf } from './errors.js';
-import { runGradePhase } from './grade-phase.js';
 import {
   hasVerdict,
   type RolloutPhase,
@@ -23,6 +19,7 @@ import {
   type RunTimings,
   sumUsage,
 } from './run-record.js';
+import { runTaskSteps, type TaskStepsOutcome } from './task-steps.js';
 import { Trace } from './trace.js';
 
 /** hud-python waits this long for `tasks.cancel` on timeout and cancellation. */
@@ -124,8 +121,9 @@ async function teardown(live: Live, sendCancel: boolean): Promise<string[]> {
 /**
  * Runs one rollout through its phases (hud-python `rollout`, spec §5.4): `provisioning` (the provider) →
  * `starting task` (connect, `tasks.start`, `task` and `user` steps) → `agent loop` → `grading`
- * (`tasks.grade`, `task` step) → `verifying` (only with a verifier) → `cleanup` (close the client,
- * dispose the lease). Never throws: a failure
+ * (`tasks.grade`, `task` step), both again for each further step of a multi-step task (see
+ * {@link runTaskSteps}) → `verifying` (only with a verifier) → `cleanup` (close the client, dispose the
+ * lease; `tasks.cancel` first if the run left a step unfinished). Never throws: a failure
  * is recorded as `error: "[<phase>] <message>"` with a `system` step. On the rollout time limit the run is
  * returned at once as errored (stop reason `timeout`) while `tasks.cancel` and teardown continue in the
  * background; on job cancellation it gets `tasks.cancel`, is torn down and ends `cancelled`.
@@ -161,12 +159,15 @@ export async function rollout(
   const live: Live = {};
   let prompt: unknown = null;
   let bindings: RunRecord['bindings'] = [];
-  let answer: string | null = null;
-  let grade: GradeResult | null = null;
-  let stopReason: StopReason | null = null;
-  let error: string | null = null;
+  const outcome: TaskStepsOutcome = {
+    answer: null,
+    stopReason: null,
+    grade: null,
+    error: null,
+    taskOpen: false,
+  };
   const fail = (text: string) => {
-    error ??= text;
+    outcome.error ??= text;
     trace.record({ source: 'system', error: text });
   };
 
@@ -213,32 +214,19 @@ export async function rollout(
     if (start.prompt !== undefined && start.prompt !== null) {
       trace.record({ source: 'user', messages: promptMessages(start.prompt) });
     }
-    enter('agent loop');
-    const agent = await runAgentPhase({
+    await runTaskSteps({
       agent: settings.agent,
       task,
       client: live.client,
       prompt: start.prompt,
       trace,
       maxSteps: settings.maxSteps,
-      timeoutMs: agentTimeoutMs(task, settings.agentTimeoutMs),
-      signal,
-    });
-    ({ answer, stopReason } = agent);
-    if (agent.error) error ??= agent.error;
-    trace.content = answer;
-    enter('grading');
-    const graded = await runGradePhase({
-      task,
-      client: live.client,
-      answer,
-      trace,
+      agentTimeoutMs: settings.agentTimeoutMs,
       signal,
       fail,
-      onVerifying: () => enter('verifying'),
+      enter,
+      outcome,
     });
-    grade = graded.grade;
-    if (graded.error) error ??= graded.error;
   };
 
   try {
@@ -252,7 +240,7 @@ export async function rollout(
 
   const stop = signal.aborted ? (signal.reason as RolloutStop) : undefined;
   if (stop) {
-    stopReason = stop.kind === 'timeout' ? 'timeout' : 'cancelled';
+    outcome.stopReason = stop.kind === 'timeout' ? 'timeout' : 'cancelled';
     fail(`[${phase}] ${stop.message}`);
   }
   if (stop?.kind === 'timeout') {
@@ -265,7 +253,7 @@ export async function rollout(
     );
   } else {
     enter('cleanup');
-    const work = teardown(live, stop !== undefined);
+    const work = teardown(live, stop !== undefined || outcome.taskOpen);
     if ((await settleWithin(work, settings.teardownTimeoutMs)) === 'timeout') {
       fail(`[cleanup] teardown did not finish within ${settings.teardownTimeoutMs} ms`);
       settings.background(work);
@@ -275,11 +263,11 @@ export async function rollout(
     closePhase();
   }
   timings.total = Math.round(performance.now() - begin);
+  const { answer, stopReason, grade, error } = outcome;
   trace.status = stop?.kind === 'cancelled' ? 'cancelled' : error === null ? 'completed' : 'error';
   trace.stop_reason = stopReason;
   trace.close();
-  const finalGrade = grade as GradeResult | null;
-  const verdict = finalGrade !== null && hasVerdict({ grade: finalGrade });
+  const verdict = grade !== null && hasVerdict({ grade });
   const record: RunRecord = {
     trace_id: slot.traceId,
     job_id: slot.jobId,
@@ -290,8 +278,8 @@ export async function rollout(
     prompt,
     bindings,
     answer,
-    grade: finalGrade,
-    reward: verdict ? (finalGrade?.score ?? null) : null,
+    grade,
+    reward: verdict ? grade.score : null,
     isError: !verdict,
     status: trace.status,
     stop_reason: stopReason,

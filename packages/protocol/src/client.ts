@@ -49,7 +49,8 @@ export interface Manifest {
 /**
  * The agent-side client of a served environment's control channel (hud-python 0.6.16 `HudClient`, spec §2):
  * `hello`, `tasks.list/start/grade/cancel`, `bye`, the hud-ts `tasks.solve` extension, capability routing
- * through loopback forwarders (`binding`) and live protocol clients (`open`).
+ * through loopback forwarders (`binding`) and live protocol clients (`open`). A grade with `done: false` and
+ * a `prompt` (hud-ts multi-step extension) leaves the task running: answer the prompt with another `grade`.
  *
  * One call is outstanding at a time; concurrent calls queue in order. `close()` never sends `bye`, so a
  * started task stays parked on the server for a later connection to grade (by design, spec §2.4).

@@ -2,7 +2,8 @@ import { encodeCompact } from './python-json.js';
 
 /**
  * Method names of the HUD control channel, verbatim from hud-python 0.6.16 (`hud/environment/server.py`).
- * `tasks.solve` is a hud-ts extension (a Python server answers -32601).
+ * `tasks.solve` is a hud-ts extension (a Python server answers -32601); so are multi-step tasks, whose
+ * intermediate `tasks.grade` results carry `done: false` and the next `prompt` (a Python peer ignores both).
  */
 export const Method = {
   Hello: 'hello',

@@ -95,7 +95,8 @@ export const WireSubScore: z.ZodType<WireSubScore> = z.lazy(() =>
 
 /**
  * `tasks.grade` result: always a numeric `score` (the reward); optionally the rest of an EvaluationResult
- * (`done`, `content`, `info`, `isError`, `subscores`) and any extra keys the template added.
+ * (`done`, `content`, `info`, `isError`, `subscores`) and any extra keys the template added. `done: false`
+ * with a non-null `prompt` (hud-ts extension) grades one step of a multi-step task and opens the next.
  */
 export const GradeResult = z.looseObject({
   score: z.number(),

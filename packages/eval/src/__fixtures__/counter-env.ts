@@ -1,4 +1,4 @@
-import { Environment } from '@hud/environment';
+import { Environment, type TemplateContext } from '@hud/environment';
 import { z } from 'zod';
 
 /** A small environment for scheduler tests: counting letters, plus templates that fail on purpose. */
@@ -56,5 +56,48 @@ export const verify = env.template(
     const answer: unknown = yield 'verifying';
     const actor = answer as { score?: number; isError?: boolean };
     yield { score: actor.isError ? 0.25 : (actor.score ?? 0) * bonus, content: 'verified' };
+  },
+);
+
+/** The step each running `count-twice` task is on, keyed by its context (its solution reads it). */
+const stepOf = new WeakMap<TemplateContext, number>();
+
+/**
+ * A multi-step task (hud-ts extension): count `first`, then (same task, next prompt) `second` in `word`.
+ * Step 1's grade carries the next prompt (and `agent_timeout_seconds` when `stepTimeout` is given); the
+ * final grade is the mean of the two steps.
+ */
+export const countTwice = env.template(
+  {
+    id: 'count-twice',
+    description: 'Count one letter, then another, in a word.',
+    args: z.object({
+      word: z.string(),
+      first: z.string(),
+      second: z.string(),
+      stepTimeout: z.number().optional(),
+    }),
+    solution: ({ word, first, second }, context) =>
+      String(occurrences(word, stepOf.get(context) === 2 ? second : first)),
+  },
+  async function* ({ word, first, second, stepTimeout }, context) {
+    let finished = false;
+    try {
+      stepOf.set(context, 1);
+      const one: string = yield `How many '${first}'s are in '${word}'?`;
+      const score1 = one.trim() === String(occurrences(word, first)) ? 1 : 0;
+      stepOf.set(context, 2);
+      const two: string = yield {
+        score: score1,
+        done: false,
+        prompt: `And how many '${second}'s?`,
+        ...(stepTimeout === undefined ? {} : { agent_timeout_seconds: stepTimeout }),
+      };
+      const score2 = two.trim() === String(occurrences(word, second)) ? 1 : 0;
+      finished = true;
+      yield { score: (score1 + score2) / 2, content: `steps: ${score1}, ${score2}` };
+    } finally {
+      if (!finished) closedTemplates.push(`count-twice:${word}`);
+    }
   },
 );
