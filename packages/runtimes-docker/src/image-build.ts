@@ -24,6 +24,13 @@ export interface BuildImageOptions {
    * `node_modules`.
    */
   exclude?: (relativePath: string) => boolean;
+  /**
+   * `classic` (default: the engine's original builder, whose progress stream names each step) or
+   * `buildkit` (the engine's BuildKit, API `version=2`, for Dockerfile features the classic builder
+   * refuses, such as `COPY --chmod`; its progress arrives as binary trace records, so `onProgress` only
+   * sees errors).
+   */
+  builder?: 'classic' | 'buildkit';
   /** Each line of build output as it streams (`Step 2/6 : COPY …`, the steps' own output). */
   onProgress?: (line: string) => void;
   docker?: Docker;
@@ -179,6 +186,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
       labels: { ...options.labels, [Labels.managed]: '1' },
       rm: true,
       forcerm: true,
+      ...(options.builder === 'buildkit' ? { version: '2' } : {}),
     });
     let pending = '';
     events = await new Promise<BuildEvent[]>((resolve, reject) =>

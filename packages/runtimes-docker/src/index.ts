@@ -5,6 +5,7 @@ export {
   LOG_TAIL_LINES,
   SECURITY_OPTS,
 } from './container.js';
+export { demuxLogs } from './container-logs.js';
 export { DockerLease } from './docker-lease.js';
 export {
   type DockerContainerInfo,
