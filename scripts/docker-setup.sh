@@ -7,7 +7,8 @@
 #   3. builds the base image hud-test/bookworm-node:24 unless it exists: a debootstrap --variant=minbase
 #      bookworm root file system plus this machine's Node 24 (bin/node) and npm in /usr/local, imported with
 #      `docker import`. It is also tagged node:24-slim when no image has that tag, so Dockerfiles with the
-#      public default (`ARG BASE=node:24-slim`) build offline here.
+#      public default (`ARG BASE=node:24-slim`) build offline here, and ubuntu:24.04 / ubuntu:22.04 (the
+#      Harbor example tasks' bases) likewise.
 #
 # No registry is reachable on the project's machines (`docker pull` fails), hence the offline base. Only the
 # Debian mirror and the npm registry are.
@@ -98,6 +99,15 @@ if ! docker image inspect node:24-slim >/dev/null 2>&1; then
   docker tag "$BASE_TAG" node:24-slim
   say "tagged $BASE_TAG as node:24-slim (local stand-in for the public image)"
 fi
+
+# The Harbor example tasks (../shared/harbor-examples) build FROM ubuntu:24.04 and ubuntu:22.04: the same
+# offline base stands in for them when no image has those tags (they need only bash, coreutils, useradd).
+for tag in ubuntu:24.04 ubuntu:22.04; do
+  if ! docker image inspect "$tag" >/dev/null 2>&1; then
+    docker tag "$BASE_TAG" "$tag"
+    say "tagged $BASE_TAG as $tag (local stand-in for the public image, for the Harbor tasks)"
+  fi
+done
 
 docker run --rm --network none "$BASE_TAG" node -e 'process.exit(0)' \
   || fail "$BASE_TAG does not run node"

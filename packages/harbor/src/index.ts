@@ -1,0 +1,40 @@
+export { type AtifTrajectory, AtifTrajectorySchema, toAtif, validateAtif } from './atif.js';
+export { type ExecOptions, type ExecResult, execIn } from './container-exec.js';
+export { HarborLoadError } from './errors.js';
+export { HarborContainer, type HarborContainerSpec } from './harbor-container.js';
+export {
+  type HarborProvider,
+  HarborRuntime,
+  type HarborRuntimeOptions,
+  harborTaskDir,
+  isHarborRow,
+} from './harbor-provider.js';
+export {
+  type HarborSource,
+  harborTaskRow,
+  isHarborSource,
+  loadHarborSource,
+  readHarborTask,
+} from './load.js';
+export { parseTaskToml } from './parse-task-toml.js';
+export { type RewardReading, readRewardFiles, summarizeRewards } from './reward-file.js';
+export { HarborRunError, type HarborRunErrorCode } from './run-error.js';
+export type {
+  HarborAgentConfig,
+  HarborArtifact,
+  HarborEnvironmentConfig,
+  HarborFinding,
+  HarborHealthcheck,
+  HarborStep,
+  HarborTask,
+  HarborTaskConfig,
+  HarborVerifierConfig,
+} from './task-config.js';
+export { hashDirectory, TaskImages } from './task-images.js';
+export { HARBOR_TEMPLATE_ID, type TrialShell, trialEnvironment } from './trial-environment.js';
+export {
+  type HarborTrialResult,
+  harborTrialName,
+  toTrialResult,
+  writeHarborTrial,
+} from './trial-result.js';

@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { JsonObject, TaskRow } from '@hud/protocol';
+import { HarborLoadError } from './errors.js';
+import { parseTaskToml } from './parse-task-toml.js';
+import type { HarborFinding, HarborTask, HarborTaskConfig } from './task-config.js';
+
+/** A Harbor task directory or dataset, loaded as a HUD taskset. */
+export interface HarborSource {
+  /** The dataset's name (a single task's: its directory's), lowercase `[a-z0-9-]`. */
+  name: string;
+  /** The tasks hud-ts can run, sorted by directory name. */
+  tasks: HarborTask[];
+  /** One row per task in `tasks`, same order (see {@link harborTaskRow}). */
+  rows: TaskRow[];
+  /** Every finding; a task with an `invalid` or `unsupported` one is not in `tasks`. */
+  findings: HarborFinding[];
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a text file; a missing one is a HarborLoadError with `missingCode`. */
+async function readText(file: string, missingCode: string, why: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') {
+      throw new HarborLoadError(missingCode, `${file}: missing; ${why}`, { cause: error });
+    }
+    throw new HarborLoadError('harbor.invalid.io', `${file}: cannot be read (${code ?? error})`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Reads one Harbor task directory (Harbor v0.22 task layout): `task.toml` (see `parseTaskToml`), the
+ * instruction (`instruction.md`, or `steps/<name>/instruction.md` per `[[steps]]` entry, the first one
+ * becoming `instruction`), and checks the environment files. A missing `tests/test.sh` is not an error here:
+ * the run reports it at grading.
+ *
+ * Findings are `unsupported` features (see `parseTaskToml`), plus `harbor.unsupported.compose` when
+ * `environment/docker-compose.yaml` exists (Harbor would start it, sidecars included).
+ *
+ * @param dir the task directory (relative paths resolve against the working directory).
+ * @throws HarborLoadError `harbor.invalid.task_config_io` (no `task.toml`), `harbor.invalid.toml`,
+ *   `harbor.invalid.task_config`, `harbor.invalid.instruction_missing`, `harbor.invalid.no_environment`
+ *   (neither `environment/Dockerfile`, `[environment].docker_image` nor a compose file),
+ *   `harbor.invalid.verifier_dockerfile_missing` (a separate verifier without `tests/Dockerfile`),
+ *   `harbor.invalid.io` (a file that exists but cannot be read).
+ * @example
+ * const { task, findings } = await readHarborTask('datasets/hello-world');
+ */
+export async function readHarborTask(
+  dir: string,
+): Promise<{ task: HarborTask; findings: HarborFinding[] }> {
+  const taskDir = path.resolve(dir);
+  const tomlPath = path.join(taskDir, 'task.toml');
+  const text = await readText(
+    tomlPath,
+    'harbor.invalid.task_config_io',
+    'a Harbor task directory holds task.toml',
+  );
+  const { config, findings } = parseTaskToml(text, tomlPath);
+
+  const instructionFiles =
+    config.steps.length > 0
+      ? config.steps.map((step) => path.join(taskDir, 'steps', step.name, 'instruction.md'))
+      : [path.join(taskDir, 'instruction.md')];
+  const instructions = await Promise.all(
+    instructionFiles.map((file) =>
+      readText(file, 'harbor.invalid.instruction_missing', 'it is the prompt the agent is given'),
+    ),
+  );
+
+  const environmentDir = path.join(taskDir, 'environment');
+  if (isFile(path.join(environmentDir, 'docker-compose.yaml'))) {
+    findings.push({
+      code: 'harbor.unsupported.compose',
+      kind: 'unsupported',
+      task: taskDir,
+      message: `${path.join(environmentDir, 'docker-compose.yaml')}: Harbor runs the task as this compose project (sidecars, volumes, its own main service); hud-ts runs a single image`,
+    });
+  } else if (!isFile(path.join(environmentDir, 'Dockerfile')) && !config.environment.dockerImage) {
+    throw new HarborLoadError(
+      'harbor.invalid.no_environment',
+      `${taskDir}: no environment/Dockerfile and no [environment].docker_image; one of them gives the task its image`,
+    );
+  }
+  if (config.verifier.mode === 'separate' && !isFile(path.join(taskDir, 'tests', 'Dockerfile'))) {
+    throw new HarborLoadError(
+      'harbor.invalid.verifier_dockerfile_missing',
+      `${path.join(taskDir, 'tests', 'Dockerfile')}: missing; a separate verifier ([verifier].environment_mode = "separate" or [verifier.environment]) runs in the image built from it`,
+    );
+  }
+
+  const [instruction = '', ...rest] = instructions;
+  return {
+    task: {
+      dir: taskDir,
+      slug: path.basename(taskDir),
+      config,
+      instruction,
+      stepInstructions: config.steps.length > 0 ? [instruction, ...rest] : [],
+    },
+    findings,
+  };
+}
+
+/** Immediate subdirectories of `dir` holding a `task.toml`, sorted by name. */
+function taskDirsIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => isFile(path.join(dir, name, 'task.toml'))).sort();
+}
+
+/**
+ * Whether `source` looks like a Harbor task (a directory with `task.toml`) or a Harbor dataset (a directory
+ * with at least one immediate subdirectory holding `task.toml`). Never throws.
+ */
+export function isHarborSource(source: string): boolean {
+  return isFile(path.join(source, 'task.toml')) || taskDirsIn(source).length > 0;
+}
+
+/**
+ * Loads a Harbor task directory or dataset (Harbor v0.22 layout; hud-python `harbor.adapt`'s selection): a
+ * directory with `task.toml` is one task, named after the directory; otherwise every immediate subdirectory
+ * with `task.toml` is a task, sorted by name, and the dataset is named after `source`. A task that cannot be
+ * read becomes an `invalid` finding; one with an `unsupported` finding is reported and left out rather than
+ * mis-run.
+ *
+ * @throws HarborLoadError `harbor.invalid.no_tasks` when `source` holds no task at all.
+ * @example
+ * const { name, rows, findings } = await loadHarborSource('datasets/terminal-bench');
+ */
+export async function loadHarborSource(source: string): Promise<HarborSource> {
+  const root = path.resolve(source);
+  const dirs = isFile(path.join(root, 'task.toml'))
+    ? [root]
+    : taskDirsIn(root).map((name) => path.join(root, name));
+  if (dirs.length === 0) {
+    throw new HarborLoadError(
+      'harbor.invalid.no_tasks',
+      `${root}: no task.toml here nor in any immediate subdirectory; a Harbor source is a task directory or a directory of them`,
+    );
+  }
+  const name = datasetName(path.basename(root));
+  const loaded = await Promise.all(
+    dirs.map(async (dir) => {
+      try {
+        return await readHarborTask(dir);
+      } catch (error) {
+        if (!HarborLoadError.isInstance(error)) throw error;
+        const finding: HarborFinding = {
+          code: error.code,
+          kind: 'invalid',
+          task: dir,
+          message: error.message,
+        };
+        return { task: null, findings: [finding] };
+      }
+    }),
+  );
+  const tasks: HarborTask[] = [];
+  const findings: HarborFinding[] = [];
+  for (const { task, findings: own } of loaded) {
+    findings.push(...own);
+    if (task && !own.some((finding) => finding.kind === 'unsupported')) tasks.push(task);
+  }
+  return { name, tasks, rows: tasks.map((task) => harborTaskRow(task, name)), findings };
+}
+
+/** hud-python `normalize_environment_name`'s alphabet: lowercase `[a-z0-9-]`, `harbor` when nothing is left. */
+function datasetName(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'harbor'
+  );
+}
+
+/**
+ * 12 hex digits of sha256 over the `environment/` tree (sorted relative paths, kinds and contents) and the
+ * parsed `[environment]` config: tasks that would build the same image share an environment name.
+ */
+function environmentDigest(task: HarborTask): string {
+  const hash = createHash('sha256');
+  const root = path.join(task.dir, 'environment');
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(root, { recursive: true, encoding: 'utf8' });
+  } catch {
+    // No environment/ (a prebuilt docker_image): the config alone identifies the image.
+  }
+  for (const relative of entries.map((entry) => entry.split(path.sep).join('/')).sort()) {
+    const file = path.join(root, relative);
+    const stat = lstatSync(file);
+    if (stat.isSymbolicLink()) {
+      hash.update(`link\0${relative}\0${readlinkSync(file)}\0`);
+    } else if (stat.isFile()) {
+      const content = readFileSync(file);
+      hash.update(`file\0${relative}\0${content.length}\0`).update(content);
+    } else if (stat.isDirectory()) {
+      hash.update(`dir\0${relative}\0`);
+    }
+  }
+  hash.update(JSON.stringify(task.config.environment));
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** The agent's time limit in seconds; multi-step: the longest step's, none if any step has none. */
+function agentTimeoutSec(config: HarborTaskConfig): number | null {
+  if (config.steps.length === 0) return config.agent.timeoutSec;
+  const limits = config.steps.map((step) => step.agent.timeoutSec);
+  return limits.some((limit) => limit === null) ? null : Math.max(...(limits as number[]));
+}
+
+/**
+ * The HUD task row of a loaded Harbor task, mirroring hud-python's `harbor.adapt` mapping (Harbor v0.22
+ * task.toml → hud-python 0.6.16 `Task`):
+ * - `env`: `<dataset>-<sha12>`, the hash over the `environment/` tree and the `[environment]` config;
+ * - `id`: `run`; `slug`: the task directory's name;
+ * - `args`: `{ instruction, task: { id, description, verifier_timeout (s), separate_verifier, collect,
+ *   artifacts (source paths) } }`, plus `steps` (step names) for a multi-step task;
+ * - `agent_config.timeout_seconds` when the agent has a limit (multi-step: the longest step's);
+ * - `columns`: `[metadata]` plus `keywords`, when there are any;
+ * - `runtime_config`: `resources { cpu, memory_mb, storage_mb }` (those set), `limits.startup_timeout_s`
+ *   (the build timeout, rounded up), `harbor { task_dir, schema_version }`.
+ *
+ * Reads the `environment/` directory to hash it.
+ * @param dataset the dataset name; sanitised to lowercase `[a-z0-9-]`.
+ * @throws Error from the file system when `environment/` cannot be read.
+ */
+export function harborTaskRow(task: HarborTask, dataset: string): TaskRow {
+  const { config } = task;
+  const environment = config.environment;
+
+  const resources: JsonObject = {};
+  // 0 means "no limit" to Harbor and to Docker alike, so only positive values are requests.
+  if (environment.cpus) resources.cpu = environment.cpus;
+  if (environment.memoryMb) resources.memory_mb = environment.memoryMb;
+  if (environment.storageMb) resources.storage_mb = environment.storageMb;
+
+  const columns: JsonObject = { ...config.metadata };
+  if (config.keywords.length > 0) columns.keywords = config.keywords;
+
+  const timeoutSec = agentTimeoutSec(config);
+  return {
+    env: `${datasetName(dataset)}-${environmentDigest(task)}`,
+    id: 'run',
+    slug: task.slug,
+    args: {
+      instruction: task.instruction,
+      task: {
+        id: config.name ?? task.slug,
+        description: config.description,
+        verifier_timeout: config.verifier.timeoutSec,
+        separate_verifier: config.verifier.mode === 'separate',
+        // Collect hooks make a task unsupported, so a loaded task has none to pass on.
+        collect: [],
+        artifacts: config.artifacts.map((artifact) => artifact.source),
+      },
+      ...(config.steps.length > 0 ? { steps: config.steps.map((step) => step.name) } : {}),
+    },
+    ...(timeoutSec !== null ? { agent_config: { timeout_seconds: timeoutSec } } : {}),
+    ...(Object.keys(columns).length > 0 ? { columns } : {}),
+    runtime_config: {
+      resources,
+      limits: { startup_timeout_s: Math.ceil(environment.buildTimeoutSec) },
+      harbor: { task_dir: task.dir, schema_version: config.schemaVersion },
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildImage, imageExists } from '@hud/runtimes-docker';
+import type Docker from 'dockerode';
+import { HarborRunError } from './run-error.js';
+import type { HarborTask } from './task-config.js';
+
+/** sha256 over a directory's relative file paths, modes and contents (sorted), hex. */
+export async function hashDirectory(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const child = path.posix.join(relative, entry.name);
+      if (entry.isDirectory()) await walk(child);
+      else if (entry.isFile()) {
+        hash.update(`${child}\0`);
+        hash.update(await readFile(path.join(dir, child)));
+        hash.update('\0');
+      }
+    }
+  };
+  await walk('');
+  return hash.digest('hex');
+}
+
+/** Options of {@link TaskImages}. */
+export interface TaskImagesOptions {
+  docker?: Docker;
+  /** Rebuild even when an image with the content-addressed tag exists (`--force-build`). */
+  forceBuild?: boolean;
+  /** Each line of build output. */
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * The images of Harbor tasks, built once per content: `environment/` (or `[environment].docker_image`)
+ * for the agent's container, `tests/` (its `Dockerfile`) for a separate verifier. Tags are content
+ * addressed (`hud-harbor/<name>:<sha12 of the directory>`), so an unchanged task reuses its image across
+ * jobs, and concurrent rollouts of one task wait for a single build. Builds use BuildKit, as Harbor's
+ * `docker compose build` does (task Dockerfiles use BuildKit-only syntax such as `COPY --chmod`).
+ */
+export class TaskImages {
+  readonly #options: TaskImagesOptions;
+  readonly #builds = new Map<string, Promise<string>>();
+
+  constructor(options: TaskImagesOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * The image of the task's agent container.
+   * @throws HarborRunError `image_build_failed` (a failed step, the build past `build_timeout_sec`, a
+   *   missing `docker_image`).
+   */
+  agentImage(task: HarborTask): Promise<string> {
+    const { dockerImage } = task.config.environment;
+    if (dockerImage) return this.#prebuilt(dockerImage, task);
+    return this.#build(
+      task,
+      path.join(task.dir, 'environment'),
+      'env',
+      task.config.environment.buildTimeoutSec,
+    );
+  }
+
+  /** The image of the task's separate verifier, built from `tests/Dockerfile`. */
+  verifierImage(task: HarborTask): Promise<string> {
+    const timeout = task.config.verifier.environment?.buildTimeoutSec ?? 600;
+    return this.#build(task, path.join(task.dir, 'tests'), 'verifier', timeout);
+  }
+
+  #prebuilt(image: string, task: HarborTask): Promise<string> {
+    let pending = this.#builds.get(image);
+    if (!pending) {
+      pending = imageExists(image, { docker: this.#options.docker }).then((exists) => {
+        if (!exists) {
+          throw new HarborRunError(
+            'image_build_failed',
+            `task '${task.slug}': [environment].docker_image '${image}' is not present locally (pull it or build it first)`,
+          );
+        }
+        return image;
+      });
+      this.#builds.set(image, pending);
+      pending.catch(() => this.#builds.delete(image));
+    }
+    return pending;
+  }
+
+  #build(task: HarborTask, context: string, role: string, timeoutSec: number): Promise<string> {
+    const key = `${context}\0${role}`;
+    let pending = this.#builds.get(key);
+    if (!pending) {
+      pending = this.#buildNow(task, context, role, timeoutSec);
+      this.#builds.set(key, pending);
+      pending.catch(() => this.#builds.delete(key));
+    }
+    return pending;
+  }
+
+  async #buildNow(
+    task: HarborTask,
+    context: string,
+    role: string,
+    timeoutSec: number,
+  ): Promise<string> {
+    const name =
+      task.slug
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^[^a-z0-9]+/, '') || 'task';
+    const tag = `hud-harbor/${name}-${role}:${(await hashDirectory(context)).slice(0, 12)}`;
+    if (!this.#options.forceBuild && (await imageExists(tag, { docker: this.#options.docker })))
+      return tag;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new HarborRunError(
+              'image_build_failed',
+              `task '${task.slug}': building ${path.relative(task.dir, context)}/Dockerfile took longer than build_timeout_sec = ${timeoutSec} s`,
+            ),
+          ),
+        timeoutSec * 1000,
+      );
+    });
+    try {
+      await Promise.race([
+        buildImage({
+          context,
+          tags: [tag],
+          builder: 'buildkit',
+          noCache: this.#options.forceBuild,
+          labels: { 'hud.harbor.task': task.slug },
+          onProgress: this.#options.onProgress,
+          docker: this.#options.docker,
+        }),
+        limit,
+      ]);
+    } catch (error) {
+      if (error instanceof HarborRunError) throw error;
+      throw new HarborRunError(
+        'image_build_failed',
+        `task '${task.slug}': building ${path.relative(task.dir, context)}/Dockerfile failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    return tag;
+  }
+}
