@@ -8,6 +8,7 @@ import { JobStore, loadTaskset, type Taskset } from '@hud/eval';
 import { reapOrphans } from '@hud/runtimes-docker';
 import type { Command } from 'commander';
 import { parseConfigPairs } from '../eval/config-values.js';
+import { HarborOutputs, loadHarborTaskset } from '../eval/harbor.js';
 import { JobDisplay } from '../eval/progress.js';
 import { chooseProvider } from '../eval/provider-choice.js';
 import { summaryJson, summaryText } from '../eval/summary.js';
@@ -116,7 +117,10 @@ async function runEval(
   } else {
     if (!taskSource)
       throw new Error('give a task source: hud eval <tasks.ts|dir|.json|.jsonl> [agent]');
-    taskset = selectTasks(await loadTaskset(taskSource, { importModule: importer }), flags, note);
+    const loaded =
+      (await loadHarborTaskset(taskSource, note)) ??
+      (await loadTaskset(taskSource, { importModule: importer }));
+    taskset = selectTasks(loaded, flags, note);
   }
   if (!taskSource)
     throw new Error(
@@ -182,6 +186,12 @@ async function runEval(
   say(
     `hud eval: ${taskset.size} task${taskset.size === 1 ? '' : 's'} × ${group} with ${agent.name}${agent.model ? ` (${agent.model})` : ''} on ${chosen.label}`,
   );
+  const harborOutputs = new HarborOutputs({
+    store,
+    agentName: agent.name,
+    modelName: agent.model ?? null,
+    warn: note,
+  });
   try {
     const job = await taskset.run({
       agent,
@@ -199,12 +209,14 @@ async function runEval(
       teardownTimeoutMs: 5_000,
       onEvent: (event) => {
         if (event.type === 'job-start') jobId = event.job.id;
+        if (event.type === 'run-end') harborOutputs.onRunEnd(event.run);
         display.onEvent(event);
       },
       logger: agentLogger,
       admit: budget ? () => budget.exhausted() : undefined,
     });
     display.stop();
+    await harborOutputs.flush();
     const storeDir = path.join(store.root, job.id);
     say(
       summaryText(job, path.relative(process.cwd(), storeDir) || storeDir, {

@@ -1,3 +1,4 @@
+import { HarborRuntime, isHarborRow } from '@hud/harbor';
 import type { Provider, TaskRow } from '@hud/protocol';
 import { DockerRuntime } from '@hud/runtimes-docker';
 import { InProcessRuntime, LocalRuntime, resolveEnvSource, TcpRuntime } from '@hud/runtimes-local';
@@ -35,6 +36,10 @@ export function chooseProvider(options: {
   job?: () => string | undefined;
 }): ChosenProvider {
   const { runtime } = options;
+  const harborRows = (options.tasks ?? []).filter(isHarborRow).length;
+  if (harborRows > 0 && (runtime === 'local' || runtime === 'docker')) {
+    return withHarbor(options, harborRows);
+  }
   if (runtime.startsWith('tcp://')) {
     const provider = TcpRuntime(runtime);
     return { provider, label: runtime, close: async () => {} };
@@ -69,6 +74,31 @@ export function chooseProvider(options: {
 }
 
 type ChoiceOptions = Parameters<typeof chooseProvider>[0];
+
+/**
+ * Harbor task rows (`runtime_config.harbor`, from a Harbor task directory or dataset) run on the Harbor
+ * runtime — their own image, container and verifier on the local Docker engine — under `local` and
+ * `docker`; any other rows go to the provider the runtime names.
+ */
+function withHarbor(options: ChoiceOptions, harborRows: number): ChosenProvider {
+  const harbor = HarborRuntime({ job: options.job, hostEnv: process.env });
+  const others = (options.tasks ?? []).filter((task) => !isHarborRow(task));
+  const rest = others.length > 0 ? chooseProvider({ ...options, tasks: others }) : undefined;
+  const provider: Provider = (task, provideOptions) => {
+    if (isHarborRow(task)) return harbor(task, provideOptions);
+    if (!rest) throw new Error(`task '${task.slug}' is not a Harbor task`);
+    return rest.provider(task, provideOptions);
+  };
+  const label = `harbor on docker (${harborRows} task${harborRows === 1 ? '' : 's'})`;
+  return {
+    provider,
+    label: rest ? `${label} + ${rest.label}` : label,
+    close: async () => {
+      await Promise.all([harbor.close(), rest?.close()]);
+    },
+    docker: true,
+  };
+}
 
 /**
  * One container per rollout (`--runtime docker[:image]`): the forced image, else each row's

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo 'call mom' >> /notes/todo.txt

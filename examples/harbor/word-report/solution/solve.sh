@@ -1,0 +1,2 @@
+#!/bin/sh
+awk '{ print NF }' /data/poem.txt > /data/report.txt

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import type { JobStore, RunRecord } from '@hud/eval';
+import { Taskset } from '@hud/eval';
+import {
+  harborTaskDir,
+  harborTrialName,
+  isHarborSource,
+  loadHarborSource,
+  writeHarborTrial,
+} from '@hud/harbor';
+
+/**
+ * The taskset of a Harbor task directory or dataset (a directory with `task.toml`, or of such
+ * directories), or undefined when `source` is not one. Tasks left out — a feature hud-ts does not run
+ * (`harbor.unsupported.*`) or a task that does not load (`harbor.invalid.*`) — are reported through `note`,
+ * one line each with the finding's code.
+ * @throws Error when every task of the source was left out.
+ */
+export async function loadHarborTaskset(
+  source: string,
+  note: (line: string) => void,
+): Promise<Taskset | undefined> {
+  if (!isHarborSource(source)) return undefined;
+  const loaded = await loadHarborSource(source);
+  for (const finding of loaded.findings) {
+    note(`harbor: ${path.basename(finding.task)} left out: [${finding.code}] ${finding.message}`);
+  }
+  if (loaded.rows.length === 0) {
+    throw new Error(
+      `no Harbor task of ${source} can run here (${loaded.findings.length} left out)`,
+    );
+  }
+  return new Taskset(loaded.name, loaded.rows);
+}
+
+/**
+ * Writes Harbor-shaped output for each finished run of a Harbor task, beside the job's own store:
+ * `<store>/<job-id>/harbor/<task>__<id>/{result.json, agent/trajectory.json, verifier/…}` (Harbor v0.22's
+ * trial directory layout), so Harbor's viewer and tools read hud-ts runs. A failure to write is reported
+ * through `warn` and never fails the run (the job store already has it).
+ */
+export class HarborOutputs {
+  readonly #store: JobStore;
+  readonly #agentName: string;
+  readonly #modelName: string | null;
+  readonly #warn: (line: string) => void;
+  readonly #pending: Promise<void>[] = [];
+
+  constructor(options: {
+    store: JobStore;
+    agentName: string;
+    modelName?: string | null;
+    warn: (line: string) => void;
+  }) {
+    this.#store = options.store;
+    this.#agentName = options.agentName;
+    this.#modelName = options.modelName ?? null;
+    this.#warn = options.warn;
+  }
+
+  /** Starts writing a finished run's trial directory (Harbor rows only). */
+  onRunEnd(record: RunRecord): void {
+    const taskDir = harborTaskDir(record.task);
+    if (!taskDir) return;
+    this.#pending.push(
+      (async () => {
+        const steps = await this.#store.readTrace(record.trace_id, { jobId: record.job_id });
+        await writeHarborTrial({
+          dir: path.join(
+            this.#store.root,
+            record.job_id,
+            'harbor',
+            harborTrialName(record.slug, record.trace_id),
+          ),
+          record,
+          steps,
+          taskName: String(
+            record.task.args.task && typeof record.task.args.task === 'object'
+              ? ((record.task.args.task as { id?: unknown }).id ?? record.slug)
+              : record.slug,
+          ),
+          taskDir,
+          agentName: this.#agentName,
+          modelName: this.#modelName,
+        });
+      })().catch((error: unknown) => {
+        this.#warn(
+          `harbor: could not write the trial output of ${record.slug}: ${(error as Error).message}`,
+        );
+      }),
+    );
+  }
+
+  /** Waits for every trial directory started so far. */
+  async flush(): Promise<void> {
+    await Promise.all(this.#pending);
+  }
+}
