@@ -30,7 +30,8 @@ export type {
   HarborTaskConfig,
   HarborVerifierConfig,
 } from './task-config.js';
-export { hashDirectory, TaskImages } from './task-images.js';
+export { TaskImages } from './task-images.js';
+export { hashTree } from './tree-digest.js';
 export { HARBOR_TEMPLATE_ID, type TrialShell, trialEnvironment } from './trial-environment.js';
 export {
   type HarborTrialResult,

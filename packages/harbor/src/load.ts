@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonObject, TaskRow } from '@hud/protocol';
 import { HarborLoadError } from './errors.js';
 import { parseTaskToml } from './parse-task-toml.js';
 import type { HarborFinding, HarborTask, HarborTaskConfig } from './task-config.js';
+import { hashTree } from './tree-digest.js';
 
 /** A Harbor task directory or dataset, loaded as a HUD taskset. */
 export interface HarborSource {
@@ -198,26 +199,7 @@ function datasetName(name: string): string {
  * parsed `[environment]` config: tasks that would build the same image share an environment name.
  */
 function environmentDigest(task: HarborTask): string {
-  const hash = createHash('sha256');
-  const root = path.join(task.dir, 'environment');
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(root, { recursive: true, encoding: 'utf8' });
-  } catch {
-    // No environment/ (a prebuilt docker_image): the config alone identifies the image.
-  }
-  for (const relative of entries.map((entry) => entry.split(path.sep).join('/')).sort()) {
-    const file = path.join(root, relative);
-    const stat = lstatSync(file);
-    if (stat.isSymbolicLink()) {
-      hash.update(`link\0${relative}\0${readlinkSync(file)}\0`);
-    } else if (stat.isFile()) {
-      const content = readFileSync(file);
-      hash.update(`file\0${relative}\0${content.length}\0`).update(content);
-    } else if (stat.isDirectory()) {
-      hash.update(`dir\0${relative}\0`);
-    }
-  }
+  const hash = hashTree(createHash('sha256'), path.join(task.dir, 'environment'));
   hash.update(JSON.stringify(task.config.environment));
   return hash.digest('hex').slice(0, 12);
 }

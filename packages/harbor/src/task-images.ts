@@ -1,30 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildImage, imageExists } from '@hud/runtimes-docker';
 import type Docker from 'dockerode';
 import { HarborRunError } from './run-error.js';
 import type { HarborTask } from './task-config.js';
-
-/** sha256 over a directory's relative file paths, modes and contents (sorted), hex. */
-export async function hashDirectory(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const child = path.posix.join(relative, entry.name);
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) {
-        hash.update(`${child}\0`);
-        hash.update(await readFile(path.join(dir, child)));
-        hash.update('\0');
-      }
-    }
-  };
-  await walk('');
-  return hash.digest('hex');
-}
+import { hashTree } from './tree-digest.js';
 
 /** Options of {@link TaskImages}. */
 export interface TaskImagesOptions {
@@ -112,7 +92,7 @@ export class TaskImages {
         .toLowerCase()
         .replace(/[^a-z0-9._-]+/g, '-')
         .replace(/^[^a-z0-9]+/, '') || 'task';
-    const tag = `hud-harbor/${name}-${role}:${(await hashDirectory(context)).slice(0, 12)}`;
+    const tag = `hud-harbor/${name}-${role}:${hashTree(createHash('sha256'), context).digest('hex').slice(0, 12)}`;
     if (!this.#options.forceBuild && (await imageExists(tag, { docker: this.#options.docker })))
       return tag;
     let timer: NodeJS.Timeout | undefined;
