@@ -93,6 +93,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       const run = await runHud(
         [
           'eval',
+          '--no-reap',
           path.join(project, 'tasks.ts'),
           'oracle',
           '--all',
@@ -125,6 +126,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       const run = await runHud(
         [
           'eval',
+          '--no-reap',
           path.join(project, 'tasks.ts'),
           'oracle',
           '--all',
@@ -173,6 +175,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       const run = await runHud(
         [
           'eval',
+          '--no-reap',
           rows,
           'oracle',
           '--all',
@@ -197,6 +200,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       const run = await runHud(
         [
           'eval',
+          '--no-reap',
           path.join(project, 'tasks.ts'),
           'oracle',
           '--runtime',

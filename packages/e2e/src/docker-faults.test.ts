@@ -56,6 +56,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
       const run = await runHud(
         [
           'eval',
+          '--no-reap',
           rows,
           'oracle',
           '--runtime',

@@ -37,6 +37,8 @@ interface EvalFlags {
   verbose?: number;
   yes?: boolean;
   store: string;
+  /** false with --no-reap: leave orphaned containers of earlier jobs alone. */
+  reap?: boolean;
 }
 
 const DEFAULT_STORE = '.hud/jobs';
@@ -157,7 +159,7 @@ async function runEval(
     tasks: taskset.tasks,
     job: () => jobId,
   });
-  if (chosen.docker) {
+  if (chosen.docker && flags.reap !== false) {
     // Containers of earlier runs killed before their teardown (SIGKILL, a crash) go first.
     const reaped = await reapOrphans();
     if (reaped.removed.length > 0) {
@@ -336,6 +338,10 @@ export function registerEval(program: Command): void {
     .option('--json', 'print the summary as one JSON object on stdout (human output on stderr)')
     .option('--watch', 're-run when the task or environment files change')
     .option('--store <dir>', 'job store directory', DEFAULT_STORE)
+    .option(
+      '--no-reap',
+      'do not remove orphaned containers of earlier killed jobs before a Docker job (another hud eval on this engine may be mid-way through its own reaping)',
+    )
     .option(
       '-v, --verbose',
       'step-by-step lines (-vv: debug logs)',

@@ -33,6 +33,14 @@ export async function loadHarborTaskset(
   return new Taskset(loaded.name, loaded.rows);
 }
 
+/** The Harbor task name of a run (`[task].name`, as the loader put it in `args.task.id`), else its slug. */
+function taskNameOf(record: RunRecord): string {
+  const summary = record.task.args.task;
+  const id =
+    typeof summary === 'object' && summary !== null ? (summary as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : record.slug;
+}
+
 /**
  * Writes Harbor-shaped output for each finished run of a Harbor task, beside the job's own store:
  * `<store>/<job-id>/harbor/<task>__<id>/{result.json, agent/trajectory.json, verifier/…}` (Harbor v0.22's
@@ -74,11 +82,7 @@ export class HarborOutputs {
           ),
           record,
           steps,
-          taskName: String(
-            record.task.args.task && typeof record.task.args.task === 'object'
-              ? ((record.task.args.task as { id?: unknown }).id ?? record.slug)
-              : record.slug,
-          ),
+          taskName: taskNameOf(record),
           taskDir,
           agentName: this.#agentName,
           modelName: this.#modelName,

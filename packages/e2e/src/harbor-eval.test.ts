@@ -1,0 +1,335 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateAtif } from '@hud/harbor';
+import { type FakeTurn, startFakeProvider } from '@hud/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  containersAfter,
+  docker,
+  hasDocker,
+  managedContainers,
+  removeContainers,
+} from './support/docker.js';
+import { readRunLines } from './support/eval-harness.js';
+import {
+  lastToolResults,
+  type MessagesBody,
+  modelScratch,
+  removeModelScratch,
+  resultText,
+  runClaude,
+  turnOf,
+} from './support/model-agents.js';
+import { type HudRun, runHud } from './support/run-hud.js';
+import { REPO_ROOT } from './support/served-env.js';
+
+// `hud eval <Harbor task or dataset dir> …` through the real CLI on the real engine: each trial in a fresh
+// container of the task's image, graded by the task's own verifier, written out as a Harbor trial directory
+// (result.json, ATIF trajectory, verifier output); model agents act in that container through `shell`.
+
+/** Real image builds and containers on 2 loaded cores: a generous bound per test (timings not asserted). */
+const TEST_TIMEOUT_MS = 300_000;
+
+/** Third-party Harbor tasks, read in place (never copied): absent on machines without the shared tree. */
+const SHARED_EXAMPLES = fileURLToPath(
+  new URL('../../../../shared/harbor-examples/', import.meta.url),
+);
+const SHARED_TASKS = [
+  'environment-env-single',
+  'hello-multi-step-simple',
+  'hello-user',
+  'hello-workdir',
+  'separate-verifier-environment',
+];
+const hasShared = existsSync(SHARED_EXAMPLES);
+if (!hasShared) {
+  console.warn(`skipping the third-party Harbor task tests: ${SHARED_EXAMPLES} not found`);
+}
+
+const OWN_EXAMPLES = path.join(REPO_ROOT, 'examples/harbor');
+const OWN_TASKS = ['fix-greeting', 'notes-two-steps', 'word-report'];
+const FIX_GREETING = path.join(OWN_EXAMPLES, 'fix-greeting');
+
+interface Summary {
+  job_id: string;
+  /** `<store root>/<job id>`. */
+  store: string;
+  reward: number;
+  runs: number;
+  verdicts: number;
+  errors: number;
+  tasks: Array<{ slug: string; runs: number; reward: number }>;
+  failures: Array<{ slug: string; error: string }>;
+}
+
+/** Every job these tests ran: none may leave a container behind. */
+const jobs: string[] = [];
+
+/**
+ * The JSON summary (last stdout line) of a `hud eval … --json` run that exited 0; its job is recorded for
+ * the leak check whatever the exit code.
+ */
+function summaryOf(run: HudRun): Summary {
+  let summary: Summary | undefined;
+  try {
+    summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as Summary;
+    jobs.push(summary.job_id);
+  } catch {
+    // No summary line: the exit code and the missing summary are reported below.
+  }
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+  expect(summary, run.stdout).toBeDefined();
+  return summary as Summary;
+}
+
+/** `hud eval <source> <agent> --all --json` with a fresh store (cwd = a new temp dir). */
+async function evalJob(source: string, agent: string): Promise<Summary> {
+  const run = await runHud(['eval', '--no-reap', source, agent, '--all', '--json'], {
+    cwd: modelScratch('harbor-cwd'),
+    timeoutMs: 240_000,
+  });
+  return summaryOf(run);
+}
+
+/** The per-task rewards of a summary, by slug. */
+function rewardsBySlug(summary: Summary): Record<string, number> {
+  return Object.fromEntries(summary.tasks.map((task) => [task.slug, task.reward]));
+}
+
+interface Trial {
+  dir: string;
+  // biome-ignore lint/suspicious/noExplicitAny: Harbor's result.json is read as plain JSON
+  result: any;
+  // biome-ignore lint/suspicious/noExplicitAny: an ATIF document is read as plain JSON
+  trajectory: any;
+}
+
+/**
+ * The Harbor trial directory of each run of a job, by slug: `<job>/harbor/<slug>__<first 7 of trace id>`,
+ * with its four files present and `agent/trajectory.json` valid ATIF.
+ */
+function trialsOf(summary: Summary): Record<string, Trial> {
+  const root = path.join(summary.store, 'harbor');
+  const runs = readRunLines(path.dirname(summary.store), summary.job_id);
+  expect(readdirSync(root).sort()).toEqual(
+    runs.map((run) => `${run.slug}__${run.trace_id.slice(0, 7)}`).sort(),
+  );
+  const trials: Record<string, Trial> = {};
+  for (const run of runs) {
+    const dir = path.join(root, `${run.slug}__${run.trace_id.slice(0, 7)}`);
+    for (const file of [
+      'result.json',
+      'agent/trajectory.json',
+      'verifier/reward.json',
+      'verifier/test-stdout.txt',
+    ]) {
+      expect(existsSync(path.join(dir, file)), `${dir}/${file}`).toBe(true);
+    }
+    const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8'));
+    const trajectory = JSON.parse(readFileSync(path.join(dir, 'agent/trajectory.json'), 'utf8'));
+    expect(result.trial_name).toBe(path.basename(dir));
+    const validation = validateAtif(trajectory);
+    expect(validation.ok ? [] : validation.problems, `${dir}/agent/trajectory.json`).toEqual([]);
+    trials[run.slug] = { dir, result, trajectory };
+  }
+  return trials;
+}
+
+/** `verifier_result.rewards` of each trial's result.json, by slug. */
+function verifierRewards(trials: Record<string, Trial>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(trials).map(([slug, trial]) => [slug, trial.result.verifier_result?.rewards]),
+  );
+}
+
+/** The job label of every running hud container of task `slug`, as `docker ps` lists them now. */
+async function runningJobsOf(slug: string): Promise<string[]> {
+  const listed = await docker([
+    'ps',
+    '--filter',
+    'label=hud.managed=1',
+    '--filter',
+    `label=hud.task=${slug}`,
+    '--format',
+    '{{.Label "hud.job"}}',
+  ]);
+  return listed.stdout.split('\n').filter(Boolean);
+}
+
+afterAll(async () => {
+  // Hygiene only (the last test asserts there is nothing to remove).
+  for (const job of jobs) await removeContainers(await managedContainers({ 'hud.job': job }));
+  removeModelScratch();
+});
+
+describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
+  it.skipIf(!hasShared)(
+    'oracle --all on the 5 third-party tasks: every verifier gives 1, every trial directory is Harbor-shaped',
+    async () => {
+      const summary = await evalJob(SHARED_EXAMPLES, 'oracle');
+      expect(summary).toMatchObject({ reward: 1, runs: 5, verdicts: 5, errors: 0, failures: [] });
+      expect(rewardsBySlug(summary)).toEqual(
+        Object.fromEntries(SHARED_TASKS.map((slug) => [slug, 1])),
+      );
+      const trials = trialsOf(summary);
+      expect(Object.keys(trials).sort()).toEqual(SHARED_TASKS);
+      for (const [slug, trial] of Object.entries(trials)) {
+        expect(trial.result.verifier_result?.rewards?.reward, slug).toBe(1);
+        expect(trial.result.exception_info, slug).toBeNull();
+        expect(
+          JSON.parse(readFileSync(path.join(trial.dir, 'verifier/reward.json'), 'utf8')),
+        ).toEqual({ reward: 1 });
+      }
+      const multiStep = trials['hello-multi-step-simple']?.result;
+      expect(multiStep.step_results).toHaveLength(2);
+      expect(multiStep.step_results).toEqual([
+        { step_name: 'create-file', verifier_result: { rewards: { reward: 1 } } },
+        { step_name: 'append-content', verifier_result: { rewards: { reward: 1 } } },
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'examples/harbor: nop is rejected by every verifier (0), oracle passes every one (1)',
+    async () => {
+      const nop = await evalJob(OWN_EXAMPLES, 'nop');
+      // A rejection is a verdict of 0, not an error.
+      expect(nop).toMatchObject({ reward: 0, runs: 3, verdicts: 3, errors: 0, failures: [] });
+      expect(rewardsBySlug(nop)).toEqual(Object.fromEntries(OWN_TASKS.map((slug) => [slug, 0])));
+      expect(verifierRewards(trialsOf(nop))).toEqual({
+        'fix-greeting': { reward: 0 },
+        'notes-two-steps': { reward: 0 },
+        // A multi-metric verifier (reward.json): each metric as the verifier wrote it.
+        'word-report': { correctness: 0, format: 0 },
+      });
+
+      const oracle = await evalJob(OWN_EXAMPLES, 'oracle');
+      expect(oracle).toMatchObject({ reward: 1, runs: 3, verdicts: 3, errors: 0, failures: [] });
+      expect(rewardsBySlug(oracle)).toEqual(Object.fromEntries(OWN_TASKS.map((slug) => [slug, 1])));
+      expect(verifierRewards(trialsOf(oracle))).toEqual({
+        'fix-greeting': { reward: 1 },
+        'notes-two-steps': { reward: 1 },
+        'word-report': { correctness: 1, format: 1 },
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "claude fixes fix-greeting with bash in the task's container (root, /app), graded 1 by its verifier",
+    async () => {
+      // The same fix as the task's oracle: its solve.sh's sed line, run by the model's bash tool.
+      const fix = readFileSync(path.join(FIX_GREETING, 'solution/solve.sh'), 'utf8')
+        .split('\n')
+        .find((line) => line.startsWith('sed -i '));
+      expect(fix).toBeDefined();
+      const buggy = readFileSync(path.join(FIX_GREETING, 'environment/greet.sh'), 'utf8').trim();
+      const script: FakeTurn[] = [
+        {
+          text: 'Reading the script.',
+          toolCalls: [
+            { name: 'bash', arguments: { command: 'whoami && pwd && cat /app/greet.sh' } },
+          ],
+        },
+        { toolCalls: [{ name: 'bash', arguments: { command: fix as string } }] },
+        { text: 'Fixed: the script reads its first argument and ends the greeting with "!".' },
+      ];
+      const runningJobs: string[] = [];
+      await using fake = await startFakeProvider({
+        handler: async (body) => {
+          const turn = turnOf(body);
+          // While the agent works, its container is up and labelled with the job.
+          if (turn === 1) runningJobs.push(...(await runningJobsOf('fix-greeting')));
+          return script[turn] ?? { text: 'lost' };
+        },
+      });
+      const run = await runClaude(
+        fake.url,
+        ['eval', '--no-reap', FIX_GREETING, 'claude', '--json'],
+        {
+          timeoutMs: 240_000,
+        },
+      );
+      const summary = summaryOf(run);
+      expect(summary).toMatchObject({ reward: 1, runs: 1, verdicts: 1, errors: 0 });
+      expect(runningJobs).toContain(summary.job_id);
+
+      const bodies = fake.bodiesFor('anthropic-messages') as MessagesBody[];
+      expect(bodies).toHaveLength(3);
+      expect(bodies[0].tools).toContainEqual({ type: 'bash_20250124', name: 'bash' });
+      // The first command ran in the container: its user, its workdir and the image's buggy script.
+      const [inspected] = lastToolResults(bodies[1]);
+      const seen = resultText(inspected);
+      expect(inspected.is_error).toBeUndefined();
+      expect(seen).toMatch(/^root$/m);
+      expect(seen).toMatch(/^\/app$/m);
+      expect(seen).toContain(buggy);
+      const [fixed] = lastToolResults(bodies[2]);
+      expect(fixed.is_error).toBeUndefined();
+
+      const trial = trialsOf(summary)['fix-greeting'] as Trial;
+      expect(trial.result.verifier_result).toEqual({ rewards: { reward: 1 } });
+      expect(trial.result.agent_info).toMatchObject({ name: 'claude' });
+      expect(readFileSync(path.join(trial.dir, 'verifier/test-stdout.txt'), 'utf8')).toContain(
+        'passed 2 of 2',
+      );
+      const toolSteps = trial.trajectory.steps.filter(
+        (step: MessagesBody) => (step.tool_calls ?? []).length > 0,
+      );
+      expect(toolSteps.map((step: MessagesBody) => step.tool_calls[0].arguments.command)).toEqual([
+        'whoami && pwd && cat /app/greet.sh',
+        fix,
+      ]);
+      for (const step of toolSteps) {
+        expect(step.source).toBe('agent');
+        expect(step.observation.results).toHaveLength(1);
+        expect(step.observation.results[0].source_call_id).toBe(step.tool_calls[0].tool_call_id);
+      }
+      expect(toolSteps[0].observation.results[0].content).toContain(buggy);
+      expect(toolSteps[0].observation.results[0].content).toMatch(/^root$/m);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it.skipIf(!hasShared)(
+    "claude on hello-user: bash runs as the task's [agent].user 'agent', graded 1",
+    async () => {
+      const command = 'whoami > /app/whoami.txt && echo "Hello, world!" > /app/hello.txt && whoami';
+      await using fake = await startFakeProvider({
+        handler: (body): FakeTurn =>
+          turnOf(body) === 0
+            ? { toolCalls: [{ name: 'bash', arguments: { command } }] }
+            : { text: 'Done.' },
+      });
+      const run = await runClaude(
+        fake.url,
+        ['eval', '--no-reap', path.join(SHARED_EXAMPLES, 'hello-user'), 'claude', '--json'],
+        { timeoutMs: 240_000 },
+      );
+      const summary = summaryOf(run);
+      expect(summary).toMatchObject({ reward: 1, runs: 1, verdicts: 1, errors: 0 });
+      const bodies = fake.bodiesFor('anthropic-messages') as MessagesBody[];
+      expect(bodies).toHaveLength(2);
+      const [result] = lastToolResults(bodies[1]);
+      expect(result.is_error).toBeUndefined();
+      expect(resultText(result)).toMatch(/^agent$/m);
+      expect(resultText(result)).not.toMatch(/^root$/m);
+      const trial = trialsOf(summary)['hello-user'] as Trial;
+      expect(trial.result.verifier_result).toEqual({ rewards: { reward: 1 } });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it('no job above leaves a hud-managed container behind', async () => {
+    // Jobs are those of the tests above that got as far as a summary (3 without the shared examples, 6 with).
+    expect(jobs.length, 'no job ran before this check').toBeGreaterThan(0);
+    const left: Record<string, string[]> = {};
+    for (const job of jobs) {
+      const containers = await containersAfter({ 'hud.job': job });
+      if (containers.length > 0) left[job] = containers;
+    }
+    expect(left).toEqual({});
+  });
+});
