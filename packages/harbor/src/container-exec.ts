@@ -111,11 +111,6 @@ export async function execIn(
   };
 }
 
-/** `'…'` for a POSIX shell. */
-export function shQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * A path for a POSIX shell inside double quotes: `$VAR` and `${VAR}` still expand (Harbor paths such as
  * `$TMPDIR/x` are meant for the container's shell), while `"`, `` ` `` and `\` are escaped.

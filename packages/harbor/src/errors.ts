@@ -1,4 +1,5 @@
 const BRAND = Symbol.for('hud.harbor-load-error');
+const RUN_BRAND = Symbol.for('hud.harbor-run-error');
 
 /**
  * A Harbor task that cannot be read: bad TOML, a wrong type in `task.toml`, a missing instruction or
@@ -21,6 +22,36 @@ export class HarborLoadError extends Error {
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'HarborLoadError';
+    this.code = code;
+  }
+}
+
+/** What went wrong while running a Harbor trial. */
+export type HarborRunErrorCode =
+  | 'image_build_failed'
+  | 'environment_start_failed'
+  | 'healthcheck_failed'
+  | 'exec_failed'
+  | 'closed';
+
+/**
+ * A failure of the Harbor runtime (building, starting, probing or driving a task's containers). Its
+ * message names the task, the container role and the engine's or the command's own words.
+ */
+export class HarborRunError extends Error {
+  /** True for any HarborRunError, including copies from another install of this package. */
+  static isInstance(value: unknown): value is HarborRunError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[RUN_BRAND] === true
+    );
+  }
+  readonly [RUN_BRAND] = true;
+  readonly code: HarborRunErrorCode;
+  constructor(code: HarborRunErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HarborRunError';
     this.code = code;
   }
 }

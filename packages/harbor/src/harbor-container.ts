@@ -1,15 +1,10 @@
 import path from 'node:path';
+import { shellQuote } from '@hud/protocol';
 import { containerLabels, demuxLogs, SECURITY_OPTS } from '@hud/runtimes-docker';
 import Docker from 'dockerode';
 import { pack } from 'tar-fs';
-import {
-  type ExecOptions,
-  type ExecResult,
-  execIn,
-  shExpandable,
-  shQuote,
-} from './container-exec.js';
-import { HarborRunError } from './run-error.js';
+import { type ExecOptions, type ExecResult, execIn, shExpandable } from './container-exec.js';
+import { HarborRunError } from './errors.js';
 import type { HarborEnvironmentConfig, HarborHealthcheck } from './task-config.js';
 
 /** What {@link HarborContainer.start} needs. */
@@ -138,7 +133,7 @@ export class HarborContainer implements AsyncDisposable {
    * way, then `chmod +x`s the entry script).
    */
   async upload(source: string, target: string, options: { replace?: boolean } = {}): Promise<void> {
-    const quoted = shQuote(target);
+    const quoted = shellQuote(target);
     await this.sh(
       `${options.replace ? `rm -rf ${quoted} && ` : ''}mkdir -p ${quoted}`,
       `preparing ${target}`,
@@ -170,13 +165,13 @@ export class HarborContainer implements AsyncDisposable {
       : resolved;
     const archive = await this.container.getArchive({ path: resolved });
     const parent = path.posix.dirname(target);
-    await other.sh(`mkdir -p ${shQuote(parent)}`, `preparing ${parent}`);
+    await other.sh(`mkdir -p ${shellQuote(parent)}`, `preparing ${parent}`);
     // The archive's top entry is named after the source; land it beside the target, then rename.
     await other.container.putArchive(archive, { path: parent });
     const landed = path.posix.join(parent, path.posix.basename(resolved));
     if (landed !== target) {
       await other.sh(
-        `rm -rf ${shQuote(target)} && mv ${shQuote(landed)} ${shQuote(target)}`,
+        `rm -rf ${shellQuote(target)} && mv ${shellQuote(landed)} ${shellQuote(target)}`,
         `moving ${landed}`,
       );
     }
@@ -186,7 +181,7 @@ export class HarborContainer implements AsyncDisposable {
   /** A file's text, or null when it does not exist. */
   async readFile(file: string): Promise<string | null> {
     const result = await this.exec({
-      cmd: ['sh', '-c', `[ -f ${shQuote(file)} ] || exit 3; cat ${shQuote(file)}`],
+      cmd: ['sh', '-c', `[ -f ${shellQuote(file)} ] || exit 3; cat ${shellQuote(file)}`],
       user: 'root',
       timeoutMs: 60_000,
     });

@@ -1,10 +1,11 @@
 import { serve } from '@hud/environment';
 import type { ProvideOptions, Provider, RuntimeLease, TaskRow } from '@hud/protocol';
 import Docker from 'dockerode';
+import { HarborRunError } from './errors.js';
 import { HarborContainer } from './harbor-container.js';
 import { readHarborTask } from './load.js';
+import { OncePerKey } from './once-per-key.js';
 import { resolveEnv } from './resolve-env.js';
-import { HarborRunError } from './run-error.js';
 import type { HarborTask } from './task-config.js';
 import { TaskImages } from './task-images.js';
 import { HarborTrial } from './trial.js';
@@ -62,19 +63,12 @@ export function HarborRuntime(options: HarborRuntimeOptions = {}): HarborProvide
     forceBuild: options.forceBuild,
     onProgress: options.onBuildProgress,
   });
-  const tasks = new Map<string, Promise<HarborTask>>();
+  const tasks = new OncePerKey<HarborTask>();
   const leases = new Set<RuntimeLease>();
   let closed = false;
 
-  const taskOf = (dir: string) => {
-    let pending = tasks.get(dir);
-    if (!pending) {
-      pending = readHarborTask(dir).then(({ task }) => task);
-      tasks.set(dir, pending);
-      pending.catch(() => tasks.delete(dir));
-    }
-    return pending;
-  };
+  const taskOf = (dir: string) =>
+    tasks.get(dir, () => readHarborTask(dir).then(({ task }) => task));
 
   const acquire = async (row: TaskRow, provide: ProvideOptions = {}): Promise<RuntimeLease> => {
     if (closed) throw new HarborRunError('closed', 'the Harbor runtime is closed');

@@ -1,6 +1,6 @@
 export { type AtifTrajectory, AtifTrajectorySchema, toAtif, validateAtif } from './atif.js';
 export { type ExecOptions, type ExecResult, execIn } from './container-exec.js';
-export { HarborLoadError } from './errors.js';
+export { HarborLoadError, HarborRunError, type HarborRunErrorCode } from './errors.js';
 export { HarborContainer, type HarborContainerSpec } from './harbor-container.js';
 export {
   type HarborProvider,
@@ -18,7 +18,6 @@ export {
 } from './load.js';
 export { parseTaskToml } from './parse-task-toml.js';
 export { type RewardReading, readRewardFiles, summarizeRewards } from './reward-file.js';
-export { HarborRunError, type HarborRunErrorCode } from './run-error.js';
 export type {
   HarborAgentConfig,
   HarborArtifact,

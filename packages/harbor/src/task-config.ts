@@ -126,7 +126,7 @@ export interface HarborTask {
   instruction: string;
   /**
    * Multi-step: each step's `steps/<name>/instruction.md`, in `config.steps` order (empty for a single-step
-   * task). Always set by `readHarborTask`; optional so hand-made tasks need not spell it out.
+   * task), read once by `readHarborTask`; the trial prompts with these.
    */
-  stepInstructions?: string[];
+  stepInstructions: string[];
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { buildImage, imageExists } from '@hud/runtimes-docker';
 import type Docker from 'dockerode';
-import { HarborRunError } from './run-error.js';
+import { HarborRunError } from './errors.js';
+import { OncePerKey } from './once-per-key.js';
 import type { HarborTask } from './task-config.js';
 import { hashTree } from './tree-digest.js';
 
@@ -24,7 +25,7 @@ export interface TaskImagesOptions {
  */
 export class TaskImages {
   readonly #options: TaskImagesOptions;
-  readonly #builds = new Map<string, Promise<string>>();
+  readonly #builds = new OncePerKey<string>();
 
   constructor(options: TaskImagesOptions = {}) {
     this.#options = options;
@@ -53,32 +54,21 @@ export class TaskImages {
   }
 
   #prebuilt(image: string, task: HarborTask): Promise<string> {
-    let pending = this.#builds.get(image);
-    if (!pending) {
-      pending = imageExists(image, { docker: this.#options.docker }).then((exists) => {
-        if (!exists) {
-          throw new HarborRunError(
-            'image_build_failed',
-            `task '${task.slug}': [environment].docker_image '${image}' is not present locally (pull it or build it first)`,
-          );
-        }
-        return image;
-      });
-      this.#builds.set(image, pending);
-      pending.catch(() => this.#builds.delete(image));
-    }
-    return pending;
+    return this.#builds.get(image, async () => {
+      if (!(await imageExists(image, { docker: this.#options.docker }))) {
+        throw new HarborRunError(
+          'image_build_failed',
+          `task '${task.slug}': [environment].docker_image '${image}' is not present locally (pull it or build it first)`,
+        );
+      }
+      return image;
+    });
   }
 
   #build(task: HarborTask, context: string, role: string, timeoutSec: number): Promise<string> {
-    const key = `${context}\0${role}`;
-    let pending = this.#builds.get(key);
-    if (!pending) {
-      pending = this.#buildNow(task, context, role, timeoutSec);
-      this.#builds.set(key, pending);
-      pending.catch(() => this.#builds.delete(key));
-    }
-    return pending;
+    return this.#builds.get(`${context}\0${role}`, () =>
+      this.#buildNow(task, context, role, timeoutSec),
+    );
   }
 
   async #buildNow(
@@ -122,7 +112,7 @@ export class TaskImages {
         limit,
       ]);
     } catch (error) {
-      if (error instanceof HarborRunError) throw error;
+      if (HarborRunError.isInstance(error)) throw error;
       throw new HarborRunError(
         'image_build_failed',
         `task '${task.slug}': building ${path.relative(task.dir, context)}/Dockerfile failed: ${(error as Error).message}`,

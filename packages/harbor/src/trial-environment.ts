@@ -2,7 +2,7 @@ import { Environment } from '@hud/environment';
 import { z } from 'zod';
 import { summarizeRewards } from './reward-file.js';
 import type { HarborTrial, PhaseTiming } from './trial.js';
-import { stepInstruction, type TrialStep } from './trial-steps.js';
+import type { TrialStep } from './trial-steps.js';
 import { OUTPUT_TAIL_CHARS, type VerifyOutcome } from './verifier.js';
 
 /** Where the trial's `shell` capability runs commands. */
@@ -154,7 +154,7 @@ export function trialEnvironment(trial: HarborTrial, name: string, shell: TrialS
       await trial.beginStep(0, context.signal);
       let agentStarted = now();
       // The agent's answer is not graded: Harbor verifiers judge the container's state.
-      yield await stepInstruction(trial.steps[0] as TrialStep);
+      yield (trial.steps[0] as TrialStep).instruction;
       for (let index = 0; ; index++) {
         const step = trial.steps[index] as TrialStep;
         const agentFinished = now();
@@ -182,7 +182,7 @@ export function trialEnvironment(trial: HarborTrial, name: string, shell: TrialS
         }
         const next = trial.steps[index + 1] as TrialStep;
         await trial.beginStep(index + 1, context.signal);
-        const prompt = await stepInstruction(next);
+        const prompt = next.instruction;
         agentStarted = now();
         yield {
           ...frame,

@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import type { RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runRecord as baseRecord, PROMPT, TRACE_ID } from './__fixtures__/run-record.js';
 import { validateAtif } from './atif.js';
 import { harborTrialName, toTrialResult, writeHarborTrial } from './trial-result.js';
 
-const TRACE_ID = '3f2a9c1e7b4d4e0f9a8b7c6d5e4f3a2b';
-const PROMPT = 'Create /app/hello.txt containing "Hello, world!"';
 const TASK_TOML = '[task]\nname = "acme/hello-world"\n\n[verifier]\ntimeout_sec = 120.0\n';
 
 const harborTiming = {
@@ -28,17 +27,9 @@ const harborTiming = {
   },
 };
 
+/** The shared oracle run, with the grade the Harbor environment writes (verifier output, phase times). */
 function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    trace_id: TRACE_ID,
-    job_id: 'job-7',
-    group_id: 'group-1',
-    group_index: 0,
-    slug: 'hello-world',
-    task: { env: 'harbor-hello', id: 'run', args: { instruction: PROMPT }, slug: 'hello-world' },
-    prompt: PROMPT,
-    bindings: [{ name: 'shell', protocol: 'mcp' }],
-    answer: '',
+  return baseRecord({
     grade: {
       score: 1,
       info: {
@@ -47,30 +38,10 @@ function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
         timing: harborTiming,
       },
     },
-    reward: 1,
-    isError: false,
-    status: 'completed',
-    stop_reason: 'done',
-    error: null,
-    timings: {
-      provisioning: 2000,
-      starting: 500,
-      agent: 3000,
-      grading: 1500,
-      cleanup: 400,
-      total: 7400,
-    },
-    usage: {
-      prompt_tokens: 0,
-      completion_tokens: 0,
-      cached_tokens: 0,
-      cost_usd: null,
-      llm_call_count: 0,
-    },
     started_at: '2026-06-25T21:29:30.000Z',
     ended_at: '2026-06-25T21:29:42.000Z',
     ...overrides,
-  };
+  });
 }
 
 const errored = (error: string, overrides: Partial<RunRecord> = {}): RunRecord =>

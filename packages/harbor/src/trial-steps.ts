@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   HarborAgentConfig,
@@ -13,8 +12,8 @@ import type {
 export interface TrialStep {
   /** The step's name; null for a single-step task. */
   name: string | null;
-  /** Where the instruction is read from. */
-  instructionFile: string;
+  /** The instruction the agent gets (`instruction.md`, or `steps/<name>/instruction.md`). */
+  instruction: string;
   /** `tests/` to upload for this step. */
   testsDir: string;
   /** `solution/` for the oracle; may not exist. */
@@ -44,7 +43,7 @@ export function trialSteps(task: HarborTask): TrialStep[] {
     return [
       {
         name: null,
-        instructionFile: path.join(task.dir, 'instruction.md'),
+        instruction: task.instruction,
         testsDir: path.join(task.dir, 'tests'),
         solutionDir: path.join(task.dir, 'solution'),
         workdirSeed: null,
@@ -56,12 +55,12 @@ export function trialSteps(task: HarborTask): TrialStep[] {
       },
     ];
   }
-  return config.steps.map((step) => {
+  return config.steps.map((step, index) => {
     const dir = path.join(task.dir, 'steps', step.name);
     const seed = path.join(dir, 'workdir');
     return {
       name: step.name,
-      instructionFile: path.join(dir, 'instruction.md'),
+      instruction: task.stepInstructions[index] ?? '',
       testsDir: stepFile(task, dir, 'tests'),
       solutionDir: stepFile(task, dir, 'solution'),
       workdirSeed: existsSync(seed) ? seed : null,
@@ -72,9 +71,4 @@ export function trialSteps(task: HarborTask): TrialStep[] {
       artifacts: [...config.artifacts, ...step.artifacts],
     };
   });
-}
-
-/** A step's instruction text. */
-export function stepInstruction(step: TrialStep): Promise<string> {
-  return readFile(step.instructionFile, 'utf8');
 }
