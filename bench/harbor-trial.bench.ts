@@ -36,11 +36,23 @@ const byTask = new Map<string, Record<Phase, number[]>>();
 const baseline: number[] = [];
 try {
   // Warm-up: builds (or finds) every image, and pays for the first layer mounts.
-  await new Taskset('warm-up', loaded.rows).run({ agent, provider: runtime, maxConcurrent: 2 });
+  // Tasks the oracle cannot solve (no solution/: an errored run by design) are left out, and said so.
+  const warm = await new Taskset('warm-up', loaded.rows).run({
+    agent,
+    provider: runtime,
+    maxConcurrent: 2,
+  });
+  const solvable = new Set(
+    warm.runs.filter((record) => record.reward === 1).map((record) => record.slug),
+  );
+  for (const record of warm.runs) {
+    if (!solvable.has(record.slug))
+      console.log(`left out ${record.slug}: ${record.error ?? `reward ${record.reward}`}`);
+  }
   await run('docker', ['run', '--rm', 'ubuntu:24.04', 'true']);
   for (let runIndex = 0; runIndex < RUNS; runIndex++) {
     for (let trial = 0; trial < TRIALS; trial++) {
-      for (const row of loaded.rows) {
+      for (const row of loaded.rows.filter((candidate) => solvable.has(candidate.slug))) {
         const began = performance.now();
         const ran = await run('docker', ['run', '--rm', 'ubuntu:24.04', 'true']);
         if (ran.code !== 0) throw new Error(`docker run failed: ${ran.stderr}`);

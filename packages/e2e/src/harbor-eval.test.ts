@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateAtif } from '@hud/harbor';
+import { harborTrialName, validateAtif } from '@hud/harbor';
 import { type FakeTurn, startFakeProvider } from '@hud/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -67,10 +68,10 @@ interface Summary {
 const jobs: string[] = [];
 
 /**
- * The JSON summary (last stdout line) of a `hud eval … --json` run that exited 0; its job is recorded for
- * the leak check whatever the exit code.
+ * The JSON summary (last stdout line) of a `hud eval … --json` run that exited with `code` (0: every run
+ * has a verdict; 1: some are errors); its job is recorded for the leak check whatever the exit code.
  */
-function summaryOf(run: HudRun): Summary {
+function summaryOf(run: HudRun, code = 0): Summary {
   let summary: Summary | undefined;
   try {
     summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as Summary;
@@ -78,18 +79,18 @@ function summaryOf(run: HudRun): Summary {
   } catch {
     // No summary line: the exit code and the missing summary are reported below.
   }
-  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(code);
   expect(summary, run.stdout).toBeDefined();
   return summary as Summary;
 }
 
 /** `hud eval <source> <agent> --all --json` with a fresh store (cwd = a new temp dir). */
-async function evalJob(source: string, agent: string): Promise<Summary> {
+async function evalJob(source: string, agent: string, code = 0): Promise<Summary> {
   const run = await runHud(['eval', '--no-reap', source, agent, '--all', '--json'], {
     cwd: modelScratch('harbor-cwd'),
     timeoutMs: 240_000,
   });
-  return summaryOf(run);
+  return summaryOf(run, code);
 }
 
 /** The per-task rewards of a summary, by slug. */
@@ -106,23 +107,24 @@ interface Trial {
 }
 
 /**
- * The Harbor trial directory of each run of a job, by slug: `<job>/harbor/<slug>__<first 7 of trace id>`,
- * with its four files present and `agent/trajectory.json` valid ATIF.
+ * The Harbor trial directory of each run of a job, by slug: `<job>/harbor/<task dir>__<first 7 of trace
+ * id>`, with its files present (a run whose verifier gave no verdict has no `verifier/reward.json`) and
+ * `agent/trajectory.json` valid ATIF.
  */
 function trialsOf(summary: Summary): Record<string, Trial> {
   const root = path.join(summary.store, 'harbor');
   const runs = readRunLines(path.dirname(summary.store), summary.job_id);
   expect(readdirSync(root).sort()).toEqual(
-    runs.map((run) => `${run.slug}__${run.trace_id.slice(0, 7)}`).sort(),
+    runs.map((run) => harborTrialName(run.slug, run.trace_id)).sort(),
   );
   const trials: Record<string, Trial> = {};
   for (const run of runs) {
-    const dir = path.join(root, `${run.slug}__${run.trace_id.slice(0, 7)}`);
+    const dir = path.join(root, harborTrialName(run.slug, run.trace_id));
+    const failed = summary.failures.some((failure) => failure.slug === run.slug);
     for (const file of [
       'result.json',
       'agent/trajectory.json',
-      'verifier/reward.json',
-      'verifier/test-stdout.txt',
+      ...(failed ? [] : ['verifier/reward.json', 'verifier/test-stdout.txt']),
     ]) {
       expect(existsSync(path.join(dir, file)), `${dir}/${file}`).toBe(true);
     }
@@ -165,16 +167,34 @@ afterAll(async () => {
 
 describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
   it.skipIf(!hasShared)(
-    'oracle --all on the 5 third-party tasks: every verifier gives 1, every trial directory is Harbor-shaped',
+    'oracle --all on the 5 third-party tasks: 4 verdicts of 1 and one error (environment-env-single has no reference solution), every trial directory Harbor-shaped',
     async () => {
-      const summary = await evalJob(SHARED_EXAMPLES, 'oracle');
-      expect(summary).toMatchObject({ reward: 1, runs: 5, verdicts: 5, errors: 0, failures: [] });
+      // An errored run makes hud eval exit 1.
+      const summary = await evalJob(SHARED_EXAMPLES, 'oracle', 1);
+      expect(summary).toMatchObject({ reward: 1, runs: 5, verdicts: 4, errors: 1 });
+      expect(summary.failures).toEqual([
+        expect.objectContaining({
+          slug: 'environment-env-single',
+          error: expect.stringMatching(
+            /^\[agent loop\] .*this task has no reference solution: .*environment-env-single\/solution\/solve\.sh is missing/,
+          ),
+        }),
+      ]);
       expect(rewardsBySlug(summary)).toEqual(
-        Object.fromEntries(SHARED_TASKS.map((slug) => [slug, 1])),
+        Object.fromEntries(
+          SHARED_TASKS.map((slug) => [slug, slug === 'environment-env-single' ? null : 1]),
+        ),
       );
       const trials = trialsOf(summary);
       expect(Object.keys(trials).sort()).toEqual(SHARED_TASKS);
+      const unsolved = trials['environment-env-single'] as Trial;
+      expect(unsolved.result.verifier_result).toBeNull();
+      expect(unsolved.result.exception_info).toMatchObject({
+        exception_type: 'AgentError',
+        exception_message: expect.stringMatching(/has no reference solution/),
+      });
       for (const [slug, trial] of Object.entries(trials)) {
+        if (slug === 'environment-env-single') continue;
         expect(trial.result.verifier_result?.rewards?.reward, slug).toBe(1);
         expect(trial.result.exception_info, slug).toBeNull();
         expect(
@@ -322,8 +342,74 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
     TEST_TIMEOUT_MS,
   );
 
+  it(
+    'a folder of Harbor datasets runs as the union of their tasks, slugged <dataset>/<task>',
+    async () => {
+      // Two datasets holding a task of the same name: both run, told apart by their dataset.
+      const folder = mkdtempSync(path.join(tmpdir(), 'hud-e2e-harbor-datasets-'));
+      try {
+        for (const dataset of ['alpha', 'beta']) {
+          cpSync(FIX_GREETING, path.join(folder, dataset, 'fix-greeting'), { recursive: true });
+        }
+        const summary = await evalJob(folder, 'nop');
+        expect(summary).toMatchObject({ reward: 0, runs: 2, verdicts: 2, errors: 0 });
+        expect(rewardsBySlug(summary)).toEqual({ 'alpha/fix-greeting': 0, 'beta/fix-greeting': 0 });
+        // Harbor names a trial after the task directory.
+        const trials = trialsOf(summary);
+        expect(Object.values(trials).map((trial) => path.basename(trial.dir))).toEqual([
+          expect.stringMatching(/^fix-greeting__[0-9a-f]{7}$/),
+          expect.stringMatching(/^fix-greeting__[0-9a-f]{7}$/),
+        ]);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "claude's bash in a Harbor container sees none of the CLI's secrets, only the task's declared env",
+    async () => {
+      const planted = 'planted-e2e-secret-7d1e';
+      const command = 'env; echo "--- pid 1"; tr "\\0" "\\n" < /proc/1/environ';
+      await using fake = await startFakeProvider({
+        handler: (body): FakeTurn =>
+          turnOf(body) === 0
+            ? { toolCalls: [{ name: 'bash', arguments: { command } }] }
+            : { text: 'Done.' },
+      });
+      const run = await runClaude(
+        fake.url,
+        ['eval', '--no-reap', FIX_GREETING, 'claude', '--json'],
+        {
+          timeoutMs: 240_000,
+          // The CLI's own environment: its provider key, another provider's, and a variable the task
+          // declares through `${GREETING_NAME:-world}` (the one deliberate way in).
+          env: {
+            ANTHROPIC_API_KEY: `sk-ant-${planted}`,
+            OPENAI_API_KEY: `sk-${planted}`,
+            GREETING_NAME: 'declared-through-task-toml',
+          },
+        },
+      );
+      const summary = summaryOf(run);
+      expect(summary).toMatchObject({ runs: 1, verdicts: 1, errors: 0 });
+      const bodies = fake.bodiesFor('anthropic-messages') as MessagesBody[];
+      expect(bodies).toHaveLength(2);
+      const [result] = lastToolResults(bodies[1]);
+      const seen = resultText(result);
+      expect(result.is_error).toBeUndefined();
+      // Both the exec session and the container's first process have the declared variable…
+      expect(seen.match(/^GREETING_NAME=declared-through-task-toml$/gm)).toHaveLength(2);
+      // …and neither has the host's keys.
+      expect(seen).not.toContain(planted);
+      expect(seen).not.toMatch(/ANTHROPIC|OPENAI/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   it('no job above leaves a hud-managed container behind', async () => {
-    // Jobs are those of the tests above that got as far as a summary (3 without the shared examples, 6 with).
+    // Jobs are those of the tests above that got as far as a summary (5 without the shared examples, 8 with).
     expect(jobs.length, 'no job ran before this check').toBeGreaterThan(0);
     const left: Record<string, string[]> = {};
     for (const job of jobs) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,12 @@ describe('loadTaskset: JSON and JSONL', () => {
     await expect(loadTaskset(emptyList)).rejects.toThrow(`no tasks in ${emptyList}`);
     await expect(loadTaskset(path.join(directory, 'missing.json'))).rejects.toThrow(
       'task source not found',
+    );
+    // A directory with none of the sources: the message names Harbor's task.toml too.
+    const nothing = path.join(directory, 'nothing');
+    await mkdir(nothing);
+    await expect(loadTaskset(nothing)).rejects.toThrow(
+      `no tasks in ${nothing}: looked for tasks.ts, tasks.mts, tasks.js, tasks.mjs, index.ts, index.mts, index.js, index.mjs or *.json / *.jsonl files, and for Harbor tasks: task.toml in it, in its subdirectories (a dataset) or one level below those (a folder of datasets)`,
     );
     await expect(loadTaskset(await write('tasks.csv', 'a,b'))).rejects.toThrow(
       'unsupported taskset source',

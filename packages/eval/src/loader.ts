@@ -94,7 +94,7 @@ async function loadDirectory(directory: string, options: LoadTasksetOptions) {
   if (dataFiles.length === 0) {
     throw new HudEvalError(
       'load_failed',
-      `no tasks in ${directory}: looked for ${DIRECTORY_ENTRIES.join(', ')} or *.json / *.jsonl files`,
+      `no tasks in ${directory}: looked for ${DIRECTORY_ENTRIES.join(', ')} or *.json / *.jsonl files, and for Harbor tasks: task.toml in it, in its subdirectories (a dataset) or one level below those (a folder of datasets)`,
     );
   }
   return { rows, name };

@@ -32,6 +32,8 @@ export type HarborRunErrorCode =
   | 'environment_start_failed'
   | 'healthcheck_failed'
   | 'exec_failed'
+  | 'step_setup_failed'
+  | 'no_solution'
   | 'closed';
 
 /**

@@ -10,6 +10,7 @@ import type { HarborTask } from './task-config.js';
 import { TaskImages } from './task-images.js';
 import { HarborTrial } from './trial.js';
 import { trialEnvironment } from './trial-environment.js';
+import { trialSteps } from './trial-steps.js';
 
 /** Options of {@link HarborRuntime}. */
 export interface HarborRuntimeOptions {
@@ -82,11 +83,19 @@ export function HarborRuntime(options: HarborRuntimeOptions = {}): HarborProvide
     const task = await taskOf(dir);
     const hostEnv = options.hostEnv ?? {};
     const job = options.job?.() ?? 'none';
-    const separate = task.config.verifier.mode === 'separate';
-    const [image, verifierImage] = await Promise.all([
+    // Every separate verifier the trial may open — the task's, or only some steps' — is built up front.
+    const contexts = [
+      ...new Set(
+        trialSteps(task).flatMap((step) =>
+          step.verifier.mode === 'separate' && step.verifierContext ? [step.verifierContext] : [],
+        ),
+      ),
+    ];
+    const [image, ...built] = await Promise.all([
       images.agentImage(task),
-      separate ? images.verifierImage(task) : undefined,
+      ...contexts.map((context) => images.verifierImage(task, context)),
     ]);
+    const verifierImages = new Map(contexts.map((context, index) => [context, built[index]]));
     signal?.throwIfAborted();
     const where = `${dir}/task.toml`;
     const container = await HarborContainer.start({
@@ -108,30 +117,31 @@ export function HarborRuntime(options: HarborRuntimeOptions = {}): HarborProvide
       if (task.config.environment.healthcheck) {
         await container.waitHealthy(task.config.environment.healthcheck, signal);
       }
-      const verifierConfig = task.config.verifier.environment;
       const trial = new HarborTrial({
         task,
         container,
         hostEnv,
         setup: { started_at: startedAt, finished_at: new Date().toISOString() },
-        ...(separate && verifierImage && verifierConfig
-          ? {
-              openVerifier: () =>
-                HarborContainer.start({
-                  image: verifierImage,
-                  config: verifierConfig,
-                  env: resolveEnv(
-                    verifierConfig.env,
-                    hostEnv,
-                    `${where} [verifier.environment.env]`,
-                  ),
-                  job,
-                  task: row.slug,
-                  role: 'verifier',
-                  docker,
-                }),
-            }
-          : {}),
+        openVerifier: (step) => {
+          const verifierImage = step.verifierContext && verifierImages.get(step.verifierContext);
+          const config = step.verifier.environment;
+          if (!verifierImage || !config) {
+            throw new HarborRunError(
+              'environment_start_failed',
+              `task '${row.slug}'${step.name ? `, step '${step.name}'` : ''}: a separate verifier needs a tests/Dockerfile`,
+            );
+          }
+          const table = step.name ? 'steps.verifier.environment.env' : 'verifier.environment.env';
+          return HarborContainer.start({
+            image: verifierImage,
+            config,
+            env: resolveEnv(config.env, hostEnv, `${where} [${table}]`),
+            job,
+            task: row.slug,
+            role: 'verifier',
+            docker,
+          });
+        },
       });
       const cwd =
         task.config.environment.workdir ||

@@ -36,11 +36,16 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasDocker || !hasExamples)('the Harbor examples on Docker', () => {
-  it('oracle scores 1.0 on every task (non-root agent user, workdir, env at the entrypoint, two steps, separate verifier)', async () => {
+  it('oracle scores 1.0 on every task with a solution (non-root agent user, workdir, two steps, separate verifier); environment-env-single has none: an errored run', async () => {
     const result = await runAll(HARBOR_EXAMPLES, 'oracle');
-    expect(result.errors.map((run) => `${run.slug}: ${run.error}`)).toEqual([]);
+    // Harbor's oracle raises on a task without solution/; the run is an error, not a verdict.
+    expect(result.errors.map((run) => `${run.slug}: ${run.error}`)).toEqual([
+      expect.stringMatching(
+        /^environment-env-single: \[agent loop\] .*this task has no reference solution: .*environment-env-single\/solution\/solve\.sh is missing/,
+      ),
+    ]);
     expect(rewards(result)).toEqual({
-      'environment-env-single': 1,
+      'environment-env-single': null,
       'hello-multi-step-simple': 1,
       'hello-user': 1,
       'hello-workdir': 1,

@@ -96,7 +96,10 @@ describe('parseTaskToml', () => {
     ['allow_internet = true', { networkMode: 'public' }],
     ['allow_internet = false\nnetwork_mode = "public"', { networkMode: 'public' }],
     ['network_mode = "no-network"', { networkMode: 'no-network' }],
-    ['allowed_hosts = ["pypi.org"]', { networkMode: 'allowlist', allowedHosts: ['pypi.org'] }],
+    [
+      'allowed_hosts = ["packages.example.org"]',
+      { networkMode: 'allowlist', allowedHosts: ['packages.example.org'] },
+    ],
     ['memory = "2G"\nstorage = "10G"', { memoryMb: 2048, storageMb: 10240 }],
     ['memory = "512M"\nstorage = "1048576K"', { memoryMb: 512, storageMb: 1024 }],
     ['memory = "1.5g"', { memoryMb: 1536 }],
@@ -120,6 +123,68 @@ describe('parseTaskToml', () => {
       mode: 'shared',
       environment: null,
     });
+  });
+
+  it("resolves each step's verifier and agent keys from the step, else the task's tables, else the defaults", () => {
+    const { config } = parsed(
+      [
+        '[agent]',
+        'timeout_sec = 90.0',
+        'user = "agent"',
+        '[verifier]',
+        'environment_mode = "separate"',
+        'timeout_sec = 45.0',
+        'user = "checker"',
+        '[verifier.env]',
+        'FROM_TASK = "1"',
+        '[verifier.environment]',
+        'cpus = 2',
+        '[[steps]]',
+        'name = "inherits"',
+        '[[steps]]',
+        'name = "overrides"',
+        '[steps.agent]',
+        'user = 1000',
+        '[steps.verifier]',
+        'timeout_sec = 5.0',
+        'user = "root"',
+        '[steps.verifier.env]',
+        'FROM_STEP = "1"',
+        '[steps.verifier.environment]',
+        'memory_mb = 512',
+        '[[steps]]',
+        'name = "shared"',
+        '[steps.verifier]',
+        'environment_mode = "shared"',
+      ].join('\n'),
+    );
+    const [inherits, overrides, shared] = config.steps;
+    expect(inherits?.agent).toEqual({ timeoutSec: 90, user: 'agent' });
+    expect(inherits?.verifier).toMatchObject({
+      mode: 'separate',
+      timeoutSec: 45,
+      user: 'checker',
+      env: { FROM_TASK: '1' },
+      environment: { cpus: 2, memoryMb: null },
+    });
+    // A key the step sets wins; the step's env table replaces the task's; its own environment table
+    // replaces the task's (and makes the step separate on its own).
+    expect(overrides?.agent).toEqual({ timeoutSec: 90, user: '1000' });
+    expect(overrides?.verifier).toMatchObject({
+      mode: 'separate',
+      timeoutSec: 5,
+      user: 'root',
+      env: { FROM_STEP: '1' },
+      environment: { cpus: null, memoryMb: 512 },
+    });
+    expect(shared?.verifier).toMatchObject({ mode: 'shared', environment: null, timeoutSec: 45 });
+
+    // A step with its own [steps.verifier.environment] is separate while the task's verifier is shared.
+    const one = parsed(
+      '[[steps]]\nname = "a"\n[[steps]]\nname = "b"\n[steps.verifier.environment]\ncpus = 1\n',
+    ).config;
+    expect(one.verifier.mode).toBe('shared');
+    expect(one.steps.map((step) => step.verifier.mode)).toEqual(['shared', 'separate']);
   });
 
   it('ignores unknown keys and tables', () => {
@@ -250,17 +315,17 @@ describe('parseTaskToml', () => {
     ['Windows', '[environment]\nos = "windows"', ['harbor.unsupported.os_windows']],
     [
       'environment allowlist',
-      '[environment]\nnetwork_mode = "allowlist"\nallowed_hosts = ["pypi.org"]',
+      '[environment]\nnetwork_mode = "allowlist"\nallowed_hosts = ["packages.example.org"]',
       ['harbor.unsupported.network_allowlist'],
     ],
     [
       'allowed_hosts alone',
-      '[environment]\nallowed_hosts = ["pypi.org"]',
+      '[environment]\nallowed_hosts = ["packages.example.org"]',
       ['harbor.unsupported.network_allowlist'],
     ],
     [
       'verifier allowlist',
-      '[verifier]\nallowed_hosts = ["pypi.org"]',
+      '[verifier]\nallowed_hosts = ["packages.example.org"]',
       ['harbor.unsupported.network_allowlist'],
     ],
     [
@@ -282,6 +347,11 @@ describe('parseTaskToml', () => {
     ['GPU types', '[environment]\ngpu_types = ["H100"]', ['harbor.unsupported.gpu']],
     ['TPU', '[environment.tpu]\ntype = "v5e"\ntopology = "2x2"', ['harbor.unsupported.gpu']],
     ['verifier GPUs', '[verifier.environment]\ngpus = 2', ['harbor.unsupported.gpu']],
+    [
+      "a step verifier's GPUs",
+      '[[steps]]\nname = "s"\n[steps.verifier.environment]\ngpus = 1',
+      ['harbor.unsupported.gpu'],
+    ],
     [
       'collect hooks',
       '[[verifier.collect]]\ncommand = "pg_dump > /logs/db.sql"\nservice = "db"',
@@ -390,6 +460,56 @@ describe('readHarborTask', () => {
     expect(task.stepInstructions).toEqual(['one', 'two']);
   });
 
+  it('reports what a step folder holds besides instruction.md, tests/, solution/ and workdir/, and undeclared step folders', async () => {
+    const dir = await writeTree(root, 'step-extras', {
+      'task.toml': '[[steps]]\nname = "first"\n',
+      'environment/Dockerfile': 'FROM ubuntu:24.04\n',
+      'steps/first/instruction.md': 'one',
+      'steps/first/tests/test.sh': '#!/bin/sh\n',
+      'steps/first/solution/solve.sh': '#!/bin/sh\n',
+      'steps/first/workdir/setup.sh': '#!/bin/sh\n',
+      'steps/first/environment/Dockerfile': 'FROM ubuntu:24.04\n',
+      'steps/first/task.toml': '',
+      'steps/forgotten/instruction.md': 'never run',
+    });
+    const { findings } = await readHarborTask(dir);
+    expect(findings.map((finding) => [finding.code, finding.kind, finding.task])).toEqual([
+      ['harbor.unsupported.step_entry', 'unsupported', dir],
+      ['harbor.unsupported.step_entry', 'unsupported', dir],
+      ['harbor.unsupported.step_entry', 'unsupported', dir],
+    ]);
+    expect(findings[0]?.message).toMatch(/steps\/first\/environment: hud-ts runs a step from its/);
+    expect(findings[1]?.message).toMatch(/steps\/first\/task\.toml: /);
+    expect(findings[2]?.message).toMatch(
+      /steps\/forgotten: no \[\[steps\]\] entry of task\.toml names it/,
+    );
+  });
+
+  it("takes a step's separate verifier image from its own tests/Dockerfile, else the task's", async () => {
+    const files = {
+      'task.toml':
+        '[[steps]]\nname = "a"\n[[steps]]\nname = "b"\n[steps.verifier]\nenvironment_mode = "separate"\n',
+      'environment/Dockerfile': 'FROM ubuntu:24.04\n',
+      'steps/a/instruction.md': 'a',
+      'steps/b/instruction.md': 'b',
+    };
+    const own = await writeTree(root, 'separate-own', {
+      ...files,
+      'steps/b/tests/Dockerfile': 'FROM ubuntu:24.04\n',
+    });
+    await expect(readHarborTask(own)).resolves.toMatchObject({ findings: [] });
+    const shared = await writeTree(root, 'separate-task', {
+      ...files,
+      'tests/Dockerfile': 'FROM ubuntu:24.04\n',
+    });
+    await expect(readHarborTask(shared)).resolves.toMatchObject({ findings: [] });
+    const neither = await writeTree(root, 'separate-neither', files);
+    const error = await rejection(readHarborTask(neither));
+    expect(error.code).toBe('harbor.invalid.verifier_dockerfile_missing');
+    expect(error.message).toContain(`${path.join(neither, 'steps/b/tests/Dockerfile')} and`);
+    expect(error.message).toContain(`step "b"'s separate verifier`);
+  });
+
   it('loads a task without tests/test.sh (grading reports it)', async () => {
     const { 'tests/test.sh': _omitted, ...files } = BASIC;
     const dir = await writeTree(root, 'no-tests', files);
@@ -473,6 +593,7 @@ describe('isHarborSource', () => {
     root = await mkdtemp(path.join(tmpdir(), 'hud-harbor-is-'));
     await writeTree(root, 'dataset/task-a', { 'task.toml': '' });
     await writeTree(root, 'deep/group/task-b', { 'task.toml': '' });
+    await writeTree(root, 'deeper/a/b/task-c', { 'task.toml': '' });
     await writeTree(root, 'empty', {});
     await writeTree(root, 'plain', { 'file.txt': 'x' });
   });
@@ -483,7 +604,8 @@ describe('isHarborSource', () => {
   it.each([
     ['a task directory', 'dataset/task-a', true],
     ['a dataset directory', 'dataset', true],
-    ['a directory whose tasks are two levels down', 'deep', false],
+    ['a folder of datasets (tasks two levels down)', 'deep', true],
+    ['a directory whose tasks are three levels down', 'deeper', false],
     ['an empty directory', 'empty', false],
     ['a file', 'plain/file.txt', false],
     ['a missing path', 'nowhere', false],
@@ -559,9 +681,44 @@ describe('loadHarborSource', () => {
     expect(source.rows[0]?.env).toMatch(/^b-ok-[0-9a-f]{12}$/);
   });
 
-  it('refuses a directory without tasks', async () => {
+  it('refuses a directory without tasks, naming task.toml and the nesting it looked through', async () => {
     const error = await rejection(loadHarborSource(path.join(dataset, 'not-a-task')));
     expect(error.code).toBe('harbor.invalid.no_tasks');
+    expect(error.message).toMatch(
+      /no task\.toml here, in an immediate subdirectory \(a dataset\), nor one level below that \(a folder of datasets\)/,
+    );
+  });
+
+  it('runs a folder of datasets as the union of their tasks, slugged <dataset>/<task>', async () => {
+    const folder = path.join(root, 'datasets');
+    await writeTree(folder, 'alpha/hello', BASIC);
+    await writeTree(folder, 'alpha/bye', BASIC);
+    await writeTree(folder, 'beta/hello', BASIC);
+    await writeTree(folder, 'beta/broken', { ...BASIC, 'task.toml': '[agent\n' });
+    await writeTree(folder, 'loose-task', BASIC);
+    await writeTree(folder, '.cache/hidden', BASIC);
+    const source = await loadHarborSource(folder);
+    expect(source.name).toBe('datasets');
+    // Tasks right in the folder keep their names; a dataset's are prefixed with it, so both hello run.
+    expect(source.rows.map((row) => row.slug)).toEqual([
+      'alpha/bye',
+      'alpha/hello',
+      'beta/hello',
+      'loose-task',
+    ]);
+    expect(source.tasks.map((task) => task.dir)).toEqual([
+      path.join(folder, 'alpha/bye'),
+      path.join(folder, 'alpha/hello'),
+      path.join(folder, 'beta/hello'),
+      path.join(folder, 'loose-task'),
+    ]);
+    expect(source.findings).toEqual([
+      expect.objectContaining({
+        code: 'harbor.invalid.toml',
+        task: path.join(folder, 'beta/broken'),
+      }),
+    ]);
+    expect(isHarborSource(folder)).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import { HarborLoadError } from './errors.js';
 import { parseTaskToml } from './parse-task-toml.js';
 import type { HarborFinding, HarborTask, HarborTaskConfig } from './task-config.js';
 import { hashTree } from './tree-digest.js';
+import { STEP_ENTRIES, trialSteps } from './trial-steps.js';
 
 /** A Harbor task directory or dataset, loaded as a HUD taskset. */
 export interface HarborSource {
@@ -50,13 +51,16 @@ async function readText(file: string, missingCode: string, why: string): Promise
  * the run reports it at grading.
  *
  * Findings are `unsupported` features (see `parseTaskToml`), plus `harbor.unsupported.compose` when
- * `environment/docker-compose.yaml` exists (Harbor would start it, sidecars included).
+ * `environment/docker-compose.yaml` exists (Harbor would start it, sidecars included), and
+ * `harbor.unsupported.step_entry` for anything under `steps/` that would not be run (an entry of a step
+ * folder other than `instruction.md`, `tests/`, `solution/`, `workdir/`; a step folder no `[[steps]]` names).
  *
  * @param dir the task directory (relative paths resolve against the working directory).
  * @throws HarborLoadError `harbor.invalid.task_config_io` (no `task.toml`), `harbor.invalid.toml`,
  *   `harbor.invalid.task_config`, `harbor.invalid.instruction_missing`, `harbor.invalid.no_environment`
  *   (neither `environment/Dockerfile`, `[environment].docker_image` nor a compose file),
- *   `harbor.invalid.verifier_dockerfile_missing` (a separate verifier without `tests/Dockerfile`),
+ *   `harbor.invalid.verifier_dockerfile_missing` (a separate verifier — the task's or a step's — with
+ *   neither `steps/<name>/tests/Dockerfile` nor `tests/Dockerfile`),
  *   `harbor.invalid.io` (a file that exists but cannot be read).
  * @example
  * const { task, findings } = await readHarborTask('datasets/hello-world');
@@ -97,51 +101,127 @@ export async function readHarborTask(
       `${taskDir}: no environment/Dockerfile and no [environment].docker_image; one of them gives the task its image`,
     );
   }
-  if (config.verifier.mode === 'separate' && !isFile(path.join(taskDir, 'tests', 'Dockerfile'))) {
-    throw new HarborLoadError(
-      'harbor.invalid.verifier_dockerfile_missing',
-      `${path.join(taskDir, 'tests', 'Dockerfile')}: missing; a separate verifier ([verifier].environment_mode = "separate" or [verifier.environment]) runs in the image built from it`,
-    );
-  }
-
   const [instruction = '', ...rest] = instructions;
-  return {
-    task: {
-      dir: taskDir,
-      slug: path.basename(taskDir),
-      config,
-      instruction,
-      stepInstructions: config.steps.length > 0 ? [instruction, ...rest] : [],
-    },
-    findings,
+  const task: HarborTask = {
+    dir: taskDir,
+    slug: path.basename(taskDir),
+    config,
+    instruction,
+    stepInstructions: config.steps.length > 0 ? [instruction, ...rest] : [],
   };
+  for (const step of trialSteps(task)) {
+    if (step.verifier.mode === 'separate' && step.verifierContext === null) {
+      const taskFile = path.join(taskDir, 'tests', 'Dockerfile');
+      const where = step.name
+        ? `${path.join(taskDir, 'steps', step.name, 'tests', 'Dockerfile')} and ${taskFile}: both missing; step "${step.name}"'s separate verifier`
+        : `${taskFile}: missing; a separate verifier`;
+      throw new HarborLoadError(
+        'harbor.invalid.verifier_dockerfile_missing',
+        `${where} ([verifier].environment_mode = "separate" or [verifier.environment]) runs in the image built from it`,
+      );
+    }
+  }
+  findings.push(...stepEntryFindings(task));
+  return { task, findings };
+}
+
+/**
+ * What a task's `steps/` holds that hud-ts would not run (`harbor.unsupported.step_entry`): a step folder's
+ * entries other than {@link STEP_ENTRIES}, and folders of steps that `task.toml` does not declare.
+ */
+function stepEntryFindings(task: HarborTask): HarborFinding[] {
+  const stepsDir = path.join(task.dir, 'steps');
+  const declared = new Set(task.config.steps.map((step) => step.name));
+  const allowed = new Set<string>(STEP_ENTRIES);
+  const finding = (entry: string, why: string): HarborFinding => ({
+    code: 'harbor.unsupported.step_entry',
+    kind: 'unsupported',
+    task: task.dir,
+    message: `${path.join(stepsDir, entry)}: ${why}`,
+  });
+  const findings: HarborFinding[] = [];
+  for (const name of listDir(stepsDir)) {
+    if (!declared.has(name)) {
+      findings.push(
+        finding(
+          name,
+          'no [[steps]] entry of task.toml names it, so hud-ts would never run it (declare it, or remove it)',
+        ),
+      );
+      continue;
+    }
+    for (const entry of listDir(path.join(stepsDir, name))) {
+      if (allowed.has(entry)) continue;
+      findings.push(
+        finding(
+          path.join(name, entry),
+          `hud-ts runs a step from its ${STEP_ENTRIES.join(', ')} only, so this would be ignored`,
+        ),
+      );
+    }
+  }
+  return findings;
+}
+
+/** The names in a directory, sorted; none when it does not exist. */
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
 }
 
 /** Immediate subdirectories of `dir` holding a `task.toml`, sorted by name. */
 function taskDirsIn(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.filter((name) => isFile(path.join(dir, name, 'task.toml'))).sort();
+  return listDir(dir).filter((name) => isFile(path.join(dir, name, 'task.toml')));
 }
 
 /**
- * Whether `source` looks like a Harbor task (a directory with `task.toml`) or a Harbor dataset (a directory
- * with at least one immediate subdirectory holding `task.toml`). Never throws.
+ * Immediate subdirectories of `dir` that are datasets themselves (no `task.toml`, at least one task
+ * directory inside), sorted by name. Hidden directories and `node_modules` are not looked into.
+ */
+function datasetDirsIn(dir: string): string[] {
+  return listDir(dir).filter(
+    (name) =>
+      !name.startsWith('.') &&
+      name !== 'node_modules' &&
+      !isFile(path.join(dir, name, 'task.toml')) &&
+      taskDirsIn(path.join(dir, name)).length > 0,
+  );
+}
+
+/** The task directories of a source with their slugs: see {@link loadHarborSource}. */
+function tasksOf(root: string): { dir: string; slug: string }[] {
+  if (isFile(path.join(root, 'task.toml'))) return [{ dir: root, slug: path.basename(root) }];
+  const own = taskDirsIn(root).map((name) => ({ dir: path.join(root, name), slug: name }));
+  const nested = datasetDirsIn(root).flatMap((dataset) =>
+    taskDirsIn(path.join(root, dataset)).map((name) => ({
+      dir: path.join(root, dataset, name),
+      slug: `${dataset}/${name}`,
+    })),
+  );
+  return [...own, ...nested].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+}
+
+/**
+ * Whether `source` looks like a Harbor task (a directory with `task.toml`), a Harbor dataset (a directory
+ * with at least one immediate subdirectory holding `task.toml`) or a folder of datasets (subdirectories
+ * that are datasets). Never throws.
  */
 export function isHarborSource(source: string): boolean {
-  return isFile(path.join(source, 'task.toml')) || taskDirsIn(source).length > 0;
+  return tasksOf(source).length > 0;
 }
 
 /**
  * Loads a Harbor task directory or dataset (Harbor v0.22 layout; hud-python `harbor.adapt`'s selection): a
  * directory with `task.toml` is one task, named after the directory; otherwise every immediate subdirectory
- * with `task.toml` is a task, sorted by name, and the dataset is named after `source`. A task that cannot be
- * read becomes an `invalid` finding; one with an `unsupported` finding is reported and left out rather than
- * mis-run.
+ * with `task.toml` is a task, and the dataset is named after `source`. A folder of datasets — subdirectories
+ * without `task.toml` whose own subdirectories have one — is run as the union of their tasks, each slugged
+ * `<dataset>/<task>` (a Harbor job with several datasets tells their tasks apart by dataset too), beside
+ * the tasks directly in `source`; deeper nesting is not looked into. Tasks are sorted by slug. A task that
+ * cannot be read becomes an `invalid` finding; one with an `unsupported` finding is reported and left out
+ * rather than mis-run.
  *
  * @throws HarborLoadError `harbor.invalid.no_tasks` when `source` holds no task at all.
  * @example
@@ -149,20 +229,19 @@ export function isHarborSource(source: string): boolean {
  */
 export async function loadHarborSource(source: string): Promise<HarborSource> {
   const root = path.resolve(source);
-  const dirs = isFile(path.join(root, 'task.toml'))
-    ? [root]
-    : taskDirsIn(root).map((name) => path.join(root, name));
+  const dirs = tasksOf(root);
   if (dirs.length === 0) {
     throw new HarborLoadError(
       'harbor.invalid.no_tasks',
-      `${root}: no task.toml here nor in any immediate subdirectory; a Harbor source is a task directory or a directory of them`,
+      `${root}: no Harbor task: no task.toml here, in an immediate subdirectory (a dataset), nor one level below that (a folder of datasets)`,
     );
   }
   const name = datasetName(path.basename(root));
   const loaded = await Promise.all(
-    dirs.map(async (dir) => {
+    dirs.map(async ({ dir, slug }) => {
       try {
-        return await readHarborTask(dir);
+        const read = await readHarborTask(dir);
+        return { ...read, task: { ...read.task, slug } };
       } catch (error) {
         if (!HarborLoadError.isInstance(error)) throw error;
         const finding: HarborFinding = {
@@ -251,7 +330,7 @@ export function harborTaskRow(task: HarborTask, dataset: string): TaskRow {
         id: config.name ?? task.slug,
         description: config.description,
         verifier_timeout: config.verifier.timeoutSec,
-        separate_verifier: config.verifier.mode === 'separate',
+        separate_verifier: trialSteps(task).some((step) => step.verifier.mode === 'separate'),
         // Collect hooks make a task unsupported, so a loaded task has none to pass on.
         collect: [],
         artifacts: config.artifacts.map((artifact) => artifact.source),

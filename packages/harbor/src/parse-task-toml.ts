@@ -12,6 +12,7 @@ import type {
   HarborTaskConfig,
   HarborVerifierConfig,
 } from './task-config.js';
+import { unsupportedFindings } from './unsupported-findings.js';
 
 // The raw `task.toml` shapes (snake_case, as written), after Harbor v0.22 `models/task/config.py`. Objects
 // are loose: Harbor adds keys between releases and real tasks carry keys hud-ts does not read. TOML has no
@@ -92,13 +93,27 @@ const Artifact = z.union(
   { error: 'expected a path or a table {source, destination?, exclude?, service?}' },
 );
 
+/**
+ * A step's `[steps.verifier]`: no defaults, so that a key the step leaves out is taken from the task's
+ * `[verifier]` (see `stepVerifierConfig`).
+ */
+const StepVerifier = z.looseObject({
+  timeout_sec: z.number().optional(),
+  env: StringMap.optional(),
+  user: User,
+  ...PhaseNetwork,
+  environment_mode: z.enum(['shared', 'separate']).optional(),
+  environment: Environment.optional(),
+  collect: z.array(z.looseObject({ command: z.string() })).default([]),
+});
+
 const Step = z.looseObject({
   // The name is a directory under steps/, so it must not walk out of it.
   name: z
     .string()
     .regex(/^(?!\.\.?$)[^/\\]+$/, { error: 'expected a directory name under steps/' }),
   agent: Agent.prefault({}),
-  verifier: Verifier.prefault({}),
+  verifier: StepVerifier.prefault({}),
   min_reward: z.number().optional(),
   healthcheck: Healthcheck.optional(),
   artifacts: z.array(Artifact).default([]),
@@ -141,10 +156,16 @@ const TaskToml = z.looseObject({
     }),
 });
 
-type RawTaskToml = z.output<typeof TaskToml>;
-type RawEnvironment = z.output<typeof Environment>;
-type RawVerifier = z.output<typeof Verifier>;
-type RawAgent = z.output<typeof Agent>;
+/** `task.toml` as parsed, before hud-ts's mapping (snake_case, Harbor's defaults applied). */
+export type RawTaskToml = z.output<typeof TaskToml>;
+/** `[environment]` / `[verifier.environment]` as parsed. */
+export type RawEnvironment = z.output<typeof Environment>;
+/** The task's `[verifier]` as parsed (defaults applied). */
+export type RawVerifier = z.output<typeof Verifier>;
+/** A step's `[steps.verifier]` as parsed (no defaults: unset keys come from the task's). */
+export type RawStepVerifier = z.output<typeof StepVerifier>;
+/** `[agent]` / `[steps.agent]` as parsed. */
+export type RawAgent = z.output<typeof Agent>;
 type RawArtifact = z.output<typeof Artifact>;
 
 /**
@@ -153,7 +174,10 @@ type RawArtifact = z.output<typeof Artifact>;
  * `[environment].build_timeout_sec` 600 s, `[agent].timeout_sec` null (no limit), healthcheck interval 5 s /
  * timeout 30 s / start period 0 s / start interval 5 s / 3 retries, no resource limits. Legacy keys are
  * mapped: `allow_internet = false` → `no-network`, `memory`/`storage = "2G"` → MiB,
- * `environment_mode = "separate"` or a `[verifier.environment]` table → a separate verifier. Unknown keys are
+ * `environment_mode = "separate"` or a `[verifier.environment]` table → a separate verifier. A `[[steps]]`
+ * entry's verifier and agent keys are resolved against the task's: each of `environment_mode`,
+ * `[verifier.environment]`, `env`, `user`, `timeout_sec` (and the agent's `timeout_sec`, `user`) comes from
+ * the step when it sets it, else from the task's `[verifier]` / `[agent]`, else the default. Unknown keys are
  * ignored. Features hud-ts does not run are returned as `unsupported` findings (codes below), not errors.
  *
  * Finding codes: `harbor.unsupported.mcp_stdio`, `.mcp_servers`, `.skills_dir`, `.os_windows`,
@@ -247,8 +271,11 @@ function taskConfig(raw: RawTaskToml): HarborTaskConfig {
     steps: raw.steps.map(
       (step): HarborStep => ({
         name: step.name,
-        agent: agentConfig(step.agent),
-        verifier: verifierConfig(step.verifier),
+        agent: agentConfig({
+          ...raw.agent,
+          ...definedOnly({ timeout_sec: step.agent.timeout_sec, user: step.agent.user }),
+        }),
+        verifier: stepVerifierConfig(step.verifier, raw.verifier),
         minReward: step.min_reward ?? null,
         healthcheck: step.healthcheck ? healthcheck(step.healthcheck) : null,
         artifacts: step.artifacts.map(artifact),
@@ -306,136 +333,52 @@ function verifierConfig(raw: RawVerifier): HarborVerifierConfig {
   return {
     timeoutSec: raw.timeout_sec,
     env: { ...raw.env },
-    user: raw.user === undefined ? null : String(raw.user),
+    user: userOf(raw.user),
     mode: separate ? 'separate' : 'shared',
     // A separate verifier without its own table still gets Harbor's environment defaults.
     environment: separate ? environmentConfig(raw.environment ?? Environment.parse({})) : null,
   };
 }
 
+/**
+ * A step's verifier: each key from `[steps.verifier]` when the step sets it, else from the task's
+ * `[verifier]`, else Harbor's default — the mode (`environment_mode`, or separate when the step has its
+ * own `[steps.verifier.environment]`), the separate verifier's environment, `env` (the step's table
+ * replaces the task's), `user` and `timeout_sec`.
+ */
+function stepVerifierConfig(step: RawStepVerifier, task: RawVerifier): HarborVerifierConfig {
+  const taskMode = verifierConfig(task).mode;
+  const mode = step.environment_mode ?? (step.environment !== undefined ? 'separate' : taskMode);
+  const environment = step.environment ?? task.environment;
+  return {
+    timeoutSec: step.timeout_sec ?? task.timeout_sec,
+    env: { ...(step.env ?? task.env) },
+    user: userOf(step.user ?? task.user),
+    mode,
+    environment:
+      mode === 'separate' ? environmentConfig(environment ?? Environment.parse({})) : null,
+  };
+}
+
+/** The entries of `values` that are not undefined (TOML has no null: undefined is "not set"). */
+function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+function userOf(raw: string | number | undefined): string | null {
+  return raw === undefined ? null : String(raw);
+}
+
 function agentConfig(raw: RawAgent): HarborAgentConfig {
   return {
     timeoutSec: raw.timeout_sec ?? null,
-    user: raw.user === undefined ? null : String(raw.user),
+    user: userOf(raw.user),
   };
 }
 
 function artifact(raw: RawArtifact): HarborArtifact {
   if (typeof raw === 'string') return { source: raw, destination: null, exclude: [] };
   return { source: raw.source, destination: raw.destination ?? null, exclude: raw.exclude };
-}
-
-/** Everything in the task that hud-ts would silently mis-run; such a task is reported and skipped. */
-function unsupportedFindings(
-  raw: RawTaskToml,
-  config: HarborTaskConfig,
-  task: string,
-): HarborFinding[] {
-  const findings: HarborFinding[] = [];
-  const add = (code: string, message: string) =>
-    findings.push({ code: `harbor.unsupported.${code}`, kind: 'unsupported', task, message });
-
-  for (const server of raw.environment.mcp_servers) {
-    if (server.transport === 'stdio') {
-      add(
-        'mcp_stdio',
-        `[[environment.mcp_servers]] "${server.name}" uses the stdio transport: hud-ts does not start MCP servers for a task, nor give them to agents`,
-      );
-    } else {
-      add(
-        'mcp_servers',
-        `[[environment.mcp_servers]] "${server.name}" (${server.transport}): hud-ts agents are not given task MCP servers, so a task that relies on one would be mis-run`,
-      );
-    }
-  }
-  if (raw.environment.skills_dir !== undefined) {
-    add(
-      'skills_dir',
-      `[environment].skills_dir = "${raw.environment.skills_dir}": hud-ts agents have no skills directory to copy it into`,
-    );
-  }
-
-  const environments: [string, RawEnvironment][] = [['[environment]', raw.environment]];
-  if (raw.verifier.environment) {
-    environments.push(['[verifier.environment]', raw.verifier.environment]);
-  }
-  for (const [table, environment] of environments) {
-    if (environment.os === 'windows') {
-      add('os_windows', `${table}.os = "windows": the hud-ts runtimes run Linux containers only`);
-    }
-    if (environment.network_mode === 'allowlist' || environment.allowed_hosts.length > 0) {
-      add(
-        'network_allowlist',
-        `${table} asks for a network allowlist (${hostList(environment.allowed_hosts)}): hud-ts can give a container the public network or none, not named hosts`,
-      );
-    }
-    if ((environment.gpus ?? 0) > 0) {
-      add('gpu', `${table}.gpus = ${environment.gpus}: the hud-ts Harbor runner requests no GPUs`);
-    }
-    if (environment.gpu_types !== undefined) {
-      add(
-        'gpu',
-        `${table}.gpu_types = [${environment.gpu_types.join(', ')}]: the hud-ts Harbor runner cannot choose GPU models`,
-      );
-    }
-    if (environment.tpu !== undefined) {
-      add('gpu', `${table}.tpu: the hud-ts Harbor runner provides no TPUs`);
-    }
-  }
-
-  // A phase override changes the network of a running container between agent and verifier, which
-  // the hud-ts runtimes cannot do; an override equal to the container's own mode changes nothing.
-  const agentBaseline = config.environment.networkMode;
-  const verifierBaseline = (config.verifier.environment ?? config.environment).networkMode;
-  const phases: [string, RawAgent | RawVerifier, string][] = [
-    ['[agent]', raw.agent, agentBaseline],
-    ['[verifier]', raw.verifier, verifierBaseline],
-    ...raw.steps.flatMap((step): [string, RawAgent | RawVerifier, string][] => [
-      [`[steps.agent] of step "${step.name}"`, step.agent, agentBaseline],
-      [`[steps.verifier] of step "${step.name}"`, step.verifier, agentBaseline],
-    ]),
-  ];
-  for (const [table, phase, baseline] of phases) {
-    if (phase.network_mode === 'allowlist' || phase.allowed_hosts.length > 0) {
-      add(
-        'network_allowlist',
-        `${table} asks for a network allowlist (${hostList(phase.allowed_hosts)}): hud-ts can give a container the public network or none, not named hosts`,
-      );
-    } else if (phase.network_mode !== undefined && phase.network_mode !== baseline) {
-      add(
-        'phase_network',
-        `${table}.network_mode = "${phase.network_mode}" differs from the container's "${baseline}": hud-ts cannot switch a container's network between phases`,
-      );
-    }
-  }
-
-  const verifiers: [string, RawVerifier][] = [
-    ['[[verifier.collect]]', raw.verifier],
-    ...raw.steps.map((step): [string, RawVerifier] => [
-      `[[steps.verifier.collect]] of step "${step.name}"`,
-      step.verifier,
-    ]),
-  ];
-  for (const [table, verifier] of verifiers) {
-    if (verifier.collect.length > 0) {
-      add(
-        'verifier_collect',
-        `${table} (${verifier.collect.length} hook(s)): hud-ts does not run collect hooks before teardown, so the verifier would miss what they snapshot`,
-      );
-    }
-  }
-
-  for (const entry of [...raw.artifacts, ...raw.steps.flatMap((step) => step.artifacts)]) {
-    if (typeof entry !== 'string' && entry.service !== undefined && entry.service !== 'main') {
-      add(
-        'artifact_service',
-        `artifact "${entry.source}" comes from service "${entry.service}": hud-ts runs the main container only, no compose services`,
-      );
-    }
-  }
-  return findings;
-}
-
-function hostList(hosts: readonly string[]): string {
-  return hosts.length > 0 ? hosts.join(', ') : 'no hosts';
 }

@@ -73,7 +73,13 @@ export interface HarborArtifact {
 /** One `[[steps]]` entry, with its files under `steps/<name>/`. */
 export interface HarborStep {
   name: string;
+  /** `[steps.agent]`, each key not set there taken from the task's `[agent]`. */
   agent: HarborAgentConfig;
+  /**
+   * `[steps.verifier]` resolved against the task's `[verifier]`: the mode, the separate verifier's
+   * environment, `env` (the step's table replaces the task's), `user` and `timeout_sec` each come from the
+   * step when it sets them, else from the task, else Harbor's defaults.
+   */
   verifier: HarborVerifierConfig;
   /** Stop the remaining steps when this step's reward is below it. */
   minReward: number | null;
@@ -119,7 +125,10 @@ export interface HarborFinding {
 export interface HarborTask {
   /** Absolute path of the task directory. */
   dir: string;
-  /** The directory's name: the task's slug. */
+  /**
+   * The task's slug: the directory's name, or `<dataset>/<name>` for a task of a dataset inside a folder of
+   * datasets (see `loadHarborSource`).
+   */
   slug: string;
   config: HarborTaskConfig;
   /** `instruction.md` (single-step) or the first step's. */

@@ -47,10 +47,17 @@ export class TaskImages {
     );
   }
 
-  /** The image of the task's separate verifier, built from `tests/Dockerfile`. */
-  verifierImage(task: HarborTask): Promise<string> {
-    const timeout = task.config.verifier.environment?.buildTimeoutSec ?? 600;
-    return this.#build(task, path.join(task.dir, 'tests'), 'verifier', timeout);
+  /**
+   * The image of a separate verifier, built from `<context>/Dockerfile`: the task's `tests/` (default) or a
+   * step's `steps/<name>/tests/`, within the build timeout of the `[verifier.environment]` that applies
+   * (the step's own, else the task's; default 600 s).
+   * @throws HarborRunError `image_build_failed`.
+   */
+  verifierImage(task: HarborTask, context = path.join(task.dir, 'tests')): Promise<string> {
+    const own = path.relative(task.dir, context).split(path.sep);
+    const step = own[0] === 'steps' ? task.config.steps.find((each) => each.name === own[1]) : null;
+    const environment = (step?.verifier ?? task.config.verifier).environment;
+    return this.#build(task, context, 'verifier', environment?.buildTimeoutSec ?? 600);
   }
 
   #prebuilt(image: string, task: HarborTask): Promise<string> {

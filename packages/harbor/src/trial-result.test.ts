@@ -90,6 +90,8 @@ describe('harborTrialName', () => {
   it('is the slug and the first 7 characters of the trace id without dashes', () => {
     expect(harborTrialName('hello-world', TRACE_ID)).toBe('hello-world__3f2a9c1');
     expect(harborTrialName('hello', 'ab-cd-ef12-3456')).toBe('hello__abcdef1');
+    // A task of a nested dataset: the directory's name, as Harbor names trials.
+    expect(harborTrialName('terminal-bench/hello', 'ab-cd-ef12-3456')).toBe('hello__abcdef1');
   });
 });
 

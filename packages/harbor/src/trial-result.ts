@@ -93,11 +93,12 @@ export interface ToTrialResultInput {
 }
 
 /**
- * Harbor's trial directory name for a run: `<slug>__<first 7 characters of the trace id without dashes>`
- * (Harbor v0.22 `jobs/<job>/<task>__<7-char id>/`).
+ * Harbor's trial directory name for a run: `<task>__<first 7 characters of the trace id without dashes>`
+ * (Harbor v0.22 `jobs/<job>/<task>__<7-char id>/`), `<task>` being the task directory's name — the slug's
+ * last `/` segment, so a nested dataset's `<dataset>/<task>` stays one directory.
  */
 export function harborTrialName(slug: string, traceId: string): string {
-  return `${slug}__${traceId.replaceAll('-', '').slice(0, 7)}`;
+  return `${slug.split('/').at(-1)}__${traceId.replaceAll('-', '').slice(0, 7)}`;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from '@hud/protocol';
+import { HarborRunError } from './errors.js';
 import type { HarborContainer } from './harbor-container.js';
 import { resolveEnv } from './resolve-env.js';
 import type { HarborTask } from './task-config.js';
@@ -17,13 +19,19 @@ export interface HarborTrialInit {
   task: HarborTask;
   /** The agent's container, started. */
   container: HarborContainer;
-  /** Starts a separate verifier's container (tasks with `environment_mode = "separate"` only). */
-  openVerifier?: () => Promise<HarborContainer>;
+  /**
+   * Starts the container of a step's separate verifier (from its `verifierContext` image). Needed when the
+   * task or any step resolves to `environment_mode = "separate"`.
+   */
+  openVerifier?: (step: TrialStep) => Promise<HarborContainer>;
   /** The host's variables, for `${VAR}` in env tables. */
   hostEnv: Readonly<Record<string, string | undefined>>;
   /** When provisioning started and ended (`environment_setup`). */
   setup: PhaseTiming;
 }
+
+/** A step's `workdir/` script run before its agent (and removed). */
+const SETUP_SCRIPT = 'setup.sh';
 
 /** The oracle's run of `solve.sh`. */
 export interface SolveOutcome {
@@ -43,6 +51,8 @@ export class HarborTrial {
   /** The step the agent is on (0-based). */
   current = 0;
   readonly #init: HarborTrialInit;
+  /** Steps whose oracle refused (no `solve.sh`), with its message: they are not verified. */
+  readonly #refused = new Map<number, string>();
 
   constructor(init: HarborTrialInit) {
     this.#init = init;
@@ -58,8 +68,11 @@ export class HarborTrial {
   }
 
   /**
-   * Prepares step `index` before the agent sees its instruction: its `workdir/` files, its healthcheck.
-   * @throws HarborRunError when the healthcheck does not pass.
+   * Prepares step `index` before the agent sees its instruction: copies its `workdir/` files into the
+   * working directory, runs `workdir/setup.sh` there (as root, by its shebang, within
+   * `[environment].build_timeout_sec`) and removes it, then awaits the step's healthcheck.
+   * @throws HarborRunError `step_setup_failed` when `setup.sh` exits non-zero or outlives its limit,
+   *   `healthcheck_failed` when the healthcheck does not pass.
    */
   async beginStep(index: number, signal?: AbortSignal): Promise<void> {
     this.current = index;
@@ -68,30 +81,69 @@ export class HarborTrial {
       const workdir =
         this.task.config.environment.workdir ?? (await this.container.sh('pwd', 'pwd')).trim();
       await this.container.upload(step.workdirSeed, workdir);
+      if (existsSync(path.join(step.workdirSeed, SETUP_SCRIPT))) {
+        await this.#runSetup(step, workdir, signal);
+      }
     }
     if (step.healthcheck) await this.container.waitHealthy(step.healthcheck, signal);
+  }
+
+  async #runSetup(step: TrialStep, workdir: string, signal?: AbortSignal): Promise<void> {
+    const limit = this.task.config.environment.buildTimeoutSec;
+    const result = await this.container.exec({
+      // Removed whatever happens: the agent must not find the harness's setup in its working directory.
+      cmd: [
+        'sh',
+        '-c',
+        `chmod +x ./${SETUP_SCRIPT} && ./${SETUP_SCRIPT}; rc=$?; rm -f ./${SETUP_SCRIPT}; exit $rc`,
+      ],
+      user: 'root',
+      workdir,
+      timeoutMs: limit * 1000,
+      signal,
+      maxOutputBytes: 64 * 1024,
+    });
+    const where = `steps/${step.name}/workdir/${SETUP_SCRIPT}`;
+    if (result.timedOut) {
+      await this.container.sh(
+        `rm -f ${shellQuote(`${workdir}/${SETUP_SCRIPT}`)}`,
+        'removing setup.sh',
+      );
+      throw new HarborRunError(
+        'step_setup_failed',
+        `task '${this.task.slug}': ${where} did not finish within build_timeout_sec = ${limit} s`,
+      );
+    }
+    if (result.exitCode !== 0) {
+      const output = `${result.stdout}${result.stderr}`.trim().slice(-2000);
+      throw new HarborRunError(
+        'step_setup_failed',
+        `task '${this.task.slug}': ${where} exited ${result.exitCode}${output ? `: ${output}` : ''}`,
+      );
+    }
   }
 
   /**
    * The oracle (Harbor `OracleAgent`): uploads the step's `solution/` to `/solution`, runs `solve.sh` as the
    * agent user in the working directory with `[solution].env` and `DEBIAN_FRONTEND=noninteractive`, its
    * output in `/logs/agent/oracle.txt`, within the agent's time limit.
-   * A task without a `solution/` directory gets nothing run (its output says so).
-   * @throws Error when `solution/` has no `solve.sh`, or `solve.sh` outlives the time limit.
+   * Without `solution/solve.sh` the oracle refuses, as Harbor's raises: the step is then not verified (its
+   * grade is an error carrying the same message, see {@link verify}), so the run is errored, never a 0 or a
+   * verdict on an untouched container.
+   * @throws HarborRunError `no_solution` (`this task has no reference solution: …/solution/solve.sh is
+   *   missing`);
+   *   Error when `solve.sh` outlives the time limit.
    */
   async solve(signal?: AbortSignal): Promise<SolveOutcome> {
     const step = this.steps[this.current] as TrialStep;
-    if (!existsSync(step.solutionDir)) {
-      // A task without `solution/` (e.g. Harbor's environment-env-single, "do nothing"): nothing to run.
-      return {
-        exitCode: null,
-        output: `the task has no ${path.basename(step.solutionDir)}/ directory: the oracle did nothing`,
-      };
-    }
-    if (!existsSync(path.join(step.solutionDir, 'solve.sh'))) {
-      throw new Error(
-        `task '${this.task.slug}' has no oracle solution: ${step.solutionDir}/solve.sh is missing`,
-      );
+    const script = path.join(step.solutionDir, 'solve.sh');
+    if (!existsSync(script)) {
+      const looked = step.name
+        ? `steps/${step.name}/solution/solve.sh, else solution/solve.sh`
+        : '';
+      const message = `this task has no reference solution: ${script} is missing${looked ? ` (the oracle of a step runs ${looked})` : ''}`;
+      this.#refused.set(this.current, message);
+      throw new HarborRunError('no_solution', message);
     }
     await this.container.upload(step.solutionDir, '/solution', { replace: true });
     await this.container.sh('chmod +x /solution/solve.sh', 'chmod +x /solution/solve.sh');
@@ -125,32 +177,42 @@ export class HarborTrial {
    */
   async verify(index: number, signal?: AbortSignal): Promise<VerifyOutcome> {
     const step = this.steps[index] as TrialStep;
+    const refused = this.#refused.get(index);
+    if (refused !== undefined) {
+      const at = new Date().toISOString();
+      return {
+        rewards: null,
+        error: refused,
+        errorType: 'AgentError',
+        exitCode: null,
+        output: '',
+        warnings: [],
+        startedAt: at,
+        finishedAt: at,
+      };
+    }
     const env = this.#env(step.verifier.env, step.name ? `steps.verifier.env` : 'verifier.env');
+    const common = {
+      testsDirs: step.testsDirs,
+      mode: step.verifier.mode,
+      testScript: step.testScript,
+      config: step.verifier,
+      env,
+      signal,
+    };
     if (step.verifier.mode !== 'separate') {
-      return runVerifier({
-        container: this.container,
-        testsDir: step.testsDir,
-        config: step.verifier,
-        env,
-        signal,
-      });
+      return runVerifier({ container: this.container, ...common });
     }
     const open = this.#init.openVerifier;
     if (!open) throw new Error('a separate verifier needs its container (openVerifier)');
-    const verifier = await open();
+    const verifier = await open(step);
     try {
       for (const artifact of step.artifacts) {
         await this.container.copyTo(verifier, artifact.source, artifact.destination);
       }
       // The zero-config artifact directory (Harbor: `/logs/artifacts/`, collected from every trial).
       await this.container.copyTo(verifier, '/logs/artifacts');
-      return await runVerifier({
-        container: verifier,
-        testsDir: null,
-        config: step.verifier,
-        env,
-        signal,
-      });
+      return await runVerifier({ container: verifier, ...common });
     } finally {
       await verifier.remove();
     }

@@ -11,8 +11,16 @@ export const OUTPUT_TAIL_CHARS = 4_000;
 export interface VerifyInput {
   /** Where `test.sh` runs: the agent's container, or a separate verifier's. */
   container: HarborContainer;
-  /** The host `tests/` directory to upload to `/tests`; null when the image already has `/tests/test.sh`. */
-  testsDir: string | null;
+  /**
+   * Host directories copied to `/tests`, in order (a later file of the same name wins). With `shared`,
+   * `/tests` is emptied first and one of them must hold `test.sh`; a separate verifier's image already has
+   * `/tests`, and these are laid over it.
+   */
+  testsDirs: readonly string[];
+  /** Whether the verifier runs in the agent's container (`shared`) or in its own (`separate`). */
+  mode: 'shared' | 'separate';
+  /** Where `test.sh` was expected, named when a shared verifier has none. */
+  testScript: string;
   config: HarborVerifierConfig;
   /** `[verifier].env` with `${VAR}`s resolved. */
   env: Readonly<Record<string, string>>;
@@ -38,7 +46,8 @@ export interface VerifyOutcome {
 
 /**
  * Runs a Harbor verifier (Harbor v0.22 `src/harbor/verifier/verifier.py`): empties `/logs/verifier`,
- * uploads `tests/` to `/tests` (not for a separate verifier, whose image has it), runs `/tests/test.sh`
+ * uploads `tests/` to `/tests` — for a step, the task's `tests/` and then the step's over it; for a separate
+ * verifier, whose image has `/tests`, only a step's own files over it — runs `/tests/test.sh`
  * directly — its shebang picks the interpreter — as `[verifier].user` with `[verifier].env`, output also in
  * `/logs/verifier/test-stdout.txt`, within `[verifier].timeout_sec`; ignores its exit status and reads
  * `reward.json`, else `reward.txt`. No verdict (no test.sh, no or an empty reward file, a timeout) is an
@@ -59,21 +68,21 @@ export async function runVerifier(input: VerifyInput): Promise<VerifyOutcome> {
     finishedAt: new Date().toISOString(),
     ...fields,
   });
-  if (input.testsDir !== null) {
-    const script = path.join(input.testsDir, 'test.sh');
-    if (!existsSync(script)) {
-      return outcome({
-        error: `the task has no verifier: ${script} is missing`,
-        errorType: 'VerifierScriptNotFoundError',
-      });
-    }
+  const shared = input.mode === 'shared';
+  if (shared && !input.testsDirs.some((dir) => existsSync(path.join(dir, 'test.sh')))) {
+    return outcome({
+      error: `the task has no verifier: ${input.testScript} is missing`,
+      errorType: 'VerifierScriptNotFoundError',
+    });
   }
   await container.sh(
     'rm -rf /logs/verifier && mkdir -p /logs/verifier && chmod 777 /logs/verifier',
     'preparing /logs/verifier',
   );
-  if (input.testsDir !== null) {
-    await container.upload(input.testsDir, '/tests', { replace: true });
+  for (const [index, dir] of input.testsDirs.entries()) {
+    // A step's tests/ goes over the task's (Harbor uploads both, the step's last); a shared verifier
+    // starts from an empty /tests so an earlier step's files do not linger.
+    await container.upload(dir, '/tests', { replace: shared && index === 0 });
   }
   const present = await container.exec({
     cmd: ['sh', '-c', '[ -f /tests/test.sh ] && chmod +x /tests/test.sh'],

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { JobStore, RunRecord } from '@hud/eval';
-import { Taskset } from '@hud/eval';
+import { DIRECTORY_ENTRIES, Taskset } from '@hud/eval';
 import {
   harborTaskDir,
   harborTrialName,
@@ -10,10 +11,12 @@ import {
 } from '@hud/harbor';
 
 /**
- * The taskset of a Harbor task directory or dataset (a directory with `task.toml`, or of such
- * directories), or undefined when `source` is not one. Tasks left out — a feature hud-ts does not run
- * (`harbor.unsupported.*`) or a task that does not load (`harbor.invalid.*`) — are reported through `note`,
- * one line each with the finding's code.
+ * The taskset of a Harbor task directory, dataset or folder of datasets (a directory with `task.toml`, of
+ * such directories, or of datasets; see `loadHarborSource`), or undefined when `source` is not one — nor
+ * when a directory without `task.toml` has a hud tasks module ({@link DIRECTORY_ENTRIES}), which wins over
+ * Harbor tasks further down. Tasks left out — a feature hud-ts does not run (`harbor.unsupported.*`) or a
+ * task that does not load (`harbor.invalid.*`) — are reported through `note`, one line each with the
+ * task's path under `source` and the finding's code.
  * @throws Error when every task of the source was left out.
  */
 export async function loadHarborTaskset(
@@ -21,9 +24,17 @@ export async function loadHarborTaskset(
   note: (line: string) => void,
 ): Promise<Taskset | undefined> {
   if (!isHarborSource(source)) return undefined;
+  const root = path.resolve(source);
+  if (
+    !existsSync(path.join(root, 'task.toml')) &&
+    DIRECTORY_ENTRIES.some((entry) => existsSync(path.join(root, entry)))
+  ) {
+    return undefined;
+  }
   const loaded = await loadHarborSource(source);
   for (const finding of loaded.findings) {
-    note(`harbor: ${path.basename(finding.task)} left out: [${finding.code}] ${finding.message}`);
+    const task = path.relative(root, finding.task) || path.basename(finding.task);
+    note(`harbor: ${task} left out: [${finding.code}] ${finding.message}`);
   }
   if (loaded.rows.length === 0) {
     throw new Error(

@@ -1,0 +1,2 @@
+#!/bin/sh
+env > /app/solve-env.txt

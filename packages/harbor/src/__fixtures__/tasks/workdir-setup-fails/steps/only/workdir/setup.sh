@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "cannot prepare the step" >&2
+exit 3

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+cat shout.txt shout.txt > twice.txt
