@@ -2,7 +2,7 @@
  * Text helpers against hud-python's definitions.
  *
  * Every expected value in CASES was produced by python3 3.11.7 running the spec's definitions
- * (shared/spec/hud-python-v6.md §4.6, i.e. hud-python 0.6.16 `hud/graders/text.py`) on the same inputs;
+ * (docs/spec/hud-python-v6.md §4.6, i.e. hud-python 0.6.16 `hud/graders/text.py`) on the same inputs;
  * the script printed this table, which is pasted unchanged.
  */
 import { describe, expect, it } from 'vitest';

@@ -63,7 +63,7 @@ export interface DockerContainerInfo {
 }
 
 /**
- * A provider serving each rollout from its own container (DESIGN §6 `docker`): call it with a task row to
+ * A provider serving each rollout from its own container (docs/architecture.md §4 `docker`): call it with a task row to
  * get a {@link DockerLease}. Holds containers, so close it (or `await using`) when done.
  */
 export interface DockerProvider extends AsyncDisposable {
@@ -269,8 +269,8 @@ class DockerPool {
 }
 
 /**
- * Serves each rollout from its own container (DESIGN §6 `docker`; hud-python 0.6.16 `DockerRuntime`, spec
- * §6.2): `docker run` of the image with hud's labels (`hud.managed=1`, `hud.job`, `hud.run`, `hud.task`,
+ * Serves each rollout from its own container (docs/architecture.md §4 `docker`; hud-python 0.6.16
+ * `DockerRuntime`, spec §6.2): `docker run` of the image with hud's labels (`hud.managed=1`, `hud.job`, `hud.run`, `hud.task`,
  * owner pid and host), the task's resources (`resources.cpu` → NanoCpus, `memory_mb` → Memory, GPU count),
  * the seccomp profile shipped in this package, and the control port published on 127.0.0.1 only (a random
  * host port). Ready when the port answers `hello`; the lease's `params.ready_timeout` carries

@@ -21,7 +21,10 @@ export interface LocalRuntimeOptions {
   execArgv?: readonly string[];
   /**
    * Environment variables for the children, on top of the caller's `process.env` (which children inherit
-   * unchanged; nothing is stripped).
+   * unchanged; nothing is stripped). The environment process keeps the caller's keys on purpose — its
+   * graders may need them (an LLM judge) — but they never reach an agent: workspace sessions start from an
+   * allow-list (`PATH`, `LANG`, … plus the workspace's own `env`), and helper daemons (Chromium, Xvfb,
+   * x11vnc) likewise; sandboxed sessions cannot see this child's `/proc/<pid>/environ` either.
    */
   envVars?: Readonly<Record<string, string>>;
   /** The Node binary (default `process.execPath`). */
@@ -58,7 +61,7 @@ export interface LocalChildInfo {
 }
 
 /**
- * A provider serving each rollout from its own child process (DESIGN §6 `local`): call it with a task row
+ * A provider serving each rollout from its own child process (docs/architecture.md §4 `local`): call it with a task row
  * to get a {@link LocalLease}. Holds processes, so close it (or `await using`) when done.
  */
 export interface LocalProvider extends AsyncDisposable {
@@ -278,7 +281,7 @@ class LocalPool {
 }
 
 /**
- * Serves each rollout from its own child Node process running the environment file (DESIGN §6 `local`;
+ * Serves each rollout from its own child Node process running the environment file (docs/architecture.md §4 `local`;
  * hud-python 0.6.16 `SubprocessRuntime`, spec §6.2): the child loads the file, serves the environment named
  * by the task's `env` on a free loopback port and prints `HUD_SERVE_PORT=<port>`; releasing the lease sends
  * SIGTERM to the child's process group (its shutdown hooks run) and SIGKILL after `killGraceMs`.

@@ -46,7 +46,7 @@ export function attachRuntime(
 }
 
 /**
- * A provider for a borrowed server (DESIGN §6 `tcp://host:port`): every acquisition leases the same address;
+ * A provider for a borrowed server (docs/architecture.md §4 `tcp://host:port`): every acquisition leases the same address;
  * releasing never stops the server, which its owner manages.
  * @param target `tcp://host:port` (or `host:port`), or a {@link Runtime} whose params pass through.
  * @throws HudError `unsupported` for a non-tcp scheme, `invalid_argument` for a URL without a valid port.

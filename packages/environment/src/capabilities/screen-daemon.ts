@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { HudError } from '@hud/protocol';
+import { helperProcessEnv } from './browser-process.js';
 
 const STDERR_TAIL_BYTES = 4096;
 
@@ -33,7 +34,8 @@ export class Daemon {
   }
 
   /**
-   * Spawns `command args` detached (a new process group) with stdin closed, stdout piped and stderr kept.
+   * Spawns `command args` detached (a new process group) with stdin closed, stdout piped and stderr kept,
+   * and only the allow-listed variables of this process (`helperProcessEnv`: no provider keys).
    * `extraFds` adds piped file descriptors from 3 on (Xvfb's `-displayfd 3`).
    * @throws HudError `unsupported` when the program is not installed, naming the package to install.
    */
@@ -46,6 +48,7 @@ export class Daemon {
     const child = spawn(command, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', ...extra],
+      env: helperProcessEnv(),
     });
     const spawned = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       child.once('spawn', () => resolve(undefined));

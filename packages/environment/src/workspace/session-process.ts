@@ -23,8 +23,44 @@ export interface SessionSpec {
   stdin?: 'pipe' | 'ignore';
 }
 
-/** This process's environment without `HUD_*` variables (hud-python strips them from sessions too). */
-export function sessionBaseEnv(): Record<string, string> {
+/**
+ * The variables of this process a session starts with: only these (and `LC_*`), never the rest, where
+ * provider keys and other credentials live (an LLM judge's key may be in the serving process, and under
+ * `hud eval` the CLI's). Everything else a session needs comes from the workspace's `env`.
+ */
+export const SESSION_PASSED_VARIABLES = ['PATH', 'LANG', 'LANGUAGE', 'TZ', 'TERM'] as const;
+
+/** Passed on too when sessions run as this process's own user: they describe that user. */
+const OWN_USER_VARIABLES = ['HOME', 'USER', 'LOGNAME', 'SHELL'] as const;
+
+/**
+ * The environment a session starts from (spec §3.2 deviation: hud-python passes its whole environment
+ * minus `HUD_*`): {@link SESSION_PASSED_VARIABLES} and `LC_*` from this process; then who the session is —
+ * this process's `HOME`, `USER`, `LOGNAME` and `SHELL` when sessions run as its user unisolated, else
+ * `HOME` = the workspace as sessions see it, `USER`/`LOGNAME` = the SSH user and `SHELL=/bin/bash`.
+ */
+export function sessionBaseEnv(sandbox: SandboxSpec): Record<string, string> {
+  const env: Record<string, string> = {};
+  const passed = new Set<string>(SESSION_PASSED_VARIABLES);
+  const ownUser = sandbox.isolation === 'none' && sandbox.runAs === undefined;
+  if (ownUser) for (const name of OWN_USER_VARIABLES) passed.add(name);
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && (passed.has(key) || key.startsWith('LC_'))) env[key] = value;
+  }
+  if (!ownUser) {
+    env.HOME = sandbox.guestPath;
+    env.USER = sandbox.user;
+    env.LOGNAME = sandbox.user;
+    env.SHELL = '/bin/bash';
+  }
+  return env;
+}
+
+/**
+ * This process's environment without `HUD_*` variables: for a launcher's host program (e.g. the docker
+ * CLI, which needs `DOCKER_HOST` and its configuration), which runs on this host and not where sessions run.
+ */
+function launcherHostEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith('HUD_')) env[key] = value;
@@ -50,8 +86,10 @@ function innerArgv(spec: SessionSpec): string[] {
 
 /**
  * Starts a session's process in its own process group (for {@link killTree}): through the sandbox's
- * launcher when it has one, else inside the sandbox (or directly). `extraEnv` is the workspace's own
- * variables; `HUD_*` are never passed on.
+ * launcher when it has one, else inside the sandbox (or directly), as `sandbox.runAs` when set. Its
+ * environment is {@link sessionBaseEnv}, then `extraEnv` (the workspace's own variables), then what the
+ * session asked for (`HUD_*` dropped). With a launcher, the target gets only `extraEnv` and
+ * what the session asked for.
  * @throws what the sandbox's launcher throws.
  */
 export function spawnSession(
@@ -73,14 +111,13 @@ export function spawnSession(
     });
     return spawn(target.file, target.args, {
       cwd: sandbox.root,
-      env: sessionBaseEnv(),
+      env: launcherHostEnv(),
       detached: true,
       stdio,
     });
   }
-  const env: Record<string, string> = { ...sessionBaseEnv(), ...extraEnv };
-  // Under bwrap the serving user's home is not mounted; the workspace is the only writable home.
-  if (sandbox.isolation === 'bwrap') env.HOME = sandbox.guestPath;
+  // bwrap itself gets this environment too: it is the sandbox's pid 1, whose /proc/1/environ sessions see.
+  const env: Record<string, string> = { ...sessionBaseEnv(sandbox), ...extraEnv };
   withSessionEnv(env, spec);
   env.PWD = cwd;
   const target = sandboxTarget(sandbox, innerArgv(spec), cwd);
@@ -89,6 +126,7 @@ export function spawnSession(
     env,
     detached: true,
     stdio,
+    ...(target.runAs === undefined ? {} : { uid: target.runAs.uid, gid: target.runAs.gid }),
   });
 }
 

@@ -11,8 +11,16 @@ import {
   type WorkspaceCommandOutcome,
   type WorkspaceRunOptions,
 } from './command-executor.js';
+import { decideIsolation } from './isolation.js';
 import { launchedSftpServer, SFTP_SERVER_PATHS, type WorkspaceLauncher } from './launcher.js';
-import { type Isolation, probeBwrap, type SandboxSpec, type WorkspaceMount } from './sandbox.js';
+import {
+  type Isolation,
+  type SandboxSpec,
+  systemMountArgs,
+  type WorkspaceMount,
+} from './sandbox.js';
+import { writeSandboxEtc } from './sandbox-etc.js';
+import { assertReachable, chownTree, type ShellIdentity } from './shell-identity.js';
 import type { WorkspaceSshServer } from './ssh-server.js';
 
 /** Options of `env.workspace(dir, options)` / {@link Workspace}. */
@@ -46,10 +54,25 @@ export interface WorkspaceOptions {
    */
   guestPath?: string;
   /**
-   * Variables set for every session and command (on top of this process's, minus `HUD_*`; with a
-   * `launcher`, the only ones given to the target besides those a session asks for).
+   * Variables set for every session and command. Sessions never get this process's environment (where
+   * provider keys live): they start from `PATH`, `LANG`, `LANGUAGE`, `LC_*`, `TZ` and `TERM` of it, with
+   * `HOME`, `USER`, `LOGNAME` and `SHELL` describing the session's user, then these. With a `launcher`,
+   * these are the only ones given to the target besides those a session asks for.
    */
   env?: Readonly<Record<string, string>>;
+  /**
+   * The user id sessions and workspace commands run as when this process is root (Linux). Under bwrap the
+   * default is 65534 (`nobody`), switched to inside the sandbox with util-linux `setpriv`; unisolated, the
+   * default is root itself (hud-python's behaviour — the sessions can then read all this process can,
+   * including its `/proc/<pid>/environ`): set it (e.g. 65534) to switch there too. Sessions with another
+   * uid cannot read `/etc/shadow`, `/root`, the Docker socket, this server's key files or other processes'
+   * `/proc/<pid>/environ`; the workspace directory and everything in it is chowned to it at start, so the
+   * agent can edit it (unisolated, every directory above it must be open to that uid). `0` keeps root.
+   * Serving as another user, sessions are that user (a different id is refused). Not with a `launcher`.
+   */
+  shellUid?: number;
+  /** The group id sessions run as with {@link WorkspaceOptions.shellUid} (default: 65534, or `shellUid`). */
+  shellGid?: number;
   /** Extra mounts inside the sandbox (e.g. a toolchain: `{kind: 'ro', src: '/opt/node', dst: '/opt/node'}`). */
   mounts?: readonly WorkspaceMount[];
   /**
@@ -66,15 +89,19 @@ interface Running {
   sandbox: SandboxSpec;
   server: WorkspaceSshServer;
   credentialsDir: string;
+  /** The generated `passwd`/`group` of the sandbox's `/etc` (bwrap only). */
+  etcDir: string | undefined;
   capability: CapabilityRecord;
 }
 
 /**
  * A shell workspace (hud-python `Workspace`, spec §3.2): a directory, an SSH server on loopback publishing
  * the `ssh/2` capability, and — when bubblewrap works — a sandbox every session runs in, with the
- * directory at `/workspace`, system directories read-only and no network; or, with a `launcher`, every
- * session run elsewhere (e.g. `docker exec` into a task's container). Fresh host and client keys per
- * start. Usually declared with `env.workspace(...)`, which starts it in an initialize hook.
+ * directory at `/workspace`, system directories read-only, a minimal `/etc`, no network, and (serving as
+ * root) an unprivileged uid; or, with a `launcher`, every session run elsewhere (e.g. `docker exec` into a
+ * task's container). Sessions never inherit this process's environment (see {@link WorkspaceOptions.env}).
+ * Fresh host and client keys per start. Usually declared with `env.workspace(...)`, which starts it in an
+ * initialize hook.
  * @example
  * const workspace = env.workspace({ seed: new URL('./project/', import.meta.url) });
  * const tests = new BashGrader({ executor: workspace.executor() });
@@ -143,7 +170,9 @@ export class Workspace implements AsyncDisposable {
    * @returns the `ssh/2` capability to publish.
    * @throws HudError `unsupported` when `requireIsolation` is set (or `isolation: 'bwrap'`) and bubblewrap
    *   is missing or fails its probe; `invalid_argument` for a `launcher` without an absolute `guestPath`
-   *   or with `isolation: 'bwrap'`, `requireIsolation` or `mounts`; file system and listen errors.
+   *   or with `isolation: 'bwrap'`, `requireIsolation`, `mounts`, `shellUid` or `shellGid`, for ids out of
+   *   range or another user's without root, or an unisolated workspace its `shellUid` cannot reach; file
+   *   system and listen errors.
    */
   start(): Promise<CapabilityRecord> {
     this.#starting ??= this.#start().catch(async (error: unknown) => {
@@ -156,7 +185,7 @@ export class Workspace implements AsyncDisposable {
 
   async #start(): Promise<CapabilityRecord> {
     const options = this.#options;
-    const isolation = await this.#isolation();
+    const { isolation, runAs } = await decideIsolation(this.name, options, this.#logger);
     if (this.#dir === undefined) {
       this.#root = await mkdtemp(path.join(tmpdir(), 'hud-workspace-'));
       this.#ownsRoot = true;
@@ -169,114 +198,98 @@ export class Workspace implements AsyncDisposable {
     if (options.seed !== undefined) {
       await cp(toPath(options.seed), root, { recursive: true, force: true });
     }
+    if (runAs !== undefined) {
+      // Under bwrap the directory is bound at guestPath, wherever it is on this host.
+      if (isolation === 'none') await assertReachable(this.name, root, runAs);
+      await chownTree(root, runAs);
+    }
     const { launcher } = options;
+    const user = options.user ?? 'agent';
+    const guestPath =
+      launcher !== undefined || isolation === 'bwrap' ? (options.guestPath ?? '/workspace') : root;
+    const etcDir =
+      isolation === 'bwrap' ? await this.#sandboxEtc(user, guestPath, runAs) : undefined;
     const sandbox: SandboxSpec = {
       isolation,
       root,
-      // With a launcher, #checkLauncher has made sure guestPath is given.
-      guestPath:
-        launcher !== undefined || isolation === 'bwrap'
-          ? (options.guestPath ?? '/workspace')
-          : root,
+      // With a launcher, checkLauncher has made sure guestPath is given.
+      guestPath,
       network: options.network ?? false,
       mounts: options.mounts ?? [],
       launcher,
+      user,
+      runAs,
+      systemMounts: etcDir === undefined ? [] : systemMountArgs(etcDir),
     };
+    let server: WorkspaceSshServer;
+    let credentialsDir: string;
+    let capability: CapabilityRecord;
+    try {
+      ({ server, credentialsDir, capability } = await this.#serve(sandbox));
+    } catch (error) {
+      if (etcDir !== undefined) await rm(etcDir, { recursive: true, force: true });
+      throw error;
+    }
+    this.#running = { sandbox, server, credentialsDir, etcDir, capability };
+    const who = runAs === undefined ? '' : `, as uid ${runAs.uid}`;
+    this.#logger.debug(
+      `workspace '${this.name}' serving ${root} at ${capability.url} (isolation: ${isolation}${who})`,
+    );
+    return capability;
+  }
+
+  /** The sandbox's generated `passwd`/`group`: the SSH user with the ids sessions have inside. */
+  #sandboxEtc(user: string, home: string, runAs: ShellIdentity | undefined): Promise<string> {
+    // Without runAs, bwrap's user namespace maps this process's ids onto themselves.
+    const uid = runAs?.uid ?? process.getuid?.() ?? 0;
+    const gid = runAs?.gid ?? process.getgid?.() ?? 0;
+    return writeSandboxEtc({ name: user, uid, gid, home });
+  }
+
+  /** Generates the keys and starts the SSH server; the keys are removed again when that fails. */
+  async #serve(
+    sandbox: SandboxSpec,
+  ): Promise<{ server: WorkspaceSshServer; credentialsDir: string; capability: CapabilityRecord }> {
+    const options = this.#options;
     // ssh2 is loaded only when a workspace actually starts.
     const [{ createCredentials }, { WorkspaceSshServer }] = await Promise.all([
       import('./keys.js'),
       import('./ssh-server.js'),
     ]);
     const credentials = await createCredentials();
-    const user = options.user ?? 'agent';
+    const host = options.host ?? '127.0.0.1';
     let server: WorkspaceSshServer;
     try {
       server = await WorkspaceSshServer.listen({
-        host: options.host ?? '127.0.0.1',
+        host,
         port: options.port ?? 0,
-        user,
+        user: sandbox.user,
         hostKey: credentials.hostKey,
         clientPublicKey: credentials.clientPublicKey,
         sandbox,
         env: options.env ?? {},
-        sftpServer: launcher !== undefined ? launchedSftpServer() : localSftpServer(),
+        sftpServer: sandbox.launcher !== undefined ? launchedSftpServer() : localSftpServer(),
         logger: this.#logger,
       });
     } catch (error) {
       await rm(credentials.dir, { recursive: true, force: true });
       throw error;
     }
-    const host = options.host ?? '127.0.0.1';
     const capability: CapabilityRecord = {
       name: this.name,
       protocol: SSH_PROTOCOL,
       url: `ssh://${host.includes(':') ? `[${host}]` : host}:${server.port}`,
       params: {
-        user,
+        user: sandbox.user,
         host_pubkey: credentials.hostPublicKey,
         client_key: credentials.clientKey,
         client_key_path: credentials.clientKeyPath,
         shell: 'bash',
         cwd: sandbox.guestPath,
-        isolation,
+        isolation: sandbox.isolation,
       },
     };
-    this.#running = { sandbox, server, credentialsDir: credentials.dir, capability };
-    this.#logger.debug(
-      `workspace '${this.name}' serving ${root} at ${capability.url} (isolation: ${isolation})`,
-    );
-    return capability;
-  }
-
-  async #isolation(): Promise<Isolation> {
-    const { isolation, requireIsolation } = this.#options;
-    if (this.#options.launcher !== undefined) {
-      this.#checkLauncher();
-      return 'none';
-    }
-    if (isolation === 'none') {
-      if (requireIsolation === true) {
-        throw new HudError(
-          'invalid_argument',
-          `workspace '${this.name}': requireIsolation with isolation 'none'`,
-        );
-      }
-      return 'none';
-    }
-    const probe = await probeBwrap(this.#options.network ?? false);
-    if (probe.ok) return 'bwrap';
-    if (requireIsolation === true || isolation === 'bwrap') {
-      throw new HudError(
-        'unsupported',
-        `workspace '${this.name}' requires isolation, but ${probe.reason}`,
-      );
-    }
-    this.#logger.warn(`workspace '${this.name}' runs sessions unisolated: ${probe.reason}`);
-    return 'none';
-  }
-
-  /** A launcher's target is not this host: bubblewrap settings cannot apply, and its directory must be named. */
-  #checkLauncher(): void {
-    const { isolation, requireIsolation, mounts, guestPath } = this.#options;
-    const refused = [
-      isolation === 'bwrap' ? "isolation 'bwrap'" : undefined,
-      requireIsolation === true ? 'requireIsolation' : undefined,
-      mounts !== undefined && mounts.length > 0 ? 'mounts' : undefined,
-    ].filter((name) => name !== undefined);
-    if (refused.length > 0) {
-      throw new HudError(
-        'invalid_argument',
-        `workspace '${this.name}': ${refused.join(', ')} cannot apply with a launcher, which runs ` +
-          'sessions elsewhere; isolate them in the launched target (e.g. the container) instead',
-      );
-    }
-    if (guestPath === undefined || !path.posix.isAbsolute(guestPath)) {
-      throw new HudError(
-        'invalid_argument',
-        `workspace '${this.name}': a launcher needs guestPath, the absolute directory sessions start in ` +
-          "within the launched target (e.g. the container's workdir)",
-      );
-    }
+    return { server, credentialsDir: credentials.dir, capability };
   }
 
   /** Stops the SSH server (killing running sessions) and deletes the keys, and a temp directory. Idempotent. */
@@ -292,6 +305,7 @@ export class Workspace implements AsyncDisposable {
     if (running !== undefined) {
       await running.server.close();
       await rm(running.credentialsDir, { recursive: true, force: true });
+      if (running.etcDir !== undefined) await rm(running.etcDir, { recursive: true, force: true });
     }
     if (this.#ownsRoot && this.#root !== undefined) {
       await rm(this.#root, { recursive: true, force: true });

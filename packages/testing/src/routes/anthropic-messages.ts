@@ -113,7 +113,7 @@ function stream(full: ReturnType<typeof message>): string {
 
 /**
  * Anthropic Messages, `POST /v1/messages` (beta requests too). Envelope as in
- * `shared/spec/provider-apis.md` §4.1 (logged from `@anthropic-ai/sdk`): a `message` with `thinking`
+ * `docs/spec/provider-apis.md` §4.1 (logged from `@anthropic-ai/sdk`): a `message` with `thinking`
  * (from `reasoning`), `text` and `tool_use` blocks (string arguments that are not a JSON object are sent
  * raw, as a malformed input), `stop_reason` `tool_use`/`end_turn` unless the turn names one, usage from
  * the turn (default 10 in / 5 out). With `"stream": true` in the request it answers server-sent events.

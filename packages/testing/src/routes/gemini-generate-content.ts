@@ -41,7 +41,7 @@ function finishReasonOf(value: string | undefined): string {
 
 /**
  * Gemini generateContent, `POST /v1beta/models/{model}:generateContent`, non-streaming. Envelope as in
- * `shared/spec/provider-apis.md` §4.3 (logged from the official `@google/genai` SDK): one candidate whose
+ * `docs/spec/provider-apis.md` §4.3 (logged from the official `@google/genai` SDK): one candidate whose
  * `content` (role `model`) holds, in order, a thought part (`thought: true`, when the turn has `reasoning`),
  * a text part (when it has text) and one `functionCall` part per tool call with object `args`. A call `id`
  * is sent only when scripted (the Gemini API often leaves it out). The first part carries an opaque

@@ -7,7 +7,7 @@ function encodeArguments(value: unknown): string {
 
 /**
  * OpenAI Chat Completions, `POST /v1/chat/completions`, non-streaming. Envelope as in
- * `shared/spec/provider-apis.md` §4.2 (logged from the official `openai` SDK): `chat.completion` with one
+ * `docs/spec/provider-apis.md` §4.2 (logged from the official `openai` SDK): `chat.completion` with one
  * choice, `finish_reason` `stop` or `tool_calls` (or the turn's `finishReason`, e.g. `length`), the turn's
  * `model` or else the request's echoed, tool calls with `arguments` JSON-encoded unless scripted as a string
  * (so malformed arguments can be scripted). `usage` is `prompt_tokens` 10 / `completion_tokens` 5 unless

@@ -26,7 +26,7 @@ function completion(finishReason: string | undefined): {
 }
 
 /**
- * OpenAI Responses, `POST /v1/responses`, non-streaming. Envelope as in `shared/spec/provider-apis.md` §4.2
+ * OpenAI Responses, `POST /v1/responses`, non-streaming. Envelope as in `docs/spec/provider-apis.md` §4.2
  * (logged from the official `openai` SDK): a `response` object whose `output` holds, in order, a
  * `reasoning` item (when the turn has `reasoning`: its text as a `summary_text`, plus an opaque
  * `encrypted_content` when the request's `include` asks for `reasoning.encrypted_content`), a `message`
