@@ -17,6 +17,17 @@ export {
   type McpToolReturn,
   mcpTool,
 } from './capabilities/mcp.js';
+export {
+  ROBOT_DEFAULT_PORT,
+  type RobotEpisode,
+  type RobotFrame,
+  type RobotServeOptions,
+  RobotServer,
+  type RobotSim,
+  type RobotSlot,
+  robotCapability,
+  serveRobot,
+} from './capabilities/openpi.js';
 export { Screen, type ScreenOptions } from './capabilities/screen.js';
 export { type CapabilityRecord, capabilityEndpoint, capabilityManifest } from './capability.js';
 export { ControlChannel, type ControlChannelOptions } from './control-channel.js';

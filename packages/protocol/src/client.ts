@@ -307,7 +307,10 @@ export class HudClient implements AsyncDisposable {
       }
       if (this.#closing !== undefined)
         throw new HudError('connection_closed', 'HudClient is closed');
-      const opening = connectProtocolClient(factory, binding, { logger: this.#options.logger });
+      const opening = connectProtocolClient(factory, binding, {
+        logger: this.#options.logger,
+        episode: this.#episodeBindings[binding.name],
+      });
       pending = opening;
       this.#opened.set(binding.name, opening);
       opening.catch(() => {

@@ -31,6 +31,25 @@ export {
   type McpStdioProxyOptions,
   serveMcpStdioProxy,
 } from './clients/mcp-proxy.js';
+export {
+  type ObservationWaitOptions,
+  OPENPI_PROTOCOL,
+  type OpenPiBinding,
+  OpenPiClient,
+  type OpenPiConnectOptions,
+  openPiClientFactory,
+  type RobotAction,
+  type RobotObservation,
+} from './clients/openpi-client.js';
+export {
+  type RobotContract,
+  type RobotFeature,
+  type RobotSpaces,
+  robotSpaces,
+} from './clients/openpi-contract.js';
+export { RobotEnvError } from './clients/openpi-error.js';
+export { packOpenPi, unpackOpenPi } from './clients/openpi-msgpack.js';
+export { NdArray, type NumericTypedArray } from './clients/openpi-ndarray.js';
 export { connectRfb, rfbClientFactory } from './clients/rfb.js';
 export type {
   ClickOptions,

@@ -12,6 +12,11 @@ export interface ProtocolClient {
 /** What a {@link ProtocolClientFactory} receives besides the binding. */
 export interface ProtocolClientContext {
   logger?: HudLogger;
+  /**
+   * This binding's per-episode data from the last `tasks.start` (`bindings.<name>`, spec §2.5), e.g. a
+   * robot's claim token `{token: 'slot-0-1a2b3c4d'}`.
+   */
+  episode?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -24,7 +29,17 @@ export type ProtocolClientFactory<Client extends ProtocolClient = ProtocolClient
   context: ProtocolClientContext,
 ) => Promise<Client>;
 
-const registry = new Map<string, ProtocolClientFactory>();
+const registry = new Map<string, ProtocolClientFactory>([
+  // hud-python maps every `openpi*` protocol to its RobotClient, imported lazily (spec §2.7); so do we,
+  // so `ws` loads only when a robot is opened.
+  [
+    'openpi',
+    async (binding, context) => {
+      const { openPiClientFactory } = await import('./clients/openpi-client.js');
+      return openPiClientFactory(binding, context);
+    },
+  ],
+]);
 
 /**
  * Registers the client `HudClient.open` uses for a protocol: a full id (`ssh/2`) or a family (`openpi`,
@@ -72,7 +87,7 @@ export async function connectProtocolClient<Client extends ProtocolClient>(
   const baseDelayMs = options.baseDelayMs ?? ClientDefaults.capabilityConnectBaseDelayMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await factory(binding, { logger: options.logger });
+      return await factory(binding, { logger: options.logger, episode: options.episode });
     } catch (error) {
       if (!isConnectionError(error) || attempt + 1 >= attempts) throw error;
       options.logger?.debug(
