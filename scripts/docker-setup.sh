@@ -11,16 +11,16 @@
 #      Harbor example tasks' bases) likewise.
 #
 # No registry is reachable on the project's machines (`docker pull` fails), hence the offline base. Only the
-# Debian mirror and the npm registry are.
+# Debian mirror and the npm registry are; debootstrap uses the mirror this machine's apt sources name
+# (scripts/debian-mirror.sh), so the repository names none.
 #
 # Environment: HUD_NODE_PREFIX (default ~/.local/node24: where setup.sh installs Node 24), HUD_DEBIAN_MIRROR
-# (default http://deb.debian.org/debian), HUD_DOCKER_BASE (default hud-test/bookworm-node:24),
+# (default: the machine's apt sources, see scripts/debian-mirror.sh), HUD_DOCKER_BASE (default hud-test/bookworm-node:24),
 # HUD_DOCKERD_LOG (default /var/log/dockerd.log).
 set -euo pipefail
 
 BASE_TAG="${HUD_DOCKER_BASE:-hud-test/bookworm-node:24}"
 NODE_PREFIX="${HUD_NODE_PREFIX:-$HOME/.local/node24}"
-MIRROR="${HUD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DOCKERD_LOG="${HUD_DOCKERD_LOG:-/var/log/dockerd.log}"
 
 SUDO=""
@@ -73,6 +73,7 @@ if ! docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
   work="$(mktemp -d)"
   trap '$SUDO rm -rf "$work"' EXIT
   root="$work/rootfs"
+  MIRROR="$(bash "$(dirname "$0")/debian-mirror.sh")" || fail "no Debian mirror for debootstrap (set HUD_DEBIAN_MIRROR)"
   if ! $SUDO debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1; then
     tail -n 20 "$work/debootstrap.log" >&2
     fail "debootstrap bookworm from $MIRROR failed"
