@@ -331,6 +331,34 @@ describe('HudClient.open', () => {
     expect(close).toHaveBeenCalledOnce();
   });
 
+  it('connects again for a new episode when the binding carries per-episode data, closing the old client', async () => {
+    let episode = 0;
+    const server = await serve(({ reply, request }) => {
+      if (request.method === 'hello') return reply(helloResult(echoBindings));
+      episode += 1;
+      return reply({ prompt: 'go', bindings: { echo: { token: `slot-0-${episode}` } } });
+    });
+    const client = await clientOf(server);
+    await client.hello();
+    const tokens: unknown[] = [];
+    const closes: unknown[] = [];
+    cleanups.push(
+      registerProtocolClient('tcp-echo', async (_binding, context) => {
+        const token = context.episode?.token;
+        tokens.push(token);
+        return { close: async () => void closes.push(token) };
+      }),
+    );
+    await client.startTask('reach');
+    const first = await client.open('echo');
+    expect(await client.open('echo')).toBe(first);
+    await client.startTask('reach');
+    const second = await client.open('echo');
+    expect(second).not.toBe(first);
+    expect(tokens).toEqual(['slot-0-1', 'slot-0-2']);
+    await vi.waitFor(() => expect(closes).toEqual(['slot-0-1']));
+  });
+
   it('gives up after 3 connection errors and does not retry other errors', async () => {
     const server = await serve(({ reply }) => reply(helloResult(echoBindings)));
     const client = await clientOf(server);

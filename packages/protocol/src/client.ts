@@ -202,11 +202,35 @@ export class HudClient implements AsyncDisposable {
     args: JsonObject = {},
     options: CallOptions = {},
   ): Promise<TasksStartResult> {
-    this.#episodeBindings = {};
+    this.#setEpisodeBindings({});
     const result = await this.#channel.call(Method.TasksStart, { id, args: args ?? {} }, options);
     const start = checkResult(TasksStartResult, Method.TasksStart, result);
-    this.#episodeBindings = start.bindings ?? {};
+    this.#setEpisodeBindings(start.bindings ?? {});
     return start;
+  }
+
+  /**
+   * Replaces the per-episode bindings. A client {@link HudClient.open} made with the previous episode's data
+   * (a robot's claim token) belongs to that episode: it is dropped from the cache and closed, so the next
+   * `open` connects with the new episode's data instead of returning a client bound to the old one.
+   */
+  #setEpisodeBindings(next: Readonly<Record<string, JsonObject>>): void {
+    const previous = this.#episodeBindings;
+    this.#episodeBindings = next;
+    for (const name of new Set([...Object.keys(previous), ...Object.keys(next)])) {
+      if (previous[name] === next[name]) continue;
+      const pending = this.#opened.get(name);
+      if (pending === undefined) continue;
+      this.#opened.delete(name);
+      pending
+        .then(
+          (client) => client.close(),
+          () => undefined,
+        )
+        .catch(() => {
+          // A client that fails to close has nothing left to release.
+        });
+    }
   }
 
   /**
@@ -222,7 +246,7 @@ export class HudClient implements AsyncDisposable {
 
   /** `tasks.cancel`: cancels this session's task, if any. @throws the errors of {@link HudClient.call}. */
   async cancel(options: CallOptions = {}): Promise<void> {
-    this.#episodeBindings = {};
+    this.#setEpisodeBindings({});
     await this.#channel.call(Method.TasksCancel, {}, options);
   }
 
@@ -290,7 +314,8 @@ export class HudClient implements AsyncDisposable {
   /**
    * A live protocol client for the binding `ref` names, from the clients registered with
    * `registerProtocolClient` (by protocol id or family), connected to the routed binding with 3 attempts on
-   * connection errors (backoff 250 ms · 2ⁿ). Cached per binding name and closed by {@link HudClient.close}.
+   * connection errors (backoff 250 ms · 2ⁿ). Cached per binding name and closed by {@link HudClient.close};
+   * a binding with per-episode data (see {@link HudClient.episodeBindings}) is cached for its episode only.
    * @throws HudError `no_protocol_client` when no client is registered for the protocol; the binding errors
    *   of {@link HudClient.binding}; the factory's last error.
    */
