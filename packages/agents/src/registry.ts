@@ -3,10 +3,12 @@ import type { Agent } from './agent.js';
 import { AgentError } from './errors.js';
 import type { ModelAdapter } from './model/adapter.js';
 import type { Budget } from './model/budget.js';
+import type { ModelAgentSpec } from './model/harness.js';
 import type { RequestLimits } from './model/request-limits.js';
-import { missingKeyMessage, ToolLoopAgent } from './model/tool-loop-agent.js';
+import { ToolLoopAgent } from './model/tool-loop-agent.js';
 import { NopAgent } from './nop-agent.js';
 import { OracleAgent } from './oracle-agent.js';
+import { BUILT_IN_HARNESSES } from './providers/specs.js';
 
 /** Options every agent factory receives (CLI `--model`, `--max-steps`, `-c key=value`, settings). */
 export interface AgentOptions {
@@ -26,58 +28,52 @@ export interface AgentOptions {
 /** Builds an agent from options. */
 export type AgentFactory = (options: AgentOptions) => Agent;
 
-/** What hud-ts knows about each model agent before its harness loads: its keys and default model. */
-export interface ModelAgentInfo {
-  /** Settings holding the provider key, in preference order (`HUD_API_KEY`, the gateway, comes last). */
-  keyNames: readonly string[];
-  /** The model used without `--model` (hud-python's config defaults, spec §7.2). */
-  defaultModel: string;
-}
-
-const MODEL_AGENTS: Record<string, ModelAgentInfo> = {
-  claude: { keyNames: ['ANTHROPIC_API_KEY'], defaultModel: 'claude-sonnet-4-6' },
-  openai: { keyNames: ['OPENAI_API_KEY'], defaultModel: 'gpt-5.6' },
-  gemini: { keyNames: ['GEMINI_API_KEY'], defaultModel: 'gemini-3-pro-preview' },
-  openai_compatible: {
-    keyNames: ['OPENAI_COMPATIBLE_API_KEY', 'OPENAI_API_KEY'],
-    defaultModel: 'gpt-5.4-mini',
-  },
-};
+/**
+ * What hud-ts knows about a model agent before its harness loads: its keys and default model (and, for
+ * built-in harnesses, whether it allows keyless servers and its prices). Its source is the harness's
+ * {@link ModelAgentSpec}.
+ */
+export type ModelAgentInfo = Omit<ModelAgentSpec, 'name' | 'load'>;
 
 /** A harness module: exports its {@link ModelAdapter} as `adapter` (or is one). */
 export type AdapterModule = { adapter: ModelAdapter } | ModelAdapter;
 
-const adapterLoaders = new Map<string, () => Promise<AdapterModule>>();
+const harnesses = new Map<string, ModelAgentSpec>(
+  BUILT_IN_HARNESSES.map((spec) => [spec.name, spec]),
+);
 
 /**
  * Registers the harness of model agent `name`, loaded on first use, so `createAgent(name)` returns a
- * {@link ToolLoopAgent} driving it. `info` adds or overrides the agent's keys and default model.
+ * {@link ToolLoopAgent} driving it. `info` adds or overrides what the registry knows of it (for a new name
+ * without `info`: no keys, default model `unknown`).
  * @example
- * registerModelAdapter('claude', () => import('./providers/claude/index.js'));
+ * registerModelAdapter('my_llm', () => import('./my-llm-harness.js'), {
+ *   keyNames: ['MY_LLM_API_KEY'],
+ *   defaultModel: 'my-llm-1',
+ * });
  */
 export function registerModelAdapter(
   name: string,
   load: () => Promise<AdapterModule>,
-  info?: Partial<ModelAgentInfo>,
+  info: Partial<ModelAgentInfo> = {},
 ): void {
-  const known = MODEL_AGENTS[name];
-  if (info || !known) {
-    MODEL_AGENTS[name] = {
-      keyNames: info?.keyNames ?? known?.keyNames ?? [],
-      defaultModel: info?.defaultModel ?? known?.defaultModel ?? 'unknown',
-    };
-  }
-  adapterLoaders.set(name, load);
+  const given = Object.entries(info).filter(([, value]) => value !== undefined);
+  harnesses.set(name, {
+    keyNames: [],
+    defaultModel: 'unknown',
+    ...harnesses.get(name),
+    ...Object.fromEntries(given),
+    name,
+    load: async () => {
+      const loaded = await load();
+      return 'start' in loaded ? loaded : loaded.adapter;
+    },
+  });
 }
 
-registerModelAdapter('claude', () => import('./providers/claude/index.js'));
-registerModelAdapter('openai', () => import('./providers/openai/index.js'));
-registerModelAdapter('gemini', () => import('./providers/gemini/index.js'));
-registerModelAdapter('openai_compatible', () => import('./providers/openai-compatible/index.js'));
-
-/** The keys and default model of model agent `name`, or undefined for other agents. */
-export function modelAgentInfo(name: string): ModelAgentInfo | undefined {
-  return MODEL_AGENTS[name];
+/** What the registry knows of model agent `name` (its spec), or undefined for other agents. */
+export function modelAgentInfo(name: string): ModelAgentSpec | undefined {
+  return harnesses.get(name);
 }
 
 const factories = new Map<string, AgentFactory>([
@@ -92,7 +88,7 @@ export function registerAgent(name: string, factory: AgentFactory): void {
 
 /** Every name `createAgent` knows, built-in and announced. */
 export function agentNames(): string[] {
-  return [...new Set([...factories.keys(), ...Object.keys(MODEL_AGENTS)])];
+  return [...new Set([...factories.keys(), ...harnesses.keys()])];
 }
 
 /**
@@ -100,36 +96,13 @@ export function agentNames(): string[] {
  * Model agents (`claude`, …) are {@link ToolLoopAgent}s over their registered harness, which loads on the
  * first run.
  * @throws AgentError `missing_key` (a model agent without any of its keys: names them and suggests
- *   `oracle`), `not_available` (a model harness not built yet), `invalid_config`, `unknown_agent`.
+ *   `oracle`), `invalid_config`, `unknown_agent`.
  */
 export function createAgent(name: string, options: AgentOptions = {}): Agent {
   const factory = factories.get(name);
   if (factory) return factory(options);
-  const info = MODEL_AGENTS[name];
-  if (info) {
-    const load = adapterLoaders.get(name);
-    if (!load) {
-      const settings = options.settings ?? {};
-      if (![...info.keyNames, 'HUD_API_KEY'].some((key) => settings[key])) {
-        throw new AgentError('missing_key', missingKeyMessage(name, info.keyNames));
-      }
-      throw new AgentError(
-        'not_available',
-        `the ${name} agent is not available in this version of hud-ts yet; use oracle or nop`,
-      );
-    }
-    return new ToolLoopAgent(
-      {
-        name,
-        ...info,
-        load: async () => {
-          const loaded = await load();
-          return 'start' in loaded ? loaded : loaded.adapter;
-        },
-      },
-      options,
-    );
-  }
+  const spec = harnesses.get(name);
+  if (spec) return new ToolLoopAgent(spec, options);
   throw new AgentError(
     'unknown_agent',
     `unknown agent '${name}' (known: ${agentNames().join(', ')})`,

@@ -86,14 +86,29 @@ export interface ErrorClass {
   retryAfterMs: number | undefined;
 }
 
-/** A provider harness: how to talk to one provider API through its official SDK. */
-export interface ModelAdapter {
+/**
+ * Who a harness is, known before its SDK loads: the same fields on its spec (`ModelAgentSpec`) and on its
+ * loaded {@link ModelAdapter}, so the tool loop needs no harness by name.
+ */
+export interface HarnessIdentity {
   /** The agent name it serves: `claude`, `openai`, `gemini`, `openai_compatible`. */
   readonly name: string;
   /** The model used without `--model`. */
   readonly defaultModel: string;
-  /** Which settings hold its key, in preference order (e.g. `['ANTHROPIC_API_KEY']`); `HUD_API_KEY` is the gateway. */
+  /**
+   * Which settings hold its key, in preference order (e.g. `['ANTHROPIC_API_KEY']`); `HUD_API_KEY` is the
+   * gateway. Each key's base URL is the setting `baseUrlSetting(key)` names (`ANTHROPIC_BASE_URL`).
+   */
   readonly keyNames: readonly string[];
+  /**
+   * Servers it talks to may need no key (a local vLLM or Ollama behind a base URL): with a base URL but no
+   * key, a placeholder key is sent instead of refusing to run. Default false.
+   */
+  readonly keyless?: boolean;
+}
+
+/** A provider harness: how to talk to one provider API through its official SDK. */
+export interface ModelAdapter extends HarnessIdentity {
   /** The tool providers (capability kinds) it offers, in catalog order. */
   readonly toolProviders: readonly ToolProvider[];
   /** Starts a conversation; SDK clients are built from `endpoint` with their own retries off (maxRetries 0). */

@@ -1,4 +1,5 @@
 import type { HudLogger } from '@hud/protocol';
+import { openAIClient } from '../providers/openai-sdk.js';
 import type { ProviderEndpoint } from './adapter.js';
 
 /** The model hud-python asks whether a stopped agent should go on (spec §7.4). */
@@ -31,13 +32,7 @@ export function autoResponder(
   }
   return async (message, signal) => {
     try {
-      const { default: OpenAI } = await import('openai');
-      const client = new OpenAI({
-        apiKey: gateway.apiKey,
-        baseURL: gateway.baseURL,
-        defaultHeaders: { ...gateway.headers },
-        maxRetries: 1,
-      });
+      const client = await openAIClient(gateway, 1);
       const response = await client.responses.create(
         {
           model: AUTO_RESPOND_MODEL,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { modelAgentInfo } from '../registry.js';
 import { Budget } from './budget.js';
 import { loopConfig } from './loop-config.js';
-import { costUsd, priceKey, priceOf } from './pricing.js';
+import { costUsd, MODEL_PRICES, priceKey, priceOf } from './pricing.js';
 import { classifyHttpError, retryAfterFromHeaders } from './retry.js';
 import { resolveEndpoint } from './routing.js';
 
@@ -12,6 +13,19 @@ describe('pricing', () => {
     expect(priceKey('models/gemini-2.5-pro')).toBe('gemini-2.5-pro');
     expect(priceKey('claude-sonnet-4-20250514')).toBe('claude-sonnet-4-0');
     expect(priceOf('claude-haiku-4-5-20251001')?.harness).toBe('claude');
+  });
+
+  it("takes each model's price from the spec of the harness that serves it", () => {
+    expect(priceOf('claude-sonnet-4-6')).toEqual({
+      harness: 'claude',
+      input: 3,
+      output: 15,
+      cachedInput: 0.3,
+    });
+    for (const [model, { harness, ...price }] of Object.entries(MODEL_PRICES)) {
+      expect(modelAgentInfo(harness)?.prices?.[model]).toEqual(price);
+    }
+    expect(Object.keys(MODEL_PRICES)).toHaveLength(27);
   });
 
   it('prices uncached input, cached input and output separately; unknown models cost null', () => {

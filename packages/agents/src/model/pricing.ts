@@ -1,70 +1,27 @@
 import type { Usage } from '@hud/protocol';
+import { BUILT_IN_HARNESSES } from '../providers/specs.js';
+import type { TokenPrice } from './harness.js';
 
-/** List prices of one model, US dollars per million tokens. */
-export interface ModelPrice {
+/** List prices of one model, US dollars per million tokens, with the harness that serves it. */
+export interface ModelPrice extends TokenPrice {
   /** The harness that serves the model (`claude`, `openai`, `gemini`). */
   harness: string;
-  /** Uncached input tokens. */
-  input: number;
-  output: number;
-  /** Input tokens read from the provider's prompt cache. */
-  cachedInput: number;
 }
 
-const anthropic = (input: number, output: number): ModelPrice => ({
-  harness: 'claude',
-  input,
-  output,
-  cachedInput: input / 10, // Anthropic bills cache reads at 10% of the input price
-});
-const openai = (input: number, output: number, cachedInput: number): ModelPrice => ({
-  harness: 'openai',
-  input,
-  output,
-  cachedInput,
-});
-const gemini = (input: number, output: number, cachedInput: number): ModelPrice => ({
-  harness: 'gemini',
-  input,
-  output,
-  cachedInput,
-});
-
 /**
- * Standard (non-batch) list prices of current models, USD per million tokens, from the providers' pricing
- * pages (anthropic.com/pricing, openai.com/api/pricing, ai.google.dev/pricing; Gemini at the ≤200k-token
- * prompt tier). Cache writes are billed as plain input. A model missing here has an unknown cost (`null`):
- * add it here rather than guessing from a family name, since prices differ between versions.
+ * Standard (non-batch) list prices of current models, USD per million tokens, gathered from the `prices`
+ * of the built-in harness specs (each names its provider's pricing page). Cache writes are billed as plain
+ * input. A model missing here has an unknown cost (`null`): add it to its harness's spec rather than
+ * guessing from a family name, since prices differ between versions.
  */
-export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
-  'claude-opus-4-6': anthropic(5, 25),
-  'claude-opus-4-5': anthropic(5, 25),
-  'claude-opus-4-1': anthropic(15, 75),
-  'claude-opus-4-0': anthropic(15, 75),
-  'claude-sonnet-4-6': anthropic(3, 15),
-  'claude-sonnet-4-5': anthropic(3, 15),
-  'claude-sonnet-4-0': anthropic(3, 15),
-  'claude-3-7-sonnet': anthropic(3, 15),
-  'claude-haiku-4-5': anthropic(1, 5),
-  'claude-3-5-haiku': anthropic(0.8, 4),
-  'gpt-5.2': openai(1.75, 14, 0.175),
-  'gpt-5.1': openai(1.25, 10, 0.125),
-  'gpt-5': openai(1.25, 10, 0.125),
-  'gpt-5-mini': openai(0.25, 2, 0.025),
-  'gpt-5-nano': openai(0.05, 0.4, 0.005),
-  'gpt-4.1': openai(2, 8, 0.5),
-  'gpt-4.1-mini': openai(0.4, 1.6, 0.1),
-  'gpt-4.1-nano': openai(0.1, 0.4, 0.025),
-  'gpt-4o': openai(2.5, 10, 1.25),
-  'gpt-4o-mini': openai(0.15, 0.6, 0.075),
-  o3: openai(2, 8, 0.5),
-  'o4-mini': openai(1.1, 4.4, 0.275),
-  'gemini-3-pro-preview': gemini(2, 12, 0.2),
-  'gemini-3-flash-preview': gemini(0.5, 3, 0.05),
-  'gemini-2.5-pro': gemini(1.25, 10, 0.125),
-  'gemini-2.5-flash': gemini(0.3, 2.5, 0.03),
-  'gemini-2.5-flash-lite': gemini(0.1, 0.4, 0.01),
-};
+export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = Object.fromEntries(
+  BUILT_IN_HARNESSES.flatMap((spec) =>
+    Object.entries(spec.prices ?? {}).map(([model, price]) => [
+      model,
+      { harness: spec.name, ...price },
+    ]),
+  ),
+);
 
 /** Other spellings of priced models (Anthropic's `-0` aliases). */
 const ALIASES: Readonly<Record<string, string>> = {

@@ -31,9 +31,15 @@ export interface RetryNotice {
   status: number | undefined;
 }
 
-type HeaderSource = { get(name: string): string | null } | Record<string, unknown> | undefined;
+/** Response headers as SDKs hand them over: a `Headers`-like object or a plain record. */
+export type HeaderSource =
+  | { get(name: string): string | null }
+  | Record<string, unknown>
+  | null
+  | undefined;
 
-function header(headers: HeaderSource, name: string): string | undefined {
+/** The header `name` of `headers` (a `Headers`-like object or a plain record), or undefined. */
+export function headerValue(headers: HeaderSource, name: string): string | undefined {
   if (!headers) return undefined;
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined;
@@ -47,9 +53,10 @@ function header(headers: HeaderSource, name: string): string | undefined {
  * HTTP date, RFC 9110 §10.2.3); undefined when absent or unreadable.
  */
 export function retryAfterFromHeaders(headers: HeaderSource, now = Date.now()): number | undefined {
-  const ms = Number(header(headers, 'retry-after-ms'));
-  if (header(headers, 'retry-after-ms') !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  const value = header(headers, 'retry-after');
+  const msValue = headerValue(headers, 'retry-after-ms');
+  const ms = Number(msValue);
+  if (msValue !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headerValue(headers, 'retry-after');
   if (value === undefined || value.trim() === '') return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;

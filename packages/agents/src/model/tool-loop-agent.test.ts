@@ -389,6 +389,21 @@ describe('ToolLoopAgent', () => {
     expect((error as Error).message).toMatch(/SCRIPTED_API_KEY or HUD_API_KEY.*oracle/);
   });
 
+  it('lets a harness that declares keyless servers reach a base URL without a key, whatever its name', async () => {
+    const keyless = scriptedAdapter([{ text: 'a' }]);
+    const adapter = { ...keyless.adapter, name: 'local_llm', keyless: true };
+    const config = { base_url: 'http://127.0.0.1:9/v1' };
+    await new ToolLoopAgent(adapter, { settings: {}, config }).run(context().context);
+    expect(keyless.starts[0]?.endpoint).toEqual({
+      apiKey: 'no-key',
+      baseURL: 'http://127.0.0.1:9/v1',
+      headers: {},
+      route: 'explicit',
+    });
+    const { adapter: keyed } = scriptedAdapter([]);
+    expect(() => new ToolLoopAgent(keyed, { settings: {}, config })).toThrow(/SCRIPTED_API_KEY/);
+  });
+
   it('passes the model, system prompt and merged config to the adapter', async () => {
     const { adapter, starts } = scriptedAdapter([{ text: 'a' }]);
     const agent = new ToolLoopAgent(adapter, {

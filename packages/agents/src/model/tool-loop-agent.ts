@@ -9,9 +9,16 @@ import {
 import type { Agent, AgentContext, AgentResult } from '../agent.js';
 import { AgentError } from '../errors.js';
 import { buildToolset } from '../tools/tool.js';
-import type { ModelAdapter, ModelTurn, ProviderEndpoint, ToolResultEntry } from './adapter.js';
+import type {
+  HarnessIdentity,
+  ModelAdapter,
+  ModelTurn,
+  ProviderEndpoint,
+  ToolResultEntry,
+} from './adapter.js';
 import { autoResponder } from './auto-respond.js';
 import type { Budget } from './budget.js';
+import type { ModelAgentSpec } from './harness.js';
 import { type LoopConfig, loopConfig } from './loop-config.js';
 import { costUsd, MODEL_PRICES, type ModelPrice } from './pricing.js';
 import { type RequestLimits, sharedRequestLimits } from './request-limits.js';
@@ -19,16 +26,7 @@ import { withRetries } from './retry.js';
 import { GATEWAY_KEY, resolveEndpoint } from './routing.js';
 import { executeToolCall, toolResult } from './tool-execution.js';
 
-/** What a model agent is before its harness is loaded: enough to name it, check keys and show its model. */
-export interface ModelAgentSpec {
-  /** The agent name (`claude`). */
-  readonly name: string;
-  readonly defaultModel: string;
-  /** Settings holding its provider key, in preference order (`HUD_API_KEY` is always the fallback). */
-  readonly keyNames: readonly string[];
-  /** Loads the harness (a dynamic import, so SDKs load only when used). */
-  load(): Promise<ModelAdapter>;
-}
+export type { ModelAgentSpec } from './harness.js';
 
 /** Options of {@link ToolLoopAgent}. */
 export interface ToolLoopAgentOptions {
@@ -64,15 +62,6 @@ export function missingKeyMessage(name: string, keyNames: readonly string[]): st
   return `the ${name} agent needs an API key: set ${keys.join(' or ')} (in the environment, ./.env or ~/.hud/.env, or with \`hud set KEY=VALUE\`). To check your tasks offline, run them with the oracle agent.`;
 }
 
-function specOf(adapter: ModelAdapter): ModelAgentSpec {
-  return {
-    name: adapter.name,
-    defaultModel: adapter.defaultModel,
-    keyNames: adapter.keyNames,
-    load: async () => adapter,
-  };
-}
-
 /**
  * The provider-neutral tool loop behind every model agent (hud-python `ToolAgent`, spec §7.4), driving one
  * {@link ModelAdapter}: opens the capabilities the harness serves and builds its tools; then, up to
@@ -84,22 +73,24 @@ function specOf(adapter: ModelAdapter): ModelAgentSpec {
  * The answer is the last response's text. Three tool calls in a row that throw (a lost connection) fail
  * the run. One instance serves concurrent runs.
  * @example
- * const agent = new ToolLoopAgent(claudeAdapter, { settings: { ANTHROPIC_API_KEY: key } });
+ * const agent = new ToolLoopAgent(new GeminiAdapter(), { settings: { GEMINI_API_KEY: key } });
  */
 export class ToolLoopAgent implements Agent {
   readonly name: string;
   readonly model: string;
-  readonly #spec: ModelAgentSpec;
+  readonly #spec: HarnessIdentity;
+  readonly #load: () => Promise<ModelAdapter>;
   readonly #options: ToolLoopAgentOptions;
   readonly #settings: Readonly<Record<string, string | undefined>>;
   #adapter: Promise<ModelAdapter> | undefined;
 
   /**
+   * `harness` is a loaded adapter or a spec whose harness loads on the first run.
    * @throws AgentError `missing_key` when no key reaches the provider; `invalid_config` for a bad setting.
    */
-  constructor(adapter: ModelAdapter | ModelAgentSpec, options: ToolLoopAgentOptions = {}) {
-    this.#spec = 'load' in adapter ? adapter : specOf(adapter);
-    if (!('load' in adapter)) this.#adapter = Promise.resolve(adapter);
+  constructor(harness: ModelAdapter | ModelAgentSpec, options: ToolLoopAgentOptions = {}) {
+    this.#spec = harness;
+    this.#load = 'start' in harness ? async () => harness : () => harness.load();
     this.#options = options;
     this.#settings = options.settings ?? {};
     this.name = this.#spec.name;
@@ -118,13 +109,13 @@ export class ToolLoopAgent implements Agent {
       settings: this.#settings,
       config,
       traceId,
-      allowKeyless: this.name === 'openai_compatible',
+      allowKeyless: this.#spec.keyless === true,
     });
   }
 
   /** The harness, loaded once. */
   adapter(): Promise<ModelAdapter> {
-    this.#adapter ??= this.#spec.load();
+    this.#adapter ??= this.#load();
     return this.#adapter;
   }
 

@@ -301,7 +301,7 @@ export function computerTool(
 }
 
 /** Sleeps `ms`; rejects with `signal.reason` when aborted (timers/promises rejects with its own AbortError). */
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   try {
     await sleep(ms, undefined, { signal });
   } catch (error) {

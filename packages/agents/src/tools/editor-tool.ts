@@ -38,7 +38,7 @@ function linesOf(text: string): string[] {
 }
 
 /** How often `needle` occurs in `text` (non-overlapping). */
-function occurrences(text: string, needle: string): number {
+export function occurrences(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 

@@ -57,6 +57,11 @@ export function errorOutput(message: string): ToolOutput {
   return textOutput(message, { isError: true });
 }
 
+/** An image part as a `data:` URL (`data:image/png;base64,…`), the form OpenAI-style APIs take images in. */
+export function dataUrl(image: Pick<ImageContent, 'data' | 'mimeType'>): string {
+  return `data:${image.mimeType};base64,${image.data}`;
+}
+
 /**
  * Builds the tools for one opened capability client. Register one per capability kind (`ssh`, `rfb`, `mcp`)
  * and pass them to {@link buildToolset} in catalog order.

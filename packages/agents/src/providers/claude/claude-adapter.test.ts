@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../agent.js';
 import { ToolLoopAgent } from '../../model/tool-loop-agent.js';
 import type { ComputerScreen } from '../../tools/computer-tool.js';
-import { claudeAdapter } from './claude-adapter.js';
+import { ClaudeAdapter } from './claude-adapter.js';
 import { claudeComputerTool } from './claude-computer.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
 type Body = any;
 
 const bodyOf = (request: { body: unknown } | undefined): Body => request?.body ?? {};
+
+const claudeAdapter = new ClaudeAdapter();
 
 const PNG = Buffer.from('89504e470d0a1a0a', 'hex');
 

@@ -4,12 +4,12 @@ import { AgentError } from '../../errors.js';
 import type {
   ConversationInit,
   ErrorClass,
-  ModelAdapter,
   ModelConversation,
   ModelTurn,
   ProviderEndpoint,
   ToolResultEntry,
 } from '../../model/adapter.js';
+import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError } from '../../model/retry.js';
 import {
   appendBlocks,
@@ -19,6 +19,7 @@ import {
   toolResultBlocks,
   withCacheBreakpoint,
 } from './claude-messages.js';
+import { claudeSpec } from './claude-spec.js';
 import { type ClaudeToolParams, claudeToolParams, claudeToolProviders } from './claude-tools.js';
 
 /** hud-python `ClaudeConfig.max_tokens`. */
@@ -142,17 +143,25 @@ export function usageOf(usage: Partial<Anthropic.Beta.BetaUsage> | undefined): U
  * turn; native `bash`, `str_replace_based_edit_tool` and (beta) `computer` tools, MCP and browser tools as
  * custom tools. Config: `max_tokens` (default 16 384), `temperature`, `top_p`, `top_k`, `thinking`,
  * `stop_sequences`, `metadata`, `request_timeout_seconds`.
+ * @example
+ * const agent = new ToolLoopAgent(new ClaudeAdapter(), { settings: { ANTHROPIC_API_KEY: key } });
  */
-export const claudeAdapter: ModelAdapter = {
-  name: 'claude',
-  defaultModel: 'claude-sonnet-4-6',
-  keyNames: ['ANTHROPIC_API_KEY'],
-  toolProviders: claudeToolProviders,
-  start: (init, endpoint) => new ClaudeConversation(init, endpoint),
-  classifyError(error: unknown): ErrorClass {
+export class ClaudeAdapter extends ModelHarness {
+  /** `options` override the identity of `claudeSpec` and the tools (default `claudeToolProviders`). */
+  constructor(options: HarnessOptions = {}) {
+    super(claudeSpec, claudeToolProviders, options);
+  }
+
+  /** @throws AgentError `invalid_config` for a `max_tokens` that is not a whole number ≥ 1. */
+  override start(init: ConversationInit, endpoint: ProviderEndpoint): ModelConversation {
+    return new ClaudeConversation(init, endpoint);
+  }
+
+  /** {@link classifyHttpError}, except that an abort is final. */
+  override classifyError(error: unknown): ErrorClass {
     if (error instanceof Anthropic.APIUserAbortError) {
       return { status: undefined, retryable: false, retryAfterMs: undefined };
     }
     return classifyHttpError(error);
-  },
-};
+  }
+}

@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { JsonObject, PromptMessage } from '@hud/protocol';
 import type { ModelToolCall, ToolResultEntry } from '../../model/adapter.js';
 import type { ToolContent } from '../../tools/tool.js';
+import { isJsonObject } from '../json-object.js';
 
 type ContentBlock = Anthropic.Beta.BetaContentBlockParam;
 
@@ -111,17 +112,13 @@ export function withCacheBreakpoint(history: readonly MessageParam[]): MessagePa
   return copy;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A `tool_use` input as the loop's arguments: an object, or the raw text when it is not one. */
 export function toolArguments(input: unknown): JsonObject | string {
-  if (isObject(input)) return input;
+  if (isJsonObject(input)) return input;
   if (typeof input === 'string') {
     try {
       const parsed: unknown = JSON.parse(input);
-      if (isObject(parsed)) return parsed;
+      if (isJsonObject(parsed)) return parsed;
     } catch {
       // kept raw below: the loop answers with a corrective error
     }

@@ -2,14 +2,14 @@ import type { Content, GenerateContentParameters, GoogleGenAI } from '@google/ge
 import type {
   ConversationInit,
   ErrorClass,
-  ModelAdapter,
   ModelConversation,
   ModelTurn,
   ProviderEndpoint,
   ToolResultEntry,
 } from '../../model/adapter.js';
+import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError, retryAfterFromHeaders } from '../../model/retry.js';
-import type { ToolProvider } from '../../tools/tool.js';
+import { lazy } from '../lazy.js';
 import { type GeminiRequestSettings, geminiRequestSettings } from './gemini-config.js';
 import {
   appendParts,
@@ -20,6 +20,7 @@ import {
   promptContents,
   pruneScreenshots,
 } from './gemini-contents.js';
+import { geminiSpec } from './gemini-spec.js';
 import { geminiToolProviders } from './gemini-tools.js';
 
 let sdk: typeof import('@google/genai') | undefined;
@@ -31,7 +32,7 @@ async function loadSdk(): Promise<typeof import('@google/genai')> {
 }
 
 /** The model the `gemini` agent uses without `--model` (hud-python 0.6.16 `GeminiConfig.model`). */
-export const DEFAULT_GEMINI_MODEL = 'gemini-3-pro-preview';
+export const DEFAULT_GEMINI_MODEL: string = geminiSpec.defaultModel;
 
 /** The API version requests go to: the one with `parametersJsonSchema`, computer use and thinking levels. */
 export const GEMINI_API_VERSION = 'v1beta';
@@ -94,7 +95,6 @@ export class GeminiConversation implements ModelConversation {
     this.#init = init;
     this.#settings = geminiRequestSettings(init);
     this.#contents = promptContents(init.messages);
-    let created: Promise<GoogleGenAI> | undefined;
     const fetch: typeof globalThis.fetch = async (input, requestInit) => {
       const response = await globalThis.fetch(input, requestInit);
       this.#failedHeaders = response.ok ? undefined : response.headers;
@@ -102,10 +102,7 @@ export class GeminiConversation implements ModelConversation {
       return response;
     };
     const timeoutMs = this.#settings.timeoutMs;
-    this.#client = () => {
-      created ??= client({ fetch, timeoutMs });
-      return created;
-    };
+    this.#client = lazy(() => client({ fetch, timeoutMs }));
   }
 
   /** The request the next {@link next} sends (older screenshots pruned; no abort signal). */
@@ -177,17 +174,8 @@ export class GeminiConversation implements ModelConversation {
   }
 }
 
-/** Options of {@link GeminiAdapter}. */
-export interface GeminiAdapterOptions {
-  /** Agent name (default `gemini`). */
-  name?: string;
-  /** Model without `--model` (default {@link DEFAULT_GEMINI_MODEL}). */
-  defaultModel?: string;
-  /** Settings holding the key, in preference order (default `['GEMINI_API_KEY']`). */
-  keyNames?: readonly string[];
-  /** Tool providers in catalog order (default `geminiToolProviders`). */
-  toolProviders?: readonly ToolProvider[];
-}
+/** Options of {@link GeminiAdapter}: identity overrides (default: `geminiSpec`), tools (default `geminiToolProviders`). */
+export type GeminiAdapterOptions = HarnessOptions;
 
 /** `retryDelay` of a `google.rpc.RetryInfo` detail in Google's error body (`"31s"`, `"1.5s"`), in ms. */
 export function retryInfoDelayMs(message: string): number | undefined {
@@ -221,17 +209,9 @@ export function retryInfoDelayMs(message: string): number | undefined {
  * );
  * const turn = await conversation.next({ signal });
  */
-export class GeminiAdapter implements ModelAdapter {
-  readonly name: string;
-  readonly defaultModel: string;
-  readonly keyNames: readonly string[];
-  readonly toolProviders: readonly ToolProvider[];
-
+export class GeminiAdapter extends ModelHarness {
   constructor(options: GeminiAdapterOptions = {}) {
-    this.name = options.name ?? 'gemini';
-    this.defaultModel = options.defaultModel ?? DEFAULT_GEMINI_MODEL;
-    this.keyNames = options.keyNames ?? ['GEMINI_API_KEY'];
-    this.toolProviders = options.toolProviders ?? geminiToolProviders;
+    super(geminiSpec, geminiToolProviders, options);
   }
 
   /**
@@ -239,7 +219,7 @@ export class GeminiAdapter implements ModelAdapter {
    * httpOptions: {baseUrl, headers, timeout}})` (no `/v1beta` in `baseUrl`; the SDK adds it).
    * @throws AgentError `invalid_config` for a setting of the wrong type or an unknown choice.
    */
-  start(init: ConversationInit, endpoint: ProviderEndpoint): GeminiConversation {
+  override start(init: ConversationInit, endpoint: ProviderEndpoint): GeminiConversation {
     return new GeminiConversation(async ({ fetch, timeoutMs }) => {
       const { GoogleGenAI } = await loadSdk();
       return new GoogleGenAI({
@@ -261,7 +241,7 @@ export class GeminiAdapter implements ModelAdapter {
    * `request_timeout_seconds`; `retryAfterMs` from the response's `retry-after` or Google's `RetryInfo`.
    * Not: other 4xx, aborts, a blocked prompt.
    */
-  classifyError(error: unknown): ErrorClass {
+  override classifyError(error: unknown): ErrorClass {
     const failure = typeof error === 'object' && error !== null ? failures.get(error) : undefined;
     if (failure?.timedOut) return { status: undefined, retryable: true, retryAfterMs: undefined };
     const classified = classifyHttpError(error);

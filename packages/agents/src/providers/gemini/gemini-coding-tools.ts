@@ -1,4 +1,5 @@
 import { bashTool } from '../../tools/bash-tool.js';
+import { occurrences } from '../../tools/editor-tool.js';
 import { type AgentTool, errorOutput, textOutput } from '../../tools/tool.js';
 import {
   type GeminiWorkspace,
@@ -10,11 +11,6 @@ import {
 } from './gemini-workspace.js';
 
 // Gemini CLI's coding tools (hud-python `hud/agents/gemini/tools/coding.py`): shell, edit, write.
-
-/** How often `needle` occurs in `text` (non-overlapping). */
-function occurrences(text: string, needle: string): number {
-  return text.split(needle).length - 1;
-}
 
 /**
  * `run_shell_command {command, description?, dir_path?}`: a bash command in the workspace (or

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HudError, type JsonObject } from '@hud/protocol';
 import { GEMINI_GRID_SIZE, geminiToPixels } from '../../tools/computer-coordinates.js';
-import type { ComputerScreen } from '../../tools/computer-tool.js';
+import { type ComputerScreen, pause } from '../../tools/computer-tool.js';
 import {
   type AgentTool,
   errorOutput,
@@ -141,16 +140,6 @@ const SPECS: Readonly<
     ),
   },
 };
-
-/** Sleeps `ms`; rejects with `signal.reason` when aborted. */
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch (error) {
-    signal?.throwIfAborted();
-    throw error;
-  }
-}
 
 /**
  * Gemini's predefined computer-use functions over an `rfb/3.8` screen, one {@link AgentTool} each (hud-python

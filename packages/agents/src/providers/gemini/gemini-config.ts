@@ -1,8 +1,9 @@
 import type { GenerateContentConfig, ThinkingConfig, ThinkingLevel } from '@google/genai';
-import { AgentError } from '../../errors.js';
 import type { ConversationInit } from '../../model/adapter.js';
+import { ConfigReader } from '../../model/config-reader.js';
 import { GEMINI_COMPUTER_FUNCTIONS } from './gemini-computer.js';
 import { DEFAULT_SCREENSHOT_TURNS } from './gemini-contents.js';
+import { geminiSpec } from './gemini-spec.js';
 import { type ComputerUseMode, type GeminiToolParams, geminiToolParams } from './gemini-tools.js';
 
 /**
@@ -50,44 +51,27 @@ export interface GeminiConfig {
 const THINKING_LEVELS = new Set(['minimal', 'low', 'medium', 'high']);
 const COMPUTER_USE_MODES = new Set<ComputerUseMode>(['native', 'functions']);
 
-function invalid(key: string, value: unknown, expected: string): AgentError {
-  return new AgentError(
-    'invalid_config',
-    `gemini: -c ${key}=${JSON.stringify(value)} is not valid; expected ${expected}`,
-  );
-}
-
 /** A number setting: its value, `null` when set to null (omit it), undefined when not set. */
 function numberSetting(
-  config: Readonly<Record<string, unknown>>,
+  read: ConfigReader,
   keys: readonly string[],
   check: (value: number) => boolean,
   expected: string,
 ): number | null | undefined {
   for (const key of keys) {
-    const value = config[key];
+    const value = read.config[key];
     if (value === undefined) continue;
     if (value === null) return null;
     if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
-      throw invalid(key, value, expected);
+      throw read.invalid(key, value, expected);
     }
     return value;
   }
   return undefined;
 }
 
-function booleanSetting(
-  config: Readonly<Record<string, unknown>>,
-  key: string,
-): boolean | undefined {
-  const value = config[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw invalid(key, value, 'true or false');
-  return value;
-}
-
-function excludedFunctions(config: Readonly<Record<string, unknown>>): string[] {
-  const value = config.excluded_predefined_functions;
+function excludedFunctions(read: ConfigReader): string[] {
+  const value = read.config.excluded_predefined_functions;
   if (value === undefined || value === null) return [];
   const list =
     typeof value === 'string'
@@ -98,7 +82,7 @@ function excludedFunctions(config: Readonly<Record<string, unknown>>): string[] 
       : value;
   const known = new Set<string>(GEMINI_COMPUTER_FUNCTIONS);
   if (!Array.isArray(list) || list.some((name) => typeof name !== 'string' || !known.has(name))) {
-    throw invalid(
+    throw read.invalid(
       'excluded_predefined_functions',
       value,
       `names among ${GEMINI_COMPUTER_FUNCTIONS.join(', ')}`,
@@ -121,6 +105,7 @@ export interface GeminiRequestSettings {
  */
 export function geminiRequestSettings(init: ConversationInit): GeminiRequestSettings {
   const { config } = init;
+  const read = new ConfigReader(geminiSpec.name, config);
   const request: GenerateContentConfig = {};
   const sampling = [
     ['temperature', ['temperature'], (value: number) => value >= 0, 'a number ≥ 0'],
@@ -145,7 +130,7 @@ export function geminiRequestSettings(init: ConversationInit): GeminiRequestSett
     GEMINI_DEFAULTS.max_output_tokens,
   ];
   sampling.forEach(([field, keys, check, expected], index) => {
-    const value = numberSetting(config, keys, check, expected);
+    const value = numberSetting(read, keys, check, expected);
     if (value !== null) request[field] = value ?? defaults[index];
   });
 
@@ -153,13 +138,13 @@ export function geminiRequestSettings(init: ConversationInit): GeminiRequestSett
   const level = config.thinking_level;
   if (level !== undefined && level !== null) {
     if (typeof level !== 'string' || !THINKING_LEVELS.has(level.toLowerCase())) {
-      throw invalid('thinking_level', level, [...THINKING_LEVELS].join(', '));
+      throw read.invalid('thinking_level', level, [...THINKING_LEVELS].join(', '));
     }
     thinking.thinkingLevel = level.toUpperCase() as ThinkingLevel;
   }
-  const budget = numberSetting(config, ['thinking_budget'], Number.isInteger, 'a whole number');
+  const budget = numberSetting(read, ['thinking_budget'], Number.isInteger, 'a whole number');
   if (typeof budget === 'number') thinking.thinkingBudget = budget;
-  const includeThoughts = booleanSetting(config, 'include_thoughts') ?? true;
+  const includeThoughts = read.boolean('include_thoughts') ?? true;
   if (includeThoughts) thinking.includeThoughts = true;
   if (Object.keys(thinking).length > 0) request.thinkingConfig = thinking;
 
@@ -167,23 +152,23 @@ export function geminiRequestSettings(init: ConversationInit): GeminiRequestSett
 
   const mode = config.computer_use ?? 'native';
   if (!COMPUTER_USE_MODES.has(mode as ComputerUseMode)) {
-    throw invalid('computer_use', mode, 'native or functions');
+    throw read.invalid('computer_use', mode, 'native or functions');
   }
   const tools = geminiToolParams(init.tools, {
     computerUse: mode as ComputerUseMode,
-    excludedFunctions: excludedFunctions(config),
-    googleSearch: booleanSetting(config, 'citations_enabled') ?? false,
+    excludedFunctions: excludedFunctions(read),
+    googleSearch: read.boolean('citations_enabled') ?? false,
   });
   if (tools.tools.length > 0) request.tools = tools.tools;
 
   const keep = numberSetting(
-    config,
+    read,
     ['max_recent_turn_with_screenshots'],
     (value) => Number.isInteger(value) && value >= 0,
     'a whole number ≥ 0',
   );
   const timeout = numberSetting(
-    config,
+    read,
     ['request_timeout_seconds'],
     (value) => value > 0,
     'a number of seconds > 0',

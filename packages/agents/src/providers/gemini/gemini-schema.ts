@@ -1,4 +1,5 @@
 import type { JsonObject } from '@hud/protocol';
+import { isJsonObject } from '../json-object.js';
 
 /**
  * The JSON Schema keywords Gemini's `parametersJsonSchema` accepts (ai.google.dev, "JSON Schema support":
@@ -24,12 +25,8 @@ const KEPT = new Set([
   'propertyOrdering',
 ]);
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function convertMap(value: unknown): JsonObject | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const converted: JsonObject = {};
   for (const [key, member] of Object.entries(value)) converted[key] = convert(member);
   return converted;
@@ -42,7 +39,7 @@ function convertList(value: unknown): unknown[] | undefined {
 /** Merges `allOf` members into one schema: properties joined, `required` concatenated, else first wins. */
 function mergeInto(target: JsonObject, member: JsonObject): void {
   for (const [key, value] of Object.entries(member)) {
-    if (key === 'properties' && isObject(value) && isObject(target.properties)) {
+    if (key === 'properties' && isJsonObject(value) && isJsonObject(target.properties)) {
       target.properties = { ...target.properties, ...value };
     } else if (key === 'required' && Array.isArray(value) && Array.isArray(target.required)) {
       target.required = [...new Set([...target.required, ...value])];
@@ -53,7 +50,7 @@ function mergeInto(target: JsonObject, member: JsonObject): void {
 }
 
 function convert(schema: unknown): unknown {
-  if (!isObject(schema)) return schema;
+  if (!isJsonObject(schema)) return schema;
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(schema)) {
     if (KEPT.has(key)) {
@@ -78,7 +75,7 @@ function convert(schema: unknown): unknown {
   if (Array.isArray(schema.allOf)) {
     for (const member of schema.allOf) {
       const converted = convert(member);
-      if (isObject(converted)) mergeInto(result, converted);
+      if (isJsonObject(converted)) mergeInto(result, converted);
     }
   }
   return result;

@@ -1,7 +1,4 @@
-/** The `gemini` agent's harness: Gemini generateContent (module loaded by the registry on first use). */
-import type { ModelAdapter } from '../../model/adapter.js';
-import { GeminiAdapter } from './gemini-adapter.js';
-
+/** The `gemini` agent's harness: Gemini generateContent (module loaded on first use through its spec). */
 export {
   type ClientOptions,
   DEFAULT_GEMINI_MODEL,
@@ -37,6 +34,7 @@ export {
   usageOf,
 } from './gemini-contents.js';
 export { geminiParameters } from './gemini-schema.js';
+export { geminiSpec } from './gemini-spec.js';
 export {
   type ComputerUseMode,
   type GeminiToolParams,
@@ -50,6 +48,3 @@ export {
   type GeminiWorkspaceToolsOptions,
   geminiWorkspaceTools,
 } from './gemini-workspace-tools.js';
-
-/** The `gemini` agent's harness, as the registry loads it. */
-export const adapter: ModelAdapter = new GeminiAdapter();

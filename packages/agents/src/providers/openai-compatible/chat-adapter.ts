@@ -9,16 +9,17 @@ import { AgentError } from '../../errors.js';
 import type {
   ConversationInit,
   ErrorClass,
-  ModelAdapter,
   ModelConversation,
   ModelTurn,
   ProviderEndpoint,
   ToolResultEntry,
 } from '../../model/adapter.js';
-import { classifyHttpError, retryAfterFromHeaders } from '../../model/retry.js';
+import { ConfigReader } from '../../model/config-reader.js';
+import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
+import { classifyHttpError } from '../../model/retry.js';
 import { mcpToolProvider } from '../../tools/mcp-tools.js';
-import type { ToolProvider } from '../../tools/tool.js';
-import { loadedOpenAISdk, loadOpenAISdk } from '../openai-sdk.js';
+import { lazy } from '../lazy.js';
+import { classifyOpenAIError, type OpenAIClientFactory, openAIClient } from '../openai-sdk.js';
 import {
   appendUser,
   ChatResponseError,
@@ -27,25 +28,19 @@ import {
   promptMessages,
   toolMessages,
 } from './chat-messages.js';
+import { openAICompatibleSpec } from './openai-compatible-spec.js';
 import { openCodeToolProvider } from './opencode-tools.js';
 
-const loadSdk = loadOpenAISdk;
-
 /** The model the `openai_compatible` agent uses without `--model` (hud-python 0.6.16 `OpenAIChatConfig`). */
-export const DEFAULT_OPENAI_COMPATIBLE_MODEL = 'gpt-5.4-mini';
+export const DEFAULT_OPENAI_COMPATIBLE_MODEL: string = openAICompatibleSpec.defaultModel;
 
-/** Options of {@link OpenAICompatibleAdapter}. */
-export interface OpenAICompatibleAdapterOptions {
-  /** Agent name (default `openai_compatible`). */
-  name?: string;
-  /** Model without `--model` (default {@link DEFAULT_OPENAI_COMPATIBLE_MODEL}). */
-  defaultModel?: string;
-  /** Settings holding the key, in preference order (default `OPENAI_COMPATIBLE_API_KEY`, `OPENAI_API_KEY`). */
-  keyNames?: readonly string[];
-  /** Tool providers in catalog order (default: the OpenCode-style ssh tools, then every MCP tool). */
-  toolProviders?: readonly ToolProvider[];
+/**
+ * Options of {@link OpenAICompatibleAdapter}: identity overrides (default: `openAICompatibleSpec`), tools
+ * (default: the OpenCode-style ssh tools, then every MCP tool) and the client.
+ */
+export interface OpenAICompatibleAdapterOptions extends HarnessOptions {
   /** Builds the SDK client (default `new OpenAI({apiKey, baseURL, defaultHeaders, maxRetries: 0})`). */
-  createClient?: (endpoint: ProviderEndpoint) => OpenAI | Promise<OpenAI>;
+  createClient?: OpenAIClientFactory;
 }
 
 /**
@@ -106,34 +101,24 @@ const TOOL_CHOICES = new Set(['auto', 'required', 'none']);
 /** Request fields `completion_kwargs` / `extra_body` may not set: the conversation owns them. */
 const RESERVED = new Set(['model', 'messages', 'tools', 'stream']);
 
-function invalid(key: string, value: unknown, expected: string): AgentError {
-  return new AgentError(
-    'invalid_config',
-    `openai_compatible: -c ${key}=${JSON.stringify(value)} is not valid; expected ${expected}`,
-  );
-}
-
-function objectSetting(
-  config: Readonly<Record<string, unknown>>,
-  key: string,
-): Record<string, unknown> | undefined {
-  let value = config[key];
+function objectSetting(read: ConfigReader, key: string): Record<string, unknown> | undefined {
+  let value = read.config[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value);
     } catch {
-      throw invalid(key, value, 'a JSON object');
+      throw read.invalid(key, value, 'a JSON object');
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(key, value, 'a JSON object');
+    throw read.invalid(key, value, 'a JSON object');
   }
   const reserved = Object.keys(value).filter((name) => RESERVED.has(name));
   if (reserved.length > 0) {
     throw new AgentError(
       'invalid_config',
-      `openai_compatible: ${key} may not set ${reserved.join(', ')} (use --model; tools come from the environment's capabilities)`,
+      `${read.harness}: ${key} may not set ${reserved.join(', ')} (use --model; tools come from the environment's capabilities)`,
     );
   }
   return value as Record<string, unknown>;
@@ -147,12 +132,12 @@ interface RequestSettings {
 
 function requestSettings(init: ConversationInit): RequestSettings {
   const { config } = init;
-  const kwargs = objectSetting(config, 'completion_kwargs') ?? {};
+  const read = new ConfigReader(openAICompatibleSpec.name, config);
+  const kwargs = objectSetting(read, 'completion_kwargs') ?? {};
   const { extra_body: kwargsExtra, ...params } = kwargs;
   for (const key of [...NUMBER_SETTINGS, 'max_output_tokens'] as const) {
-    const value = config[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(key, value, 'a number');
+    const value = read.number(key);
+    if (value === undefined) continue;
     // `max_output_tokens` (the openai agent's name) is read as `max_tokens`, so -c carries over.
     if (key === 'max_output_tokens') params.max_tokens ??= value;
     else params[key] = value;
@@ -162,13 +147,13 @@ function requestSettings(init: ConversationInit): RequestSettings {
     const valid =
       typeof stop === 'string' ||
       (Array.isArray(stop) && stop.every((item) => typeof item === 'string'));
-    if (!valid) throw invalid('stop', stop, 'a string or a list of strings');
+    if (!valid) throw read.invalid('stop', stop, 'a string or a list of strings');
     params.stop = stop;
   }
   const effort = config.reasoning_effort;
   if (effort !== undefined && effort !== null) {
     if (typeof effort !== 'string' || effort === '') {
-      throw invalid('reasoning_effort', effort, 'an effort such as low, medium or high');
+      throw read.invalid('reasoning_effort', effort, 'an effort such as low, medium or high');
     }
     params.reasoning_effort = effort;
   }
@@ -178,27 +163,21 @@ function requestSettings(init: ConversationInit): RequestSettings {
   if (init.tools.length > 0) {
     const choice = config.tool_choice ?? params.tool_choice ?? 'auto';
     if (typeof choice === 'string' && !TOOL_CHOICES.has(choice)) {
-      throw invalid('tool_choice', choice, [...TOOL_CHOICES].join(', '));
+      throw read.invalid('tool_choice', choice, [...TOOL_CHOICES].join(', '));
     }
     params.tool_choice = choice;
-    const parallel = config.parallel_tool_calls;
-    if (parallel !== undefined && parallel !== null) {
-      if (typeof parallel !== 'boolean')
-        throw invalid('parallel_tool_calls', parallel, 'true or false');
-      params.parallel_tool_calls = parallel;
-    }
+    const parallel = read.boolean('parallel_tool_calls');
+    if (parallel !== undefined) params.parallel_tool_calls = parallel;
   } else {
     delete params.tool_choice;
     delete params.parallel_tool_calls;
   }
   const kwargsBody =
-    kwargsExtra === undefined ? {} : objectSetting({ extra_body: kwargsExtra }, 'extra_body');
-  Object.assign(params, kwargsBody, objectSetting(config, 'extra_body'));
-  const replay = config.replay_reasoning;
-  if (replay !== undefined && replay !== null && typeof replay !== 'boolean') {
-    throw invalid('replay_reasoning', replay, 'true or false');
-  }
-  return { params, replayReasoning: replay !== false };
+    kwargsExtra === undefined
+      ? {}
+      : objectSetting(new ConfigReader(read.harness, { extra_body: kwargsExtra }), 'extra_body');
+  Object.assign(params, kwargsBody, objectSetting(read, 'extra_body'));
+  return { params, replayReasoning: read.boolean('replay_reasoning') !== false };
 }
 
 /**
@@ -215,11 +194,7 @@ export class OpenAICompatibleConversation implements ModelConversation {
 
   /** `client` is called once, at the first {@link next}. */
   constructor(client: () => Promise<OpenAI>, init: ConversationInit) {
-    let created: Promise<OpenAI> | undefined;
-    this.#client = () => {
-      created ??= client();
-      return created;
-    };
+    this.#client = lazy(client);
     this.#init = init;
     this.#tools = chatTools(init.tools);
     this.#settings = requestSettings(init);
@@ -260,15 +235,6 @@ export class OpenAICompatibleConversation implements ModelConversation {
   }
 }
 
-function headerValue(headers: unknown, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') {
-    return (headers as Headers).get(name) ?? undefined;
-  }
-  const value = (headers as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 function isOpenAIHost(baseURL: string): boolean {
   try {
     return new URL(baseURL).hostname === 'api.openai.com';
@@ -292,29 +258,12 @@ function isOpenAIHost(baseURL: string): boolean {
  * );
  * const turn = await conversation.next({ signal });
  */
-export class OpenAICompatibleAdapter implements ModelAdapter {
-  readonly name: string;
-  readonly defaultModel: string;
-  readonly keyNames: readonly string[];
-  readonly toolProviders: readonly ToolProvider[];
-  readonly #createClient: (endpoint: ProviderEndpoint) => OpenAI | Promise<OpenAI>;
+export class OpenAICompatibleAdapter extends ModelHarness {
+  readonly #createClient: OpenAIClientFactory;
 
   constructor(options: OpenAICompatibleAdapterOptions = {}) {
-    this.name = options.name ?? 'openai_compatible';
-    this.defaultModel = options.defaultModel ?? DEFAULT_OPENAI_COMPATIBLE_MODEL;
-    this.keyNames = options.keyNames ?? ['OPENAI_COMPATIBLE_API_KEY', 'OPENAI_API_KEY'];
-    this.toolProviders = options.toolProviders ?? [openCodeToolProvider(), mcpToolProvider];
-    this.#createClient =
-      options.createClient ??
-      (async (endpoint) => {
-        const { default: OpenAI } = await loadSdk();
-        return new OpenAI({
-          apiKey: endpoint.apiKey,
-          ...(endpoint.baseURL !== undefined ? { baseURL: endpoint.baseURL } : {}),
-          defaultHeaders: { ...endpoint.headers },
-          maxRetries: 0,
-        });
-      });
+    super(openAICompatibleSpec, [openCodeToolProvider(), mcpToolProvider], options);
+    this.#createClient = options.createClient ?? ((endpoint) => openAIClient(endpoint));
   }
 
   /**
@@ -322,7 +271,7 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
    *   default model (`gpt-5.4-mini`, served by the HUD gateway and OpenAI) to another server: such servers
    *   serve their own models, so name one with `--model`.
    */
-  start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAICompatibleConversation {
+  override start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAICompatibleConversation {
     if (
       init.model === this.defaultModel &&
       endpoint.route !== 'gateway' &&
@@ -342,26 +291,12 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
    * failures and timeouts, and 200 replies whose error body names such a status; not: other 4xx, aborts.
    * `retryAfterMs` from `retry-after-ms` / `retry-after`.
    */
-  classifyError(error: unknown): ErrorClass {
+  override classifyError(error: unknown): ErrorClass {
     if (error instanceof ChatResponseError) {
       return error.status === undefined
         ? { status: undefined, retryable: false, retryAfterMs: undefined }
         : classifyHttpError({ status: error.status });
     }
-    const sdk = loadedOpenAISdk();
-    if (sdk && error instanceof sdk.APIUserAbortError) {
-      return { status: undefined, retryable: false, retryAfterMs: undefined };
-    }
-    if (sdk && error instanceof sdk.APIError && typeof error.status === 'number') {
-      const should = headerValue(error.headers, 'x-should-retry');
-      if (should === 'true' || should === 'false') {
-        return {
-          status: error.status,
-          retryable: should === 'true',
-          retryAfterMs: retryAfterFromHeaders(error.headers),
-        };
-      }
-    }
-    return classifyHttpError(error);
+    return classifyOpenAIError(error);
   }
 }

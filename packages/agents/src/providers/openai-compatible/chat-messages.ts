@@ -8,7 +8,8 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { ModelToolCall, ModelTurn, ToolResultEntry } from '../../model/adapter.js';
-import type { AgentTool, ToolOutput } from '../../tools/tool.js';
+import { type AgentTool, dataUrl, type ToolOutput } from '../../tools/tool.js';
+import { isJsonObject } from '../json-object.js';
 import { chatParameters } from './chat-schema.js';
 
 /** What a successful tool call with no output of its own sends back (hud-python 0.6.16 `format_chat_result`). */
@@ -42,14 +43,6 @@ export function chatTools(tools: readonly AgentTool[]): ChatCompletionFunctionTo
       parameters: chatParameters(tool.inputSchema),
     },
   }));
-}
-
-function dataUrl(image: { data: string; mimeType: string }): string {
-  return `data:${image.mimeType};base64,${image.data}`;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -162,12 +155,12 @@ export function toolMessages(results: readonly ToolResultEntry[]): ChatCompletio
  * text when it is not a JSON object (the loop answers those with an error asking for the call in full).
  */
 export function parseArguments(raw: unknown): JsonObject | string {
-  if (isObject(raw)) return raw; // Some servers send an object instead of a JSON string.
+  if (isJsonObject(raw)) return raw; // Some servers send an object instead of a JSON string.
   if (typeof raw !== 'string') return raw === undefined || raw === null ? {} : String(raw);
   if (raw.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(raw);
-    return isObject(parsed) ? parsed : raw;
+    return isJsonObject(parsed) ? parsed : raw;
   } catch {
     return raw;
   }
@@ -189,7 +182,7 @@ function messageText(content: unknown): string {
   // Not in the OpenAI schema, but some servers answer with content parts.
   if (Array.isArray(content)) {
     return content
-      .map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
+      .map((part) => (isJsonObject(part) && typeof part.text === 'string' ? part.text : ''))
       .join('');
   }
   return '';
@@ -225,8 +218,9 @@ export function parseCompletion(
   completion: ChatCompletion,
   options: { requestedModel: string; turnIndex: number; replayReasoning: boolean },
 ): ParsedCompletion {
-  if (!isObject(completion) || !Array.isArray(completion.choices) || !completion.choices[0]) {
-    const error = isObject(completion) && isObject(completion.error) ? completion.error : undefined;
+  if (!isJsonObject(completion) || !Array.isArray(completion.choices) || !completion.choices[0]) {
+    const error =
+      isJsonObject(completion) && isJsonObject(completion.error) ? completion.error : undefined;
     const status = typeof error?.code === 'number' ? error.code : undefined;
     const detail =
       typeof error?.message === 'string'

@@ -1,4 +1,5 @@
 import type { JsonObject } from '@hud/protocol';
+import { isJsonObject } from '../json-object.js';
 
 /**
  * Keywords kept as they are: the JSON Schema subset OpenAI-compatible servers agree on (vLLM, Ollama,
@@ -16,10 +17,6 @@ const KEPT = new Set([
 ]);
 const MAX_DEPTH = 32;
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The local definitions a `$ref` may point at (`#/$defs/X`, `#/definitions/X`). */
 type Definitions = ReadonlyMap<string, JsonObject>;
 
@@ -27,9 +24,9 @@ function definitionsOf(schema: JsonObject): Definitions {
   const definitions = new Map<string, JsonObject>();
   for (const key of ['$defs', 'definitions']) {
     const group = schema[key];
-    if (!isObject(group)) continue;
+    if (!isJsonObject(group)) continue;
     for (const [name, value] of Object.entries(group)) {
-      if (isObject(value)) definitions.set(`#/${key}/${name}`, value);
+      if (isJsonObject(value)) definitions.set(`#/${key}/${name}`, value);
     }
   }
   return definitions;
@@ -44,7 +41,7 @@ function firstType(value: unknown): string | undefined {
 }
 
 function inferType(schema: JsonObject): string | undefined {
-  if (isObject(schema.properties)) return 'object';
+  if (isJsonObject(schema.properties)) return 'object';
   if (schema.items !== undefined || schema.prefixItems !== undefined) return 'array';
   const values = Array.isArray(schema.enum) ? schema.enum : undefined;
   const sample = values?.find((value) => value !== null);
@@ -57,7 +54,7 @@ function inferType(schema: JsonObject): string | undefined {
 /** Merges `from` into `into`: properties joined, `required` united, other keys only where unset. */
 function merge(into: JsonObject, from: JsonObject): void {
   for (const [key, value] of Object.entries(from)) {
-    if (key === 'properties' && isObject(value) && isObject(into.properties)) {
+    if (key === 'properties' && isJsonObject(value) && isJsonObject(into.properties)) {
       into.properties = { ...into.properties, ...value };
     } else if (key === 'required' && Array.isArray(value) && Array.isArray(into.required)) {
       into.required = [...new Set([...into.required, ...value])];
@@ -91,13 +88,13 @@ function sanitize(
     const branches = schema[key];
     if (!Array.isArray(branches)) continue;
     const branch = branches.find(
-      (candidate): candidate is JsonObject => isObject(candidate) && candidate.type !== 'null',
+      (candidate): candidate is JsonObject => isJsonObject(candidate) && candidate.type !== 'null',
     );
     merge(out, branch ? sanitize(branch, definitions, resolving, depth + 1) : { type: 'string' });
   }
   if (Array.isArray(schema.allOf)) {
     for (const branch of schema.allOf) {
-      if (isObject(branch)) merge(out, sanitize(branch, definitions, resolving, depth + 1));
+      if (isJsonObject(branch)) merge(out, sanitize(branch, definitions, resolving, depth + 1));
     }
   }
 
@@ -105,22 +102,22 @@ function sanitize(
     if (key === 'type') {
       const type = firstType(value);
       if (type) out.type = type;
-    } else if (key === 'properties' && isObject(value)) {
+    } else if (key === 'properties' && isJsonObject(value)) {
       const properties: JsonObject = {};
       for (const [name, property] of Object.entries(value)) {
-        if (isObject(property)) {
+        if (isJsonObject(property)) {
           properties[name] = sanitize(property, definitions, resolving, depth + 1);
         }
       }
-      out.properties = { ...(isObject(out.properties) ? out.properties : {}), ...properties };
+      out.properties = { ...(isJsonObject(out.properties) ? out.properties : {}), ...properties };
     } else if (key === 'required' && Array.isArray(value)) {
       out.required = value;
-    } else if (key === 'items' && isObject(value)) {
+    } else if (key === 'items' && isJsonObject(value)) {
       out.items = sanitize(value, definitions, resolving, depth + 1);
     } else if ((key === 'items' || key === 'prefixItems') && Array.isArray(value)) {
       // Tuples: every element as the first one's kind (hud-python's reading of `prefixItems`).
       const first = value[0];
-      out.items = isObject(first)
+      out.items = isJsonObject(first)
         ? sanitize(first, definitions, resolving, depth + 1)
         : { type: 'string' };
     } else if (key === 'const') {
@@ -138,7 +135,7 @@ function sanitize(
   const type = out.type ?? inferType(schema) ?? inferType(out);
   if (type !== undefined) out.type = type;
   if (Array.isArray(out.required)) {
-    const names = new Set(isObject(out.properties) ? Object.keys(out.properties) : []);
+    const names = new Set(isJsonObject(out.properties) ? Object.keys(out.properties) : []);
     const required = out.required.filter(
       (name): name is string => typeof name === 'string' && names.has(name),
     );
@@ -165,6 +162,6 @@ export function chatParameters(schema: JsonObject | undefined): JsonObject {
   return {
     ...sanitized,
     type: 'object',
-    properties: isObject(sanitized.properties) ? sanitized.properties : {},
+    properties: isJsonObject(sanitized.properties) ? sanitized.properties : {},
   };
 }

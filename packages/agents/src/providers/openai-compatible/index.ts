@@ -1,7 +1,4 @@
-/** The `openai_compatible` agent's harness: Chat Completions (module loaded by the registry on first use). */
-import type { ModelAdapter } from '../../model/adapter.js';
-import { OpenAICompatibleAdapter } from './chat-adapter.js';
-
+/** The `openai_compatible` agent's harness: Chat Completions (module loaded on first use through its spec). */
 export {
   DEFAULT_OPENAI_COMPATIBLE_MODEL,
   OpenAICompatibleAdapter,
@@ -22,6 +19,7 @@ export {
   toolMessages,
 } from './chat-messages.js';
 export { chatParameters } from './chat-schema.js';
+export { openAICompatibleSpec } from './openai-compatible-spec.js';
 export {
   DEFAULT_READ_BYTES,
   DEFAULT_READ_LIMIT,
@@ -37,6 +35,3 @@ export {
   openCodeToolProvider,
   openCodeTools,
 } from './opencode-tools.js';
-
-/** The `openai_compatible` agent's harness, as the registry loads it. */
-export const adapter: ModelAdapter = new OpenAICompatibleAdapter();

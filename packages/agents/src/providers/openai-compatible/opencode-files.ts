@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type JsonObject, shellQuote } from '@hud/protocol';
+import { occurrences } from '../../tools/editor-tool.js';
 import { type AgentTool, errorOutput, type ToolOutput, textOutput } from '../../tools/tool.js';
 import type { ResolvedPath, WorkspacePaths, WorkspaceShell } from '../../tools/workspace-paths.js';
 import {
@@ -289,10 +290,6 @@ export function writeTool(shell: WorkspaceShell, paths: WorkspacePaths): AgentTo
       });
     },
   };
-}
-
-function occurrences(text: string, needle: string): number {
-  return text.split(needle).length - 1;
 }
 
 /**

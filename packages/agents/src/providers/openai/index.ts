@@ -1,7 +1,6 @@
-/** The `openai` agent's harness: OpenAI's Responses API (module loaded by the registry on first use). */
-import type { ModelAdapter } from '../../model/adapter.js';
-import { OpenAIResponsesAdapter } from './responses-adapter.js';
+/** The `openai` agent's harness: OpenAI's Responses API (module loaded on first use through its spec). */
 
+export { openaiSpec } from './openai-spec.js';
 export {
   DEFAULT_OPENAI_MODEL,
   isReasoningModel,
@@ -27,6 +26,3 @@ export {
   restoreOptional,
   strictParameters,
 } from './strict-schema.js';
-
-/** The `openai` agent's harness, as the registry loads it. */
-export const adapter: ModelAdapter = new OpenAIResponsesAdapter();

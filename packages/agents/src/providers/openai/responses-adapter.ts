@@ -6,22 +6,25 @@ import type {
   ResponseInputItem,
 } from 'openai/resources/responses/responses';
 import type { Reasoning, ReasoningEffort } from 'openai/resources/shared';
-import { AgentError } from '../../errors.js';
 import type {
   ConversationInit,
   ErrorClass,
-  ModelAdapter,
   ModelConversation,
   ModelTurn,
   ProviderEndpoint,
   ToolResultEntry,
 } from '../../model/adapter.js';
+import { ConfigReader } from '../../model/config-reader.js';
+import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
+import { retryAfterFromHeaders } from '../../model/retry.js';
 import { browserToolProvider } from '../../tools/browser-tools.js';
 import { computerToolProvider } from '../../tools/computer-tool.js';
 import { mcpToolProvider } from '../../tools/mcp-tools.js';
 import { sshToolProvider } from '../../tools/ssh-tools.js';
-import type { ToolProvider } from '../../tools/tool.js';
-import { loadedOpenAISdk, loadOpenAISdk } from '../openai-sdk.js';
+import { isJsonObject } from '../json-object.js';
+import { lazy } from '../lazy.js';
+import { classifyOpenAIError, type OpenAIClientFactory, openAIClient } from '../openai-sdk.js';
+import { openaiSpec } from './openai-spec.js';
 import {
   functionCallOutput,
   parseResponse,
@@ -32,23 +35,16 @@ import {
   userText,
 } from './responses-items.js';
 
-const loadSdk = loadOpenAISdk;
-
 /** The model the `openai` agent uses without `--model` (hud-python 0.6.16 `OpenAIConfig.model`). */
-export const DEFAULT_OPENAI_MODEL = 'gpt-5.6';
+export const DEFAULT_OPENAI_MODEL: string = openaiSpec.defaultModel;
 
-/** Options of {@link OpenAIResponsesAdapter}. */
-export interface OpenAIResponsesAdapterOptions {
-  /** Agent name (default `openai`). */
-  name?: string;
-  /** Model without `--model` (default {@link DEFAULT_OPENAI_MODEL}). */
-  defaultModel?: string;
-  /** Settings holding the key, in preference order (default `['OPENAI_API_KEY']`). */
-  keyNames?: readonly string[];
-  /** Tool providers in catalog order (default: ssh bash + editor, rfb computer, cdp browser, every MCP tool). */
-  toolProviders?: readonly ToolProvider[];
+/**
+ * Options of {@link OpenAIResponsesAdapter}: identity overrides (default: `openaiSpec`), tools (default:
+ * ssh bash + editor, rfb computer, cdp browser, every MCP tool) and the client.
+ */
+export interface OpenAIResponsesAdapterOptions extends HarnessOptions {
   /** Builds the SDK client for a conversation (default `new OpenAI({apiKey, baseURL, defaultHeaders, maxRetries: 0})`). */
-  createClient?: (endpoint: ProviderEndpoint) => OpenAI | Promise<OpenAI>;
+  createClient?: OpenAIClientFactory;
 }
 
 /**
@@ -103,59 +99,20 @@ export function isReasoningModel(model: string): boolean {
   return /^(o\d|gpt-5|gpt-oss|codex)/.test(name);
 }
 
-function invalid(key: string, value: unknown, expected: string): AgentError {
-  return new AgentError(
-    'invalid_config',
-    `openai: -c ${key}=${JSON.stringify(value)} is not valid; expected ${expected}`,
-  );
-}
-
-function numberSetting(config: Readonly<Record<string, unknown>>, ...keys: string[]) {
-  for (const key of keys) {
-    const value = config[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(key, value, 'a number');
-    return value;
-  }
-  return undefined;
-}
-
-function choiceSetting(
-  config: Readonly<Record<string, unknown>>,
-  key: string,
-  allowed: ReadonlySet<string>,
-): string | undefined {
-  const value = config[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !allowed.has(value)) {
-    throw invalid(key, value, [...allowed].join(', '));
-  }
-  return value;
-}
-
-function booleanSetting(
-  config: Readonly<Record<string, unknown>>,
-  key: string,
-): boolean | undefined {
-  const value = config[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw invalid(key, value, 'true or false');
-  return value;
-}
-
-function reasoningSetting(config: Readonly<Record<string, unknown>>): Reasoning | undefined {
+function reasoningSetting(read: ConfigReader): Reasoning | undefined {
+  const { config } = read;
   let reasoning: Reasoning | undefined;
   const value = config.reasoning ?? config.reasoning_effort;
   const key = config.reasoning !== undefined ? 'reasoning' : 'reasoning_effort';
   if (typeof value === 'string') {
-    if (!EFFORTS.has(value)) throw invalid(key, value, [...EFFORTS].join(', '));
+    if (!EFFORTS.has(value)) throw read.invalid(key, value, [...EFFORTS].join(', '));
     reasoning = { effort: value as ReasoningEffort };
-  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  } else if (isJsonObject(value)) {
     reasoning = { ...(value as Reasoning) };
   } else if (value !== undefined && value !== null) {
-    throw invalid(key, value, `an effort (${[...EFFORTS].join(', ')})`);
+    throw read.invalid(key, value, `an effort (${[...EFFORTS].join(', ')})`);
   }
-  const summary = choiceSetting(config, 'reasoning_summary', SUMMARIES);
+  const summary = read.choice('reasoning_summary', SUMMARIES);
   if (summary) reasoning = { ...reasoning, summary: summary as Reasoning['summary'] };
   return reasoning;
 }
@@ -168,32 +125,32 @@ interface RequestSettings {
 }
 
 function requestSettings(init: ConversationInit): RequestSettings {
-  const { config } = init;
+  const read = new ConfigReader(openaiSpec.name, init.config);
   const params: Partial<ResponseCreateParamsNonStreaming> = {};
-  const maxOutputTokens = numberSetting(config, 'max_output_tokens', 'max_tokens');
+  const maxOutputTokens = read.number('max_output_tokens', 'max_tokens');
   if (maxOutputTokens !== undefined) params.max_output_tokens = maxOutputTokens;
-  const temperature = numberSetting(config, 'temperature');
+  const temperature = read.number('temperature');
   if (temperature !== undefined) params.temperature = temperature;
-  const topP = numberSetting(config, 'top_p');
+  const topP = read.number('top_p');
   if (topP !== undefined) params.top_p = topP;
-  const reasoning = reasoningSetting(config);
+  const reasoning = reasoningSetting(read);
   if (reasoning) params.reasoning = reasoning;
-  const truncation = choiceSetting(config, 'truncation', TRUNCATIONS);
+  const truncation = read.choice('truncation', TRUNCATIONS);
   if (truncation) params.truncation = truncation as 'auto' | 'disabled';
-  const verbosity = choiceSetting(config, 'verbosity', VERBOSITIES);
+  const verbosity = read.choice('verbosity', VERBOSITIES);
   if (verbosity) params.text = { verbosity: verbosity as 'low' | 'medium' | 'high' };
   if (init.tools.length > 0) {
-    const toolChoice = choiceSetting(config, 'tool_choice', TOOL_CHOICES);
+    const toolChoice = read.choice('tool_choice', TOOL_CHOICES);
     if (toolChoice) params.tool_choice = toolChoice as 'auto' | 'required' | 'none';
-    params.parallel_tool_calls = booleanSetting(config, 'parallel_tool_calls') ?? false;
+    params.parallel_tool_calls = read.boolean('parallel_tool_calls') ?? false;
   }
-  const store = booleanSetting(config, 'store') ?? false;
+  const store = read.boolean('store') ?? false;
   params.store = store;
   const encrypted =
-    booleanSetting(config, 'encrypted_reasoning') ??
+    read.boolean('encrypted_reasoning') ??
     (reasoning !== undefined || isReasoningModel(init.model));
   if (!store && encrypted) params.include = ['reasoning.encrypted_content' as ResponseIncludable];
-  const detail = choiceSetting(config, 'image_detail', DETAILS) as ImageDetail | undefined;
+  const detail = read.choice('image_detail', DETAILS) as ImageDetail | undefined;
   return { params, store, imageDetail: detail };
 }
 
@@ -212,11 +169,7 @@ export class OpenAIResponsesConversation implements ModelConversation {
 
   /** `client` is called once, at the first {@link next}. */
   constructor(client: () => Promise<OpenAI>, init: ConversationInit) {
-    let created: Promise<OpenAI> | undefined;
-    this.#client = () => {
-      created ??= client();
-      return created;
-    };
+    this.#client = lazy(client);
     this.#init = init;
     this.#toolset = responsesTools(init.tools);
     this.#settings = requestSettings(init);
@@ -254,33 +207,11 @@ export class OpenAIResponsesConversation implements ModelConversation {
   }
 }
 
-function headerValue(headers: unknown, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') {
-    return (headers as Headers).get(name) ?? undefined;
-  }
-  const value = (headers as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
  * The server's wait hint in ms: `retry-after-ms`, else `retry-after` as seconds or an HTTP date (the
- * headers the OpenAI SDK itself honours).
+ * headers the OpenAI SDK itself honours); the same reading as `retryAfterFromHeaders`.
  */
-export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
-  const ms = headerValue(headers, 'retry-after-ms');
-  if (ms !== undefined) {
-    const value = Number.parseFloat(ms);
-    if (Number.isFinite(value) && value >= 0) return value;
-  }
-  const after = headerValue(headers, 'retry-after');
-  if (after === undefined) return undefined;
-  const seconds = Number(after.trim());
-  if (after.trim() !== '' && Number.isFinite(seconds))
-    return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+export const retryAfterMs: typeof retryAfterFromHeaders = retryAfterFromHeaders;
 
 /**
  * The `openai` agent's harness: OpenAI's Responses API through the official `openai` SDK (non-streaming,
@@ -294,70 +225,30 @@ export function retryAfterMs(headers: unknown, now = Date.now()): number | undef
  * );
  * const turn = await conversation.next({ signal });
  */
-export class OpenAIResponsesAdapter implements ModelAdapter {
-  readonly name: string;
-  readonly defaultModel: string;
-  readonly keyNames: readonly string[];
-  readonly toolProviders: readonly ToolProvider[];
-  readonly #createClient: (endpoint: ProviderEndpoint) => OpenAI | Promise<OpenAI>;
+export class OpenAIResponsesAdapter extends ModelHarness {
+  readonly #createClient: OpenAIClientFactory;
 
   constructor(options: OpenAIResponsesAdapterOptions = {}) {
-    this.name = options.name ?? 'openai';
-    this.defaultModel = options.defaultModel ?? DEFAULT_OPENAI_MODEL;
-    this.keyNames = options.keyNames ?? ['OPENAI_API_KEY'];
-    this.toolProviders = options.toolProviders ?? [
-      sshToolProvider(),
-      computerToolProvider(),
-      browserToolProvider,
-      mcpToolProvider,
-    ];
-    this.#createClient =
-      options.createClient ??
-      (async (endpoint) => {
-        const { default: OpenAI } = await loadSdk();
-        return new OpenAI({
-          apiKey: endpoint.apiKey,
-          ...(endpoint.baseURL !== undefined ? { baseURL: endpoint.baseURL } : {}),
-          defaultHeaders: { ...endpoint.headers },
-          maxRetries: 0,
-        });
-      });
+    super(
+      openaiSpec,
+      [sshToolProvider(), computerToolProvider(), browserToolProvider, mcpToolProvider],
+      options,
+    );
+    this.#createClient = options.createClient ?? ((endpoint) => openAIClient(endpoint));
   }
 
   /**
    * @throws AgentError `invalid_config` for a setting of the wrong type or an unknown choice.
    */
-  start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAIResponsesConversation {
+  override start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAIResponsesConversation {
     return new OpenAIResponsesConversation(async () => this.#createClient(endpoint), init);
   }
 
   /**
    * Retryable: 408, 409, 429 and 5xx responses (or whatever `x-should-retry` says), connection failures
-   * and timeouts; not: other 4xx, aborts, errors that are not the SDK's.
+   * and timeouts; not: other 4xx, aborts, other errors.
    */
-  classifyError(error: unknown): ErrorClass {
-    // The SDK is loaded before any call; without it, `error` cannot be one of its errors.
-    const sdk = loadedOpenAISdk();
-    if (!sdk) return { status: undefined, retryable: false, retryAfterMs: undefined };
-    const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
-    if (error instanceof APIUserAbortError) {
-      return { status: undefined, retryable: false, retryAfterMs: undefined };
-    }
-    if (error instanceof APIConnectionTimeoutError || error instanceof APIConnectionError) {
-      return { status: undefined, retryable: true, retryAfterMs: undefined };
-    }
-    if (error instanceof APIError) {
-      const status = typeof error.status === 'number' ? error.status : undefined;
-      const should = headerValue(error.headers, 'x-should-retry');
-      const retryable =
-        should === 'true'
-          ? true
-          : should === 'false'
-            ? false
-            : status !== undefined &&
-              (status === 408 || status === 409 || status === 429 || status >= 500);
-      return { status, retryable, retryAfterMs: retryAfterMs(error.headers) };
-    }
-    return { status: undefined, retryable: false, retryAfterMs: undefined };
+  override classifyError(error: unknown): ErrorClass {
+    return classifyOpenAIError(error);
   }
 }

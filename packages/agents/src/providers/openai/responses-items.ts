@@ -8,7 +8,8 @@ import type {
   ResponseOutputItem,
 } from 'openai/resources/responses/responses';
 import type { ModelToolCall, ModelTurn } from '../../model/adapter.js';
-import type { AgentTool, ToolOutput } from '../../tools/tool.js';
+import { type AgentTool, dataUrl, type ToolOutput } from '../../tools/tool.js';
+import { isJsonObject } from '../json-object.js';
 import { type NullPlan, restoreOptional, strictParameters } from './strict-schema.js';
 
 /** The first text part of an error result, as hud-python 0.6.16 marks failed tool calls for OpenAI. */
@@ -34,10 +35,6 @@ export function responsesTools(tools: readonly AgentTool[]): ResponsesToolset {
     return { type: 'function', name: tool.name, description: tool.description, parameters, strict };
   });
   return { tools: functions, plans };
-}
-
-function dataUrl(image: { data: string; mimeType: string }): string {
-  return `data:${image.mimeType};base64,${image.data}`;
 }
 
 function partText(content: PromptMessage['content']): string | undefined {
@@ -173,10 +170,6 @@ export function replayItems(
   return items;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * A function call's `arguments` string as the tool's input: a JSON object (the `null`s of optional
  * properties removed again, see `strictParameters`), `{}` for an empty string, or the raw text when it is
@@ -190,7 +183,7 @@ export function parseArguments(raw: string, plan: NullPlan | undefined): JsonObj
   } catch {
     return raw;
   }
-  if (!isObject(parsed)) return raw;
+  if (!isJsonObject(parsed)) return raw;
   return plan ? restoreOptional(parsed, plan) : parsed;
 }
 

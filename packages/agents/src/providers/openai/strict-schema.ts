@@ -1,4 +1,5 @@
 import type { JsonObject } from '@hud/protocol';
+import { isJsonObject } from '../json-object.js';
 
 /**
  * Which properties {@link strictParameters} made required-but-nullable, so the `null`s the model sends for
@@ -81,10 +82,6 @@ const MAX_DEPTH = 10;
 
 class NotStrict extends Error {}
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function types(schema: JsonObject): string[] {
   const type = schema.type;
   if (typeof type === 'string') return [type];
@@ -111,7 +108,7 @@ interface Context {
 }
 
 function strictify(node: unknown, context: Context): { schema: JsonObject; plan?: NullPlan } {
-  if (!isObject(node)) throw new NotStrict();
+  if (!isJsonObject(node)) throw new NotStrict();
   if (context.depth > MAX_DEPTH) throw new NotStrict();
   const out: JsonObject = {};
   let plan: NullPlan | undefined;
@@ -144,7 +141,7 @@ function strictify(node: unknown, context: Context): { schema: JsonObject; plan?
     const additional = node.additionalProperties;
     if (additional !== undefined && additional !== false) throw new NotStrict();
     const properties = node.properties ?? {};
-    if (!isObject(properties)) throw new NotStrict();
+    if (!isJsonObject(properties)) throw new NotStrict();
     // A nested object without properties is a free-form map, which strict mode cannot express.
     if (node.properties === undefined && additional !== false && context.depth > 0) {
       throw new NotStrict();
@@ -233,5 +230,5 @@ function restoreValue(value: unknown, plan: NullPlan): unknown {
     const { items } = plan;
     return items ? value.map((item) => restoreValue(item, items)) : value;
   }
-  return isObject(value) ? restoreOptional(value, plan) : value;
+  return isJsonObject(value) ? restoreOptional(value, plan) : value;
 }
