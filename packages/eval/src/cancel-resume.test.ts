@@ -1,12 +1,13 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OracleAgent } from '@hud/agents';
+import { type Agent, OracleAgent } from '@hud/agents';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scriptedAgent, untilAborted } from './__fixtures__/agents.js';
+import { fixedAgent, scriptedAgent, untilAborted } from './__fixtures__/agents.js';
 import { closedTemplates, count, env } from './__fixtures__/counter-env.js';
 import { perLeaseProvider, sharedServerProvider } from './__fixtures__/in-process-provider.js';
 import type { JobProgress } from './events.js';
+import type { RunOptions } from './run-options.js';
 import { hasVerdict } from './run-record.js';
 import { JobStore } from './store.js';
 import { Taskset } from './taskset.js';
@@ -86,11 +87,12 @@ describe('resume', () => {
     const oracle = new OracleAgent();
     const controller = new AbortController();
     let started = 0;
+    // The oracle, interrupted: same name, since a resume must run the agent the job recorded.
     const interrupted = scriptedAgent(async (context) => {
       if (++started <= 3) return oracle.run(context);
       controller.abort(); // Ctrl-C while the fourth run is in its agent loop
       return untilAborted(context.signal);
-    });
+    }, 'oracle');
     const first = await taskset.run({
       agent: interrupted,
       provider: lanes.provider,
@@ -160,6 +162,95 @@ describe('resume', () => {
     expect(again.runs).toHaveLength(6);
     expect(await store.readRuns(first.id)).toHaveLength(7);
     expect(lanes.active).toBe(0);
+  });
+
+  it('refuses to resume with another agent, model, group, step budget, source or taskset', async () => {
+    const store = new JobStore(root);
+    const lanes = perLeaseProvider(env);
+    const taskset = new Taskset(
+      'r',
+      ['banana', 'anagram'].map((word) => count({ word, letter: 'a' })),
+    );
+    const first = await taskset.run({
+      agent: fixedAgent('0'),
+      provider: lanes.provider,
+      store,
+      group: 2,
+      maxSteps: 7,
+      source: '/tasks/a.ts',
+    });
+    expect(first.reward).toBe(0);
+    const recorded = await store.openJob(first.id);
+    expect(recorded).toMatchObject({
+      agent: { name: 'fixed', model: null },
+      group: 2,
+      max_steps: 7,
+      source: '/tasks/a.ts',
+      owner: { pid: process.pid },
+    });
+    const runsBefore = await store.readRuns(first.id);
+    const resume = (options: Partial<RunOptions>, tasks: Taskset = taskset) =>
+      tasks.run({
+        agent: fixedAgent('0'),
+        provider: lanes.provider,
+        store,
+        resume: first.id,
+        ...options,
+      });
+    const mismatch = (pattern: RegExp) =>
+      expect.objectContaining({ code: 'resume_mismatch', message: expect.stringMatching(pattern) });
+    await expect(resume({ agent: new OracleAgent() })).rejects.toEqual(
+      mismatch(/it was run with agent 'fixed', this run has agent 'oracle'/),
+    );
+    await expect(
+      resume({ agent: { ...fixedAgent('0'), model: 'other-model' } as Agent }),
+    ).rejects.toEqual(mismatch(/model none, this run has model 'other-model'/));
+    await expect(resume({ group: 3 })).rejects.toEqual(
+      mismatch(/group size 2, this run has group size 3/),
+    );
+    await expect(resume({ maxSteps: 10 })).rejects.toEqual(
+      mismatch(/max steps 7, this run has max steps 10/),
+    );
+    await expect(resume({ source: '/tasks/b.ts' })).rejects.toEqual(
+      mismatch(/source \/tasks\/a\.ts, this run has source \/tasks\/b\.ts/),
+    );
+    await expect(
+      resume({}, new Taskset('r', [count({ word: 'banana', letter: 'a' })])),
+    ).rejects.toEqual(
+      mismatch(/2 tasks \(count-[0-9a-f]{8}, count-[0-9a-f]{8}\), this run has 1 task/),
+    );
+    // Nothing was mixed into the job.
+    expect(await store.readRuns(first.id)).toEqual(runsBefore);
+    expect(await store.openJob(first.id)).toEqual(recorded);
+    expect(lanes.acquired).toBe(4);
+    // Matching (the recorded group and step budget taken when not given) is accepted.
+    const resumed = await resume({ source: '/tasks/a.ts' });
+    expect(resumed.group).toBe(2);
+    expect((await store.openJob(first.id)).max_steps).toBe(7);
+  });
+
+  it('refuses to resume a job a live process is still running', async () => {
+    const store = new JobStore(root);
+    const lanes = perLeaseProvider(env);
+    const taskset = new Taskset('r', [count({ word: 'banana', letter: 'a' })]);
+    const first = await taskset.run({ agent: new OracleAgent(), provider: lanes.provider, store });
+    const meta = await store.openJob(first.id);
+    // As if this (live) process were still working on it.
+    await writeFile(
+      path.join(root, first.id, 'job.json'),
+      JSON.stringify({ ...meta, status: 'running' }),
+    );
+    await expect(
+      taskset.run({
+        agent: new OracleAgent(),
+        provider: lanes.provider,
+        store,
+        resume: first.id,
+      }),
+    ).rejects.toMatchObject({
+      code: 'job_running',
+      message: expect.stringContaining(`still being run by process ${process.pid}`),
+    });
   });
 
   it('names an unknown job', async () => {

@@ -18,6 +18,10 @@ export type HudEvalErrorCode =
   | 'invalid_argument'
   /** No job with that id in the store. */
   | 'job_not_found'
+  /** A resume that differs from what the job recorded (another agent, model, group size, source…). */
+  | 'resume_mismatch'
+  /** A resume of a job another live process is still running. */
+  | 'job_running'
   /** A store file that cannot be read back (a corrupt line that is not the torn last one). */
   | 'store_corrupt';
 

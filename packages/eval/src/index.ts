@@ -2,9 +2,23 @@ export { HudEvalError, type HudEvalErrorCode } from './errors.js';
 export type { JobEvent, JobProgress, RunInfo } from './events.js';
 export { newId } from './ids.js';
 export { Job, type JobInit, type JobTotals, slotOutcomes, type TaskResult } from './job.js';
+export {
+  currentOwner,
+  type JobOwner,
+  type JobState,
+  jobState,
+  type OwnerState,
+  ownerState,
+} from './job-owner.js';
 export { parseJsonl } from './jsonl.js';
 export type { ModuleImporter } from './load-module.js';
 export { DIRECTORY_ENTRIES, type LoadTasksetOptions, loadTaskset } from './loader.js';
+export {
+  describeSetting,
+  type ResumeDifference,
+  type ResumeWanted,
+  resumeDifferences,
+} from './resume-check.js';
 export { RunDefaults, type RunOptions } from './run-options.js';
 export {
   hasVerdict,

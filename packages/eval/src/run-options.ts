@@ -1,4 +1,4 @@
-import type { Agent } from '@hud/agents';
+import type { Agent } from '@hud/protocol';
 import type { HudLogger, Provider } from '@hud/protocol';
 import { HudEvalError } from './errors.js';
 import type { JobEvent } from './events.js';
@@ -34,7 +34,7 @@ export interface RunOptions {
    * Must be below `rolloutTimeoutMs`. Default: none.
    */
   agentTimeoutMs?: number;
-  /** Step budget passed to the agent. Default 10. */
+  /** Step budget passed to the agent. Default 10, or the resumed job's. */
   maxSteps?: number;
   /** Readiness deadline of the control connection, ms (a runtime's `params.ready_timeout` wins). Default 240 000. */
   readyTimeoutMs?: number;
@@ -48,11 +48,15 @@ export interface RunOptions {
   store?: JobStore;
   /**
    * Resume this job of `store`: run only the (slug, group index) slots without a verdict, appending to
-   * the same job.
+   * the same job. The agent (name and model), `group`, `maxSteps`, `source` and the taskset's slugs must
+   * match what the job recorded (an unset `group`/`maxSteps`/`source` takes the recorded one), and no
+   * live process may be running the job.
    */
   resume?: string;
   /** What the tasks were loaded from, recorded in `job.json` (e.g. the CLI's SOURCE argument). */
   source?: string;
+  /** The caller's own settings, recorded in `job.json` as `settings` (the CLI records `{runtime}`). */
+  settings?: Record<string, string | number | boolean | null>;
   /** Cancels the job (Ctrl-C): no new rollouts; running ones get `tasks.cancel`; the partial job resolves. */
   signal?: AbortSignal;
   /** Progress events; exceptions it throws are logged and ignored. */

@@ -6,11 +6,13 @@ import { HudEvalError, messageOf } from './errors.js';
 import { type JobEvent, ProgressTracker, type RunInfo } from './events.js';
 import { newId } from './ids.js';
 import { Job, slotKey, slotOutcomes } from './job.js';
+import { currentOwner, ownerState } from './job-owner.js';
+import { describeSetting, resumeDifferences } from './resume-check.js';
 import { type RolloutSettings, type RolloutSlot, rollout } from './rollout.js';
 import { RunDefaults, type RunOptions, validateRunOptions } from './run-options.js';
 import { hasVerdict, type RunRecord } from './run-record.js';
 import { runPool } from './scheduler.js';
-import type { JobMeta } from './store.js';
+import type { JobMeta, JobStore } from './store.js';
 import type { JobWriter } from './store-writer.js';
 import type { Taskset } from './taskset.js';
 
@@ -38,9 +40,53 @@ function checkTimeouts(taskset: Taskset, options: RunOptions): void {
 interface Opened {
   job: Job;
   group: number;
+  maxSteps: number;
   previous: RunRecord[];
   writer: JobWriter | undefined;
   meta: JobMeta | undefined;
+}
+
+/**
+ * Checks that a resume of job `meta` runs what the job recorded and that no live process runs it.
+ * @throws HudEvalError `resume_mismatch` naming every difference; `job_running`.
+ */
+async function checkResume(
+  store: JobStore,
+  meta: JobMeta,
+  taskset: Taskset,
+  options: RunOptions,
+): Promise<void> {
+  if (meta.status === 'running' && ownerState(meta.owner) === 'alive' && meta.owner) {
+    throw new HudEvalError(
+      'job_running',
+      `job ${meta.id} is still being run by process ${meta.owner.pid} on ${meta.owner.host}: wait for it to end, or stop it first`,
+    );
+  }
+  const recordedSlugs = (await store.readTasks(meta.id)).map((row) => row.slug);
+  const differences = resumeDifferences(
+    meta,
+    {
+      agent: options.agent.name,
+      model: options.agent.model ?? null,
+      group: options.group,
+      maxSteps: options.maxSteps,
+      source: options.source,
+      slugs: taskset.slugs,
+    },
+    recordedSlugs,
+  );
+  if (differences.length > 0) {
+    const described = differences
+      .map(
+        (difference) =>
+          `it was run with ${describeSetting(difference.field, difference.recorded)}, this run has ${describeSetting(difference.field, difference.given)}`,
+      )
+      .join('; ');
+    throw new HudEvalError(
+      'resume_mismatch',
+      `cannot resume job ${meta.id}: ${described} — resume it with what it recorded, or start a new job`,
+    );
+  }
 }
 
 async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
@@ -48,15 +94,25 @@ async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
   const now = isoTimestamp();
   if (options.resume && store) {
     const meta = await store.openJob(options.resume);
+    await checkResume(store, meta, taskset, options);
     const group = options.group ?? meta.group;
+    const maxSteps = options.maxSteps ?? meta.max_steps ?? RunDefaults.maxSteps;
     const previous = await store.readRuns(meta.id);
     const job = new Job({ id: meta.id, name: meta.name, group, createdAt: meta.created_at });
     const writer = await store.reopen(meta.id);
-    const reopened: JobMeta = { ...meta, group, updated_at: now, status: 'running' };
+    const reopened: JobMeta = {
+      ...meta,
+      group,
+      max_steps: maxSteps,
+      updated_at: now,
+      status: 'running',
+      owner: currentOwner(),
+    };
     await writer.writeMeta(reopened);
-    return { job, group, previous, writer, meta: reopened };
+    return { job, group, maxSteps, previous, writer, meta: reopened };
   }
   const group = options.group ?? options.job?.group ?? RunDefaults.group;
+  const maxSteps = options.maxSteps ?? RunDefaults.maxSteps;
   const job =
     options.job ??
     new Job({
@@ -66,7 +122,7 @@ async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
       createdAt: now,
       tasksetId: taskset.tasksetId,
     });
-  if (!store) return { job, group, previous: [], writer: undefined, meta: undefined };
+  if (!store) return { job, group, maxSteps, previous: [], writer: undefined, meta: undefined };
   const meta: JobMeta = {
     id: job.id,
     name: job.name,
@@ -76,6 +132,9 @@ async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
     status: 'running',
     source: options.source ?? null,
     agent: { name: options.agent.name, model: options.agent.model ?? null },
+    max_steps: maxSteps,
+    ...(options.settings ? { settings: { ...options.settings } } : {}),
+    owner: currentOwner(),
     taskset: {
       name: taskset.name,
       count: taskset.size,
@@ -85,11 +144,18 @@ async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
     totals: null,
   };
   if (!(await store.has(job.id))) {
-    return { job, group, previous: [], writer: await store.create(meta, taskset.tasks), meta };
+    return {
+      job,
+      group,
+      maxSteps,
+      previous: [],
+      writer: await store.create(meta, taskset.tasks),
+      meta,
+    };
   }
   const writer = await store.reopen(job.id);
   await writer.writeMeta(meta);
-  return { job, group, previous: [], writer, meta };
+  return { job, group, maxSteps, previous: [], writer, meta };
 }
 
 /** Puts `records` in expansion order: task order of `taskset`, then group index (stable otherwise). */
@@ -107,7 +173,7 @@ function expansionOrder(records: RunRecord[], taskset: Taskset): RunRecord[] {
 export async function runTaskset(taskset: Taskset, options: RunOptions): Promise<Job> {
   validateRunOptions(options);
   checkTimeouts(taskset, options);
-  const { job, group, previous, writer, meta } = await openJob(taskset, options);
+  const { job, group, maxSteps, previous, writer, meta } = await openJob(taskset, options);
   const { logger } = options;
   const emit = (event: JobEvent) => {
     try {
@@ -151,7 +217,7 @@ export async function runTaskset(taskset: Taskset, options: RunOptions): Promise
   const settings: RolloutSettings = {
     agent: options.agent,
     provider: options.provider,
-    maxSteps: options.maxSteps ?? RunDefaults.maxSteps,
+    maxSteps,
     agentTimeoutMs: options.agentTimeoutMs,
     rolloutTimeoutMs: options.rolloutTimeoutMs,
     readyTimeoutMs: options.readyTimeoutMs,

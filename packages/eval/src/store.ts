@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { TaskRow, TraceStep } from '@hud/protocol';
 import { HudEvalError, messageOf } from './errors.js';
 import { Job, type JobTotals, slotOutcomes } from './job.js';
+import type { JobOwner } from './job-owner.js';
 import { JsonlAppender, readJsonl, writeFileAtomic } from './jsonl.js';
 import type { RunRecord } from './run-record.js';
 import { JobWriter } from './store-writer.js';
@@ -17,11 +18,20 @@ export interface JobMeta {
   /** ISO-8601 UTC. */
   created_at: string;
   updated_at: string;
-  /** `running` while a process works on it (or after a crash), then `completed` or `cancelled`. */
+  /**
+   * `running` while a process works on it (or after that process was killed: see `jobState`, which tells
+   * the two apart through `owner`), then `completed` or `cancelled`.
+   */
   status: 'running' | 'completed' | 'cancelled';
   /** What the tasks were loaded from (the CLI's SOURCE), if known. */
   source: string | null;
   agent: { name: string; model: string | null };
+  /** The agent's step budget (absent in jobs recorded before hud-ts recorded it). */
+  max_steps?: number;
+  /** The caller's own settings (`RunOptions.settings`; the CLI records `{runtime}`). */
+  settings?: Record<string, string | number | boolean | null>;
+  /** The process that started (or last resumed) the job; absent in older jobs. */
+  owner?: JobOwner | null;
   /** The taskset; its rows are in `tasks.jsonl` next to `job.json`. */
   taskset: { name: string; count: number; taskset_id: string | null; file: 'tasks.jsonl' };
   /** Counts and mean reward over the job's runs (one per slot); null until a call on it ends. */

@@ -1,17 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { watch } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AgentError, Budget, createAgent } from '@hud/agents';
+import { AgentError, agentNames, Budget, createAgent } from '@hud/agents';
 import { importModule } from '@hud/environment';
 import { JobStore, loadTaskset, type Taskset } from '@hud/eval';
 import { reapOrphans } from '@hud/runtimes-docker';
 import type { Command } from 'commander';
-import { parseConfigPairs } from '../eval/config-values.js';
+import { type EvalFileDefaults, readEvalConfigFile } from '../eval/config-file.js';
+import { mergeAgentConfig, parseConfigPairs } from '../eval/config-values.js';
+import { integer, seconds, shellWord } from '../eval/flag-values.js';
 import { HarborOutputs, loadHarborTaskset } from '../eval/harbor.js';
 import { JobDisplay } from '../eval/progress.js';
 import { chooseProvider } from '../eval/provider-choice.js';
+import { resumeChecks } from '../eval/resume-flags.js';
+import { checkRowEnvironments } from '../eval/row-environments.js';
 import { summaryJson, summaryText } from '../eval/summary.js';
+import { watchEval } from '../eval/watch.js';
 import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
 import { loadSettings } from '../settings.js';
@@ -21,13 +24,13 @@ interface EvalFlags {
   full?: boolean;
   taskIds?: string;
   group?: string;
-  maxConcurrent: string;
+  maxConcurrent?: string;
   maxSteps?: string;
   model?: string;
   config: string[];
   maxCost?: string;
   maxTokens?: string;
-  runtime: string;
+  runtime?: string;
   timeout?: string;
   agentTimeout?: string;
   readyTimeout?: string;
@@ -43,27 +46,6 @@ interface EvalFlags {
 
 const DEFAULT_STORE = '.hud/jobs';
 
-/** `text` quoted for a POSIX shell when it holds anything but plain path characters. */
-function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
-}
-
-function integer(value: string | undefined, flag: string, minimum = 1): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < minimum)
-    throw new Error(`${flag} must be a whole number ≥ ${minimum}, got '${value}'`);
-  return number;
-}
-
-function seconds(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!(number > 0))
-    throw new Error(`${flag} must be a positive number of seconds, got '${value}'`);
-  return number * 1000;
-}
-
 /** The job budget from `--max-cost` (dollars) and `--max-tokens`, or undefined without either. */
 function jobBudget(flags: EvalFlags): Budget | undefined {
   const maxTokens = integer(flags.maxTokens, '--max-tokens');
@@ -78,16 +60,24 @@ function jobBudget(flags: EvalFlags): Budget | undefined {
     : new Budget({ maxCostUsd, maxTokens });
 }
 
-/** Picks the tasks to run: `--task-ids`, `--all`/`--full`, or the first task with a note (hud-python). */
-function selectTasks(taskset: Taskset, flags: EvalFlags, note: (line: string) => void): Taskset {
-  if (flags.taskIds)
-    return taskset.select(
-      flags.taskIds
+/**
+ * Picks the tasks to run: `--task-ids` (or `[eval] task_ids`), `--all`/`--full` (or `[eval] all`), or the
+ * first task with a note (hud-python).
+ */
+function selectTasks(
+  taskset: Taskset,
+  flags: EvalFlags,
+  defaults: EvalFileDefaults,
+  note: (line: string) => void,
+): Taskset {
+  const taskIds = flags.taskIds
+    ? flags.taskIds
         .split(',')
         .map((ref) => ref.trim())
-        .filter(Boolean),
-    );
-  if (flags.all || flags.full || taskset.size <= 1) return taskset;
+        .filter(Boolean)
+    : defaults.taskIds;
+  if (taskIds) return taskset.select(taskIds);
+  if (flags.all || flags.full || defaults.all || taskset.size <= 1) return taskset;
   note(
     `running only the first of ${taskset.size} tasks (${taskset.slugs[0]}); pass --all for every task or --task-ids to pick`,
   );
@@ -95,26 +85,37 @@ function selectTasks(taskset: Taskset, flags: EvalFlags, note: (line: string) =>
 }
 
 async function runEval(
-  source: string | undefined,
-  agentName: string,
+  sourceArg: string | undefined,
+  agentArg: string | undefined,
   flags: EvalFlags,
 ): Promise<void> {
+  if (flags.resume && agentArg === undefined && sourceArg !== undefined) {
+    // `hud eval nop --resume <id>`: with the source taken from the job, a lone agent name is the agent.
+    if (!existsSync(sourceArg) && agentNames().includes(sourceArg))
+      return runEval(undefined, sourceArg, flags);
+  }
   const human = flags.json ? process.stderr : process.stdout;
   const say = (line: string) => human.write(`${line}\n`);
   const note = (line: string) => process.stderr.write(`note: ${line}\n`);
   const settings = loadSettings();
+  // `.hud_eval.toml` defaults: below the command line, and below what a resumed job recorded.
+  const configFile = readEvalConfigFile({
+    cwd: process.cwd(),
+    variables: settings,
+    agents: agentNames(),
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
   const store = new JobStore(path.resolve(flags.store));
+  const resumed = flags.resume ? await store.openJob(flags.resume) : undefined;
+  const defaults: EvalFileDefaults = resumed ? {} : (configFile?.defaults ?? {});
   const fallbacks = hudModuleFallbacks();
   const importer = (file: string) => importModule(file, { fallbacks });
 
-  let taskSource = source;
+  let taskSource = sourceArg ?? defaults.source;
   let taskset: Taskset;
-  // A resumed job keeps its group unless --group says otherwise.
-  let recordedGroup = 1;
-  if (flags.resume) {
-    const meta = await store.openJob(flags.resume);
-    taskSource ??= meta.source ?? undefined;
-    recordedGroup = meta.group;
+  if (resumed && flags.resume) {
+    resumeChecks(resumed, sourceArg, agentArg, flags);
+    taskSource ??= resumed.source ?? undefined;
     taskset = await store.loadTaskset(flags.resume);
   } else {
     if (!taskSource)
@@ -122,20 +123,35 @@ async function runEval(
     const loaded =
       (await loadHarborTaskset(taskSource, note)) ??
       (await loadTaskset(taskSource, { importModule: importer }));
-    taskset = selectTasks(loaded, flags, note);
+    taskset = selectTasks(loaded, flags, defaults, note);
   }
   if (!taskSource)
     throw new Error(
       'the job does not record its source: pass it, e.g. hud eval tasks.ts --resume <id>',
     );
+  const agentName = agentArg ?? resumed?.agent.name ?? defaults.agent ?? 'oracle';
+  const section = configFile?.agents[agentName];
+  const sectionModel = typeof section?.model === 'string' ? section.model : undefined;
+  const recordedRuntime = resumed?.settings?.runtime;
+  const runtime =
+    flags.runtime ??
+    (typeof recordedRuntime === 'string' ? recordedRuntime : undefined) ??
+    defaults.runtime ??
+    'local';
+  const verbose = flags.verbose || defaults.verbose || 0;
 
   const budget = jobBudget(flags);
-  const agentLogger = (flags.verbose ?? 0) > 1 ? stderrLogger({ verbose: true }) : undefined;
+  const agentLogger = verbose > 1 ? stderrLogger({ verbose: true }) : undefined;
   let agent: ReturnType<typeof createAgent>;
   try {
     agent = createAgent(agentName, {
-      model: flags.model,
-      config: parseConfigPairs(flags.config),
+      model: flags.model ?? (resumed ? (resumed.agent.model ?? undefined) : sectionModel),
+      config: mergeAgentConfig({
+        agent: agentName,
+        section,
+        autoRespond: defaults.autoRespond,
+        pairs: parseConfigPairs(flags.config),
+      }),
       settings,
       budget,
       logger: agentLogger,
@@ -145,14 +161,23 @@ async function runEval(
     throw error;
   }
 
-  const group = integer(flags.group, '--group') ?? recordedGroup;
-  const maxConcurrent = integer(flags.maxConcurrent, '--max-concurrent') ?? 30;
-  const maxSteps = integer(flags.maxSteps, '--max-steps') ?? (flags.full ? 100 : 10);
+  // A resumed job keeps its group and step budget (resumeChecks refused different ones).
+  const group = integer(flags.group, '--group') ?? resumed?.group ?? defaults.group ?? 1;
+  const maxConcurrent =
+    integer(flags.maxConcurrent, '--max-concurrent') ?? defaults.maxConcurrent ?? 30;
+  const maxSteps =
+    integer(flags.maxSteps, '--max-steps') ??
+    (flags.full ? 100 : undefined) ??
+    resumed?.max_steps ??
+    defaults.maxSteps ??
+    10;
   const readyTimeoutMs = seconds(flags.readyTimeout, '--ready-timeout');
   // Container labels carry the job id, known once the job starts (or resumes).
   let jobId = flags.resume;
+  if (runtime === 'local')
+    await checkRowEnvironments(path.resolve(taskSource), taskset.tasks, fallbacks);
   const chosen = chooseProvider({
-    runtime: flags.runtime,
+    runtime,
     source: taskSource,
     prewarm: Math.max(1, Math.min(maxConcurrent, taskset.size * group, 8)),
     readyTimeoutMs,
@@ -168,11 +193,18 @@ async function runEval(
       );
     }
   }
+  const storeFlag = flags.store === DEFAULT_STORE ? '' : ` --store ${shellWord(flags.store)}`;
+  const resumeLine = (id: string) =>
+    `resume with: hud eval ${shellWord(taskSource)} ${agentName} --resume ${id}${storeFlag}\n`;
   const controller = new AbortController();
   let interrupted = 0;
   const onSigint = () => {
     interrupted++;
-    if (interrupted > 1) process.exit(130);
+    if (interrupted > 1) {
+      // Quit at once; the runs recorded so far stay, and `hud jobs` shows the job as interrupted.
+      if (jobId) process.stderr.write(`\n${resumeLine(jobId)}`);
+      process.exit(130);
+    }
     process.stderr.write(
       '\nstopping: no new rollouts; tearing down running ones (Ctrl-C again to quit at once)\n',
     );
@@ -183,7 +215,7 @@ async function runEval(
   const single = taskset.size * group === 1;
   const display = new JobDisplay({
     stream: process.stderr,
-    detailed: single || (flags.verbose ?? 0) > 0,
+    detailed: single || verbose > 0,
   });
   say(
     `hud eval: ${taskset.size} task${taskset.size === 1 ? '' : 's'} × ${group} with ${agent.name}${agent.model ? ` (${agent.model})` : ''} on ${chosen.label}`,
@@ -207,6 +239,7 @@ async function runEval(
       store,
       resume: flags.resume,
       source: path.resolve(taskSource),
+      settings: { runtime },
       signal: controller.signal,
       teardownTimeoutMs: 5_000,
       onEvent: (event) => {
@@ -236,10 +269,7 @@ async function runEval(
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     }
     if (job.cancelled) {
-      const storeFlag = flags.store === DEFAULT_STORE ? '' : ` --store ${shellWord(flags.store)}`;
-      process.stderr.write(
-        `resume with: hud eval ${shellWord(taskSource)} ${agentName} --resume ${job.id}${storeFlag}\n`,
-      );
+      process.stderr.write(resumeLine(job.id));
       process.exitCode = 130;
     } else if (job.errors.length > 0) {
       process.exitCode = 1;
@@ -252,47 +282,6 @@ async function runEval(
   }
 }
 
-/** Re-runs `hud eval` (without --watch) in a child whenever the task or environment files change. */
-async function watchEval(argv: string[], source: string): Promise<void> {
-  const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
-  const args = argv.slice(2).filter((arg) => arg !== '--watch');
-  const root = path.dirname(path.resolve(source));
-  let child: ChildProcess | undefined;
-  let pending = false;
-  const start = () => {
-    child = spawn(process.execPath, [bin, ...args], { stdio: 'inherit' });
-    child.once('exit', () => {
-      child = undefined;
-      process.stderr.write(`\nwatching ${root} for changes (Ctrl-C to stop)\n`);
-      if (pending) {
-        pending = false;
-        start();
-      }
-    });
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(root, { recursive: true }, (_event, name) => {
-    const file = String(name ?? '');
-    if (!file || file.includes('node_modules') || file.startsWith('.')) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (child) {
-        pending = true;
-        child.kill('SIGINT');
-      } else start();
-    }, 200);
-  });
-  start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => {
-      watcher.close();
-      clearTimeout(timer);
-      if (child) child.once('exit', () => resolve());
-      else resolve();
-    });
-  });
-}
-
 /** `hud eval <source> [agent]`: run an agent over tasks, locally, with a live display and a job store. */
 export function registerEval(program: Command): void {
   program
@@ -300,15 +289,21 @@ export function registerEval(program: Command): void {
     .description(
       'run an agent over tasks and grade every run (no API key needed with oracle or nop)',
     )
-    .argument('[source]', 'tasks: a .ts/.js module, a directory, .json or .jsonl')
-    .argument('[agent]', 'oracle, nop, claude, openai, gemini, openai_compatible', 'oracle')
+    .argument(
+      '[source]',
+      "tasks: a .ts/.js module, a directory, .json or .jsonl (default: [eval] source of .hud_eval.toml, or the resumed job's)",
+    )
+    .argument(
+      '[agent]',
+      "oracle, nop, claude, openai, gemini, openai_compatible (default: oracle, or the resumed job's)",
+    )
     .option('--all', 'run every task (default: only the first)')
     .option('--full', 'every task with up to 100 steps')
     .option('--task-ids <ids>', 'comma-separated slugs, template ids or 0-based indexes')
     .option('--group <n>', "runs per task (GRPO-style group; default 1, or the resumed job's)")
     .option('--group-size <n>', 'alias of --group')
-    .option('--max-concurrent <n>', 'rollouts in flight at once', '30')
-    .option('--max-steps <n>', 'agent step budget (default 10)')
+    .option('--max-concurrent <n>', 'rollouts in flight at once (default 30)')
+    .option('--max-steps <n>', "agent step budget (default 10, or the resumed job's)")
     .option('-m, --model <model>', 'model for a model agent')
     .option(
       '--max-cost <dollars>',
@@ -324,7 +319,10 @@ export function registerEval(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [],
     )
-    .option('--runtime <runtime>', 'local | docker[:image] | inprocess | tcp://host:port', 'local')
+    .option(
+      '--runtime <runtime>',
+      "local | docker[:image] | inprocess | tcp://host:port (default local, or the resumed job's)",
+    )
     .option('--timeout <seconds>', 'limit on each whole rollout')
     .option(
       '--agent-timeout <seconds>',
@@ -334,7 +332,10 @@ export function registerEval(program: Command): void {
       '--ready-timeout <seconds>',
       'limit on an environment becoming ready (its port printed, its control connection answering)',
     )
-    .option('--resume <job-id>', 're-run only the runs of a job that have no verdict')
+    .option(
+      '--resume <job-id>',
+      're-run only the runs of a job that have no verdict, with its recorded source, agent and settings',
+    )
     .option('--json', 'print the summary as one JSON object on stdout (human output on stderr)')
     .option('--watch', 're-run when the task or environment files change')
     .option('--store <dir>', 'job store directory', DEFAULT_STORE)
@@ -352,7 +353,7 @@ export function registerEval(program: Command): void {
     .action(
       async (
         source: string | undefined,
-        agentName: string,
+        agentName: string | undefined,
         flags: EvalFlags & { groupSize?: string },
       ) => {
         if (flags.groupSize) flags.group = flags.groupSize;

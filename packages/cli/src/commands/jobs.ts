@@ -1,7 +1,15 @@
 import path from 'node:path';
-import { JobStore, type RunRecord } from '@hud/eval';
+import {
+  type Job,
+  type JobMeta,
+  type JobState,
+  JobStore,
+  jobState,
+  type RunRecord,
+} from '@hud/eval';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { shellWord } from '../eval/flag-values.js';
 
 const plain = (tty: boolean | undefined) => (tty ? {} : { head: [], border: [] });
 const reward = (value: number | null | undefined) =>
@@ -20,26 +28,59 @@ function runRow(run: RunRecord): string[] {
   ];
 }
 
+const DEFAULT_STORE = '.hud/jobs';
+
+/** A job as `hud jobs` shows it: its status as seen now (`interrupted` included) and its totals. */
+interface ShownJob extends Omit<JobMeta, 'status'> {
+  status: JobState;
+}
+
+/** Whether job `meta`'s totals must be counted from its runs: it never wrote them (running or killed). */
+const needsRuns = (meta: JobMeta) => meta.totals === null || meta.status === 'running';
+
+/**
+ * `meta` with the status a reader should see (see `jobState`: a `running` job whose process is gone is
+ * `interrupted`) and, when {@link needsRuns}, the totals of `job` (read from `runs.jsonl`).
+ */
+function shown(meta: JobMeta, job: Job | undefined): ShownJob {
+  const totals = job && needsRuns(meta) ? job.totals() : meta.totals;
+  return { ...meta, status: jobState(meta), totals };
+}
+
+/** The command that resumes job `id` (its source, agent and settings come from job.json). */
+function resumeCommand(id: string, storeFlag: string): string {
+  const store = storeFlag === DEFAULT_STORE ? '' : ` --store ${shellWord(storeFlag)}`;
+  return `hud eval --resume ${id}${store}`;
+}
+
 /** `hud jobs [job-id]`: the jobs in the local store, or the runs of one job. */
 export function registerJobs(program: Command): void {
   program
     .command('jobs')
     .description('list the jobs in the local store, or show the runs of one job')
     .argument('[job-id]', 'a job id (a unique prefix is enough)')
-    .option('--store <dir>', 'job store directory', '.hud/jobs')
+    .option('--store <dir>', 'job store directory', DEFAULT_STORE)
     .option('--json', 'print JSON instead of a table')
     .action(async (jobId: string | undefined, flags: { store: string; json?: boolean }) => {
       const store = new JobStore(path.resolve(flags.store));
       const jobs = await store.listJobs();
       if (!jobId) {
-        if (flags.json) return console.log(JSON.stringify(jobs));
-        if (jobs.length === 0)
+        const rows = await Promise.all(
+          jobs.map(async (meta) =>
+            shown(
+              meta,
+              needsRuns(meta) ? await store.loadJob(meta.id).catch(() => undefined) : undefined,
+            ),
+          ),
+        );
+        if (flags.json) return console.log(JSON.stringify(rows));
+        if (rows.length === 0)
           return console.log(`no jobs in ${store.root}: run one with hud eval`);
         const table = new Table({
           head: ['job', 'name', 'created', 'status', 'runs', 'reward'],
           style: plain(process.stdout.isTTY),
         });
-        for (const job of jobs) {
+        for (const job of rows) {
           table.push([
             job.id,
             job.name,
@@ -49,7 +90,13 @@ export function registerJobs(program: Command): void {
             reward(job.totals?.reward),
           ]);
         }
-        return console.log(table.toString());
+        console.log(table.toString());
+        for (const job of rows.filter((row) => row.status === 'interrupted')) {
+          console.log(
+            `job ${job.id} was interrupted (its hud process is gone): resume with ${resumeCommand(job.id, flags.store)}`,
+          );
+        }
+        return;
       }
       const matches = jobs.filter((job) => job.id.startsWith(jobId));
       if (matches.length !== 1) {
@@ -59,8 +106,8 @@ export function registerJobs(program: Command): void {
             : `'${jobId}' matches ${matches.length} jobs: give more of the id`,
         );
       }
-      const meta = matches[0] as (typeof matches)[number];
-      const job = await store.loadJob(meta.id);
+      const job = await store.loadJob((matches[0] as JobMeta).id);
+      const meta = shown(matches[0] as JobMeta, job);
       if (flags.json) return console.log(JSON.stringify({ ...meta, runs: job.runs }));
       console.log(`job ${meta.id} — ${meta.name} (${meta.status}, created ${meta.created_at})`);
       console.log(
@@ -75,6 +122,10 @@ export function registerJobs(program: Command): void {
       console.log(
         `reward ${reward(job.reward)} over ${job.runs.length - job.errors.length} graded runs; ${job.errors.length} without a verdict`,
       );
+      if (meta.status === 'interrupted')
+        console.log(
+          `interrupted (its hud process is gone): resume with ${resumeCommand(meta.id, flags.store)}`,
+        );
       console.log('show a run: hud trace <trace-id>');
     });
 }

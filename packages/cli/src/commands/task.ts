@@ -7,6 +7,7 @@ import {
   ProtocolError,
 } from '@hud/protocol';
 import type { Command } from 'commander';
+import { holdBindings } from '../task-bindings.js';
 import { loadTaskRows, pickTask } from '../task-source.js';
 
 /** The server `hud task` attaches to when no --url is given (hud-python probes the same port). */
@@ -20,6 +21,7 @@ interface TaskFlags {
   answer?: string;
   answerFile?: string;
   readyTimeout?: string;
+  bindings?: boolean;
 }
 
 function parseArgs(text: string | undefined): JsonObject | undefined {
@@ -108,6 +110,7 @@ async function start(task: string, flags: TaskFlags): Promise<void> {
   try {
     const frame = await client.startTask(id, args);
     emit(frame, flags, promptText(frame));
+    if (flags.bindings) await holdBindings(client, frame, task);
   } finally {
     // No bye: the session parks so a later `hud task grade` (another process) adopts it.
     await client.close();
@@ -177,6 +180,10 @@ export function registerTask(program: Command): void {
       .description('start a task and print its prompt; the session parks for a later grade')
       .option('-a, --args <json>', 'task args as a JSON object (overrides the row in --source)')
       .option('-o, --out <file>', 'write the whole start frame as JSON to this file')
+      .option(
+        '--bindings',
+        "print the session's capability bindings as local URLs (shell, MCP…) and keep them open until Ctrl-C; the task stays parked",
+      )
       .action((task: string, flags: TaskFlags) => start(task, flags));
     addCommon(parent.command('grade').argument('<task>', 'task slug, template id or index'))
       .description('grade the parked task (or start and grade TASK) and print the score')

@@ -27,3 +27,28 @@ function parseValue(text: string): unknown {
   if (/^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(text)) return Number(text);
   return text;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The agent config of a `hud eval` run, lowest precedence first (hud-python `get_agent_kwargs` and
+ * `_merge_agent_config`): the agent's `.hud_eval.toml` section (its `model` aside: that is the model's
+ * default), `[eval] auto_respond`, then `-c` pairs, where `-c <agent>.key=value` for the agent being run
+ * counts as `-c key=value`.
+ */
+export function mergeAgentConfig(options: {
+  agent: string;
+  section?: Readonly<Record<string, unknown>>;
+  autoRespond?: boolean;
+  pairs: Record<string, unknown>;
+}): Record<string, unknown> {
+  const { model: _model, ...section } = options.section ?? {};
+  const { [options.agent]: own, ...pairs } = options.pairs;
+  return {
+    ...section,
+    ...(options.autoRespond === undefined ? {} : { auto_respond: options.autoRespond }),
+    ...pairs,
+    ...(isObject(own) ? own : own === undefined ? {} : { [options.agent]: own }),
+  };
+}
