@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import {
+  type DecodedFrame,
   encodeError,
   encodeResult,
   FrameDecoder,
@@ -31,8 +32,8 @@ export class ControlConnection implements SessionHolder {
   readonly #channel: ControlChannel;
   readonly #logger: Logger;
   readonly #decoder: FrameDecoder;
-  #preface: Buffer[] | undefined = [];
-  #prefaceBytes = 0;
+  /** True until the first line has routed the connection. */
+  #preface = true;
   readonly #queue: unknown[] = [];
   #running = false;
   #ending = false;
@@ -71,58 +72,68 @@ export class ControlConnection implements SessionHolder {
 
   #feed(chunk: Buffer): void {
     // Line by line: push() throws on an oversized line and would lose the lines it completed before it in
-    // the same chunk, which must still be answered, in order, before the refusal.
+    // the same chunk, which must still be answered, in order, before the refusal. The decoder copies what
+    // it keeps of a partial line, so subarrays of the chunk are enough.
     for (let start = 0; start < chunk.length; ) {
       const newline = chunk.indexOf(NEWLINE, start);
       const end = newline === -1 ? chunk.length : newline + 1;
-      // A partial last line is copied, as push() would: a retained subarray would pin the whole chunk.
-      const piece =
-        end - start === chunk.length
-          ? chunk
-          : newline === -1
-            ? Buffer.from(chunk.subarray(start))
-            : chunk.subarray(start, end);
-      let frames: ReturnType<FrameDecoder['push']>;
-      try {
-        frames = this.#decoder.push(piece);
-      } catch (error) {
-        this.#enqueue({ invalid: error as HudError });
-        this.#socket.pause();
-        return;
-      }
-      for (const frame of frames) {
-        this.#enqueue(frame.kind === 'frame' ? frame.value : { invalid: frame.error });
-      }
+      if (!this.#push(chunk.subarray(start, end))) return;
       start = end;
     }
   }
 
-  /** Collects bytes until the first newline, then routes the connection. */
+  /** Feeds the decoder one piece holding at most one newline (at its end); false once refused. */
+  #push(piece: Buffer): boolean {
+    const frames = this.#decode(piece);
+    for (const frame of frames ?? []) this.#enqueueDecoded(frame);
+    return frames !== undefined;
+  }
+
+  /** The frames `piece` completes; undefined (reading stopped, refusal queued) when it passes the limit. */
+  #decode(piece: Buffer): DecodedFrame[] | undefined {
+    try {
+      return this.#decoder.push(piece);
+    } catch (error) {
+      // Over the limit: stop reading at once; the refusal (error frame, then close) is queued in order.
+      this.#socket.pause();
+      this.#socket.off('data', this.#onData);
+      this.#enqueue({ invalid: error as HudError });
+      return undefined;
+    }
+  }
+
+  #enqueueDecoded(frame: DecodedFrame): void {
+    this.#enqueue(frame.kind === 'frame' ? frame.value : { invalid: frame.error });
+  }
+
+  /**
+   * Routes the connection by its first line. Bytes before its newline go through the decoder like any
+   * other (so an oversized first line is refused as soon as it passes the limit, tunnel.open or not); the
+   * first complete frame decides between a capability stream and a control session.
+   */
   #readPreface(chunk: Buffer): void {
     const newline = chunk.indexOf(NEWLINE);
-    const parts = this.#preface as Buffer[];
     if (newline === -1) {
-      parts.push(chunk);
-      this.#prefaceBytes += chunk.length;
-      if (this.#prefaceBytes > this.#decoder.maxFrameBytes) {
-        this.#preface = undefined;
-        this.#feed(Buffer.concat(parts));
-      }
+      this.#push(chunk);
       return;
     }
-    parts.push(chunk.subarray(0, newline + 1));
-    const line = Buffer.concat(parts);
+    this.#preface = false;
+    const frames = this.#decode(chunk.subarray(0, newline + 1));
+    if (frames === undefined) return;
+    const first = frames[0] as DecodedFrame;
     const rest = chunk.subarray(newline + 1);
-    this.#preface = undefined;
-    // An oversized first line is refused like any other (the decoder throws on it), tunnel.open or not.
-    const first = line.length - 1 > this.#decoder.maxFrameBytes ? undefined : parsePreface(line);
-    if (isObjectFrame(first) && first.method === 'tunnel.open') {
+    if (
+      first.kind === 'frame' &&
+      isObjectFrame(first.value) &&
+      first.value.method === 'tunnel.open'
+    ) {
+      const request = first.value;
       this.#socket.off('data', this.#onData);
       this.#socket.removeAllListeners('end');
       openTunnel({
         socket: this.#socket,
-        id: first.id as RequestId | undefined,
-        params: first.params,
+        id: request.id as RequestId | undefined,
+        params: request.params,
         remainder: Buffer.from(rest),
         env: this.#channel.env,
         logger: this.#logger,
@@ -130,7 +141,7 @@ export class ControlConnection implements SessionHolder {
       });
       return;
     }
-    this.#feed(line);
+    this.#enqueueDecoded(first);
     if (rest.length > 0) this.#feed(rest);
   }
 
@@ -216,13 +227,5 @@ export class ControlConnection implements SessionHolder {
   destroy(): void {
     this.#closed = true;
     this.#socket.destroy();
-  }
-}
-
-function parsePreface(line: Buffer): unknown {
-  try {
-    return JSON.parse(line.toString('utf8'));
-  } catch {
-    return undefined;
   }
 }

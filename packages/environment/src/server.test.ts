@@ -288,6 +288,33 @@ describe('token', () => {
     admitted.write('ping\n');
     expect(await admitted.line()).toBe('ping');
   });
+
+  it('names the capabilities a token does not protect, and only with a token', async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, warn: (message: string) => warnings.push(message), error() {} };
+    const env = new Environment({
+      name: 'mixed',
+      capabilities: [
+        { name: 'raw', protocol: 'tcp-echo/1', url: 'tcp://127.0.0.1:9' },
+        { name: 'shell', protocol: 'ssh/2', url: 'ssh://127.0.0.1:22', params: {} },
+      ],
+    });
+    env.mcp([]);
+    await served(env, { logger });
+    expect(warnings).toEqual([]);
+    await closeAll();
+    await served(env, { token: 's3cret', logger });
+    // The MCP server started under the token is protected; ssh/2 has its own keys; the raw port is not.
+    expect(warnings).toEqual([
+      "capability 'raw' (tcp-echo/1) does not check the server token: any local process that finds its port can use it directly",
+    ]);
+  });
+
+  it('refuses a maxFrameBytes the decoder cannot honour at bind time, naming it', async () => {
+    await expect(bind(probeEnv().env, { maxFrameBytes: -1 })).rejects.toThrow(
+      /maxFrameBytes must be a whole number/,
+    );
+  });
 });
 
 describe('bind / serve / close', () => {

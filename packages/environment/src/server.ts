@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { HudError } from '@hud/protocol';
+import { FrameDecoder, HudError } from '@hud/protocol';
+import { isProtectedCapability, startProtected } from './capabilities/endpoint-protection.js';
 import { ControlChannel } from './control-channel.js';
 import { ControlConnection } from './control-connection.js';
 import type { Environment } from './environment.js';
@@ -14,13 +15,22 @@ export interface ServeOptions {
   host?: string;
   /** Default 0 (any free port). `hud serve` uses 8765. */
   port?: number;
-  /** Largest frame accepted, bytes before the newline (default 64 MiB; hud-python: 64 KiB). */
+  /**
+   * Largest frame accepted, bytes before the newline (default 64 MiB; hud-python: 64 KiB; at most
+   * `MAX_FRAME_BYTES_LIMIT`, about 512 MiB). A longer line is refused as soon as it passes the limit.
+   */
   maxFrameBytes?: number;
   /** Parked sessions are closed after this long (ms; default 1 h; hud-python: never). */
   parkedTtlMs?: number;
   /**
    * Shared secret clients must send as `params.token` in `hello` and `tunnel.open`. Off by default so Python
    * peers work on loopback; required when binding a non-loopback address unless `insecure` is set.
+   * With a token, {@link serve} starts the capability services of `env.mcp()`, `env.screen()` and
+   * `env.browser()` protected, so their own ports on 127.0.0.1 are no way around it: the MCP server wants a
+   * Bearer secret and the VNC server a password (both published in the capability params, which only
+   * clients past `hello` see), and Chromium's DevTools are reachable only through `tunnel.open`.
+   * Capabilities left unprotected (started outside `serve`, or published by the environment itself) are
+   * named in a warning.
    */
   token?: string;
   /** Allow a non-loopback address without a token (e.g. inside a container whose port is published on loopback). */
@@ -92,8 +102,8 @@ function isLoopback(host: string): boolean {
 
 /**
  * Puts `env` on a control port without running its hooks (hud-python `bind`).
- * @throws HudError `invalid_argument` for a non-loopback host without a token (unless `insecure`);
- *   the listen error (e.g. EADDRINUSE) otherwise.
+ * @throws HudError `invalid_argument` for a non-loopback host without a token (unless `insecure`) or a
+ *   `maxFrameBytes` the decoder cannot honour; the listen error (e.g. EADDRINUSE) otherwise.
  */
 export async function bind(env: Environment, options: ServeOptions = {}): Promise<ControlServer> {
   return bindWith(env, options, undefined);
@@ -111,6 +121,8 @@ async function bindWith(
       `serving on ${host} (not loopback) needs a token: pass --token / HUD_SERVE_TOKEN, or --insecure if the port is only reachable through loopback (e.g. a container port published on 127.0.0.1)`,
     );
   }
+  // Every connection builds its own decoder: check the limit once, here, so a bad one fails the bind.
+  new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
   const logger = options.logger ?? silentLogger;
   const channel = new ControlChannel(env, {
     parkedTtlMs: options.parkedTtlMs,
@@ -141,6 +153,7 @@ async function bindWith(
     });
   });
   const address = server.address() as net.AddressInfo;
+  if (options.token) warnUnprotected(env, logger);
   return new ControlServer({
     server,
     channel,
@@ -152,16 +165,27 @@ async function bindWith(
   });
 }
 
+/** Names every published capability a local process can use without going through the token. */
+function warnUnprotected(env: Environment, logger: Logger): void {
+  for (const capability of env.capabilities) {
+    if (isProtectedCapability(capability)) continue;
+    logger.warn(
+      `capability '${capability.name}' (${capability.protocol}) does not check the server token: any local process that finds its port can use it directly`,
+    );
+  }
+}
+
 /**
  * Starts `env` (initialize hooks), binds its control port and returns the server; closing it cancels every
- * task and runs the shutdown hooks (hud-python `serve`). Printing {@link PORT_ANNOUNCEMENT} is the caller's
+ * task and runs the shutdown hooks (hud-python `serve`). With a `token`, the hooks start the built-in
+ * capability services protected (see {@link ServeOptions.token}). Printing {@link PORT_ANNOUNCEMENT} is the caller's
  * job (`hud serve` does it), since libraries never write to stdout.
  * @example
  * const server = await serve(env, { port: 0 });
  * process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
  */
 export async function serve(env: Environment, options: ServeOptions = {}): Promise<ControlServer> {
-  await env.start();
+  await startProtected(Boolean(options.token), () => env.start());
   try {
     return await bindWith(env, options, () => env.stop());
   } catch (error) {

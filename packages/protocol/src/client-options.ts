@@ -24,6 +24,12 @@ export interface HudClientOptions {
   maxFrameBytes?: number;
   /** Receives `debug`/`warn` diagnostics (tunnel refusals, heartbeat failures). */
   logger?: HudLogger;
+  /**
+   * The server's shared secret (hud-ts `hud serve --token` / `HUD_SERVE_TOKEN`), sent as `params.token` in
+   * every `hello` and in the `tunnel.open` of each forwarded capability stream. Default: none, and then
+   * nothing extra is sent (hud-python has no token). Never logged.
+   */
+  token?: string;
 }
 
 /** Options of {@link HudClient.connect}. */

@@ -72,9 +72,9 @@ export class HudClient implements AsyncDisposable {
   private constructor(socket: Socket, options: HudClientOptions) {
     this.#options = options;
     this.#channel = new ClientChannel(socket, { maxFrameBytes: options.maxFrameBytes });
-    const { endpoint, maxFrameBytes, logger } = options;
+    const { endpoint, maxFrameBytes, logger, token } = options;
     if (endpoint !== undefined) {
-      this.#forwarders = new ForwarderSet({ endpoint, maxFrameBytes, logger });
+      this.#forwarders = new ForwarderSet({ endpoint, maxFrameBytes, logger, token });
     }
   }
 
@@ -104,7 +104,7 @@ export class HudClient implements AsyncDisposable {
       typeof target === 'string' ? undefined : target.params,
       options.readyTimeoutMs ?? ClientDefaults.readyTimeoutMs,
     );
-    const { signal, logger, maxFrameBytes } = options;
+    const { signal, logger, maxFrameBytes, token } = options;
     const client = await connectWhenReady(
       {
         endpoint,
@@ -115,7 +115,7 @@ export class HudClient implements AsyncDisposable {
         logger,
       },
       async (socket, remainingMs) => {
-        const client = new HudClient(socket, { endpoint, maxFrameBytes, logger });
+        const client = new HudClient(socket, { endpoint, maxFrameBytes, logger, token });
         const onAbort = () => void client.close();
         signal?.addEventListener('abort', onAbort, { once: true });
         try {
@@ -167,6 +167,7 @@ export class HudClient implements AsyncDisposable {
    */
   async hello(sessionId?: string, options: CallOptions = {}): Promise<Manifest> {
     const params: JsonObject = sessionId === undefined ? {} : { session_id: sessionId };
+    if (this.#options.token !== undefined) params.token = this.#options.token;
     const result = await this.#channel.call(Method.Hello, params, options);
     checkBindingUrls(result);
     const hello = parseResult(HelloResult, Method.Hello, result);

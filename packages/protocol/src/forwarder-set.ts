@@ -1,19 +1,21 @@
 import { forwardedBindingUrl } from './binding-url.js';
-import type { ControlEndpoint, HudLogger } from './client-options.js';
-import { CapabilityForwarder } from './forwarder.js';
+import { CapabilityForwarder, type ForwarderOptions } from './forwarder.js';
 import type { Capability } from './schemas.js';
+
+/** Options of a {@link ForwarderSet}: those of every {@link CapabilityForwarder} it starts. */
+export type ForwarderSetOptions = Omit<ForwarderOptions, 'capability'>;
 
 /**
  * One loopback forwarder per binding name (spec §2.7), kept in step with the latest `hello`: forwarders of
  * names still published are kept (their ports stay valid), new names get one, vanished names lose theirs.
  */
 export class ForwarderSet {
-  readonly #options: { endpoint: ControlEndpoint; maxFrameBytes?: number; logger?: HudLogger };
+  readonly #options: ForwarderSetOptions;
   readonly #forwarders = new Map<string, CapabilityForwarder>();
   #syncing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(options: { endpoint: ControlEndpoint; maxFrameBytes?: number; logger?: HudLogger }) {
+  constructor(options: ForwarderSetOptions) {
     this.#options = options;
   }
 

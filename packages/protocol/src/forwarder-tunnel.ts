@@ -19,20 +19,23 @@ export interface OpenedTunnel {
 /**
  * Opens a capability stream (spec §2.6): a new connection to the control endpoint, the frame
  * `{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":<name>}}` (id 1, as hud-python
- * sends), then one reply frame.
+ * sends; with `options.token`, `params.token` too, for a hud-ts server started with a token), then one
+ * reply frame.
  * @throws HudError `connection_failed` when the endpoint refuses the tunnel (error frame), or closes or
  *   breaks before replying; the socket error itself when the endpoint cannot be reached.
  */
 export async function openTunnel(
   endpoint: ControlEndpoint,
   capability: string,
-  options: { maxFrameBytes?: number; signal?: AbortSignal } = {},
+  options: { maxFrameBytes?: number; signal?: AbortSignal; token?: string } = {},
 ): Promise<OpenedTunnel> {
   const socket = await connectSocket(endpoint, { signal: options.signal });
   const onAbort = () => socket.destroy();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    socket.write(encodeRequest(1, Method.TunnelOpen, { capability }));
+    const params =
+      options.token === undefined ? { capability } : { capability, token: options.token };
+    socket.write(encodeRequest(1, Method.TunnelOpen, params));
     const { frame, head } = await readFirstFrame(socket, options.maxFrameBytes);
     if (!isObjectFrame(frame) || 'error' in frame) {
       throw new HudError(

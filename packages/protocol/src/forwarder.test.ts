@@ -85,10 +85,11 @@ function spliceTo(backendPort: number) {
   };
 }
 
-async function forwarder(endpointPort: number): Promise<CapabilityForwarder> {
+async function forwarder(endpointPort: number, token?: string): Promise<CapabilityForwarder> {
   const forwarding = await CapabilityForwarder.listen({
     capability: 'blob',
     endpoint: { host: '127.0.0.1', port: endpointPort },
+    token,
   });
   cleanups.push(() => forwarding.close());
   return forwarding;
@@ -123,6 +124,16 @@ describe('CapabilityForwarder', () => {
     expect((await backendReceived).equals(up)).toBe(true);
     expect(endpoint.requests).toEqual([
       '{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"blob"}}',
+    ]);
+  });
+
+  it("sends the server's token in tunnel.open when it has one", async () => {
+    const backendPort = await listen(createServer((socket) => socket.end('hi')));
+    const endpoint = await controlEndpoint(spliceTo(backendPort));
+    const forwarding = await forwarder(endpoint.port, 's3cret');
+    expect((await readAll(dial(forwarding.port))).toString()).toBe('hi');
+    expect(endpoint.requests).toEqual([
+      '{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"blob","token":"s3cret"}}',
     ]);
   });
 

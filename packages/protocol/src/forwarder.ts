@@ -12,6 +12,8 @@ export interface ForwarderOptions {
   /** Largest `tunnel.open` reply accepted, in bytes. */
   maxFrameBytes?: number;
   logger?: HudLogger;
+  /** The server's shared secret, sent as `params.token` in each `tunnel.open` (default: none). */
+  token?: string;
 }
 
 /**
@@ -84,11 +86,12 @@ export class CapabilityForwarder {
   }
 
   async #route(local: Socket): Promise<void> {
-    const { capability, endpoint, maxFrameBytes, logger } = this.#options;
+    const { capability, endpoint, maxFrameBytes, logger, token } = this.#options;
     try {
       const { socket: upstream, head } = await openTunnel(endpoint, capability, {
         maxFrameBytes,
         signal: this.#stop.signal,
+        token,
       });
       this.#track(upstream);
       if (local.destroyed || this.#stop.signal.aborted) {

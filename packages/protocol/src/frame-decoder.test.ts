@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HudError } from './errors.js';
-import { FrameDecoder } from './frame-decoder.js';
+import { FrameDecoder, MAX_FRAME_BYTES_LIMIT } from './frame-decoder.js';
 
 const line = (value: unknown) => Buffer.from(`${JSON.stringify(value)}\n`);
 
@@ -73,5 +73,77 @@ describe('FrameDecoder', () => {
     decoder.push(Buffer.from('{"a":1}\nraw bytes'));
     expect(decoder.takeRemainder().toString()).toBe('raw bytes');
     expect(decoder.bufferedBytes).toBe(0);
+  });
+
+  it('refuses an endless line at the first chunk past the limit, never holding more than the limit', () => {
+    const limit = 1024 * 1024;
+    const chunkBytes = 64 * 1024;
+    const decoder = new FrameDecoder({ maxFrameBytes: limit });
+    let refusedAt: number | undefined;
+    let error: unknown;
+    let mostRetained = 0;
+    // Ten times the limit, fresh chunks as a socket delivers them, never a newline.
+    for (let index = 0; index < (10 * limit) / chunkBytes; index++) {
+      try {
+        decoder.push(Buffer.alloc(chunkBytes, index === 0 ? 0x22 : 0x61));
+      } catch (thrown) {
+        refusedAt = index;
+        error = thrown;
+        break;
+      }
+      mostRetained = Math.max(mostRetained, decoder.retainedBytes);
+      expect(decoder.bufferedBytes).toBe((index + 1) * chunkBytes);
+    }
+    // 16 chunks are exactly the limit; the 17th (index 16) passes it.
+    expect(refusedAt).toBe(limit / chunkBytes);
+    expect(HudError.isInstance(error) && error.code).toBe('frame_too_large');
+    expect((error as Error).message).toBe(
+      `frame exceeds the limit of ${limit} bytes (at least ${limit + chunkBytes} bytes before the newline)`,
+    );
+    expect(mostRetained).toBeLessThanOrEqual(limit);
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(decoder.retainedBytes).toBe(0);
+  });
+
+  it('copies what it keeps of a partial line: the caller may reuse its read buffer', () => {
+    const decoder = new FrameDecoder();
+    const readBuffer = Buffer.from('{"text":"first half');
+    expect(decoder.push(readBuffer)).toEqual([]);
+    readBuffer.write('XXXXXXXXXXXXXXXXXXX'); // the next read lands in the same buffer
+    const [frame] = decoder.push(Buffer.from(', second half"}\n'));
+    expect(frame).toMatchObject({ kind: 'frame', value: { text: 'first half, second half' } });
+    expect(decoder.retainedBytes).toBe(0);
+  });
+
+  it('hands the pages of a refused line back to the OS at once, without waiting for a GC', () => {
+    const MiB = 1024 * 1024;
+    const decoder = new FrameDecoder({ maxFrameBytes: 64 * MiB });
+    // One reused read buffer: the test itself allocates nothing per chunk.
+    const readBuffer = Buffer.alloc(MiB, 0x61);
+    const before = process.memoryUsage.rss();
+    for (let sent = 0; sent < 64 * MiB; sent += MiB) decoder.push(readBuffer);
+    const holding = process.memoryUsage.rss();
+    // The decoder really holds the 64 MiB (copied, resident)...
+    expect(holding - before).toBeGreaterThan(48 * MiB);
+    expect(() => decoder.push(readBuffer)).toThrow(/exceeds the limit/);
+    // ...and the refusal returns them: RSS falls right away.
+    expect(holding - process.memoryUsage.rss()).toBeGreaterThan(48 * MiB);
+  });
+
+  it('gives the store of a completed long line back too', () => {
+    const decoder = new FrameDecoder();
+    const bytes = line({ payload: 'x'.repeat(300_000) });
+    for (let offset = 0; offset < bytes.length; offset += 65536) {
+      decoder.push(bytes.subarray(offset, offset + 65536));
+    }
+    expect(decoder.bufferedBytes).toBe(0);
+    expect(decoder.retainedBytes).toBe(0);
+  });
+
+  it('refuses a maxFrameBytes it cannot honour, naming it', () => {
+    for (const bad of [-1, 1.5, Number.NaN, MAX_FRAME_BYTES_LIMIT + 1]) {
+      expect(() => new FrameDecoder({ maxFrameBytes: bad })).toThrow(/maxFrameBytes must be/);
+    }
+    expect(new FrameDecoder({ maxFrameBytes: 0 }).push(Buffer.from('\n'))).toHaveLength(1);
   });
 });

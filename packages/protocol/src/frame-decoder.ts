@@ -1,9 +1,18 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { HudError } from './errors.js';
 
 /** Default largest frame accepted, in bytes of JSON before the newline: 64 MiB (hud-python: 64 KiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Largest `maxFrameBytes` a {@link FrameDecoder} accepts: the longest string V8 can hold (about 512 MiB on
+ * 64-bit Node), since a frame is decoded as one string before `JSON.parse`.
+ */
+export const MAX_FRAME_BYTES_LIMIT = bufferConstants.MAX_STRING_LENGTH;
+
 const NEWLINE = 0x0a;
+/** The unfinished-line store grows in multiples of this (and at least doubles each time). */
+const GROWTH_STEP = 64 * 1024;
 
 /** What {@link FrameDecoder.push} yields per complete line. */
 export type DecodedFrame =
@@ -13,18 +22,34 @@ export type DecodedFrame =
 /**
  * Streaming decoder for newline-delimited JSON frames (the hud-python control channel framing).
  *
- * Each byte is scanned for the newline once: pending bytes are kept as a list of chunks and joined only when
- * a line completes, so a large frame arriving in many chunks costs O(size), not O(size²).
- * A line longer than `maxFrameBytes` (excluding the newline) raises as soon as the limit is passed, without
- * waiting for the newline; the caller should close the connection.
+ * Each byte is scanned for the newline once. A line that arrives whole within one chunk is parsed in
+ * place; the bytes of an unfinished line are copied into one store (the caller's chunks are never kept, so
+ * a caller may reuse its read buffer), a resizable `ArrayBuffer` that reserves `maxFrameBytes` of address
+ * space and commits pages as the line grows: O(size) per frame, no `Buffer.concat`, and when the line
+ * completes or is refused the store shrinks to zero, which hands its pages back to the operating system at
+ * once rather than at the next garbage collection.
+ *
+ * A line longer than `maxFrameBytes` (excluding the newline) is refused by the first chunk that passes the
+ * limit, without waiting for the newline; the decoder never holds more than `maxFrameBytes` bytes.
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
-  #pending: Buffer[] = [];
+  #store: ArrayBuffer | undefined;
   #pendingBytes = 0;
 
+  /**
+   * @param options.maxFrameBytes largest line accepted, bytes before the newline (default 64 MiB).
+   * @throws HudError `invalid_argument` when `maxFrameBytes` is not an integer in 0..{@link MAX_FRAME_BYTES_LIMIT}.
+   */
   constructor(options: { maxFrameBytes?: number } = {}) {
-    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!Number.isInteger(max) || max < 0 || max > MAX_FRAME_BYTES_LIMIT) {
+      throw new HudError(
+        'invalid_argument',
+        `maxFrameBytes must be a whole number of bytes from 0 to ${MAX_FRAME_BYTES_LIMIT} (the longest string a frame can decode to), got ${max}`,
+      );
+    }
+    this.maxFrameBytes = max;
   }
 
   /** Bytes received after the last complete line. */
@@ -33,36 +58,40 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds one chunk and returns every line it completes, parsed. Unparseable lines come back as
-   * `{kind: 'invalid'}` (decoding can go on after them).
-   * @throws HudError `frame_too_large` when a line exceeds `maxFrameBytes`; the decoder is then unusable.
+   * Bytes of address space the decoder has committed for the unfinished line (its store's length; only
+   * the written part is resident): never more than `maxFrameBytes`, and 0 once the line completed or was
+   * refused.
    */
-  push(chunk: Buffer): DecodedFrame[] {
+  get retainedBytes(): number {
+    return this.#store?.byteLength ?? 0;
+  }
+
+  /**
+   * Feeds one chunk and returns every line it completes, parsed. Unparseable lines come back as
+   * `{kind: 'invalid'}` (decoding can go on after them). The chunk is not kept: the caller may reuse it.
+   * @throws HudError `frame_too_large` when a line exceeds `maxFrameBytes`, as soon as this chunk passes the
+   *   limit; the unfinished line is dropped (the caller should close the connection).
+   */
+  push(chunk: Uint8Array): DecodedFrame[] {
     const frames: DecodedFrame[] = [];
     let start = 0;
     let newline = chunk.indexOf(NEWLINE, start);
     while (newline !== -1) {
       const lineBytes = this.#pendingBytes + (newline - start);
       this.#checkSize(lineBytes);
-      let line: Buffer;
       if (this.#pendingBytes === 0) {
-        line = chunk.subarray(start, newline);
+        frames.push(parseLine(chunk.subarray(start, newline)));
       } else {
-        this.#pending.push(chunk.subarray(start, newline));
-        line = Buffer.concat(this.#pending, lineBytes);
-        this.#pending = [];
-        this.#pendingBytes = 0;
+        this.#append(chunk.subarray(start, newline));
+        frames.push(parseLine(new Uint8Array(this.#store as ArrayBuffer, 0, lineBytes)));
+        this.#release();
       }
-      frames.push(parseLine(line));
       start = newline + 1;
       newline = chunk.indexOf(NEWLINE, start);
     }
     if (start < chunk.length) {
-      const rest = chunk.length - start;
-      this.#checkSize(this.#pendingBytes + rest);
-      // Copy only when the chunk is mostly consumed; a retained subarray would pin the whole chunk.
-      this.#pending.push(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
-      this.#pendingBytes += rest;
+      this.#checkSize(this.#pendingBytes + (chunk.length - start));
+      this.#append(chunk.subarray(start));
     }
     return frames;
   }
@@ -71,16 +100,37 @@ export class FrameDecoder {
    * Takes whatever follows the last complete line (used when a connection turns into a raw byte stream).
    */
   takeRemainder(): Buffer {
-    const rest = Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const rest =
+      this.#pendingBytes === 0
+        ? Buffer.alloc(0)
+        : Buffer.from(new Uint8Array(this.#store as ArrayBuffer, 0, this.#pendingBytes));
+    this.#release();
     return rest;
+  }
+
+  #append(bytes: Uint8Array): void {
+    const needed = this.#pendingBytes + bytes.length;
+    this.#store ??= new ArrayBuffer(0, { maxByteLength: this.maxFrameBytes });
+    const store = this.#store;
+    if (needed > store.byteLength) {
+      // Doubling: few resizes. Pages are committed by the resize but only become resident when written.
+      const grown = Math.max(needed, store.byteLength * 2, GROWTH_STEP);
+      store.resize(Math.min(Math.ceil(grown / GROWTH_STEP) * GROWTH_STEP, this.maxFrameBytes));
+    }
+    // A fixed-length view: `set` on a length-tracking view of a resizable buffer takes a slow path.
+    new Uint8Array(store, this.#pendingBytes, bytes.length).set(bytes);
+    this.#pendingBytes = needed;
+  }
+
+  /** Forgets the unfinished line and gives its pages back (shrinking decommits them). */
+  #release(): void {
+    this.#store?.resize(0);
+    this.#pendingBytes = 0;
   }
 
   #checkSize(lineBytes: number): void {
     if (lineBytes > this.maxFrameBytes) {
-      this.#pending = [];
-      this.#pendingBytes = 0;
+      this.#release();
       throw new HudError(
         'frame_too_large',
         `frame exceeds the limit of ${this.maxFrameBytes} bytes (at least ${lineBytes} bytes before the newline)`,
@@ -89,15 +139,17 @@ export class FrameDecoder {
   }
 }
 
-function parseLine(line: Buffer): DecodedFrame {
-  const text = line.toString('utf8');
+function parseLine(line: Uint8Array): DecodedFrame {
+  const bytes = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
   try {
-    return { kind: 'frame', value: JSON.parse(text), bytes: line.length };
+    return { kind: 'frame', value: JSON.parse(bytes.toString('utf8')), bytes: line.byteLength };
   } catch (cause) {
-    const preview = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+    // 240 bytes hold at least 60 characters: no need to decode a huge line twice for the preview.
+    const head = bytes.subarray(0, 240).toString('utf8');
+    const preview = head.length > 60 || bytes.length > 240 ? `${head.slice(0, 60)}…` : head;
     return {
       kind: 'invalid',
-      bytes: line.length,
+      bytes: line.byteLength,
       error: new HudError(
         'invalid_frame',
         `frame is not valid JSON (${(cause as Error).message}): ${JSON.stringify(preview)}`,

@@ -1,3 +1,4 @@
+export type { Agent, AgentContext, AgentResult } from './agent-contract.js';
 export { protocolFamily, resolveBinding } from './binding-resolve.js';
 export { forwardedBindingUrl } from './binding-url.js';
 export { HudClient, type Manifest } from './client.js';
@@ -76,7 +77,12 @@ export {
 } from './clients/ssh-options.js';
 export { parseControlUrl } from './connect-url.js';
 export { ErrorCode, HudError, type HudErrorCode, ProtocolError } from './errors.js';
-export { DEFAULT_MAX_FRAME_BYTES, type DecodedFrame, FrameDecoder } from './frame-decoder.js';
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  type DecodedFrame,
+  FrameDecoder,
+  MAX_FRAME_BYTES_LIMIT,
+} from './frame-decoder.js';
 export {
   type EvaluationResult,
   evaluationToWire,

@@ -8,6 +8,7 @@ import {
   resolveEnvironmentFile,
   serve,
 } from '@hud/environment';
+import { MAX_FRAME_BYTES_LIMIT } from '@hud/protocol';
 import type { Command } from 'commander';
 import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
@@ -32,6 +33,17 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   if (!Number.isInteger(number) || number < 0)
     throw new Error(`${flag} must be a whole number, got '${value}'`);
   return number;
+}
+
+/** `--max-frame-bytes`: a whole number of bytes the frame decoder can honour. */
+function frameLimit(value: string | undefined): number | undefined {
+  const bytes = positiveInteger(value, '--max-frame-bytes');
+  if (bytes !== undefined && bytes > MAX_FRAME_BYTES_LIMIT) {
+    throw new Error(
+      `--max-frame-bytes must be at most ${MAX_FRAME_BYTES_LIMIT} (the longest string a frame can decode to), got '${value}'`,
+    );
+  }
+  return bytes;
 }
 
 /** `hud serve` and its alias `hud dev` (= `hud serve --watch`). */
@@ -85,7 +97,7 @@ async function serveOnce(file: string, flags: ServeFlags): Promise<void> {
     port: positiveInteger(flags.port, '--port'),
     token: flags.token ?? process.env.HUD_SERVE_TOKEN,
     insecure: flags.insecure,
-    maxFrameBytes: positiveInteger(flags.maxFrameBytes, '--max-frame-bytes'),
+    maxFrameBytes: frameLimit(flags.maxFrameBytes),
     parkedTtlMs: ttl === undefined ? undefined : ttl * 1000,
     logger,
   });

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type CdpClient, HudClient } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, served } from '../__fixtures__/served.js';
@@ -22,6 +23,7 @@ if (noChromium) {
   );
 }
 
+const run = promisify(execFile);
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -58,6 +60,51 @@ function processesMentioning(marker: string): number[] {
     }
   }
   return found;
+}
+
+/** `GET url` from a separate Node process (a process that is not this server). */
+async function fetchFromChild(url: string): Promise<{ status: number; body: string }> {
+  const script = `fetch(${JSON.stringify(url)}).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
+  const { stdout } = await run(process.execPath, ['-e', script]);
+  return JSON.parse(stdout) as { status: number; body: string };
+}
+
+/** A raw DevTools WebSocket client: `send` resolves with the result, rejects with the error message. */
+async function rawCdp(url: string): Promise<{
+  send<T>(method: string, params?: object, sessionId?: string): Promise<T>;
+  close(): void;
+}> {
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as {
+      id?: number;
+      result?: unknown;
+      error?: { message: string };
+    };
+    const entry = message.id === undefined ? undefined : waiting.get(message.id);
+    if (entry === undefined) return;
+    waiting.delete(message.id as number);
+    if (message.error) entry.reject(new Error(message.error.message));
+    else entry.resolve(message.result);
+  });
+  let nextId = 1;
+  return {
+    send: <T>(method: string, params: object = {}, sessionId?: string) =>
+      new Promise<T>((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        socket.send(
+          JSON.stringify(sessionId ? { id, method, params, sessionId } : { id, method, params }),
+        );
+      }),
+    close: () => socket.close(),
+  };
 }
 
 describe.skipIf(noChromium)('ChromiumBrowser', () => {
@@ -208,6 +255,81 @@ describe.skipIf(noChromium)('env.browser() through the control channel', () => {
 
     const failure = cdp.send('No.suchMethod');
     await expect(failure).rejects.toMatchObject({ name: 'CdpError', method: 'No.suchMethod' });
+
+    await client.close();
+    await server.close();
+    expect(processesMentioning(scratch)).toEqual([]);
+  });
+
+  it('served with a token: Chromium has no DevTools port, its front refuses other processes and serves the tunnel', async () => {
+    const page = await pageServer('<!doctype html><title>Guarded</title><p id="x">inside</p>');
+    // A TMPDIR of its own: the profile directory, and so this Chromium's command lines, name it.
+    const scratch = mkdtempSync(path.join(tmpdir(), 'hud-bt-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    cleanups.push(async () => {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    });
+    const env = new Environment({ name: 'browser-env' });
+    env.browser();
+    const { server } = await served(env, { token: 'control-token' });
+    const published = env.capability('browser');
+    expect(published).toMatchObject({ protocol: 'cdp/1.3', params: {} });
+    // No Chromium process was given a debugging port: CDP runs on its pipe.
+    const commandLines = processesMentioning(scratch).map((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8'),
+    );
+    expect(commandLines.length).toBeGreaterThan(0);
+    expect(commandLines.some((line) => line.includes('--remote-debugging-pipe'))).toBe(true);
+    expect(commandLines.filter((line) => line.includes('--remote-debugging-port'))).toEqual([]);
+
+    // Another process going straight to the published port: refused before any DevTools byte.
+    const direct = await fetchFromChild(`${published.url}/json/version`);
+    expect(direct.status).toBe(403);
+    expect(direct.body).toMatch(/tunnel\.open/);
+
+    // Through the control channel with the token: a page client, as before.
+    const client = await HudClient.connect(server.url, {
+      heartbeatIntervalMs: 0,
+      token: 'control-token',
+    });
+    cleanups.push(() => client.close());
+    const cdp = await client.open<CdpClient>('browser');
+    const loaded = cdp.waitForEvent('Page.loadEventFired');
+    await cdp.send('Page.navigate', { url: page });
+    await loaded;
+    const evaluated = await cdp.send<{ result: { value: string } }>('Runtime.evaluate', {
+      expression: `document.title + ' ' + document.getElementById('x').textContent`,
+      returnByValue: true,
+    });
+    expect(evaluated.result.value).toBe('Guarded inside');
+
+    // And a browser-level client (as browser-use and Playwright connect): its own browser session, with
+    // flattened child sessions it attaches itself.
+    const routed = client.binding('browser').url;
+    const version = (await (await fetch(`${routed}/json/version`)).json()) as {
+      webSocketDebuggerUrl: string;
+    };
+    const browserLevel = await rawCdp(version.webSocketDebuggerUrl);
+    cleanups.push(async () => browserLevel.close());
+    const { targetInfos } = await browserLevel.send<{
+      targetInfos: { targetId: string; type: string }[];
+    }>('Target.getTargets');
+    const target = targetInfos.find((info) => info.type === 'page') as { targetId: string };
+    const { sessionId } = await browserLevel.send<{ sessionId: string }>('Target.attachToTarget', {
+      targetId: target.targetId,
+      flatten: true,
+    });
+    const reply = await browserLevel.send<{ result: { value: number } }>(
+      'Runtime.evaluate',
+      { expression: '6 * 7', returnByValue: true },
+      sessionId,
+    );
+    expect(reply.result.value).toBe(42);
+    const unknown = await browserLevel.send('No.suchMethod').catch((error: Error) => error.message);
+    expect(unknown).toMatch(/No\.suchMethod/);
 
     await client.close();
     await server.close();

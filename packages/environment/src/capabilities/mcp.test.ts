@@ -209,6 +209,48 @@ describe('McpHttpService (official SDK client, directly)', () => {
     );
   });
 
+  it('with an authToken, refuses a request without that Bearer token (401) and publishes it for clients', async () => {
+    const service = await startService(kvTools(new Map()), { authToken: 'mcp-secret-1' });
+    expect(service.capability()).toEqual({
+      name: 'tools',
+      protocol: 'mcp/2025-11-25',
+      url: service.url,
+      params: { transport: 'streamable-http', auth_token: 'mcp-secret-1' },
+    });
+    for (const authorization of [undefined, 'Bearer wrong', 'Basic mcp-secret-1', 'Bearer']) {
+      const headers: Record<string, string> = { ...JSON_HEADERS };
+      if (authorization !== undefined) headers.Authorization = authorization;
+      const refused = await rawRequest(service.url, { headers, body: INITIALIZE });
+      expect(refused.status, String(authorization)).toBe(401);
+      expect(JSON.parse(refused.body).error.message).toMatch(/^unauthorized: /);
+    }
+    // Even a wrong path or method is refused as unauthorized first: nothing is revealed.
+    const probe = await rawRequest(service.url.replace(/\/mcp$/, '/other'), { method: 'GET' });
+    expect(probe.status).toBe(401);
+    const allowed = await rawRequest(service.url, {
+      headers: { ...JSON_HEADERS, Authorization: 'bearer mcp-secret-1' },
+      body: INITIALIZE,
+    });
+    expect(allowed.status).toBe(200);
+    // The hud-ts client sends params.auth_token as its Bearer token.
+    const { McpClient } = await import('@hud/protocol');
+    const client = await McpClient.connect(service.capability());
+    cleanups.push(() => client.close());
+    expect((await client.listTools()).map((tool) => tool.name)).toContain('kv_get');
+  });
+
+  it('has no auth_token unless one is given or the environment is served with a token', async () => {
+    const plain = await startService(kvTools(new Map()));
+    expect(plain.authToken).toBeUndefined();
+    expect(plain.capability().params).toEqual({ transport: 'streamable-http' });
+    expect((await rawRequest(plain.url, { headers: JSON_HEADERS, body: INITIALIZE })).status).toBe(
+      200,
+    );
+    await expect(startService(kvTools(new Map()), { authToken: '' })).rejects.toThrow(
+      /authToken must not be empty/,
+    );
+  });
+
   it('stops answering once closed', async () => {
     const service = await McpHttpService.start(kvTools(new Map()));
     await service.close();
@@ -262,6 +304,40 @@ describe('env.mcp() through the control channel', () => {
     const official = await officialClient(binding.url);
     const result = await official.callTool({ name: 'kv_get', arguments: { key: 'seed' } });
     expect(result.structuredContent).toEqual({ value: 'alpha' });
+  });
+
+  it('served with a token: the MCP port wants a secret of its own, which only clients past hello get', async () => {
+    const store = new Map([['seed', 'alpha']]);
+    const env = kvEnv(store);
+    const { server } = await served(env, { token: 'control-token' });
+    const published = env.capability('tools');
+    const secret = published.params?.auth_token;
+    expect(typeof secret).toBe('string');
+    expect(secret).not.toBe('control-token');
+    expect((secret as string).length).toBeGreaterThanOrEqual(32);
+    // Straight to the port without the secret: refused.
+    const direct = await rawRequest(published.url, { headers: JSON_HEADERS, body: INITIALIZE });
+    expect(direct.status).toBe(401);
+    await expect(officialClient(published.url)).rejects.toThrow();
+
+    // Without the control token there is no manifest, so no secret either.
+    const stranger = HudClient.connect(server.url, {
+      heartbeatIntervalMs: 0,
+      readyTimeoutMs: 2000,
+    });
+    await expect(stranger).rejects.toThrow(/unauthorized/);
+    // With it: hello carries the binding (auth_token included) and the tunnel carries the token.
+    const client = await HudClient.connect(server.url, {
+      heartbeatIntervalMs: 0,
+      token: 'control-token',
+    });
+    cleanups.push(() => client.close());
+    expect(client.binding('tools').params).toEqual({
+      transport: 'streamable-http',
+      auth_token: secret,
+    });
+    const tools = await client.open<McpClient>('tools');
+    expect(await tools.callTool('kv_get', { key: 'seed' })).toMatchObject({ isError: false });
   });
 
   it('refuses tunnel.open to a capability the environment did not declare', async () => {

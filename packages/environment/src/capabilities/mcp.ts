@@ -5,6 +5,12 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { CapabilityRecord } from '../capability.js';
+import {
+  endpointSecret,
+  markProtected,
+  protectionByDefault,
+  secretMatches,
+} from './endpoint-protection.js';
 
 /** The protocol id MCP capabilities publish (hud-python `Capability.mcp`). */
 export const MCP_PROTOCOL = 'mcp/2025-11-25';
@@ -67,6 +73,14 @@ export interface McpServeOptions {
   allowedHosts?: readonly string[];
   /** Largest request body, bytes (default 16 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Bearer secret every request must carry (`Authorization: Bearer <authToken>`, else 401), published as
+   * the capability's `params.auth_token` (hud-python `Capability.mcp(auth_token=...)`), which the MCP
+   * clients of hud-python and hud-ts send. `false`: none. Default: none, unless the environment is served
+   * with a token (`serve(env, {token})`, `hud serve --token`): then a fresh random secret, so that the
+   * port on 127.0.0.1 is no way around the token (only clients that passed `hello` see the secret).
+   */
+  authToken?: string | false;
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
@@ -75,24 +89,29 @@ const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
  * An MCP server on streamable HTTP (stateless: a fresh server and transport per request, JSON responses),
  * built with the official SDK (v1 line, see docs/decisions/0001-mcp-sdk-v1.md). Requests whose `Host` or
  * `Origin` names a non-loopback host are refused (403) against DNS rebinding; `GET` and `DELETE` answer
- * 405, as the SDK's stateless examples do.
+ * 405, as the SDK's stateless examples do. With an `authToken`, a request without it is refused (401)
+ * before anything else is looked at.
  */
 export class McpHttpService implements AsyncDisposable {
   /** `http://<host>:<port><path>`. */
   readonly url: string;
   readonly port: number;
+  /** The Bearer secret requests must carry, if any (published as `params.auth_token`). */
+  readonly authToken: string | undefined;
   readonly #http: Server;
   #closing: Promise<void> | undefined;
 
-  private constructor(http: Server, url: string, port: number) {
+  private constructor(http: Server, url: string, port: number, authToken: string | undefined) {
     this.#http = http;
     this.url = url;
     this.port = port;
+    this.authToken = authToken;
   }
 
   /**
    * Binds the port and starts serving.
-   * @throws HudError `invalid_argument` for a tool list with a duplicate or empty name; the listen error.
+   * @throws HudError `invalid_argument` for a tool list with a duplicate or empty name, or an empty
+   *   `authToken`; the listen error.
    */
   static async start(source: McpSource, options: McpServeOptions = {}): Promise<McpHttpService> {
     const factory = typeof source === 'function' ? source : await toolListFactory(source, options);
@@ -105,8 +124,24 @@ export class McpHttpService implements AsyncDisposable {
     const allowed = new Set(
       [...LOOPBACK_HOSTS, host, ...(options.allowedHosts ?? [])].map((name) => name.toLowerCase()),
     );
+    if (options.authToken === '') {
+      throw new HudError('invalid_argument', 'env.mcp: authToken must not be empty');
+    }
+    const authToken =
+      options.authToken === false
+        ? undefined
+        : (options.authToken ?? (protectionByDefault() ? endpointSecret() : undefined));
 
     const handle = async (request: IncomingMessage, response: ServerResponse) => {
+      if (authToken !== undefined && !secretMatches(bearerOf(request), authToken)) {
+        response.setHeader('WWW-Authenticate', 'Bearer');
+        return reply(
+          response,
+          401,
+          -32000,
+          'unauthorized: this MCP server needs the Bearer token published in its capability params (auth_token)',
+        );
+      }
       const requestPath = (request.url ?? '').split('?', 1)[0];
       if (requestPath !== path)
         return reply(response, 404, -32601, `no MCP endpoint at ${requestPath}`);
@@ -164,17 +199,19 @@ export class McpHttpService implements AsyncDisposable {
     });
     const port = (http.address() as AddressInfo).port;
     const hostInUrl = host.includes(':') ? `[${host}]` : host;
-    return new McpHttpService(http, `http://${hostInUrl}:${port}${path}`, port);
+    return new McpHttpService(http, `http://${hostInUrl}:${port}${path}`, port, authToken);
   }
 
-  /** The capability record to publish: `{name, protocol: 'mcp/2025-11-25', url, params: {transport}}`. */
+  /**
+   * The capability record to publish: `{name, protocol: 'mcp/2025-11-25', url, params: {transport,
+   * auth_token?}}`.
+   */
   capability(name = 'tools'): CapabilityRecord {
-    return {
-      name,
-      protocol: MCP_PROTOCOL,
-      url: this.url,
-      params: { transport: 'streamable-http' },
-    };
+    const params: Record<string, unknown> = { transport: 'streamable-http' };
+    if (this.authToken === undefined)
+      return { name, protocol: MCP_PROTOCOL, url: this.url, params };
+    params.auth_token = this.authToken;
+    return markProtected({ name, protocol: MCP_PROTOCOL, url: this.url, params });
   }
 
   /** Stops listening and drops open connections. Idempotent. */
@@ -243,6 +280,11 @@ function hostRefusal(request: IncomingMessage, allowed: ReadonlySet<string>): st
     }
   }
   return undefined;
+}
+
+/** The credentials of an `Authorization: Bearer <token>` header (the scheme is case-insensitive). */
+function bearerOf(request: IncomingMessage): string | undefined {
+  return /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 function hostnameOf(url: string): string | undefined {

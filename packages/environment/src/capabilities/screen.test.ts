@@ -2,8 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { HudError } from '@hud/protocol';
+import { connectRfb, HudClient, HudError, type RfbClient } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeAll, served } from '../__fixtures__/served.js';
 import { Environment } from '../environment.js';
 import { Screen } from './screen.js';
 
@@ -26,9 +27,31 @@ if (missing.length > 0) {
 }
 
 const screens: Screen[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await closeAll();
   await Promise.all(screens.splice(0).map((screen) => screen.stop()));
 });
+
+/** The RFB 3.8 security types the server at `port` offers (1 = None, 2 = VNC authentication). */
+function securityTypes(port: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      const bytes = Buffer.concat(received);
+      if (bytes.length === 12) socket.write('RFB 003.008\n');
+      if (bytes.length > 12 && bytes.length >= 13 + (bytes[12] as number)) socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const bytes = Buffer.concat(received);
+      resolve([...bytes.subarray(13, 13 + (bytes[12] ?? 0))]);
+    });
+  });
+}
 
 function tracked(screen: Screen): Screen {
   screens.push(screen);
@@ -194,6 +217,38 @@ describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
 });
 
 describe.skipIf(missing.length > 0)('env.screen()', () => {
+  it('served with a token: a fresh VNC password guards the port, and clients past hello get it', async () => {
+    const env = new Environment({ name: 'screen-env' });
+    const screen = env.screen({ width: 320, height: 200 });
+    const { server } = await served(env, { token: 'control-token' });
+    const { params } = env.capability('screen');
+    expect(params?.password).toMatch(/^[\w-]{8}$/);
+    // Straight to the port: only VNC authentication is offered, and without the password it fails.
+    expect(await securityTypes(screen.port)).toEqual([2]);
+    const direct = await connectRfb(screen.url).catch((error: unknown) => error);
+    expect(HudError.isInstance(direct) && direct.code).toBe('unsupported');
+    const guessed = await connectRfb(screen.url, { password: 'guessed!' }).catch(
+      (error: unknown) => error,
+    );
+    expect(HudError.isInstance(guessed) && guessed.code).toBe('invalid_argument');
+
+    const client = await HudClient.connect(server.url, {
+      heartbeatIntervalMs: 0,
+      token: 'control-token',
+    });
+    cleanups.push(() => client.close());
+    const rfb = await client.open<RfbClient>('screen');
+    expect([rfb.width, rfb.height]).toEqual([320, 200]);
+  });
+
+  it('served without a token, keeps security type None (hud-python peers connect as before)', async () => {
+    const env = new Environment({ name: 'screen-env' });
+    const screen = env.screen({ width: 320, height: 200 });
+    await served(env);
+    expect(env.capability('screen').params).not.toHaveProperty('password');
+    expect(await securityTypes(screen.port)).toEqual([1]);
+  });
+
   it('publishes the capability from an initialize hook and stops the daemons on shutdown', async () => {
     const env = new Environment({ name: 'screen-env' });
     const screen = env.screen({ name: 'desktop', width: 300, height: 200 });

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { HudError } from '@hud/protocol';
 import type { CapabilityRecord } from '../capability.js';
+import { markProtected, protectionByDefault } from './endpoint-protection.js';
 import type { ScreenProcesses } from './screen-processes.js';
 
 /** Options of {@link Screen} and `env.screen()`. */
@@ -14,9 +16,12 @@ export interface ScreenOptions {
   depth?: number;
   /**
    * A VNC password (VNC authentication uses only its first 8 characters). Published in the capability's
-   * `params.password`, as hud-python does, so agents can log in. Default: none (security type None).
+   * `params.password`, as hud-python does, so agents can log in. `false`: none. Default: none (security
+   * type None), unless the environment is served with a token (`serve(env, {token})`, `hud serve
+   * --token`): then a fresh random 8-character password per start, so that the VNC port on 127.0.0.1 is
+   * no way around the token (only clients that passed `hello` see it).
    */
-  password?: string;
+  password?: string | false;
   /** Extra `Xvfb` arguments (e.g. `['-dpi', '96']`). */
   xvfbArgs?: readonly string[];
   /** Extra `x11vnc` arguments (e.g. `['-xkb']`). */
@@ -42,6 +47,7 @@ export class Screen implements AsyncDisposable {
   readonly height: number;
   readonly depth: number;
   readonly #options: ScreenOptions;
+  #password: string | undefined;
   #processes: ScreenProcesses | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -116,12 +122,13 @@ export class Screen implements AsyncDisposable {
    */
   capability(): CapabilityRecord {
     const params: Record<string, unknown> = { display: this.display };
-    if (this.#options.password !== undefined) params.password = this.#options.password;
+    if (this.#password !== undefined) params.password = this.#password;
     params.width = this.width;
     params.height = this.height;
     // x11vnc 0.9 forwards wheel buttons 1–5 only; tells RfbClient to scroll sideways with Shift + wheel.
     params.horizontal_scroll = 'shift-wheel';
-    return { name: this.name, protocol: 'rfb/3.8', url: this.url, params };
+    const record = { name: this.name, protocol: 'rfb/3.8', url: this.url, params };
+    return this.#password === undefined ? record : markProtected(record);
   }
 
   /**
@@ -134,12 +141,17 @@ export class Screen implements AsyncDisposable {
     const stopping = this.#stopping;
     this.#starting ??= (async () => {
       await stopping;
+      const given = this.#options.password;
+      this.#password =
+        given === false
+          ? undefined
+          : (given ?? (protectionByDefault() ? randomBytes(6).toString('base64url') : undefined));
       const { startScreenProcesses } = await import('./screen-processes.js');
       this.#processes = await startScreenProcesses({
         width: this.width,
         height: this.height,
         depth: this.depth,
-        password: this.#options.password,
+        password: this.#password,
         xvfbArgs: this.#options.xvfbArgs ?? [],
         x11vncArgs: this.#options.x11vncArgs ?? [],
         timeoutMs: this.#options.startTimeoutMs ?? 20_000,

@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import {
+  type Capability,
+  type CdpClient,
+  connectRfb,
+  HudClient,
+  HudError,
+  type McpClient,
+  type RfbClient,
+} from '@hud/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServedEnv, serveEnv } from './support/served-env.js';
+
+/**
+ * `hud serve --token` and the ports of the capability services the server opens itself (env.mcp(),
+ * env.screen(), env.browser()), against a real `hud serve` child: with a token, each port reached
+ * directly on 127.0.0.1 (this test runs in another process than the server) is refused, and each works
+ * through the control channel for a client that has the token; without a token, nothing changes.
+ */
+const FIXTURE = fileURLToPath(new URL('./__fixtures__/token-ports/env.ts', import.meta.url));
+const TOKEN = 'e2e-control-token';
+
+function installed(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const CAPABILITIES = [
+  'mcp',
+  ...(installed('Xvfb') && installed('x11vnc') ? ['screen'] : []),
+  ...(existsSync('/usr/bin/chromium') ? ['browser'] : []),
+];
+if (CAPABILITIES.length < 3) {
+  console.warn(`serve-token-ports: only ${CAPABILITIES.join(', ')} (no Xvfb/x11vnc or Chromium)`);
+}
+const has = (name: string) => CAPABILITIES.includes(name);
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'raw', version: '1' },
+  },
+});
+
+/** POSTs an MCP `initialize` straight to `url` (no Authorization header); the HTTP status. */
+async function mcpStatus(url: string): Promise<number> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: INITIALIZE,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** The RFB 3.8 security types the VNC server at `url` offers (1 = None, 2 = VNC authentication). */
+function securityTypes(url: string): Promise<number[]> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      const bytes = Buffer.concat(received);
+      if (bytes.length === 12) socket.write('RFB 003.008\n');
+      if (bytes.length > 12 && bytes.length >= 13 + (bytes[12] as number)) socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const bytes = Buffer.concat(received);
+      resolve([...bytes.subarray(13, 13 + (bytes[12] ?? 0))]);
+    });
+  });
+}
+
+function binding(bindings: readonly Capability[], name: string): Capability {
+  const found = bindings.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`no binding '${name}'`);
+  return found;
+}
+
+async function serveFixture(args: string[]): Promise<ServedEnv> {
+  process.env.TOKEN_PORTS_CAPABILITIES = CAPABILITIES.join(',');
+  return serveEnv(FIXTURE, args, 60_000);
+}
+
+describe('hud serve --token: the capability ports', () => {
+  let served: ServedEnv;
+  let client: HudClient;
+  let bindings: readonly Capability[];
+  beforeAll(async () => {
+    served = await serveFixture(['--token', TOKEN]);
+    client = await HudClient.connect(`tcp://127.0.0.1:${served.port}`, {
+      token: TOKEN,
+      heartbeatIntervalMs: 0,
+    });
+    bindings = client.manifest?.bindings ?? [];
+  });
+  afterAll(async () => {
+    await client?.close();
+    await served?.stop();
+  });
+
+  it('refuses every capability port reached directly on 127.0.0.1', async () => {
+    expect(bindings.map(({ name }) => name).sort()).toEqual(
+      ['tools', 'screen', 'browser'].filter((name) => has(name === 'tools' ? 'mcp' : name)).sort(),
+    );
+    // MCP: no Bearer token, no service.
+    expect(await mcpStatus(binding(bindings, 'tools').url)).toBe(401);
+    if (has('screen')) {
+      const { url } = binding(bindings, 'screen');
+      expect(await securityTypes(url)).toEqual([2]);
+      const direct = await connectRfb(url).catch((error: unknown) => error);
+      expect(HudError.isInstance(direct) && direct.code).toBe('unsupported');
+    }
+    if (has('browser')) {
+      const response = await fetch(`${binding(bindings, 'browser').url}/json/version`);
+      expect(response.status).toBe(403);
+    }
+  });
+
+  it('serves each of them through the control channel to a client with the token', async () => {
+    const tools = await client.open<McpClient>('tools');
+    expect(await tools.callTool('echo', { text: 'through the tunnel' })).toEqual({
+      content: [{ type: 'text', text: 'through the tunnel' }],
+      isError: false,
+    });
+    if (has('screen')) {
+      const rfb = await client.open<RfbClient>('screen');
+      expect([rfb.width, rfb.height]).toEqual([320, 200]);
+    }
+    if (has('browser')) {
+      const cdp = await client.open<CdpClient>('browser');
+      const { result } = await cdp.send<{ result: { value: number } }>('Runtime.evaluate', {
+        expression: '6 * 7',
+        returnByValue: true,
+      });
+      expect(result.value).toBe(42);
+    }
+  });
+
+  it('refuses a client without the token, and warns about no capability', async () => {
+    const stranger = HudClient.connect(`tcp://127.0.0.1:${served.port}`, {
+      heartbeatIntervalMs: 0,
+      readyTimeoutMs: 5_000,
+    });
+    await expect(stranger).rejects.toThrow(/unauthorized/);
+    expect(served.stderr()).not.toMatch(/does not check the server token/);
+  });
+});
+
+describe('hud serve without a token: the capability ports as before', () => {
+  let served: ServedEnv;
+  let client: HudClient;
+  let bindings: readonly Capability[];
+  beforeAll(async () => {
+    served = await serveFixture([]);
+    client = await HudClient.connect(`tcp://127.0.0.1:${served.port}`, { heartbeatIntervalMs: 0 });
+    bindings = client.manifest?.bindings ?? [];
+  });
+  afterAll(async () => {
+    await client?.close();
+    await served?.stop();
+  });
+
+  it('publishes no secrets and lets a local client use each port directly', async () => {
+    const tools = binding(bindings, 'tools');
+    expect(tools.params).toEqual({ transport: 'streamable-http' });
+    expect(await mcpStatus(tools.url)).toBe(200);
+    if (has('screen')) {
+      const screen = binding(bindings, 'screen');
+      expect(screen.params).not.toHaveProperty('password');
+      expect(await securityTypes(screen.url)).toEqual([1]);
+    }
+    if (has('browser')) {
+      const response = await fetch(`${binding(bindings, 'browser').url}/json/version`);
+      expect(response.status).toBe(200);
+    }
+  });
+});
