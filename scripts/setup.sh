@@ -3,7 +3,7 @@
 # pnpm 10, the workspace's dependencies and a build. Idempotent: a second run only checks.
 #   scripts/setup.sh          set up and build
 #   scripts/setup.sh --test   set up (plus Docker: scripts/docker-setup.sh), then run the README's test
-#                             command (what .ci/run does)
+#                             command (what .ci/run does): pnpm lint, then pnpm test
 #   scripts/setup.sh --demo   set up, then run the main job: hud eval examples/letter-count/tasks.ts oracle --all
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +37,10 @@ case "${1:-}" in
       if [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; then exit 1; fi
       echo "setup: no Docker here; the Docker tests will skip (they fail under CI=true)" >&2
     fi
+    # The house rules first (Biome, the dependency rules of .dependency-cruiser.cjs, the package checks): a
+    # failure fails the command, but the tests still run so their summary line is printed too.
+    lint_status=0
+    pnpm lint || lint_status=$?
     log=$(mktemp)
     status=0
     pnpm test 2>&1 | tee "$log" || status=$?
@@ -54,6 +58,10 @@ case "${1:-}" in
       console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
     ' "$log"
     rm -f "$log"
+    if (( lint_status != 0 )); then
+      echo "setup: pnpm lint failed (exit $lint_status); its findings are printed before the tests" >&2
+      exit "$lint_status"
+    fi
     exit "$status"
     ;;
   --demo)

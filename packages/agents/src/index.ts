@@ -1,4 +1,4 @@
-export type { Agent, AgentContext, AgentResult } from './agent.js';
+export type { Agent, AgentContext, AgentResult } from '@hud/protocol';
 export { AgentError, type AgentErrorCode } from './errors.js';
 export type {
   ConversationInit,

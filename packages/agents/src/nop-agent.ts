@@ -1,4 +1,4 @@
-import type { Agent, AgentContext, AgentResult } from './agent.js';
+import type { Agent, AgentContext, AgentResult } from '@hud/protocol';
 
 /** The `nop` agent: does nothing and answers the empty string. Proves a grader rejects doing nothing. */
 export class NopAgent implements Agent {

@@ -1,5 +1,10 @@
-import { HudError, ProtocolError } from '@hud/protocol';
-import type { Agent, AgentContext, AgentResult } from './agent.js';
+import {
+  type Agent,
+  type AgentContext,
+  type AgentResult,
+  HudError,
+  ProtocolError,
+} from '@hud/protocol';
 import { AgentError } from './errors.js';
 
 /**

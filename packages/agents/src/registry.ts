@@ -1,5 +1,4 @@
-import type { HudLogger } from '@hud/protocol';
-import type { Agent } from './agent.js';
+import type { Agent, HudLogger } from '@hud/protocol';
 import { AgentError } from './errors.js';
 import type { ModelAdapter } from './model/adapter.js';
 import type { Budget } from './model/budget.js';

@@ -1,18 +1,22 @@
-import path from 'node:path';
 import type { TraceStep } from '@hud/protocol';
-import { type FakeProvider, type FakeTurn, startFakeProvider } from '@hud/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { jobIdOf, LETTER_COUNT, readRunLines, readTraceSteps } from './support/eval-harness.js';
-import { cleanEnv, modelScratch, removeModelScratch } from './support/model-agents.js';
-import { runHud } from './support/run-hud.js';
-import { REPO_ROOT } from './support/served-env.js';
+import type { FakeProvider, FakeTurn } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  CODING_FIX,
+  LETTER_COUNT,
+  MCP_TOOLS,
+  readRunLines,
+  readTraceSteps,
+} from './support/eval-harness.js';
+import { cleanUpModelRuns, evalModel, fakeModel } from './support/model-agents.js';
+import * as checks from './support/model-checks.js';
+import * as scripted from './support/model-scripts.js';
+import { expectSummary } from './support/run-hud.js';
 
 // The `openai_compatible` agent end to end: `hud eval … openai_compatible` in a child process, the official
 // `openai` SDK posting Chat Completions to a scripted fake server on 127.0.0.1 (as it would to vLLM, Ollama
 // or OpenRouter), real capabilities: the OpenCode-style tools in a shell workspace, MCP tools.
 
-const CODING_FIX = path.join(REPO_ROOT, 'examples/coding-fix/tasks.ts');
-const MCP_TOOLS = path.join(REPO_ROOT, 'examples/mcp-tools/tasks.ts');
 const MODEL = 'Qwen/Qwen3-8B';
 
 // biome-ignore lint/suspicious/noExplicitAny: Chat Completions request bodies are arbitrary JSON
@@ -41,31 +45,11 @@ function toolOutputs(body: ChatBody): string[] {
 /** Token counts a scripted turn reports: the n-th call of a run. */
 const usage = (n: number) => ({ inputTokens: 100 + n, outputTokens: 7, cachedTokens: 40 });
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
-});
-afterAll(removeModelScratch);
-
-async function fakeServer(handler: (body: ChatBody) => FakeTurn): Promise<FakeProvider> {
-  const fake = await startFakeProvider({ handler });
-  fakes.push(fake);
-  return fake;
-}
+cleanUpModelRuns();
 
 /** `hud eval <source> openai_compatible --all` with a scratch store, HOME and cwd, and no provider keys but `settings`. */
-async function evalCompatible(
-  source: string,
-  args: string[],
-  settings: Record<string, string> = {},
-) {
-  const store = modelScratch('compatible-store');
-  const run = await runHud(
-    ['eval', source, 'openai_compatible', '--all', '--store', store, ...args],
-    { cwd: modelScratch('compatible-cwd'), env: cleanEnv(settings), timeoutMs: 150_000 },
-  );
-  return { run, store };
-}
+const evalCompatible = (source: string, args: string[], settings: Record<string, string> = {}) =>
+  evalModel('openai_compatible', source, ['--all', ...args], { env: settings });
 
 /** The settings that point the agent at `fake` (`OPENAI_COMPATIBLE_BASE_URL` + key). */
 const settingsFor = (fake: FakeProvider) => ({
@@ -79,18 +63,10 @@ function agentSteps(steps: readonly TraceStep[]): TraceStep[] {
 
 describe('hud eval with openai_compatible against a fake Chat Completions server', () => {
   it('letter-count from OPENAI_COMPATIBLE_* settings: --model, -c settings and the system prompt reach the request; a 429 is retried; graded 1.0 with usage in the trace', async () => {
-    const limited = new Set<string>();
-    const fake = await fakeServer((body) => {
-      const match = /How many '(.)'s are in '(\w+)'/.exec(promptOf(body));
-      if (!match) return { status: 400, message: `unexpected prompt: ${promptOf(body)}` };
-      if (!limited.has(promptOf(body))) {
-        limited.add(promptOf(body));
-        return { status: 429, headers: { 'retry-after-ms': '10' }, message: 'slow down' };
-      }
-      const [, letter, word] = match as unknown as [string, string, string];
-      return { text: String([...word].filter((char) => char === letter).length), usage: usage(0) };
-    });
-    const { run, store } = await evalCompatible(
+    const fake = await fakeModel(
+      scripted.rateLimitedLetterCount(promptOf, scripted.SLOW_DOWN, () => ({ usage: usage(0) })),
+    );
+    const { run, store, jobId } = await evalCompatible(
       LETTER_COUNT,
       [
         '--model',
@@ -104,8 +80,7 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       ],
       settingsFor(fake),
     );
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);
+    expectSummary(run, /reward 1\.000 over 3 graded runs/);
 
     const requests = fake.requestsFor('openai-chat');
     expect(requests).toHaveLength(6);
@@ -125,32 +100,25 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       expect(body.system_prompt).toBeUndefined();
     }
 
-    const jobId = jobIdOf(run.stdout);
-    const runs = readRunLines(store, jobId);
-    expect(runs.map((record) => record.reward)).toEqual([1, 1, 1]);
-    for (const record of runs) {
-      expect(record).toMatchObject({ stop_reason: 'done', status: 'completed' });
-      expect(record.usage).toMatchObject({
-        prompt_tokens: 100,
-        completion_tokens: 7,
-        cached_tokens: 40,
-        llm_call_count: 1,
-      });
-      const [step, ...more] = agentSteps(readTraceSteps(store, jobId, record.trace_id));
-      expect(more).toEqual([]);
-      expect(step).toMatchObject({
-        content: record.answer,
-        model: MODEL,
-        finish_reason: 'stop',
-        usage: { prompt_tokens: 100, completion_tokens: 7, cached_tokens: 40 },
-      });
-    }
+    const tokens = { prompt_tokens: 100, completion_tokens: 7, cached_tokens: 40 };
+    checks.expectOneCallPerRun(store, jobId, {
+      runs: 3,
+      usage: tokens,
+      step: { model: MODEL, finish_reason: 'stop', usage: tokens },
+    });
   });
 
   it('letter-count with -c base_url/api_key; without --model it refuses to send the default model to that server', async () => {
-    const fake = await fakeServer((body) => ({ text: '3', model: `${body.model}-served` }));
+    const fake = await fakeModel((body: ChatBody) => ({
+      text: '3',
+      model: `${body.model}-served`,
+    }));
     const base = ['-c', `base_url=${fake.url}/v1`, '-c', 'api_key=explicit-key'];
-    const { run, store } = await evalCompatible(LETTER_COUNT, ['--model', 'llama3.2', ...base]);
+    const { run, store, jobId } = await evalCompatible(LETTER_COUNT, [
+      '--model',
+      'llama3.2',
+      ...base,
+    ]);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     const requests = fake.requestsFor('openai-chat');
     expect(requests).toHaveLength(3);
@@ -159,7 +127,6 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       expect((request.body as ChatBody).model).toBe('llama3.2');
       expect((request.body as ChatBody).base_url).toBeUndefined();
     }
-    const jobId = jobIdOf(run.stdout);
     for (const record of readRunLines(store, jobId)) {
       // The model the server names is the one recorded.
       expect(agentSteps(readTraceSteps(store, jobId, record.trace_id))[0]?.model).toBe(
@@ -170,7 +137,7 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
     // Without --model: every run ends in an agent error naming the fix, and nothing is sent.
     const refused = await evalCompatible(LETTER_COUNT, base);
     expect(refused.run.code, refused.run.stderr).toBe(0);
-    const failed = readRunLines(refused.store, jobIdOf(refused.run.stdout));
+    const failed = readRunLines(refused.store, refused.jobId);
     expect(failed).toHaveLength(3);
     for (const record of failed) {
       expect(record).toMatchObject({
@@ -226,15 +193,13 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       },
       { text: 'Fixed the off-by-one in sum(): the loop now includes the last value.' },
     ];
-    const fake = await fakeServer((body) => {
-      const step = turnOf(body);
-      const turn = script[step];
-      if (!turn) return { status: 400, message: `no scripted step ${step}` };
-      return { ...turn, usage: usage(step) };
-    });
-    const { run, store } = await evalCompatible(CODING_FIX, ['--model', MODEL], settingsFor(fake));
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 1 graded run/);
+    const fake = await fakeModel((body) => scripted.step(script, turnOf(body), usage));
+    const { run, store, jobId } = await evalCompatible(
+      CODING_FIX,
+      ['--model', MODEL],
+      settingsFor(fake),
+    );
+    expectSummary(run, /reward 1\.000 over 1 graded run/);
 
     const bodies = fake.bodiesFor('openai-chat') as ChatBody[];
     expect(bodies).toHaveLength(7);
@@ -289,79 +254,31 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       'The loop stops one short of the last value.',
     );
 
-    const jobId = jobIdOf(run.stdout);
-    const [record] = readRunLines(store, jobId);
-    expect(record).toMatchObject({
-      reward: 1,
-      answer: 'Fixed the off-by-one in sum(): the loop now includes the last value.',
-      usage: {
-        prompt_tokens: 100 + 101 + 102 + 103 + 104 + 105 + 106,
-        completion_tokens: 49,
-        cached_tokens: 280,
-        llm_call_count: 7,
+    const toolSteps = checks.expectCodingFixRun(store, jobId, {
+      record: {
+        reward: 1,
+        answer: 'Fixed the off-by-one in sum(): the loop now includes the last value.',
+        usage: {
+          prompt_tokens: 100 + 101 + 102 + 103 + 104 + 105 + 106,
+          completion_tokens: 49,
+          cached_tokens: 280,
+          llm_call_count: 7,
+        },
       },
+      calls: 7,
+      usage: (n) => ({ prompt_tokens: 100 + n, completion_tokens: 7, cached_tokens: 40 }),
+      model: MODEL,
+      reasoning: { at: 3, text: 'The loop stops one short of the last value.' },
+      tools: ['bash', 'glob', 'grep', 'read', 'edit', 'write', 'bash'],
     });
-    const steps = readTraceSteps(store, jobId, record?.trace_id ?? '');
-    const agents = agentSteps(steps);
-    expect(agents).toHaveLength(7);
-    agents.forEach((step, n) => {
-      expect(step.usage).toMatchObject({
-        prompt_tokens: 100 + n,
-        completion_tokens: 7,
-        cached_tokens: 40,
-      });
-      expect(step.model).toBe(MODEL);
-    });
-    expect(agents[3]?.reasoning).toBe('The loop stops one short of the last value.');
-    const toolSteps = steps.filter((step) => step.call !== undefined);
-    expect(toolSteps.map((step) => step.call?.name)).toEqual([
-      'bash',
-      'glob',
-      'grep',
-      'read',
-      'edit',
-      'write',
-      'bash',
-    ]);
-    expect(toolSteps.map((step) => step.result?.isError)).toEqual([
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(toolSteps.map((step) => step.result?.isError)).toEqual([true, ...Array(6).fill(false)]);
   });
 
   it('mcp-tools: MCP tools reach the provider as function tools with sanitized schemas; a malformed call is recovered', async () => {
-    const fake = await fakeServer((body) => {
-      const prompt = promptOf(body);
-      const outputs = toolOutputs(body);
-      const n = turnOf(body);
-      const store =
-        /Store the value "(.+)" under the key "(.+)"\. Then look up the key "(.+)"/.exec(prompt);
-      if (store) {
-        const [, value, key, lookup] = store as unknown as [string, string, string, string];
-        const turns: FakeTurn[] = [
-          // Cut off mid-arguments: the loop answers with an error result asking for the call again.
-          { toolCalls: [{ name: 'kv_set', arguments: `{"key": ${JSON.stringify(key)}, "val` }] },
-          { toolCalls: [{ name: 'kv_set', arguments: { key, value } }] },
-          { toolCalls: [{ name: 'kv_get', arguments: { key: lookup } }] },
-          { text: outputs[2] ?? '' },
-        ];
-        return { ...(turns[n] ?? { status: 400, message: `step ${n}` }), usage: usage(n) };
-      }
-      const count = /count the keys that start with "(.+)"/.exec(prompt);
-      if (count) {
-        const prefix = count[1] as string;
-        if (n === 0) return { toolCalls: [{ name: 'kv_list', arguments: {} }], usage: usage(0) };
-        const keys = (outputs[0] ?? '').split('\n').filter((key) => key.startsWith(prefix));
-        return { text: String(keys.length), usage: usage(1) };
-      }
-      return { status: 400, message: `unexpected prompt: ${prompt}` };
-    });
-    const { run, store } = await evalCompatible(MCP_TOOLS, [
+    const fake = await fakeModel((body) =>
+      scripted.mcpTools(promptOf(body), turnOf(body), toolOutputs(body), usage),
+    );
+    const { run, store, jobId } = await evalCompatible(MCP_TOOLS, [
       '--model',
       MODEL,
       '-c',
@@ -369,8 +286,7 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       '-c',
       'api_key=test',
     ]);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);
+    expectSummary(run, /reward 1\.000 over 3 graded runs/);
 
     // The MCP tools as the provider received them: plain function tools, schemas without
     // additionalProperties, minLength or $schema.
@@ -380,15 +296,8 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
         type: 'function',
         function: {
           name: 'kv_set',
-          description: 'Store a string value under a key, replacing any previous value.',
-          parameters: {
-            type: 'object',
-            properties: {
-              key: { type: 'string', description: 'the key' },
-              value: { type: 'string' },
-            },
-            required: ['key', 'value'],
-          },
+          description: checks.KV_SET.description,
+          parameters: checks.KV_SET.schema,
         },
       },
       {
@@ -423,15 +332,7 @@ describe('hud eval with openai_compatible against a fake Chat Completions server
       const first = body.messages.find((message: ChatBody) => message.tool_calls);
       expect(first.tool_calls[0].function).toEqual({ name: 'kv_set', arguments: '{}' });
     }
-    const jobId = jobIdOf(run.stdout);
-    const runs = readRunLines(store, jobId);
-    expect(runs.map((record) => record.reward)).toEqual([1, 1, 1]);
-    const storeRun = runs.find((record) => record.slug.includes('store_and_recall')) ?? runs[0];
-    const steps = readTraceSteps(store, jobId, storeRun?.trace_id ?? '');
-    const toolSteps = steps.filter((step) => step.call !== undefined);
-    expect(toolSteps.map((step) => step.call?.name)).toEqual(['kv_set', 'kv_set', 'kv_get']);
-    expect(typeof toolSteps[0]?.call?.arguments).toBe('string');
-    expect(toolSteps[0]?.result?.isError).toBe(true);
+    const steps = checks.expectRecoveredKvSet(store, jobId);
     for (const step of agentSteps(steps)) expect(step.usage?.llm_call_count).toBe(1);
   });
 });

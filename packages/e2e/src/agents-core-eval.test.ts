@@ -1,85 +1,67 @@
-import path from 'node:path';
 import { type FakeTurn, type ProviderRoute, startFakeProvider } from '@hud/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { jobIdOf, readRunLines, readTraceSteps } from './support/eval-harness.js';
+import { describe, expect, it } from 'vitest';
+import * as anthropic from './support/anthropic-messages.js';
+import { LETTER_COUNT, readRunLines, readTraceSteps } from './support/eval-harness.js';
 import {
   cleanEnv,
-  lastToolResults,
-  type MessagesBody,
+  cleanUpModelRuns,
+  evalClaude,
+  fakeModel,
   modelScratch,
-  promptOf,
-  removeModelScratch,
-  resultText,
-  runClaude,
-  turnOf,
 } from './support/model-agents.js';
-import { runHud } from './support/run-hud.js';
-import { REPO_ROOT } from './support/served-env.js';
+import { letterCountOf } from './support/model-scripts.js';
+import { expectSummary, runHud } from './support/run-hud.js';
 
 // The provider-neutral tool loop through `hud eval` (driven by the claude harness against the fake
 // Anthropic API): rate limits, malformed tool calls, step and time limits, job budgets, missing keys.
 
-const LETTER_COUNT = path.join(REPO_ROOT, 'examples/letter-count/tasks.ts');
-
 /** The right answer to a letter-count prompt. */
-function letterCount(body: MessagesBody): string {
-  const [, letter, word] = /How many '(.)'s are in '([^']+)'/.exec(promptOf(body)) ?? [];
-  return String([...(word ?? '')].filter((char) => char === letter).length);
-}
+const letterCount = (body: anthropic.MessagesBody): string =>
+  letterCountOf(anthropic.promptOf(body))?.answer ?? '0';
 
-afterAll(removeModelScratch);
+cleanUpModelRuns();
 
 describe('the tool loop through hud eval', () => {
   it('survives a 429 storm with retry-after: no run lost', async () => {
     let limited = 0;
-    await using fake = await startFakeProvider({
-      handler: (body): FakeTurn => {
-        if (limited < 6) {
-          limited++;
-          return { status: 429, headers: { 'retry-after': '0' }, message: 'rate limited' };
-        }
-        return { text: letterCount(body) };
-      },
+    const fake = await fakeModel((body): FakeTurn => {
+      if (limited < 6) {
+        limited++;
+        return { status: 429, headers: { 'retry-after': '0' }, message: 'rate limited' };
+      }
+      return { text: letterCount(body) };
     });
-    const store = modelScratch('store');
-    const run = await runClaude(fake.url, [
-      'eval',
-      LETTER_COUNT,
-      'claude',
+    const { run, store, jobId } = await evalClaude(fake, LETTER_COUNT, [
       '--all',
       '--group',
       '2',
-      '--store',
-      store,
       '-c',
       'retry_delay_seconds=0.01',
     ]);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 6 graded runs/);
+    expectSummary(run, /reward 1\.000 over 6 graded runs/);
     expect(fake.requests.length).toBe(12);
-    const runs = readRunLines(store, jobIdOf(run.stdout));
+    const runs = readRunLines(store, jobId);
     expect(runs.map((record) => record.error)).toEqual(Array(6).fill(null));
   });
 
   it('recovers from a malformed tool call: a corrective error, then the answer', async () => {
-    await using fake = await startFakeProvider({
-      handler: (body): FakeTurn =>
-        turnOf(body) === 0
+    const fake = await fakeModel(
+      (body): FakeTurn =>
+        anthropic.turnOf(body) === 0
           ? { toolCalls: [{ id: 'toolu_bad', name: 'bash', arguments: '{"command": "echo' }] }
           : { text: letterCount(body) },
-    });
-    const store = modelScratch('store');
-    const run = await runClaude(fake.url, ['eval', LETTER_COUNT, 'claude', '--store', store]);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 1 graded run/);
-    const second = fake.bodiesFor('anthropic-messages')[1] as MessagesBody;
+    );
+    const { run, store, jobId } = await evalClaude(fake, LETTER_COUNT);
+    expectSummary(run, /reward 1\.000 over 1 graded run/);
+    const second = fake.bodiesFor('anthropic-messages')[1] as anthropic.MessagesBody;
     expect(second.messages[1].content).toEqual([
       { type: 'tool_use', id: 'toolu_bad', name: 'bash', input: {} },
     ]);
-    const [result] = lastToolResults(second);
+    const [result] = anthropic.lastToolResults(second);
     expect(result).toMatchObject({ tool_use_id: 'toolu_bad', is_error: true });
-    expect(resultText(result)).toMatch(/arrived incomplete or invalid JSON.*Re-issue the call/);
-    const jobId = jobIdOf(run.stdout);
+    expect(anthropic.resultText(result)).toMatch(
+      /arrived incomplete or invalid JSON.*Re-issue the call/,
+    );
     const [record] = readRunLines(store, jobId);
     const steps = readTraceSteps(store, jobId, record?.trace_id as string);
     expect(steps.find((step) => step.source === 'tool')).toMatchObject({
@@ -90,27 +72,15 @@ describe('the tool loop through hud eval', () => {
   });
 
   it('stops at --max-steps with stop reason max_steps (and still grades)', async () => {
-    await using fake = await startFakeProvider({
-      handler: (): FakeTurn => ({
-        text: 'thinking it over',
-        toolCalls: [{ name: 'ponder', arguments: {} }],
-      }),
-    });
-    const store = modelScratch('store');
-    const run = await runClaude(fake.url, [
-      'eval',
-      LETTER_COUNT,
-      'claude',
-      '--max-steps',
-      '3',
-      '--store',
-      store,
-    ]);
+    const fake = await fakeModel(() => ({
+      text: 'thinking it over',
+      toolCalls: [{ name: 'ponder', arguments: {} }],
+    }));
+    const { run, store, jobId } = await evalClaude(fake, LETTER_COUNT, ['--max-steps', '3']);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(fake.requests).toHaveLength(3);
-    const unknown = lastToolResults(fake.requests[2]?.body)[0];
-    expect(resultText(unknown)).toBe("unknown tool: 'ponder'");
-    const jobId = jobIdOf(run.stdout);
+    const unknown = anthropic.lastToolResults(fake.requests[2]?.body)[0];
+    expect(anthropic.resultText(unknown)).toBe("unknown tool: 'ponder'");
     const [record] = readRunLines(store, jobId);
     expect(record).toMatchObject({
       stop_reason: 'max_steps',
@@ -123,43 +93,24 @@ describe('the tool loop through hud eval', () => {
   });
 
   it('stops a model call past --agent-timeout with stop reason timeout', async () => {
-    await using fake = await startFakeProvider({
-      handler: (): FakeTurn => ({ text: 'too late', delayMs: 2_500 }),
-    });
-    const store = modelScratch('store');
-    const run = await runClaude(fake.url, [
-      'eval',
-      LETTER_COUNT,
-      'claude',
-      '--agent-timeout',
-      '0.5',
-      '--store',
-      store,
-    ]);
-    const [record] = readRunLines(store, jobIdOf(run.stdout));
+    const fake = await fakeModel(() => ({ text: 'too late', delayMs: 2_500 }));
+    const { store, jobId } = await evalClaude(fake, LETTER_COUNT, ['--agent-timeout', '0.5']);
+    const [record] = readRunLines(store, jobId);
     expect(record).toMatchObject({ stop_reason: 'timeout', status: 'error' });
     expect(record?.error).toMatch(/time limit/);
   });
 
   it('stops starting rollouts once --max-tokens is spent, and says why', async () => {
-    await using fake = await startFakeProvider({
-      handler: (body): FakeTurn => ({
-        text: letterCount(body),
-        usage: { inputTokens: 10, outputTokens: 5 },
-      }),
-    });
-    const store = modelScratch('store');
-    const run = await runClaude(fake.url, [
-      'eval',
-      LETTER_COUNT,
-      'claude',
+    const fake = await fakeModel((body) => ({
+      text: letterCount(body),
+      usage: { inputTokens: 10, outputTokens: 5 },
+    }));
+    const { run, store, jobId } = await evalClaude(fake, LETTER_COUNT, [
       '--all',
       '--max-concurrent',
       '1',
       '--max-tokens',
       '20',
-      '--store',
-      store,
     ]);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(fake.requests).toHaveLength(2);
@@ -167,28 +118,21 @@ describe('the tool loop through hud eval', () => {
     expect(run.stdout).toMatch(
       /stopped early: budget reached: 30 tokens used of --max-tokens 20; no new rollouts started/,
     );
-    expect(readRunLines(store, jobIdOf(run.stdout))).toHaveLength(2);
+    expect(readRunLines(store, jobId)).toHaveLength(2);
   });
 
   it('reports the budget in --json as well', async () => {
-    await using fake = await startFakeProvider({
-      handler: (body): FakeTurn => ({
-        text: letterCount(body),
-        usage: { inputTokens: 400_000, outputTokens: 0 },
-      }),
-    });
-    const run = await runClaude(fake.url, [
-      'eval',
-      LETTER_COUNT,
-      'claude',
+    const fake = await fakeModel((body) => ({
+      text: letterCount(body),
+      usage: { inputTokens: 400_000, outputTokens: 0 },
+    }));
+    const { run } = await evalClaude(fake, LETTER_COUNT, [
       '--all',
       '--max-concurrent',
       '1',
       '--max-cost',
       '1',
       '--json',
-      '--store',
-      modelScratch('store'),
     ]);
     expect(run.code, run.stderr).toBe(0);
     // 400k input tokens of claude-sonnet-4-6 at $3/M: $1.20 after the first run.

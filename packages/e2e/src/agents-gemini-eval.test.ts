@@ -1,19 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { type FakeProvider, type FakeTurn, startFakeProvider } from '@hud/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { jobIdOf, readRunLines, readTraceSteps } from './support/eval-harness.js';
-import { cleanEnv, modelScratch, removeModelScratch } from './support/model-agents.js';
-import { runHud } from './support/run-hud.js';
-import { REPO_ROOT } from './support/served-env.js';
+import type { FakeProvider, FakeTurn } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
+import { exampleTasks, readRunLines, readTraceSteps } from './support/eval-harness.js';
+import { lacking } from './support/host.js';
+import { cleanUpModelRuns, evalModel, fakeModel, writeScreenEnv } from './support/model-agents.js';
+import * as checks from './support/model-checks.js';
+import * as scripted from './support/model-scripts.js';
+import { expectSummary } from './support/run-hud.js';
 
 // `hud eval … gemini` through the real CLI: the official @google/genai SDK in the CLI process talks to the
 // fake generateContent route on 127.0.0.1, whose scripted model reads each request, so every tool runs for
 // real on the example's capabilities (a shell workspace, an MCP server, an X screen) and the grade is the
 // example's own.
 
-const example = (name: string) => path.join(REPO_ROOT, 'examples', name, 'tasks.ts');
 const ROUTE = 'gemini-generate-content';
 
 // biome-ignore lint/suspicious/noExplicitAny: generateContent request bodies are arbitrary JSON
@@ -48,61 +46,36 @@ function resultText(response: Body): string {
 /** Token counts a scripted turn reports: the n-th call of a run. */
 const usage = (n: number) => ({ inputTokens: 200 + n, outputTokens: 9, cachedTokens: 50 });
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
-});
-afterAll(removeModelScratch);
-
-async function fakeGemini(handler: (body: Body) => FakeTurn): Promise<FakeProvider> {
-  const fake = await startFakeProvider({ handler: (body) => handler(body) });
-  fakes.push(fake);
-  return fake;
-}
+cleanUpModelRuns();
+const noScreen = lacking(['Xvfb', 'x11vnc'], 'the gemini computer-use test');
 
 /** `hud eval <source> gemini --all` with `GEMINI_API_KEY=test GEMINI_BASE_URL=<fake>` and a scratch store. */
-async function evalGemini(fake: FakeProvider, source: string, extra: string[] = []) {
-  const store = modelScratch('store');
-  const run = await runHud(['eval', source, 'gemini', '--all', '--store', store, ...extra], {
-    cwd: modelScratch('cwd'),
-    timeoutMs: 150_000,
-    env: cleanEnv({ GEMINI_API_KEY: 'test', GEMINI_BASE_URL: fake.url }),
+const evalGemini = (fake: FakeProvider, source: string, extra: string[] = []) =>
+  evalModel('gemini', source, ['--all', ...extra], {
+    env: { GEMINI_API_KEY: 'test', GEMINI_BASE_URL: fake.url },
   });
-  return { run, store, jobId: run.code === 0 ? jobIdOf(run.stdout) : '' };
-}
 
 describe('hud eval with gemini against the fake generateContent API', () => {
   it('letter-count: a rate-limited call retried, every task answered and graded 1.0, usage and cost per step; --model and -c reach the request', async () => {
-    const limited = new Set<string>();
-    const fake = await fakeGemini((body) => {
-      const prompt = promptOf(body);
-      const match = /How many '(.)'s are in '(\w+)'/.exec(prompt);
-      if (!match) return { status: 400, message: `unexpected prompt: ${prompt}` };
-      // The first call of each run is rate-limited; Google says when to come back in a RetryInfo.
-      if (!limited.has(prompt)) {
-        limited.add(prompt);
-        return {
-          status: 429,
-          body: {
-            error: {
-              code: 429,
-              message: 'Resource has been exhausted',
-              status: 'RESOURCE_EXHAUSTED',
-              details: [
-                { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.05s' },
-              ],
-            },
-          },
-        };
-      }
-      const [, letter, word] = match as unknown as [string, string, string];
-      return {
-        text: String([...word].filter((char) => char === letter).length),
+    // The first call of each run is rate-limited; Google says when to come back in a RetryInfo.
+    const exhausted: FakeTurn = {
+      status: 429,
+      body: {
+        error: {
+          code: 429,
+          message: 'Resource has been exhausted',
+          status: 'RESOURCE_EXHAUSTED',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.05s' }],
+        },
+      },
+    };
+    const fake = await fakeModel(
+      scripted.rateLimitedLetterCount(promptOf, exhausted, (letter) => ({
         reasoning: `Counting the ${letter}s.`,
         usage: usage(0),
-      };
-    });
-    const { run, store, jobId } = await evalGemini(fake, example('letter-count'), [
+      })),
+    );
+    const { run, store, jobId } = await evalGemini(fake, exampleTasks('letter-count'), [
       '--model',
       'gemini-2.5-flash',
       '-c',
@@ -134,33 +107,21 @@ describe('hud eval with gemini against the fake generateContent API', () => {
       expect((request.body as Body).tools).toBeUndefined();
     }
 
-    const runs = readRunLines(store, jobId);
-    expect(runs.map((record) => record.reward)).toEqual([1, 1, 1]);
-    for (const record of runs) {
-      expect(record).toMatchObject({ stop_reason: 'done', status: 'completed' });
-      expect(record.usage).toMatchObject({
-        prompt_tokens: 200,
-        completion_tokens: 9,
-        cached_tokens: 50,
-        llm_call_count: 1,
-      });
-      const agentSteps = readTraceSteps(store, jobId, record.trace_id).filter(
-        (step) => step.source === 'agent',
-      );
-      expect(agentSteps).toHaveLength(1);
-      expect(agentSteps[0]).toMatchObject({
-        content: record.answer,
+    const tokens = { prompt_tokens: 200, completion_tokens: 9, cached_tokens: 50 };
+    const steps = checks.expectOneCallPerRun(store, jobId, {
+      runs: 3,
+      usage: tokens,
+      step: {
         reasoning: expect.stringMatching(/^Counting the rs\.$/),
         done: true,
         finish_reason: 'STOP',
         model: 'gemini-2.5-flash',
-        usage: { prompt_tokens: 200, completion_tokens: 9, cached_tokens: 50 },
-      });
-      // gemini-2.5-flash: $0.30 / $2.50 per million, cached input $0.03.
-      expect(agentSteps[0]?.usage?.cost_usd).toBeCloseTo(
-        (150 * 0.3 + 50 * 0.03 + 9 * 2.5) / 1e6,
-        12,
-      );
+        usage: tokens,
+      },
+    });
+    // gemini-2.5-flash: $0.30 / $2.50 per million, cached input $0.03.
+    for (const step of steps) {
+      expect(step.usage?.cost_usd).toBeCloseTo((150 * 0.3 + 50 * 0.03 + 9 * 2.5) / 1e6, 12);
     }
   });
 
@@ -202,15 +163,9 @@ describe('hud eval with gemini against the fake generateContent API', () => {
       { toolCalls: [{ name: 'run_shell_command', arguments: { command: 'node --test' } }] },
       { text: 'Fixed the off-by-one in sum(): the loop now includes the last value.' },
     ];
-    const fake = await fakeGemini((body) => {
-      const step = turnOf(body);
-      const turn = script[step];
-      if (!turn) return { status: 400, message: `no scripted step ${step}` };
-      return { ...turn, usage: usage(step) };
-    });
-    const { run, store, jobId } = await evalGemini(fake, example('coding-fix'));
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 1 graded run/);
+    const fake = await fakeModel((body) => scripted.step(script, turnOf(body), usage));
+    const { run, store, jobId } = await evalGemini(fake, exampleTasks('coding-fix'));
+    expectSummary(run, /reward 1\.000 over 1 graded run/);
 
     const bodies = fake.bodiesFor(ROUTE) as Body[];
     expect(bodies).toHaveLength(7);
@@ -263,42 +218,27 @@ describe('hud eval with gemini against the fake generateContent API', () => {
       ],
     });
 
-    const [record] = readRunLines(store, jobId);
-    expect(record).toMatchObject({
-      reward: 1,
-      stop_reason: 'done',
-      answer: 'Fixed the off-by-one in sum(): the loop now includes the last value.',
-      usage: { prompt_tokens: 7 * 200 + 21, completion_tokens: 63, llm_call_count: 7 },
+    const toolSteps = checks.expectCodingFixRun(store, jobId, {
+      record: {
+        reward: 1,
+        stop_reason: 'done',
+        answer: 'Fixed the off-by-one in sum(): the loop now includes the last value.',
+        usage: { prompt_tokens: 7 * 200 + 21, completion_tokens: 63, llm_call_count: 7 },
+      },
+      calls: 7,
+      usage: (n) => ({ prompt_tokens: 200 + n, completion_tokens: 9, cached_tokens: 50 }),
+      model: 'gemini-3-pro-preview',
+      reasoning: { at: 4, text: 'The loop stops one short of the last value.' },
+      tools: [
+        'run_shell_command',
+        'list_directory',
+        'grep_search',
+        'read_file',
+        'replace',
+        'run_shell_command',
+      ],
     });
-    const steps = readTraceSteps(store, jobId, record?.trace_id ?? '');
-    const agentSteps = steps.filter((step) => step.source === 'agent');
-    expect(agentSteps).toHaveLength(7);
-    agentSteps.forEach((step, n) => {
-      expect(step.usage).toMatchObject({
-        prompt_tokens: 200 + n,
-        completion_tokens: 9,
-        cached_tokens: 50,
-      });
-      expect(step.model).toBe('gemini-3-pro-preview');
-    });
-    expect(agentSteps[4]?.reasoning).toBe('The loop stops one short of the last value.');
-    const toolSteps = steps.filter((step) => step.call !== undefined);
-    expect(toolSteps.map((step) => step.call?.name)).toEqual([
-      'run_shell_command',
-      'list_directory',
-      'grep_search',
-      'read_file',
-      'replace',
-      'run_shell_command',
-    ]);
-    expect(toolSteps.map((step) => step.result?.isError)).toEqual([
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(toolSteps.map((step) => step.result?.isError)).toEqual([true, ...Array(5).fill(false)]);
     // Gemini sent no call ids: the harness made them up, and the trace pairs calls and results by them.
     for (const step of toolSteps) {
       expect(step.call?.id).toMatch(/^gemini_call_\d+$/);
@@ -307,7 +247,7 @@ describe('hud eval with gemini against the fake generateContent API', () => {
   });
 
   it('mcp-tools: the MCP tools reach Gemini as function declarations and run for real; a malformed call is recovered', async () => {
-    const fake = await fakeGemini((body) => {
+    const fake = await fakeModel((body) => {
       const prompt = promptOf(body);
       const n = turnOf(body);
       const store =
@@ -340,9 +280,8 @@ describe('hud eval with gemini against the fake generateContent API', () => {
       }
       return { status: 400, message: `unexpected prompt: ${prompt}` };
     });
-    const { run, store, jobId } = await evalGemini(fake, example('mcp-tools'));
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);
+    const { run, store, jobId } = await evalGemini(fake, exampleTasks('mcp-tools'));
+    expectSummary(run, /reward 1\.000 over 3 graded runs/);
 
     // The MCP tools as the provider received them: declarations with Gemini's schema subset.
     const bodies = fake.bodiesFor(ROUTE) as Body[];
@@ -355,12 +294,8 @@ describe('hud eval with gemini against the fake generateContent API', () => {
     const [kvSet, kvGet, kvList] = bodies[0].tools[0].functionDeclarations;
     expect(kvSet).toEqual({
       name: 'kv_set',
-      description: 'Store a string value under a key, replacing any previous value.',
-      parametersJsonSchema: {
-        type: 'object',
-        properties: { key: { type: 'string', description: 'the key' }, value: { type: 'string' } },
-        required: ['key', 'value'],
-      },
+      description: checks.KV_SET.description,
+      parametersJsonSchema: checks.KV_SET.schema,
     });
     expect(kvGet.parametersJsonSchema).toEqual({
       type: 'object',
@@ -372,16 +307,10 @@ describe('hud eval with gemini against the fake generateContent API', () => {
       parametersJsonSchema: { type: 'object', properties: {} },
     });
 
-    const runs = readRunLines(store, jobId);
-    expect(runs.map((record) => record.reward)).toEqual([1, 1, 1]);
-    const storeRun = runs.find((record) => record.slug.includes('store_and_recall'));
-    const steps = readTraceSteps(store, jobId, storeRun?.trace_id ?? '');
+    const steps = checks.expectRecoveredKvSet(store, jobId);
     const agentSteps = steps.filter((step) => step.source === 'agent');
     expect(agentSteps[0]).toMatchObject({ finish_reason: 'MALFORMED_FUNCTION_CALL', done: false });
     const toolSteps = steps.filter((step) => step.call !== undefined);
-    expect(toolSteps.map((step) => step.call?.name)).toEqual(['kv_set', 'kv_set', 'kv_get']);
-    expect(typeof toolSteps[0]?.call?.arguments).toBe('string');
-    expect(toolSteps[0]?.result?.isError).toBe(true);
     // The model's own call ids go back with the results.
     expect(toolSteps.slice(1).map((step) => step.call?.id)).toEqual(['fc_set', 'fc_get']);
     expect(toolSteps[1]?.result?.isError).toBe(false);
@@ -392,39 +321,11 @@ describe('hud eval with gemini against the fake generateContent API', () => {
   });
 });
 
-const missingX = ['Xvfb', 'x11vnc'].filter((tool) => {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-if (missingX.length > 0) {
-  console.warn(`skipping the gemini computer-use test: ${missingX.join(', ')} not installed`);
-}
-
-describe.skipIf(missingX.length > 0)('hud eval with gemini on env.screen()', () => {
+describe.skipIf(noScreen)('hud eval with gemini on env.screen()', () => {
   it('offers Gemini computer use, turns its 0-999 grid into pixels, sends real screenshots and keeps only the last 3', async () => {
-    const dir = modelScratch('screen-env');
-    writeFileSync(
-      path.join(dir, 'env.ts'),
-      `import { Environment } from '@hud/environment';
-import { exactMatch } from '@hud/graders';
-export const env = new Environment({ name: 'screen-gemini' });
-env.screen({ width: 640, height: 480 });
-export const size = env.template({ id: 'size', description: 'Report the screen width.' }, async function* () {
-  const answer = yield 'Take a look at the screen and reply with its width in pixels.';
-  yield exactMatch(answer, '640');
-});
-`,
-    );
-    writeFileSync(
-      path.join(dir, 'tasks.ts'),
-      `import { Taskset } from '@hud/eval';
-import { size } from './env.js';
-export default new Taskset('screen-gemini', [size()]);
-`,
+    const tasks = writeScreenEnv(
+      'screen-gemini',
+      'Take a look at the screen and reply with its width in pixels.',
     );
     const script: FakeTurn[] = [
       { toolCalls: [{ name: 'open_web_browser', arguments: {} }] },
@@ -438,15 +339,14 @@ export default new Taskset('screen-gemini', [size()]);
       { toolCalls: [{ name: 'key_combination', arguments: { keys: 'control+a' } }] },
       { text: '640' },
     ];
-    const fake = await fakeGemini(
+    const fake = await fakeModel(
       (body) => script[turnOf(body)] ?? { status: 400, message: 'too many steps' },
     );
-    const { run, store, jobId } = await evalGemini(fake, path.join(dir, 'tasks.ts'), [
+    const { run, store, jobId } = await evalGemini(fake, tasks, [
       '-c',
       'excluded_predefined_functions=drag_and_drop',
     ]);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 1 graded run/);
+    expectSummary(run, /reward 1\.000 over 1 graded run/);
 
     const bodies = fake.bodiesFor(ROUTE) as Body[];
     expect(bodies).toHaveLength(6);

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WireClient } from '@hud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHud } from './support/run-hud.js';
 import { type ServedEnv, serveEnv } from './support/served-env.js';
-import { WireSocket } from './support/wire-socket.js';
 
 // Scratch env files live inside this package so they resolve @hud/environment and zod from its node_modules.
 const SCRATCH = fileURLToPath(new URL('../.scratch/', import.meta.url));
@@ -30,7 +30,7 @@ describe('hud task against hud serve (separate processes)', () => {
   });
 
   it('answers a hand-written hello on a raw socket', async () => {
-    const socket = await WireSocket.connect(served.port);
+    const socket = await WireClient.connect(served.port);
     socket.write('{"jsonrpc":"2.0","id":1,"method":"hello","params":{}}\n');
     const reply = JSON.parse((await socket.nextLine()) as string);
     expect(reply.result.env).toEqual({ name: 'conformance', version: '0.1.0' });
@@ -177,7 +177,7 @@ export const b = new Environment({ name: 'beta' });
       /multiple Environments .*a \(alpha\), b \(beta\); select one by name/,
     );
     const served = await serveEnv(file, ['--env', 'beta']);
-    const socket = await WireSocket.connect(served.port);
+    const socket = await WireClient.connect(served.port);
     socket.write('{"jsonrpc":"2.0","id":1,"method":"hello"}\n');
     expect(JSON.parse((await socket.nextLine()) as string).result.env.name).toBe('beta');
     socket.destroy();
@@ -201,7 +201,7 @@ export const b = new Environment({ name: 'beta' });
     );
     const served = await serveEnv(file, ['--watch']);
     const versionAt = async () => {
-      const socket = await WireSocket.connect(served.port);
+      const socket = await WireClient.connect(served.port);
       socket.write('{"jsonrpc":"2.0","id":1,"method":"hello"}\n');
       const line = await socket.nextLine();
       socket.destroy();

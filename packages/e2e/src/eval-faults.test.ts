@@ -123,11 +123,13 @@ describe('hud eval faults inside a rollout', () => {
   });
 
   it('a rollout past --timeout errors with stop reason timeout; the other run completes', async () => {
-    const fault = await evalFault('faults', 'slow.ts', ['--timeout', '1']);
+    // 8 s, not 1: the limit covers provisioning too, and a child's start-up under CI's load (two suites on
+    // two cores) took over a second, which ended the run in [provisioning] instead.
+    const fault = await evalFault('faults', 'slow.ts', ['--timeout', '8']);
     expect(fault.run.code, fault.run.stderr).toBe(1);
     const [slow, fine] = fault.slugs;
     const record = runOf(fault.runs, slow as string);
-    expectPhaseError(fault, record, 'starting task', /rollout exceeded its time limit of 1000 ms/);
+    expectPhaseError(fault, record, 'starting task', /rollout exceeded its time limit of 8000 ms/);
     expect(record.stop_reason).toBe('timeout');
     expect(runOf(fault.runs, fine as string).reward).toBe(1);
     expectCompletedJob(fault, { runs: 2, verdicts: 1, errors: 1 });

@@ -10,6 +10,7 @@ import {
   leftoverProcesses,
   readRunLines,
 } from './support/eval-harness.js';
+import { expectSummary } from './support/run-hud.js';
 
 // `hud init demo` then `hud eval tasks.ts oracle --all` in a directory outside the repository: nothing
 // there resolves @hud/environment, @hud/eval, @hud/graders or zod, so the CLI must lend its own copies to
@@ -70,8 +71,7 @@ process.stdout.write(JSON.stringify(found));`,
       ['eval', 'tasks.ts', 'oracle', '--all', '--runtime', 'inprocess', '--store', 'jobs'],
       { cwd: project },
     );
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 2 graded runs/);
+    expectSummary(run, /reward 1\.000 over 2 graded runs/);
   });
 
   it('nop scores 0.0 and still exits 0', async () => {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { WireClient } from '@hud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COUNT_PROMPT,
@@ -15,7 +16,6 @@ import {
   type TunnelCase,
 } from './fuzz-cases.js';
 import { type ServedEnv, serveEnv } from './support/served-env.js';
-import { WireSocket } from './support/wire-socket.js';
 
 /**
  * Fuzzes ONE `hud serve examples/conformance/env.ts --max-frame-bytes 4096` child process with seeded
@@ -50,7 +50,7 @@ function pause(random: Random): Promise<void> {
 }
 
 /** Writes `bytes` cut at 0–4 random byte boundaries, pausing between the pieces. */
-async function writeInPieces(socket: WireSocket, bytes: Buffer, random: Random): Promise<void> {
+async function writeInPieces(socket: WireClient, bytes: Buffer, random: Random): Promise<void> {
   const cuts = new Set<number>();
   const pieces = bytes.length > 1 ? random.int(5) : 0;
   for (let index = 0; index < pieces; index++) cuts.add(1 + random.int(bytes.length - 1));
@@ -64,7 +64,7 @@ async function writeInPieces(socket: WireSocket, bytes: Buffer, random: Random):
 }
 
 async function call(
-  socket: WireSocket,
+  socket: WireClient,
   id: number,
   method: string,
   params: unknown,
@@ -109,7 +109,7 @@ async function runControlCase(
   random: Random,
 ): Promise<Outcome> {
   const { items, ending } = fuzzCase;
-  const socket = await WireSocket.connect(port);
+  const socket = await WireClient.connect(port);
   await writeInPieces(socket, Buffer.concat(items.map((item) => item.bytes)), random);
   if (fuzzCase.tail) socket.write(fuzzCase.tail);
   const unread = ending === 'reset' || ending === 'destroy';
@@ -180,7 +180,7 @@ async function runControlCase(
 }
 
 async function runTunnelCase(port: number, fuzzCase: TunnelCase, random: Random): Promise<Outcome> {
-  const socket = await WireSocket.connect(port);
+  const socket = await WireClient.connect(port);
   const problems: string[] = [];
   const after = fuzzCase.mode === 'refused' ? fuzzCase.payload.subarray(0, 64) : fuzzCase.payload;
   await writeInPieces(socket, Buffer.concat([fuzzCase.preface, after]), random);
@@ -228,7 +228,7 @@ async function witness(
   port: number,
   stop: () => boolean,
 ): Promise<{ cycles: number; problems: string[] }> {
-  const socket = await WireSocket.connect(port);
+  const socket = await WireClient.connect(port);
   const problems: string[] = [];
   let cycles = 0;
   let id = 1;
@@ -275,7 +275,7 @@ const running = (served: ServedEnv) =>
 
 describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
   let served: ServedEnv;
-  let keeper: WireSocket;
+  let keeper: WireClient;
   let context: FuzzContext;
   let echoPort: number;
   const anchors: string[] = [];
@@ -291,7 +291,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
   beforeAll(async () => {
     served = await serveEnv(undefined, ['--max-frame-bytes', String(MAX_FRAME_BYTES)]);
     // Open during the whole fuzz, holding a task.
-    keeper = await WireSocket.connect(served.port);
+    keeper = await WireClient.connect(served.port);
     const hello = await call(keeper, 1, 'hello', {});
     const bindings = hello.result?.bindings as { name: string; url: string }[];
     echoPort = Number(new URL(bindings.find((binding) => binding.name === 'echo')?.url ?? '').port);
@@ -306,7 +306,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
     };
     // Two parked sessions: blind adoption by tasks.grade then always refuses, which keeps the model exact.
     for (let index = 0; index < 2; index++) {
-      const anchor = await WireSocket.connect(served.port);
+      const anchor = await WireClient.connect(served.port);
       const anchorHello = await call(anchor, 1, 'hello', {});
       await call(anchor, 2, 'tasks.start', { id: 'count', args: { text: 'banana', letter: 'a' } });
       anchor.end();
@@ -379,7 +379,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
 
   it('is still running, and a fresh connection does a correct hello / tasks.start / tasks.grade cycle', async () => {
     expect(running(served)).toBe(true);
-    const socket = await WireSocket.connect(served.port);
+    const socket = await WireClient.connect(served.port);
     const hello = await call(socket, 1, 'hello', {});
     expect(hello.result?.env).toEqual({ name: 'conformance', version: '0.1.0' });
     const started = await call(socket, 2, 'tasks.start', {
@@ -404,7 +404,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
 
   it('parks exactly the sessions the fuzz left holding a task, each resumable, and nothing else', async () => {
     await sleep(300); // lets the server see the last fuzz connections close
-    const probe = await WireSocket.connect(served.port);
+    const probe = await WireClient.connect(served.port);
     let id = 1;
     const refusal = await call(probe, id++, 'tasks.grade', { answer: '3' });
     const match =
@@ -459,7 +459,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
   // Server bugs the fuzz found (see bench/README.md "Server issues found"), fixed; each stays as a test.
 
   it('answers a request written together with an oversized line before refusing the line', async () => {
-    const socket = await WireSocket.connect(served.port);
+    const socket = await WireClient.connect(served.port);
     await call(socket, 1, 'hello', {}); // past the first frame, which is read apart (tunnel.open check)
     const oversized = `{"jsonrpc":"2.0","id":3,"method":"hello","params":{"pad":"${'x'.repeat(MAX_FRAME_BYTES)}"}}\n`;
     socket.write(`{"jsonrpc":"2.0","id":2,"method":"tasks.cancel"}\n${oversized}`);
@@ -469,7 +469,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
   });
 
   it('refuses an oversized tunnel.open preface like any oversized frame', async () => {
-    const socket = await WireSocket.connect(served.port);
+    const socket = await WireClient.connect(served.port);
     const pad = 'x'.repeat(MAX_FRAME_BYTES);
     socket.write(
       `{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"echo","pad":"${pad}"}}\n`,
@@ -483,7 +483,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
     'leaves no backend connection behind a tunnel whose client reset right after tunnel.open',
     async () => {
       for (let index = 0; index < 20; index++) {
-        const socket = await WireSocket.connect(served.port);
+        const socket = await WireClient.connect(served.port);
         socket.write(
           '{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"echo"}}\n',
         );
@@ -495,7 +495,7 @@ describe(`fuzz of one hud serve process (HUD_FUZZ_SEED=${SEED})`, () => {
   );
 
   it('exits on SIGTERM while a tunnel is open', async () => {
-    const socket = await WireSocket.connect(served.port);
+    const socket = await WireClient.connect(served.port);
     socket.write(
       '{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"echo"}}\n',
     );

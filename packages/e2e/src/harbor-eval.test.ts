@@ -6,6 +6,12 @@ import { harborTrialName, validateAtif } from '@hud/harbor';
 import { type FakeTurn, startFakeProvider } from '@hud/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  lastToolResults,
+  type MessagesBody,
+  resultText,
+  turnOf,
+} from './support/anthropic-messages.js';
+import {
   containersAfter,
   docker,
   hasDocker,
@@ -13,15 +19,7 @@ import {
   removeContainers,
 } from './support/docker.js';
 import { readRunLines } from './support/eval-harness.js';
-import {
-  lastToolResults,
-  type MessagesBody,
-  modelScratch,
-  removeModelScratch,
-  resultText,
-  runClaude,
-  turnOf,
-} from './support/model-agents.js';
+import { modelScratch, removeModelScratch, runClaude } from './support/model-agents.js';
 import { type HudRun, runHud } from './support/run-hud.js';
 import { REPO_ROOT } from './support/served-env.js';
 

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { NopAgent, OracleAgent } from '@hud/agents';
 import { type Job, Taskset } from '@hud/eval';
-import { listManagedContainers } from '@hud/runtimes-docker';
+import { HarborRuntime, loadHarborSource } from '@hud/harbor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasDocker, managedContainers } from './support/docker.js';
 import {
   ensureUbuntuStandIns,
   HARBOR_EXAMPLES,
-  hasDocker,
   hasExamples,
   writeTask,
-} from './__fixtures__/harbor-gate.js';
-import { HarborRuntime } from './harbor-provider.js';
-import { loadHarborSource } from './load.js';
+} from './support/harbor-tasks.js';
+
+// `HarborRuntime` (@hud/harbor) as the provider of a `Taskset.run` (@hud/eval) with the oracle and nop
+// agents (@hud/agents), on the real engine: the Harbor examples beside the project and task dirs written here.
 
 const job = `test-harbor-${randomUUID()}`;
 const runtime = HarborRuntime({ job: () => job, hostEnv: { HOST_GREETING: 'hi from the host' } });
@@ -28,12 +29,12 @@ async function runAll(source: string, agent: 'oracle' | 'nop'): Promise<Job> {
 
 const rewards = (job: Job) => Object.fromEntries(job.runs.map((run) => [run.slug, run.reward]));
 
-beforeAll(() => ensureUbuntuStandIns());
+beforeAll(() => ensureUbuntuStandIns(), 180_000);
 afterAll(async () => {
   await runtime.close();
   // Every container of these jobs is gone once their leases are released.
-  expect(await listManagedContainers({ job })).toEqual([]);
-});
+  expect(await managedContainers({ 'hud.job': job })).toEqual([]);
+}, 180_000);
 
 describe.skipIf(!hasDocker || !hasExamples)('the Harbor examples on Docker', () => {
   it('oracle scores 1.0 on every task with a solution (non-root agent user, workdir, two steps, separate verifier); environment-env-single has none: an errored run', async () => {

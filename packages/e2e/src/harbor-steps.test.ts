@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NopAgent, OracleAgent } from '@hud/agents';
 import { type Job, type RunRecord, Taskset } from '@hud/eval';
-import { listManagedContainers } from '@hud/runtimes-docker';
+import { HarborRuntime, loadHarborSource } from '@hud/harbor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUbuntuStandIns, hasDocker } from './__fixtures__/harbor-gate.js';
-import { HarborRuntime } from './harbor-provider.js';
-import { loadHarborSource } from './load.js';
+import { hasDocker, managedContainers } from './support/docker.js';
+import { ensureUbuntuStandIns } from './support/harbor-tasks.js';
 
 // Harbor's multi-step semantics and the oracle's contract on the real engine, with task directories of
-// our own (src/__fixtures__/tasks/, one rule each; see the README's "Multi-step tasks" section).
+// our own (src/__fixtures__/harbor-steps/, one rule each; see the "Multi-step tasks" section of
+// packages/harbor/README.md).
 
-const TASKS = fileURLToPath(new URL('./__fixtures__/tasks/', import.meta.url));
+const TASKS = fileURLToPath(new URL('./__fixtures__/harbor-steps/', import.meta.url));
 
 // Secrets in this process's environment, as the CLI has them (it passes process.env as hostEnv): only the
 // task's declared `${VAR}` may bring a host value into a container.
@@ -46,15 +46,15 @@ function stepRewards(record: RunRecord | undefined): unknown {
   return Object.fromEntries(steps.map((step) => [step.name, step.rewards]));
 }
 
-beforeAll(() => ensureUbuntuStandIns());
+beforeAll(() => ensureUbuntuStandIns(), 180_000);
 afterAll(async () => {
   await runtime.close();
   for (const [key, value] of Object.entries(saved)) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  expect(await listManagedContainers({ job })).toEqual([]);
-});
+  expect(await managedContainers({ 'hud.job': job })).toEqual([]);
+}, 180_000);
 
 describe.skipIf(!hasDocker)('Harbor multi-step semantics on Docker', () => {
   let oracle: Record<string, RunRecord>;

@@ -1,8 +1,8 @@
+import { rawTranscripts } from '@hud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RAW_DEVIATIONS } from './deviations.js';
 import { replayRaw } from './support/replay.js';
 import { type ServedEnv, serveEnv } from './support/served-env.js';
-import { rawTranscripts } from './support/transcript.js';
 
 /**
  * Replays every recorded raw_* transcript of hud-python 0.6.16 against our server, run as a real

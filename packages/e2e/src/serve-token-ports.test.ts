@@ -12,6 +12,7 @@ import {
   type RfbClient,
 } from '@hud/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHud } from './support/run-hud.js';
 import { type ServedEnv, serveEnv } from './support/served-env.js';
 
 /**
@@ -147,6 +148,26 @@ describe('hud serve --token: the capability ports', () => {
       });
       expect(result.value).toBe(42);
     }
+  });
+
+  it('hud task reaches the server with --token or $HUD_SERVE_TOKEN, and is refused without', async () => {
+    const url = `tcp://127.0.0.1:${served.port}`;
+    const { HUD_SERVE_TOKEN: _drop, ...base } = process.env;
+    const withFlag = await runHud(['task', 'run', 'noop', '--url', url, '--token', TOKEN], {
+      env: base,
+    });
+    expect(withFlag.code, withFlag.stderr).toBe(0);
+    expect(withFlag.stdout).toContain('1');
+    const withVariable = await runHud(['task', 'list', '--url', url], {
+      env: { ...base, HUD_SERVE_TOKEN: TOKEN },
+    });
+    expect(withVariable.code, withVariable.stderr).toBe(0);
+    expect(withVariable.stdout).toContain('noop');
+    const without = await runHud(['task', 'list', '--url', url, '--ready-timeout', '2'], {
+      env: base,
+    });
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toMatch(/unauthorized/);
   });
 
   it('refuses a client without the token, and warns about no capability', async () => {

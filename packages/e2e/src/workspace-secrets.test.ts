@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   lastToolResults,
   type MessagesBody,
-  removeModelScratch,
   resultText,
-  runClaude,
   turnOf,
-} from './support/model-agents.js';
+} from './support/anthropic-messages.js';
+import { removeModelScratch, runClaude } from './support/model-agents.js';
 import { REPO_ROOT, type ServedEnv, serveEnv } from './support/served-env.js';
 
 // The user's credentials never reach an agent's shell: `hud serve examples/coding-fix` and `hud eval …

@@ -1,3 +1,4 @@
+import { ErrorCode, WireError } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { conformanceEnv } from './__fixtures__/conformance-env.js';
 import { probeEnv } from './__fixtures__/probe-env.js';
@@ -240,6 +241,39 @@ describe('request handling', () => {
     );
     expect(await client.call('tasks.cancel')).toBe(
       '{"jsonrpc":"2.0","id":3,"result":{"cancelled":true}}',
+    );
+  });
+
+  it('keeps the connection after a refusal whose text says unauthorized: closing is a flag, not words', async () => {
+    const env = new Environment();
+    env.template({ id: 'claim' }, async function* () {
+      yield 'p';
+      throw new WireError(ErrorCode.InvalidRequest, 'unauthorized: the robot refused the claim');
+    });
+    const server = await bound(env);
+    const client = await server.connect();
+    await client.call('tasks.start', { id: 'claim' });
+    expect(await client.call('tasks.grade', { answer: 'x' })).toBe(
+      '{"jsonrpc":"2.0","id":2,"error":{"code":-32600,"message":"unauthorized: the robot refused the claim"}}',
+    );
+    expect(await client.call('tasks.cancel')).toBe(
+      '{"jsonrpc":"2.0","id":3,"result":{"cancelled":true}}',
+    );
+  });
+
+  it('closes the connection after a WireError that says so, whatever its text', async () => {
+    const env = new Environment();
+    env.template({ id: 'revoked' }, async function* () {
+      yield 'p';
+      throw new WireError(ErrorCode.InvalidRequest, 'claim revoked', { closesConnection: true });
+    });
+    const server = await bound(env);
+    const client = await server.connect();
+    await client.call('tasks.start', { id: 'revoked' });
+    client.send({ jsonrpc: '2.0', id: 2, method: 'tasks.grade', params: { answer: 'x' } });
+    client.send({ jsonrpc: '2.0', id: 3, method: 'tasks.cancel' });
+    expect(await client.endOfStream()).toBe(
+      '{"jsonrpc":"2.0","id":2,"error":{"code":-32600,"message":"claim revoked"}}\n',
     );
   });
 

@@ -1,8 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { JsonObject } from '@hud/protocol';
+import {
+  ErrorCode,
+  HelloParams,
+  type JsonObject,
+  Method,
+  paramsError,
+  TasksStartParams,
+  WireError,
+} from '@hud/protocol';
 import type { Environment } from './environment.js';
 import type { Logger } from './logger.js';
-import { TaskRunner, WireError } from './task-runner.js';
+import { TaskRunner } from './task-runner.js';
 import { prepareArgs } from './template.js';
 
 /** The per-connection view the channel needs. */
@@ -26,7 +34,7 @@ export interface ControlChannelOptions {
   logger: Logger;
 }
 
-/** The result of a method call: a result object, or the string `'close'` after `bye`. */
+/** The result of a method call: its result object; `closeAfter` after `bye` (the connection then closes). */
 export type Outcome = { result: unknown; closeAfter?: boolean };
 
 const isObject = (value: unknown): value is JsonObject =>
@@ -114,34 +122,38 @@ export class ControlChannel {
 
   /**
    * Handles one request of a control session.
-   * @throws WireError with the code and message to send.
+   * @throws WireError with the code and message to send; `closesConnection` for a refused token.
    */
   async dispatch(holder: SessionHolder, method: unknown, params: unknown): Promise<Outcome> {
-    if (!holder.authenticated && method !== 'hello') {
-      throw new WireError(-32600, 'unauthorized: send hello with the server token first');
+    if (!holder.authenticated && method !== Method.Hello) {
+      throw new WireError(
+        ErrorCode.InvalidRequest,
+        'unauthorized: send hello with the server token first',
+        { closesConnection: true },
+      );
     }
     switch (method) {
-      case 'hello':
+      case Method.Hello:
         return { result: this.#hello(holder, params) };
-      case 'tasks.list':
+      case Method.TasksList:
         return {
           result: { tasks: [...this.env.templates.values()].map((template) => template.manifest) },
         };
-      case 'tasks.start':
+      case Method.TasksStart:
         return { result: await this.#start(holder, params) };
-      case 'tasks.grade':
+      case Method.TasksGrade:
         return { result: await this.#grade(holder, params) };
-      case 'tasks.cancel':
+      case Method.TasksCancel:
         await this.#cancel(holder.sessionId);
         return { result: { cancelled: true } };
-      case 'tasks.solve':
+      case Method.TasksSolve:
         return { result: await this.#solve(holder) };
-      case 'bye':
+      case Method.Bye:
         await this.#cancel(holder.sessionId);
         return { result: { goodbye: true }, closeAfter: true };
       default:
         throw new WireError(
-          -32601,
+          ErrorCode.MethodNotFound,
           `method not found: ${method === undefined || method === null ? '' : String(method)}`,
         );
     }
@@ -150,22 +162,31 @@ export class ControlChannel {
   #hello(holder: SessionHolder, params: unknown): unknown {
     // `msg.get("params") or {}`: any falsy params value is an empty hello.
     const given = isPythonFalsy(params) ? {} : params;
-    if (!isObject(given)) throw new WireError(-32602, "hello: 'params' must be an object");
+    // Params that are not an object are refused before the token is checked, a bad session_id after.
+    const problem = paramsError(Method.Hello, HelloParams, given);
+    if (!isObject(given)) throw problem;
     if (!holder.authenticated) {
-      if (!this.checkToken(given))
-        throw new WireError(-32600, 'unauthorized: wrong or missing token');
+      if (!this.checkToken(given)) {
+        throw new WireError(ErrorCode.InvalidRequest, 'unauthorized: wrong or missing token', {
+          closesConnection: true,
+        });
+      }
       holder.authenticated = true;
     }
-    const requested = given.session_id;
+    if (problem) throw problem;
+    const requested = (given as HelloParams).session_id;
     if (requested !== undefined && requested !== null) {
-      if (typeof requested !== 'string')
-        throw new WireError(-32602, "hello: 'session_id' must be a string");
       if (requested !== holder.sessionId) {
         if (this.#live.has(requested)) {
-          throw new WireError(-32600, `session '${requested}' has a live connection`);
+          throw new WireError(
+            ErrorCode.InvalidRequest,
+            `session '${requested}' has a live connection`,
+          );
         }
         const entry = this.#runners.get(requested);
-        if (!entry) throw new WireError(-32600, `unknown session: '${requested}'`);
+        if (!entry) {
+          throw new WireError(ErrorCode.InvalidRequest, `unknown session: '${requested}'`);
+        }
         // The connection becomes the resumed session; its fresh id is dropped (its task, if any, parks).
         this.detach(holder);
         holder.sessionId = requested;
@@ -182,15 +203,16 @@ export class ControlChannel {
 
   async #start(holder: SessionHolder, params: unknown): Promise<unknown> {
     const given = isObject(params) ? params : {};
-    if (typeof given.id !== 'string')
-      throw new WireError(-32602, "tasks.start: 'id' must be a string");
     // `params.get("args") or {}`: every falsy value (null, [], "", 0, false) means no args.
-    const args = isPythonFalsy(given.args) ? {} : given.args;
-    if (!isObject(args)) throw new WireError(-32602, "tasks.start: 'args' must be an object");
+    const request = { id: given.id, args: isPythonFalsy(given.args) ? {} : given.args };
+    const problem = paramsError(Method.TasksStart, TasksStartParams, request);
+    if (problem) throw problem;
+    // Checked above; the client's own values go on (zod's copy of a record would drop a `__proto__` key).
+    const { id, args } = request as { id: string; args: JsonObject };
     // As hud-python: a malformed request leaves the session's task alone; any other start replaces it.
     await this.#cancel(holder.sessionId);
-    const template = this.env.templates.get(given.id);
-    if (!template) throw new WireError(-32602, `unknown task: '${given.id}'`);
+    const template = this.env.templates.get(id);
+    if (!template) throw new WireError(ErrorCode.InvalidParams, `unknown task: '${id}'`);
     const prepared = prepareArgs(template, args);
     if (!prepared.ok) throw new WireError(prepared.code, prepared.message);
     const runner = new TaskRunner(template, prepared.args, this.env);
@@ -198,7 +220,7 @@ export class ControlChannel {
     if (this.#closed) {
       // The server closed while the template was starting: nobody can grade or cancel it any more.
       await runner.close();
-      throw new WireError(-32600, 'server is shutting down');
+      throw new WireError(ErrorCode.InvalidRequest, 'server is shutting down');
     }
     const sessionId = holder.sessionId as string;
     this.#runners.set(sessionId, {
@@ -217,10 +239,10 @@ export class ControlChannel {
     const parked = [...this.#runners.keys()]
       .filter((sessionId) => !this.#live.has(sessionId))
       .sort();
-    if (parked.length === 0) throw new WireError(-32600, 'no task in progress');
+    if (parked.length === 0) throw new WireError(ErrorCode.InvalidRequest, 'no task in progress');
     if (parked.length > 1) {
       throw new WireError(
-        -32600,
+        ErrorCode.InvalidRequest,
         `${parked.length} parked sessions (${parked.join(', ')}); resume one by sending hello with its session_id`,
       );
     }
@@ -251,7 +273,7 @@ export class ControlChannel {
 
   async #solve(holder: SessionHolder): Promise<unknown> {
     const entry = holder.sessionId ? this.#runners.get(holder.sessionId) : undefined;
-    if (!entry) throw new WireError(-32600, 'no task in progress');
+    if (!entry) throw new WireError(ErrorCode.InvalidRequest, 'no task in progress');
     return entry.runner.solve();
   }
 

@@ -1,17 +1,19 @@
 import type net from 'node:net';
 import {
   type DecodedFrame,
+  ErrorCode,
   encodeError,
   encodeResult,
   FrameDecoder,
   HudError,
   isObjectFrame,
+  Method,
   type RequestId,
+  WireError,
 } from '@hud/protocol';
 import type { ControlChannel, SessionHolder } from './control-channel.js';
 import { closeGracefully } from './graceful-close.js';
 import type { Logger } from './logger.js';
-import { WireError } from './task-runner.js';
 import { openTunnel } from './tunnel.js';
 
 const NEWLINE = 0x0a;
@@ -21,9 +23,10 @@ const NEWLINE = 0x0a;
  * `tunnel.open` makes it a raw byte stream, anything else a control session whose requests are handled
  * strictly in order, one at a time (pipelined requests are queued).
  *
- * Malformed input (hud-ts, stricter than Python): an unparseable line gets a `-32700` error frame, a
- * non-object frame a `-32600` one, an oversized line a `-32600` one; then the connection closes. A task the
- * session holds is parked, not cancelled, as in hud-python.
+ * Malformed input (hud-ts, stricter than Python): an unparseable line gets a `ParseError` (-32700) error
+ * frame, a non-object frame or an oversized line an `InvalidRequest` (-32600) one; then the connection
+ * closes. So does a request refused for a missing or wrong server token (a WireError whose
+ * `closesConnection` is set). A task the session holds is parked, not cancelled, as in hud-python.
  */
 export class ControlConnection implements SessionHolder {
   sessionId: string | undefined;
@@ -125,7 +128,7 @@ export class ControlConnection implements SessionHolder {
     if (
       first.kind === 'frame' &&
       isObjectFrame(first.value) &&
-      first.value.method === 'tunnel.open'
+      first.value.method === Method.TunnelOpen
     ) {
       const request = first.value;
       this.#socket.off('data', this.#onData);
@@ -174,7 +177,7 @@ export class ControlConnection implements SessionHolder {
   async #handle(frame: unknown): Promise<boolean> {
     if (isObjectFrame(frame) && 'invalid' in frame && HudError.isInstance(frame.invalid)) {
       const error = frame.invalid;
-      const code = error.code === 'invalid_frame' ? -32700 : -32600;
+      const code = error.code === 'invalid_frame' ? ErrorCode.ParseError : ErrorCode.InvalidRequest;
       this.#logger.warn(`closing control connection: ${error.message}`);
       this.#write(encodeError(null, code, error.message));
       return false;
@@ -182,7 +185,7 @@ export class ControlConnection implements SessionHolder {
     if (!isObjectFrame(frame)) {
       const message = `invalid request: a frame must be a JSON object, got ${frame === null ? 'null' : Array.isArray(frame) ? 'an array' : typeof frame}`;
       this.#logger.warn(`closing control connection: ${message}`);
-      this.#write(encodeError(null, -32600, message));
+      this.#write(encodeError(null, ErrorCode.InvalidRequest, message));
       return false;
     }
     const id = frame.id as RequestId | undefined;
@@ -192,17 +195,20 @@ export class ControlConnection implements SessionHolder {
       if (answer) this.#write(encodeResult(id, outcome.result));
       return !outcome.closeAfter;
     } catch (error) {
-      const wire = error instanceof WireError ? error : undefined;
-      const code = wire?.code ?? -32000;
-      const message = error instanceof Error ? error.message : String(error);
-      if (code === -32000) {
+      const wire = WireError.isInstance(error)
+        ? error
+        : new WireError(
+            ErrorCode.ServerError,
+            error instanceof Error ? error.message : String(error),
+          );
+      if (wire.code === ErrorCode.ServerError) {
         this.#logger.error(
-          `error handling ${String(frame.method)}: ${(error as Error)?.stack ?? message}`,
+          `error handling ${String(frame.method)}: ${(error as Error)?.stack ?? wire.message}`,
         );
       }
-      if (answer) this.#write(encodeError(id, code, message));
-      // Only the channel's own refusals (-32600) close; a template's -32000 text may say anything.
-      return !(code === -32600 && message.startsWith('unauthorized'));
+      if (answer) this.#write(encodeError(id, wire.code, wire.message));
+      // The error says whether it ends the session (a refused token), never its text.
+      return !wire.closesConnection;
     }
   }
 

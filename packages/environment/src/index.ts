@@ -1,3 +1,5 @@
+/** Re-exported from `@hud/protocol`, where it moved (the error a control-channel handler throws). */
+export { WireError } from '@hud/protocol';
 export { argsJsonSchema, coerceArg, pydanticTitle, returnsJsonSchema } from './args-schema.js';
 export {
   BrowserLaunchError,
@@ -38,11 +40,12 @@ export {
   loadEnvironment,
   type ModuleFallbacks,
   resolveEnvironmentFile,
+  selectEnvironment,
 } from './loader.js';
 export { type Logger, silentLogger } from './logger.js';
 export { pythonRepr } from './python-repr.js';
 export { bind, ControlServer, PORT_ANNOUNCEMENT, type ServeOptions, serve } from './server.js';
-export { normalizeGrade, promptFrame, TaskRunner, WireError } from './task-runner.js';
+export { normalizeGrade, promptFrame, TaskRunner } from './task-runner.js';
 export {
   type AnswerOf,
   environmentOfTask,

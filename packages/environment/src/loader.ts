@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HudError } from '@hud/protocol';
-import { createJiti } from 'jiti';
 import { Environment } from './environment.js';
 
 const ENTRY_NAMES = ['env.ts', 'env.mts', 'env.js', 'env.mjs', 'index.ts', 'index.js'];
@@ -67,8 +66,10 @@ export async function importModule(
   options: { fallbacks?: ModuleFallbacks } = {},
 ): Promise<Record<string, unknown>> {
   const alias = missingFallbacks(file, options.fallbacks);
-  const jiti = createJiti(pathToFileURL(file).href, { interopDefault: false, alias });
   try {
+    // Loaded on first use: a process that serves a pre-bundled environment never needs jiti.
+    const { createJiti } = await import('jiti');
+    const jiti = createJiti(pathToFileURL(file).href, { interopDefault: false, alias });
     return (await jiti.import(file)) as Record<string, unknown>;
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
@@ -97,15 +98,31 @@ export async function loadEnvironment(
 ): Promise<{ env: Environment; file: string }> {
   const file = resolveEnvironmentFile(target, options.cwd);
   const module = await importModule(file, { fallbacks: options.fallbacks });
+  return { env: selectEnvironment(module, file, options.name), file };
+}
+
+/**
+ * The one {@link Environment} a loaded module exports (the selection step of {@link loadEnvironment}, for a
+ * module imported some other way, e.g. from a bundle): every export that is an Environment and whose
+ * export name or `name` matches `name` (any, without a name).
+ * @param module the module's namespace (export name → value).
+ * @param file the source file, named in errors.
+ * @throws HudError `environment_not_found` (none; lists the exports), `environment_ambiguous` (several).
+ */
+export function selectEnvironment(
+  module: Record<string, unknown>,
+  file: string,
+  name?: string,
+): Environment {
   const found = new Map<Environment, string>();
   for (const [exportName, value] of Object.entries(module)) {
     if (!Environment.isInstance(value) || found.has(value)) continue;
-    if (options.name === undefined || options.name === exportName || options.name === value.name) {
+    if (name === undefined || name === exportName || name === value.name) {
       found.set(value, exportName);
     }
   }
   if (found.size === 0) {
-    const wanted = options.name ? ` named '${options.name}'` : '';
+    const wanted = name ? ` named '${name}'` : '';
     throw new HudError(
       'environment_not_found',
       `no Environment${wanted} exported by ${file} (exports: ${Object.keys(module).join(', ') || 'none'})`,
@@ -119,5 +136,5 @@ export async function loadEnvironment(
     );
   }
   const [env] = found.keys() as IterableIterator<Environment>;
-  return { env: env as Environment, file };
+  return env as Environment;
 }

@@ -228,6 +228,27 @@ describe('token', () => {
     }
   });
 
+  it('checks the token before session_id, and the params being an object before both', async () => {
+    const env = await bound(probeEnv().env, { token: 's3cret' });
+    const shape = await env.connect();
+    expect(await shape.call('hello', ['s3cret'])).toBe(
+      `{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"hello: 'params' must be an object"}}`,
+    );
+    const stranger = await env.connect();
+    expect(await stranger.call('hello', { session_id: 5, token: 'nope' })).toBe(
+      '{"jsonrpc":"2.0","id":1,"error":{"code":-32600,"message":"unauthorized: wrong or missing token"}}',
+    );
+    expect(await stranger.endOfStream()).toBe('');
+    const member = await env.connect();
+    expect(await member.call('hello', { session_id: 5, token: 's3cret' })).toBe(
+      `{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"hello: 'session_id' must be a string"}}`,
+    );
+    // A params refusal does not close: the session (authenticated by then) goes on.
+    expect(await member.call('tasks.cancel')).toBe(
+      '{"jsonrpc":"2.0","id":2,"result":{"cancelled":true}}',
+    );
+  });
+
   it('refuses any method before hello and closes', async () => {
     const env = await bound(probeEnv().env, { token: 's3cret' });
     const client = await env.connect();

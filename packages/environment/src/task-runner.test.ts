@@ -1,9 +1,9 @@
-import { encodeCompact } from '@hud/protocol';
+import { encodeCompact, WireError } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { recordedLines } from './__fixtures__/wire-client.js';
 import { Environment } from './environment.js';
-import { normalizeGrade, promptFrame, TaskRunner, WireError } from './task-runner.js';
+import { normalizeGrade, promptFrame, TaskRunner } from './task-runner.js';
 import type { Template, TemplateContext } from './template.js';
 
 /** The `result` member of a recorded reply line, as its exact JSON text. */

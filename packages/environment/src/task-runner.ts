@@ -1,16 +1,13 @@
-import { type EvaluationResult, evaluationToWire, type JsonObject, pyFloat } from '@hud/protocol';
+import {
+  ErrorCode,
+  type EvaluationResult,
+  evaluationToWire,
+  type JsonObject,
+  pyFloat,
+  WireError,
+} from '@hud/protocol';
 import { pythonRepr } from './python-repr.js';
 import { buildAnswer, type Template, type TemplateContext } from './template.js';
-
-/** An error whose message goes on the wire as a JSON-RPC error `{code, message}`. */
-export class WireError extends Error {
-  readonly code: number;
-  constructor(code: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WireError';
-    this.code = code;
-  }
-}
 
 /** Python's type name of a yielded value, for hud-python's grade TypeError text. */
 function pythonTypeName(value: unknown): string {
@@ -38,8 +35,8 @@ function isNumeric(value: unknown): value is number | boolean {
  * The `tasks.grade` result for what a template yielded as its grade (hud-python `TaskRunner.grade`):
  * a number → `{score}`; `{score, ...}` → passed through; `{reward, ...}` (EvaluationResult) → its wire dump
  * with `reward` renamed `score`. `score` is always written as a float (`1.0`).
- * @throws WireError -32000 with hud-python's TypeError text for any other object (a dict without a numeric
- *   `score`, keys listed sorted) or value.
+ * @throws WireError ServerError (-32000) with hud-python's TypeError text for any other object (a dict
+ *   without a numeric `score`, keys listed sorted) or value.
  */
 export function normalizeGrade(templateId: string, value: unknown): Record<string, unknown> {
   if (isNumeric(value)) return { score: pyFloat(Number(value)) };
@@ -53,14 +50,14 @@ export function normalizeGrade(templateId: string, value: unknown): Record<strin
     if (!isNumeric(record.score)) {
       const keys = pythonRepr(Object.keys(record).sort());
       throw new WireError(
-        -32000,
+        ErrorCode.ServerError,
         `task '${templateId}' graded with a dict missing a numeric 'score' (keys: ${keys})`,
       );
     }
     return { ...record, score: pyFloat(Number(record.score)) };
   }
   throw new WireError(
-    -32000,
+    ErrorCode.ServerError,
     `task graded with ${pythonTypeName(value)}: yield a number, an object with a numeric .reward, or a dict containing a numeric 'score'`,
   );
 }
@@ -148,7 +145,7 @@ export class TaskRunner {
 
   /**
    * Runs the template to its first yield and returns the `tasks.start` frame.
-   * @throws WireError -32000 with the template's error message (the runner is closed).
+   * @throws WireError ServerError (-32000) with the template's error message (the runner is closed).
    */
   async start(): Promise<Record<string, unknown>> {
     try {
@@ -157,20 +154,23 @@ export class TaskRunner {
         // A plain (async) function: swallow its promise's rejection, or it would crash the process.
         if (body instanceof Promise) body.catch(() => {});
         throw new WireError(
-          -32000,
+          ErrorCode.ServerError,
           `template '${this.template.id}' must be an async generator function (its body returned ${kindOf(body)})`,
         );
       }
       this.#generator = body;
       const first = await this.#generator.next();
       if (first.done) {
-        throw new WireError(-32000, `task '${this.template.id}' ended before yielding a prompt`);
+        throw new WireError(
+          ErrorCode.ServerError,
+          `task '${this.template.id}' ended before yielding a prompt`,
+        );
       }
       return promptFrame(first.value);
     } catch (error) {
       await this.close();
-      if (error instanceof WireError) throw error;
-      throw new WireError(-32000, messageOf(error), { cause: error });
+      if (WireError.isInstance(error)) throw error;
+      throw new WireError(ErrorCode.ServerError, messageOf(error), { cause: error });
     }
   }
 
@@ -183,13 +183,15 @@ export class TaskRunner {
    * is returned with both keys kept, and the generator stays suspended at that yield, so the next `grade`
    * sends the next answer into it. A `done: false` grade without a prompt is just a grade (the runner
    * closes; `done` is data to hud-python).
-   * @throws WireError -32600 when the runner is closed; -32000 for template errors, ungradable values and
-   *   a *returned* (not yielded) `done: false` grade with a prompt, which no answer could ever reach.
+   * @throws WireError InvalidRequest (-32600) when the runner is closed; ServerError (-32000) for template
+   *   errors, ungradable values and a *returned* (not yielded) `done: false` grade with a prompt, which no
+   *   answer could ever reach.
    */
   async grade(payload: JsonObject): Promise<Record<string, unknown>> {
     let continues = false;
     try {
-      if (!this.#generator || this.#closed) throw new WireError(-32600, 'no task in progress');
+      if (!this.#generator || this.#closed)
+        throw new WireError(ErrorCode.InvalidRequest, 'no task in progress');
       const answer = buildAnswer(this.template, payload);
       const next = await this.#generator.next(answer);
       if (next.done && next.value === undefined) return { score: pyFloat(0) };
@@ -197,7 +199,7 @@ export class TaskRunner {
       if (isNextStep(frame)) {
         if (next.done) {
           throw new WireError(
-            -32000,
+            ErrorCode.ServerError,
             `task '${this.template.id}' returned a grade with done: false and a next prompt; yield it instead, so the task can go on`,
           );
         }
@@ -205,8 +207,8 @@ export class TaskRunner {
       }
       return frame;
     } catch (error) {
-      if (error instanceof WireError) throw error;
-      throw new WireError(-32000, messageOf(error), { cause: error });
+      if (WireError.isInstance(error)) throw error;
+      throw new WireError(ErrorCode.ServerError, messageOf(error), { cause: error });
     } finally {
       if (!continues) await this.close();
     }
@@ -216,17 +218,21 @@ export class TaskRunner {
    * Runs the template's reference solution with the task's args and the same {@link TemplateContext}
    * object the body got. It may run once per step of a multi-step task: a solution tells the steps apart
    * by state the template keeps, e.g. a `WeakMap` keyed by that context, which the body updates.
-   * @throws WireError -32601 when the template declares none; -32000 when it throws.
+   * @throws WireError MethodNotFound (-32601) when the template declares none; ServerError (-32000) when it
+   *   throws.
    */
   async solve(): Promise<{ answer: unknown }> {
     const solution = this.template.solution;
     if (!solution) {
-      throw new WireError(-32601, `template '${this.template.id}' has no reference solution`);
+      throw new WireError(
+        ErrorCode.MethodNotFound,
+        `template '${this.template.id}' has no reference solution`,
+      );
     }
     try {
       return { answer: await solution(this.args, this.#context) };
     } catch (error) {
-      throw new WireError(-32000, messageOf(error), { cause: error });
+      throw new WireError(ErrorCode.ServerError, messageOf(error), { cause: error });
     }
   }
 

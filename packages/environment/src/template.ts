@@ -1,4 +1,4 @@
-import { HudError, type JsonObject, type TaskRow, taskSlug } from '@hud/protocol';
+import { ErrorCode, HudError, type JsonObject, type TaskRow, taskSlug } from '@hud/protocol';
 import type { z } from 'zod';
 import { argsJsonSchema, coerceArg, returnsJsonSchema } from './args-schema.js';
 import { pythonRepr } from './python-repr.js';
@@ -203,7 +203,7 @@ export function prepareArgs(
     const given = pythonRepr(Object.keys(args).sort());
     return {
       ok: false,
-      code: -32000,
+      code: ErrorCode.ServerError,
       message: `task '${template.id}': bad args ${given}: ${bindError}`,
     };
   }
@@ -223,7 +223,7 @@ export function prepareArgs(
     // hud-python passes un-coercible values through silently and fails later; we refuse them up front.
     return {
       ok: false,
-      code: -32602,
+      code: ErrorCode.InvalidParams,
       message: `task '${template.id}': bad args: ${describeIssues(result.error)}`,
     };
   }

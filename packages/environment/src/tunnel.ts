@@ -1,6 +1,16 @@
 import net from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { encodeError, encodeResult, type RequestId } from '@hud/protocol';
+import {
+  ErrorCode,
+  encodeError,
+  encodeResult,
+  isObjectFrame,
+  Method,
+  paramsError,
+  type RequestId,
+  TunnelOpenParams,
+  WireError,
+} from '@hud/protocol';
 import { capabilityEndpoint } from './capability.js';
 import type { Environment } from './environment.js';
 import { closeGracefully } from './graceful-close.js';
@@ -35,33 +45,37 @@ export function openTunnel(options: {
   authorize: (params: unknown) => boolean;
 }): void {
   const { socket, id, params, remainder, env, logger } = options;
-  const refuse = (code: number, message: string) => {
-    logger.warn(`refusing capability stream: ${message}`);
+  const refuse = (error: WireError) => {
+    logger.warn(`refusing capability stream: ${error.message}`);
     // One error frame (when the request had an id), then a full close, as hud-python closes its writer.
-    closeGracefully(socket, hasId(id) ? encodeError(id, code, message) : undefined);
+    closeGracefully(socket, hasId(id) ? encodeError(id, error.code, error.message) : undefined);
   };
-  const name =
-    typeof params === 'object' && params !== null
-      ? (params as Record<string, unknown>).capability
-      : undefined;
-  if (typeof name !== 'string') {
-    refuse(-32602, "tunnel.open: 'capability' must be a string");
+  // Params that are not an object name no capability.
+  const given = isObjectFrame(params) ? params : {};
+  const problem = paramsError(Method.TunnelOpen, TunnelOpenParams, given);
+  if (problem) {
+    refuse(problem);
     return;
   }
   if (!options.authorize(params)) {
-    refuse(-32600, 'unauthorized: tunnel.open needs the server token');
+    refuse(
+      new WireError(ErrorCode.InvalidRequest, 'unauthorized: tunnel.open needs the server token', {
+        closesConnection: true,
+      }),
+    );
     return;
   }
+  const name = (given as TunnelOpenParams).capability;
   const capability = env.capabilities.find((candidate) => candidate.name === name);
   if (!capability) {
-    refuse(-32000, `unknown capability: '${name}'`);
+    refuse(new WireError(ErrorCode.ServerError, `unknown capability: '${name}'`));
     return;
   }
   let endpoint: { host: string; port: number };
   try {
     endpoint = capabilityEndpoint(capability);
   } catch (error) {
-    refuse(-32602, (error as Error).message);
+    refuse(new WireError(ErrorCode.InvalidParams, (error as Error).message));
     return;
   }
   socket.pause();
@@ -71,7 +85,9 @@ export function openTunnel(options: {
   socket.once('close', abandon);
   backend.once('error', (error: NodeJS.ErrnoException) => {
     socket.off('close', abandon);
-    refuse(-32000, connectErrorText(error, endpoint.host, endpoint.port));
+    refuse(
+      new WireError(ErrorCode.ServerError, connectErrorText(error, endpoint.host, endpoint.port)),
+    );
   });
   backend.once('connect', () => {
     socket.off('close', abandon);

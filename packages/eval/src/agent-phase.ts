@@ -1,5 +1,6 @@
-import type { Agent, AgentContext } from '@hud/agents';
 import {
+  type Agent,
+  type AgentContext,
   type Capability,
   type HudClient,
   HudError,

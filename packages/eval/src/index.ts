@@ -2,14 +2,9 @@ export { HudEvalError, type HudEvalErrorCode } from './errors.js';
 export type { JobEvent, JobProgress, RunInfo } from './events.js';
 export { newId } from './ids.js';
 export { Job, type JobInit, type JobTotals, slotOutcomes, type TaskResult } from './job.js';
-export {
-  currentOwner,
-  type JobOwner,
-  type JobState,
-  jobState,
-  type OwnerState,
-  ownerState,
-} from './job-owner.js';
+export type { JobMeta } from './job-meta.js';
+export { currentOwner, type JobOwner, type OwnerState, ownerState } from './job-owner.js';
+export { type JobState, jobState } from './job-state.js';
 export { parseJsonl } from './jsonl.js';
 export type { ModuleImporter } from './load-module.js';
 export { DIRECTORY_ENTRIES, type LoadTasksetOptions, loadTaskset } from './loader.js';
@@ -27,8 +22,9 @@ export {
   type RunTimings,
   type RunUsage,
 } from './run-record.js';
-export { jobName } from './run-taskset.js';
-export { type JobMeta, JobStore } from './store.js';
+export type { RunStore } from './run-store.js';
+export { jobName, type RunnableTaskset } from './run-taskset.js';
+export { JobStore } from './store.js';
 export { JobWriter, TraceWriter } from './store-writer.js';
 export { isTaskLike, type ParseTaskOptions, parseTask } from './task.js';
 export { Task } from './task-api.js';

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { currentOwner, jobState, ownerState } from './job-owner.js';
+import { currentOwner, ownerState } from './job-owner.js';
+import { jobState } from './job-state.js';
 
 /** The pid of a real child process that has exited (and been reaped). */
 async function deadPid(): Promise<number> {

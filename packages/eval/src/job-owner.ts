@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { JobMeta } from './store.js';
 
 /**
  * The process working on a job, recorded in `job.json` as `owner` when the job starts or resumes:
@@ -25,9 +24,6 @@ export interface JobOwner {
 
 /** What can be told about a job's owner from this process: `alive`, `gone`, or `unknown` (another host, no owner). */
 export type OwnerState = 'alive' | 'gone' | 'unknown';
-
-/** A job's status as a reader sees it: `job.json`'s, with `interrupted` for a running job whose owner is gone. */
-export type JobState = JobMeta['status'] | 'interrupted';
 
 /** Field 22 (`starttime`) of `/proc/<pid>/stat`, or undefined where there is no `/proc` or no such process. */
 function procStart(pid: number): number | undefined {
@@ -65,13 +61,4 @@ export function ownerState(owner: JobOwner | null | undefined): OwnerState {
     if (started !== undefined && started !== owner.proc_start) return 'gone';
   }
   return 'alive';
-}
-
-/**
- * The status of job `meta` as a reader sees it: `interrupted` when `job.json` says `running` but its
- * owner process is gone (killed by SIGKILL, a crash, a second Ctrl-C); otherwise `meta.status`.
- */
-export function jobState(meta: Pick<JobMeta, 'status' | 'owner'>): JobState {
-  if (meta.status === 'running' && ownerState(meta.owner) === 'gone') return 'interrupted';
-  return meta.status;
 }

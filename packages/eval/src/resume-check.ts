@@ -1,4 +1,4 @@
-import type { JobMeta } from './store.js';
+import type { JobMeta } from './job-meta.js';
 
 /** One setting in which a resume differs from what job.json recorded. */
 export interface ResumeDifference {

@@ -1,5 +1,5 @@
-import type { Agent } from '@hud/agents';
 import {
+  type Agent,
   HudClient,
   HudError,
   type HudLogger,
@@ -77,8 +77,8 @@ const DEATH_REPORT_WAIT_MS = 1_000;
  */
 async function failureText(thrown: unknown, lease: RuntimeLease | undefined): Promise<string> {
   const message = messageOf(thrown);
-  const died = (lease as { signal?: unknown } | undefined)?.signal;
-  if (!(died instanceof AbortSignal)) return message;
+  const died = lease?.signal;
+  if (!died) return message;
   if (!died.aborted && HudError.isInstance(thrown) && thrown.code === 'connection_closed') {
     await new Promise<void>((resolve) => {
       const done = () => {

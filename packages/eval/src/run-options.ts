@@ -1,9 +1,8 @@
-import type { Agent } from '@hud/protocol';
-import type { HudLogger, Provider } from '@hud/protocol';
+import type { Agent, HudLogger, Provider } from '@hud/protocol';
 import { HudEvalError } from './errors.js';
 import type { JobEvent } from './events.js';
 import type { Job } from './job.js';
-import type { JobStore } from './store.js';
+import type { RunStore } from './run-store.js';
 
 /** Defaults of {@link RunOptions} (hud-python's CLI: `--max-concurrent 30`, `--max-steps 10`). */
 export const RunDefaults = {
@@ -44,8 +43,8 @@ export interface RunOptions {
   job?: Job;
   /** The job's name. Default: the task id for one task, else `<taskset> (<n> tasks)`, `+ (<g> times)`. */
   name?: string;
-  /** Where to record the job (`job.json`, `runs.jsonl`, traces). Default: memory only. */
-  store?: JobStore;
+  /** Where to record the job (`job.json`, `runs.jsonl`, traces): a `JobStore`. Default: memory only. */
+  store?: RunStore;
   /**
    * Resume this job of `store`: run only the (slug, group index) slots without a verdict, appending to
    * the same job. The agent (name and model), `group`, `maxSteps`, `source` and the taskset's slugs must

@@ -1,29 +1,42 @@
 import { setMaxListeners } from 'node:events';
-import { isoTimestamp } from '@hud/protocol';
+import { isoTimestamp, type TaskRow } from '@hud/protocol';
 import { settleWithin } from './abort.js';
 import { agentTimeoutMs } from './agent-phase.js';
 import { HudEvalError, messageOf } from './errors.js';
 import { type JobEvent, ProgressTracker, type RunInfo } from './events.js';
 import { newId } from './ids.js';
 import { Job, slotKey, slotOutcomes } from './job.js';
+import type { JobMeta } from './job-meta.js';
 import { currentOwner, ownerState } from './job-owner.js';
 import { describeSetting, resumeDifferences } from './resume-check.js';
 import { type RolloutSettings, type RolloutSlot, rollout } from './rollout.js';
 import { RunDefaults, type RunOptions, validateRunOptions } from './run-options.js';
 import { hasVerdict, type RunRecord } from './run-record.js';
+import type { RunStore } from './run-store.js';
 import { runPool } from './scheduler.js';
-import type { JobMeta, JobStore } from './store.js';
 import type { JobWriter } from './store-writer.js';
-import type { Taskset } from './taskset.js';
+
+/**
+ * What the runner reads of a taskset (a `Taskset` is one): its name, HUD platform id and task rows in order.
+ * Declared here so the runner does not import `Taskset`, whose `run` calls the runner.
+ */
+export interface RunnableTaskset extends Iterable<TaskRow> {
+  readonly name: string;
+  readonly tasksetId: string | undefined;
+  /** Number of tasks. */
+  readonly size: number;
+  readonly tasks: readonly TaskRow[];
+  readonly slugs: readonly string[];
+}
 
 /** hud-python's job name (spec §5.3 step 5). */
-export function jobName(taskset: Taskset, group: number): string {
+export function jobName(taskset: RunnableTaskset, group: number): string {
   const [only] = taskset.tasks;
   const base = taskset.size === 1 && only ? only.id : `${taskset.name} (${taskset.size} tasks)`;
   return group > 1 ? `${base} (${group} times)` : base;
 }
 
-function checkTimeouts(taskset: Taskset, options: RunOptions): void {
+function checkTimeouts(taskset: RunnableTaskset, options: RunOptions): void {
   const rolloutMs = options.rolloutTimeoutMs;
   if (rolloutMs === undefined) return;
   for (const task of taskset) {
@@ -51,9 +64,9 @@ interface Opened {
  * @throws HudEvalError `resume_mismatch` naming every difference; `job_running`.
  */
 async function checkResume(
-  store: JobStore,
+  store: RunStore,
   meta: JobMeta,
-  taskset: Taskset,
+  taskset: RunnableTaskset,
   options: RunOptions,
 ): Promise<void> {
   if (meta.status === 'running' && ownerState(meta.owner) === 'alive' && meta.owner) {
@@ -89,7 +102,7 @@ async function checkResume(
   }
 }
 
-async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
+async function openJob(taskset: RunnableTaskset, options: RunOptions): Promise<Opened> {
   const { store } = options;
   const now = isoTimestamp();
   if (options.resume && store) {
@@ -159,7 +172,7 @@ async function openJob(taskset: Taskset, options: RunOptions): Promise<Opened> {
 }
 
 /** Puts `records` in expansion order: task order of `taskset`, then group index (stable otherwise). */
-function expansionOrder(records: RunRecord[], taskset: Taskset): RunRecord[] {
+function expansionOrder(records: RunRecord[], taskset: RunnableTaskset): RunRecord[] {
   const position = new Map(taskset.slugs.map((slug, index) => [slug, index]));
   const rank = (record: RunRecord) => position.get(record.slug) ?? Number.MAX_SAFE_INTEGER;
   return records.sort((a, b) => rank(a) - rank(b) || a.group_index - b.group_index);
@@ -170,7 +183,7 @@ function expansionOrder(records: RunRecord[], taskset: Taskset): RunRecord[] {
  * `group_id` per task, runs the slots through {@link rollout} with bounded concurrency, records them in
  * the store, and returns the job. See `Taskset.run`.
  */
-export async function runTaskset(taskset: Taskset, options: RunOptions): Promise<Job> {
+export async function runTaskset(taskset: RunnableTaskset, options: RunOptions): Promise<Job> {
   validateRunOptions(options);
   checkTimeouts(taskset, options);
   const { job, group, maxSteps, previous, writer, meta } = await openJob(taskset, options);

@@ -1,6 +1,7 @@
 import { close, mkdirSync, open } from 'node:fs';
 import path from 'node:path';
 import type { TraceStep } from '@hud/protocol';
+import type { JobMeta } from './job-meta.js';
 import {
   appendJsonlSync,
   type JsonlAppender,
@@ -9,7 +10,6 @@ import {
   writeJsonlTextSync,
 } from './jsonl.js';
 import type { RunRecord } from './run-record.js';
-import type { JobMeta } from './store.js';
 
 /**
  * How often `runs.jsonl` is synced to disk while runs are being appended, ms. Appends reach the file

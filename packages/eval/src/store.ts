@@ -2,41 +2,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TaskRow, TraceStep } from '@hud/protocol';
 import { HudEvalError, messageOf } from './errors.js';
-import { Job, type JobTotals, slotOutcomes } from './job.js';
-import type { JobOwner } from './job-owner.js';
+import { Job, slotOutcomes } from './job.js';
+import type { JobMeta } from './job-meta.js';
 import { JsonlAppender, readJsonl, writeFileAtomic } from './jsonl.js';
 import type { RunRecord } from './run-record.js';
+import type { RunStore } from './run-store.js';
 import { JobWriter } from './store-writer.js';
 import { Taskset } from './taskset.js';
-
-/** `job.json`: what a job is, and its totals once it ends. */
-export interface JobMeta {
-  /** `uuid4().hex`, also the directory name. */
-  id: string;
-  name: string;
-  group: number;
-  /** ISO-8601 UTC. */
-  created_at: string;
-  updated_at: string;
-  /**
-   * `running` while a process works on it (or after that process was killed: see `jobState`, which tells
-   * the two apart through `owner`), then `completed` or `cancelled`.
-   */
-  status: 'running' | 'completed' | 'cancelled';
-  /** What the tasks were loaded from (the CLI's SOURCE), if known. */
-  source: string | null;
-  agent: { name: string; model: string | null };
-  /** The agent's step budget (absent in jobs recorded before hud-ts recorded it). */
-  max_steps?: number;
-  /** The caller's own settings (`RunOptions.settings`; the CLI records `{runtime}`). */
-  settings?: Record<string, string | number | boolean | null>;
-  /** The process that started (or last resumed) the job; absent in older jobs. */
-  owner?: JobOwner | null;
-  /** The taskset; its rows are in `tasks.jsonl` next to `job.json`. */
-  taskset: { name: string; count: number; taskset_id: string | null; file: 'tasks.jsonl' };
-  /** Counts and mean reward over the job's runs (one per slot); null until a call on it ends. */
-  totals: JobTotals | null;
-}
 
 const JOB_ID = /^[0-9a-zA-Z_-]+$/;
 
@@ -58,7 +30,7 @@ const JOB_ID = /^[0-9a-zA-Z_-]+$/;
  * const job = await taskset.run({ agent, provider, store });
  * const runs = await store.readRuns(job.id);
  */
-export class JobStore {
+export class JobStore implements RunStore {
   /** The root directory (resolved against the working directory when relative). */
   readonly root: string;
 

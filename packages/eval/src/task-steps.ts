@@ -1,5 +1,5 @@
-import type { Agent } from '@hud/agents';
 import {
+  type Agent,
   type GradeResult,
   type HudClient,
   promptMessages,

@@ -1,6 +1,4 @@
-import { environmentOfTask } from '@hud/environment';
 import { describe, expect, it } from 'vitest';
-import { count, env } from './__fixtures__/counter-env.js';
 import { HudEvalError } from './errors.js';
 import { parseTask } from './task.js';
 import { Task } from './task-api.js';
@@ -43,13 +41,6 @@ describe('parseTask', () => {
     expect(() =>
       parseTask(row('a', {}, { verifier: { env: 'j', id: 'v', verifier: { env: 'j', id: 'w' } } })),
     ).toThrow(/verifier task cannot have its own verifier/);
-  });
-
-  it('keeps a template-minted row as the same object, so it still knows its environment', () => {
-    const minted = count({ word: 'banana', letter: 'a' });
-    const parsed = parseTask(minted);
-    expect(parsed).toBe(minted);
-    expect(environmentOfTask(new Taskset('t', [minted]).tasks[0] as never)).toBe(env);
   });
 
   it('names the row and every zod issue', () => {

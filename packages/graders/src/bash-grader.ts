@@ -1,4 +1,4 @@
-import type { SubScore } from '@hud/protocol';
+import { errorMessage, type SubScore } from '@hud/protocol';
 import type { CommandExecutor, CommandOutcome } from './command-executor.js';
 import { errorSubScore } from './error-result.js';
 import { GraderError } from './errors.js';
@@ -112,7 +112,7 @@ export class BashGrader extends Grader<BashGraderParams> {
   }
 
   #failure(error: unknown): SubScore {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const code = GraderError.isInstance(error) ? error.code : 'spawn_failed';
     return errorSubScore({
       name: this.name,

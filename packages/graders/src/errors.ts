@@ -6,13 +6,16 @@
  * - `command_not_found`: the program to run (`/bin/bash`, `argv[0]`) does not exist.
  * - `spawn_failed`: the operating system refused to start the command for another reason.
  * - `provider_error`: the LLM provider failed (HTTP error, connection refused, malformed reply).
+ * - `not_available`: an optional package the grader needs is not installed (`openai` for `LLMJudgeGrader`);
+ *   the message is the `npm install` line.
  */
 export type GraderErrorCode =
   | 'invalid_argument'
   | 'cwd_not_found'
   | 'command_not_found'
   | 'spawn_failed'
-  | 'provider_error';
+  | 'provider_error'
+  | 'not_available';
 
 const GRADER_BRAND = Symbol.for('hud.grader-error');
 

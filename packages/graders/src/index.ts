@@ -49,10 +49,10 @@ export {
   type LLMJudgeGraderParams,
 } from './llm-judge-grader.js';
 export {
+  DEFAULT_MAX_OUTPUT_BYTES,
   LocalCommandExecutor,
   type LocalCommandExecutorOptions,
 } from './local-command-executor.js';
-export { DEFAULT_MAX_OUTPUT_BYTES } from './output-buffer.js';
 export { type RegexMatchOptions, regexMatch } from './regex-match.js';
 export {
   type EvaluationInit,

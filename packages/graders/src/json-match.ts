@@ -1,4 +1,4 @@
-import type { SubScore } from '@hud/protocol';
+import { isRecord, type SubScore } from '@hud/protocol';
 import type { ZodType } from 'zod';
 import { jsonEqual } from './json-equal.js';
 import { subscore } from './results.js';
@@ -61,10 +61,6 @@ export function parseJsonAnswer(answer: unknown): Parsed {
     if (span.ok) return span;
   }
   return direct;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

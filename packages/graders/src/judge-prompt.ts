@@ -1,4 +1,4 @@
-import type { SubScore } from '@hud/protocol';
+import { isRecord, type SubScore } from '@hud/protocol';
 import { PY_SPACE, pyHead } from './python-text.js';
 
 /**
@@ -75,9 +75,8 @@ export function parseJudgeVerdict(content: string): { met: boolean; reason: stri
   if (start !== -1 && end > start) {
     try {
       const data: unknown = JSON.parse(text.slice(start, end + 1));
-      if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
-        const record = data as Record<string, unknown>;
-        const get = (key: string) => (Object.hasOwn(record, key) ? record[key] : '');
+      if (isRecord(data)) {
+        const get = (key: string) => (Object.hasOwn(data, key) ? data[key] : '');
         const status = pythonStr(get('criterion_status')).toUpperCase();
         return { met: status === 'MET', reason: pythonStr(get('explanation')) };
       }

@@ -10,6 +10,7 @@ import {
   parseJudgeVerdict,
   rubricValue,
 } from './judge-prompt.js';
+import { importPeer } from './optional-peer.js';
 import { answerText } from './python-text.js';
 import { subscore } from './results.js';
 
@@ -106,13 +107,15 @@ function describeProviderError(error: unknown): { message: string; status: numbe
  */
 export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
   readonly name: string = 'LLMJudgeGrader';
-  #client: Pick<OpenAI, 'chat'> | Promise<Pick<OpenAI, 'chat'>>;
+  readonly #makeClient: () => Pick<OpenAI, 'chat'> | Promise<Pick<OpenAI, 'chat'>>;
+  #client: Promise<Pick<OpenAI, 'chat'>> | undefined;
 
   /** @throws GraderError `invalid_argument` when neither `client` nor `apiKey` is given. */
   constructor(options: LLMJudgeGraderOptions) {
     super();
-    if (options.client) {
-      this.#client = options.client;
+    const { client } = options;
+    if (client) {
+      this.#makeClient = () => client;
       return;
     }
     if (!options.apiKey) {
@@ -122,24 +125,41 @@ export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
       );
     }
     const apiKey = options.apiKey;
-    // The SDK is imported on first use: loading it costs ~100 ms, which every environment process that
-    // imports @hud/graders would otherwise pay at start-up.
-    this.#client = import('openai').then(
-      ({ default: OpenAIClient }) =>
-        // baseURL and apiKey are always explicit so the SDK never falls back to OPENAI_* variables.
-        new OpenAIClient({
-          apiKey,
-          baseURL: options.baseURL ?? DEFAULT_JUDGE_BASE_URL,
-          maxRetries: options.maxRetries ?? 2,
-          ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-          ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
-        }),
-    );
+    // The SDK (an optional peer dependency) is imported at the first grade: loading it costs ~100 ms, which
+    // every environment process that imports @hud/graders would otherwise pay at start-up, and users of
+    // other graders need not install it.
+    this.#makeClient = async () => {
+      const { default: OpenAIClient } = await importPeer(
+        'openai',
+        'LLMJudgeGrader',
+        () => import('openai'),
+      );
+      // baseURL and apiKey are always explicit so the SDK never falls back to OPENAI_* variables.
+      return new OpenAIClient({
+        apiKey,
+        baseURL: options.baseURL ?? DEFAULT_JUDGE_BASE_URL,
+        maxRetries: options.maxRetries ?? 2,
+        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+        ...(options.headers ? { defaultHeaders: { ...options.headers } } : {}),
+      });
+    };
+  }
+
+  /** The client, built once; a failed build (SDK not installed) is tried again at the next grade. */
+  async #clientOnce(): Promise<Pick<OpenAI, 'chat'>> {
+    this.#client ??= Promise.resolve(this.#makeClient());
+    try {
+      return await this.#client;
+    } catch (error) {
+      this.#client = undefined;
+      throw error;
+    }
   }
 
   /**
-   * @throws GraderError `invalid_argument` for a malformed criterion; rejects with the abort reason when
-   *   `signal` aborts.
+   * @throws GraderError `invalid_argument` for a malformed criterion; `not_available` when the `openai`
+   *   package is not installed (`LLMJudgeGrader needs openai, which is not installed: npm install openai`);
+   *   rejects with the abort reason when `signal` aborts.
    */
   protected async computeScore(
     params: LLMJudgeGraderParams,
@@ -152,8 +172,12 @@ export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
     }
     const answer = answerText(params.answer);
     const question = params.question ?? '';
+    // A missing SDK is a setup mistake, thrown once, not a provider failure per criterion.
+    const client = await this.#clientOnce();
     const settled = await Promise.allSettled(
-      criteria.map((criterion) => this.#judge(criterion, { answer, question, model }, context)),
+      criteria.map((criterion) =>
+        this.#judge(client, criterion, { answer, question, model }, context),
+      ),
     );
     context.signal?.throwIfAborted();
     const verdicts: SubScore[] = [];
@@ -182,11 +206,11 @@ export class LLMJudgeGrader extends Grader<LLMJudgeGraderParams> {
   }
 
   async #judge(
+    client: Pick<OpenAI, 'chat'>,
     criterion: JudgeCriterion,
     call: { answer: string; question: string; model: string },
     context: GradeContext,
   ): Promise<SubScore> {
-    const client = await this.#client;
     const response = await client.chat.completions.create(
       {
         model: call.model,

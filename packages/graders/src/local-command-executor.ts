@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { CappedOutput } from '@hud/protocol';
 import type { CommandExecutor, CommandOutcome, CommandRunOptions } from './command-executor.js';
 import { GraderError } from './errors.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, OutputBuffer } from './output-buffer.js';
+
+/** Default cap of captured stdout and of captured stderr: 1 MiB each. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** Options of {@link LocalCommandExecutor}. */
 export interface LocalCommandExecutorOptions {
@@ -92,8 +95,8 @@ export class LocalCommandExecutor implements CommandExecutor {
     const base = withoutHudVariables(this.#baseEnv ?? process.env);
     const env = { ...base, ...options.env };
     return new Promise<CommandOutcome>((resolve, reject) => {
-      const stdout = new OutputBuffer(this.#maxOutputBytes);
-      const stderr = new OutputBuffer(this.#maxOutputBytes);
+      const stdout = new CappedOutput(this.#maxOutputBytes);
+      const stderr = new CappedOutput(this.#maxOutputBytes);
       const child = spawn(file, args, {
         cwd: options.cwd,
         env,

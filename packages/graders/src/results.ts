@@ -1,4 +1,4 @@
-import type { EvaluationResult, JsonObject, SubScore } from '@hud/protocol';
+import { type EvaluationResult, isRecord, type JsonObject, type SubScore } from '@hud/protocol';
 import { GraderError } from './errors.js';
 import type { WarningOptions } from './warnings.js';
 
@@ -13,10 +13,6 @@ export interface SubScoreInit {
   info?: JsonObject | null | undefined;
   /** Alias of `info` (hud-python input alias); give one of the two. */
   metadata?: JsonObject | null | undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string): GraderError {

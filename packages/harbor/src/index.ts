@@ -1,4 +1,3 @@
-export { type AtifTrajectory, AtifTrajectorySchema, toAtif, validateAtif } from './atif.js';
 export { type ExecOptions, type ExecResult, execIn } from './container-exec.js';
 export { HarborLoadError, HarborRunError, type HarborRunErrorCode } from './errors.js';
 export { HarborContainer, type HarborContainerSpec } from './harbor-container.js';
@@ -17,6 +16,17 @@ export {
   readHarborTask,
 } from './load.js';
 export { parseTaskToml } from './parse-task-toml.js';
+// The Harbor-shaped result writers, also at `@hud/harbor/results`; they use @hud/eval for types only.
+export {
+  type AtifTrajectory,
+  AtifTrajectorySchema,
+  type HarborTrialResult,
+  harborTrialName,
+  toAtif,
+  toTrialResult,
+  validateAtif,
+  writeHarborTrial,
+} from './results/index.js';
 export { type RewardReading, readRewardFiles, summarizeRewards } from './reward-file.js';
 export type {
   HarborAgentConfig,
@@ -32,9 +42,3 @@ export type {
 export { TaskImages } from './task-images.js';
 export { hashTree } from './tree-digest.js';
 export { HARBOR_TEMPLATE_ID, type TrialShell, trialEnvironment } from './trial-environment.js';
-export {
-  type HarborTrialResult,
-  harborTrialName,
-  toTrialResult,
-  writeHarborTrial,
-} from './trial-result.js';

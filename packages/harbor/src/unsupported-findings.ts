@@ -1,11 +1,11 @@
+import type { HarborFinding, HarborTaskConfig } from './task-config.js';
 import type {
   RawAgent,
   RawEnvironment,
   RawStepVerifier,
   RawTaskToml,
   RawVerifier,
-} from './parse-task-toml.js';
-import type { HarborFinding, HarborTaskConfig } from './task-config.js';
+} from './task-toml-schema.js';
 
 /**
  * Everything in a parsed `task.toml` that hud-ts would silently mis-run, as `unsupported` findings (codes

@@ -1,8 +1,11 @@
 /**
- * JSON-RPC 2.0 error codes used on the HUD control channel.
+ * JSON-RPC 2.0 error codes used on the HUD control channel (and, being JSON-RPC's own, in the JSON-RPC
+ * replies of the MCP and CDP fronts an environment serves).
  *
  * Source: JSON-RPC 2.0 §5.1 and hud-python 0.6.16 `hud/environment/server.py` (which uses -32600, -32601,
- * -32602, -32603 on the client side, and -32000 for any exception raised by a handler).
+ * -32602, -32603 on the client side, and -32000 for any exception raised by a handler). A refused server
+ * token (hud-ts only) is `InvalidRequest`; that it also closes the connection is {@link
+ * WireError.closesConnection}, not a code of its own.
  */
 export const ErrorCode = {
   /** Invalid JSON was received (hud-ts only; a Python server closes the connection instead). */
@@ -53,6 +56,44 @@ export class ProtocolError extends Error {
   /** The wire form `{code, message}` (no `data`, as hud-python sends). */
   toJSON(): { code: number; message: string } {
     return { code: this.code, message: this.rpcMessage };
+  }
+}
+
+const WIRE_BRAND = Symbol.for('hud.wire-error');
+
+/** Options of a {@link WireError}. */
+export interface WireErrorOptions extends ErrorOptions {
+  /**
+   * The server closes the connection after sending this error (hud-ts: a refused server token). Local to
+   * the serving side; never on the wire. Default false.
+   */
+  closesConnection?: boolean;
+}
+
+/**
+ * A {@link ProtocolError} the serving side raises to answer a request: an environment server's handlers
+ * throw it, and the connection writes it as the JSON-RPC error `{code, message}` of the reply (then closes
+ * when {@link WireError.closesConnection}). Unlike a received ProtocolError, `message` is the bare wire
+ * text, unprefixed (it equals {@link ProtocolError.rpcMessage}): the handler's words, byte for byte what
+ * the peer reads.
+ */
+export class WireError extends ProtocolError {
+  /** True for any WireError, including copies from another install of this package. */
+  static override isInstance(value: unknown): value is WireError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[WIRE_BRAND] === true
+    );
+  }
+  readonly [WIRE_BRAND] = true;
+  /** Whether the server closes the connection once this error is sent. */
+  readonly closesConnection: boolean;
+  constructor(code: number, message: string, options?: WireErrorOptions) {
+    super(code, message, options);
+    this.message = message;
+    this.name = 'WireError';
+    this.closesConnection = options?.closesConnection ?? false;
   }
 }
 

@@ -1,6 +1,7 @@
 export type { Agent, AgentContext, AgentResult } from './agent-contract.js';
 export { protocolFamily, resolveBinding } from './binding-resolve.js';
 export { forwardedBindingUrl } from './binding-url.js';
+export { CappedOutput } from './capped-output.js';
 export { HudClient, type Manifest } from './client.js';
 export {
   type CallOptions,
@@ -76,7 +77,14 @@ export {
   shellQuote,
 } from './clients/ssh-options.js';
 export { parseControlUrl } from './connect-url.js';
-export { ErrorCode, HudError, type HudErrorCode, ProtocolError } from './errors.js';
+export {
+  ErrorCode,
+  HudError,
+  type HudErrorCode,
+  ProtocolError,
+  WireError,
+  type WireErrorOptions,
+} from './errors.js';
 export {
   DEFAULT_MAX_FRAME_BYTES,
   type DecodedFrame,
@@ -89,6 +97,7 @@ export {
   type SubScore,
   subScoreToWire,
 } from './grade.js';
+export { errorMessage, isRecord } from './guards.js';
 export {
   type ErrorFrame,
   encodeError,
@@ -122,6 +131,7 @@ export {
   HelloParams,
   HelloResult,
   JsonObject,
+  paramsError,
   TaskManifestEntry,
   TaskRow,
   TasksCancelResult,

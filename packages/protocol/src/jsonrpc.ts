@@ -1,3 +1,4 @@
+import { isRecord } from './guards.js';
 import { encodeCompact } from './python-json.js';
 
 /**
@@ -45,7 +46,7 @@ export interface ErrorFrame {
 
 /** Whether a decoded frame is a JSON object (the only frames the control channel accepts). */
 export function isObjectFrame(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }
 
 /** The line (with `\n`) of a request, as the Python client writes it. */

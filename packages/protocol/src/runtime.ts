@@ -10,7 +10,16 @@ export interface Runtime {
 }
 
 /** A runtime whose substrate is torn down when disposed (a child process, a container, a sandbox). */
-export interface RuntimeLease extends Runtime, AsyncDisposable {}
+export interface RuntimeLease extends Runtime, AsyncDisposable {
+  /**
+   * Aborted when the substrate died before the lease was released (the child process exited, the
+   * container stopped or outlived its run limit); `reason` says how, e.g. the runtime's error with the exit
+   * code and the last lines of output. Rollouts append it to a dropped connection's error, so "env closed
+   * connection" names the crash. Absent when the runtime cannot tell (a TCP address someone else serves).
+   * Releasing the lease never aborts it.
+   */
+  readonly signal?: AbortSignal;
+}
 
 /** Options a provider receives with each acquisition. */
 export interface ProvideOptions {

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { ErrorCode, WireError } from './errors.js';
 import { evaluationToWire } from './grade.js';
+import { Method } from './jsonrpc.js';
 import { encodeCompact } from './python-json.js';
-import { Capability, GradeResult, HelloResult, TaskRow, TasksStartParams } from './schemas.js';
+import {
+  Capability,
+  GradeResult,
+  HelloParams,
+  HelloResult,
+  paramsError,
+  TaskRow,
+  TasksStartParams,
+  TunnelOpenParams,
+} from './schemas.js';
 
 describe('Capability', () => {
   it('applies hud-python from_manifest: params null → {}, mcp transport by scheme', () => {
@@ -97,5 +108,44 @@ describe('evaluationToWire', () => {
     expect(encodeCompact(evaluationToWire({ reward: 0.5, extra: 'x' }))).toBe(
       '{"done":true,"content":null,"info":{},"isError":false,"subscores":null,"extra":"x","score":0.5}',
     );
+  });
+});
+
+describe('paramsError (a server refusing params)', () => {
+  const refusal = (error: WireError | undefined) =>
+    error && { wire: WireError.isInstance(error), code: error.code, message: error.message };
+
+  it('is undefined for params that conform', () => {
+    expect(paramsError(Method.Hello, HelloParams, {})).toBeUndefined();
+    expect(
+      paramsError(Method.Hello, HelloParams, { session_id: null, token: 't' }),
+    ).toBeUndefined();
+    expect(paramsError(Method.TasksStart, TasksStartParams, { id: 'a', args: {} })).toBeUndefined();
+    expect(paramsError(Method.TunnelOpen, TunnelOpenParams, { capability: 'c' })).toBeUndefined();
+  });
+
+  it('names the method and the first bad key, with the texts hud-ts servers send (-32602)', () => {
+    expect(refusal(paramsError(Method.Hello, HelloParams, { session_id: 5 }))).toEqual({
+      wire: true,
+      code: ErrorCode.InvalidParams,
+      message: "hello: 'session_id' must be a string",
+    });
+    expect(refusal(paramsError(Method.TasksStart, TasksStartParams, { args: 'x' }))?.message).toBe(
+      "tasks.start: 'id' must be a string",
+    );
+    expect(
+      refusal(paramsError(Method.TasksStart, TasksStartParams, { id: 'a', args: ['x'] }))?.message,
+    ).toBe("tasks.start: 'args' must be an object");
+    expect(refusal(paramsError(Method.TunnelOpen, TunnelOpenParams, {}))?.message).toBe(
+      "tunnel.open: 'capability' must be a string",
+    );
+  });
+
+  it("calls params that are not an object 'params'", () => {
+    for (const params of [[1], 'x', 7, null]) {
+      expect(refusal(paramsError(Method.Hello, HelloParams, params))?.message).toBe(
+        "hello: 'params' must be an object",
+      );
+    }
   });
 });

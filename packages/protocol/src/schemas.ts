@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ErrorCode, WireError } from './errors.js';
+import type { Method } from './jsonrpc.js';
 
 /**
  * Wire schemas of the HUD control channel (hud-python 0.6.16, spec §2.4). Every frame that crosses a process
@@ -8,6 +10,12 @@ import { z } from 'zod';
 /** Any JSON object. */
 export const JsonObject = z.record(z.string(), z.unknown());
 export type JsonObject = z.infer<typeof JsonObject>;
+
+// Issue texts of the params schemas: a server's refusal reads `<method>: '<key>' <text>` (see paramsError).
+const MUST_BE_OBJECT = 'must be an object';
+const MUST_BE_STRING = 'must be a string';
+/** A JSON object inside params (the refusal says "must be an object"). */
+const ParamsObject = z.record(z.string(), z.unknown(), { error: MUST_BE_OBJECT });
 
 /**
  * A capability binding as published in `hello.bindings`: `{name, protocol, url, params}`.
@@ -32,8 +40,11 @@ export const Capability = z
 /** A parsed capability binding. */
 export type Capability = z.output<typeof Capability>;
 
-/** `hello` params: `{}` or `{session_id}` to resume a parked session. */
-export const HelloParams = z.object({ session_id: z.string().nullish() });
+/** `hello` params: `{}` or `{session_id}` to resume a parked session (plus `token` when the server has one). */
+export const HelloParams = z.object(
+  { session_id: z.string({ error: MUST_BE_STRING }).nullish() },
+  { error: MUST_BE_OBJECT },
+);
 export type HelloParams = z.infer<typeof HelloParams>;
 
 /** `hello` result: the session id, the environment's identity and its capability bindings. */
@@ -58,7 +69,10 @@ export const TasksListResult = z.object({ tasks: z.array(TaskManifestEntry) });
 export type TasksListResult = z.infer<typeof TasksListResult>;
 
 /** `tasks.start` params: a template id and its args (`null`/absent = `{}`). */
-export const TasksStartParams = z.object({ id: z.string(), args: JsonObject.nullish() });
+export const TasksStartParams = z.object(
+  { id: z.string({ error: MUST_BE_STRING }), args: ParamsObject.nullish() },
+  { error: MUST_BE_OBJECT },
+);
 export type TasksStartParams = z.infer<typeof TasksStartParams>;
 
 /**
@@ -113,8 +127,31 @@ export const TasksCancelResult = z.object({ cancelled: z.boolean() });
 /** `bye` result (the server closes the connection after sending it). */
 export const ByeResult = z.object({ goodbye: z.boolean() });
 
-/** `tunnel.open` params: the capability name to splice to. */
-export const TunnelOpenParams = z.object({ capability: z.string() });
+/** `tunnel.open` params: the capability name to splice to (plus `token` when the server has one). */
+export const TunnelOpenParams = z.object(
+  { capability: z.string({ error: MUST_BE_STRING }) },
+  { error: MUST_BE_OBJECT },
+);
+export type TunnelOpenParams = z.infer<typeof TunnelOpenParams>;
+
+/**
+ * A server's check of a request's params against their schema (`HelloParams`, `TasksStartParams`,
+ * `TunnelOpenParams`): undefined when they conform, else the refusal to send, naming the method and the
+ * first problem: `InvalidParams` with `<method>: '<key>' must be a string` (`'params'` when the params
+ * themselves are not an object). These are hud-ts's texts; hud-python has none (it fails later, or answers
+ * -32000 with a Python exception's text: spec §2.4).
+ */
+export function paramsError(
+  method: Method,
+  schema: z.ZodType,
+  params: unknown,
+): WireError | undefined {
+  const result = schema.safeParse(params);
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  const key = issue?.path.length ? issue.path.join('.') : 'params';
+  return new WireError(ErrorCode.InvalidParams, `${method}: '${key}' ${issue?.message}`);
+}
 /** `tunnel.open` result; raw bytes follow it on the same connection. */
 export const TunnelOpenResult = z.object({ capability: z.string() });
 

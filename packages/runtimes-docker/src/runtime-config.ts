@@ -1,4 +1,4 @@
-import type { JsonObject } from '@hud/protocol';
+import { isRecord, type JsonObject } from '@hud/protocol';
 import { DockerRuntimeError } from './errors.js';
 
 /** What a task's `runtime_config` asks of a container, in engine units. */
@@ -23,10 +23,6 @@ const TOP_KEYS = new Set(['image', 'compose', 'resources', 'limits']);
 const RESOURCE_KEYS = new Set(['cpu', 'memory_mb', 'storage_mb', 'gpu', 'os', 'tpu']);
 const LIMIT_KEYS = new Set(['startup_timeout_s', 'run_timeout_s']);
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function invalid(slug: string, message: string): DockerRuntimeError {
   return new DockerRuntimeError('invalid_argument', `runtime_config of '${slug}': ${message}`);
 }
@@ -34,7 +30,7 @@ function invalid(slug: string, message: string): DockerRuntimeError {
 function section(config: JsonObject, key: string, keys: Set<string>, slug: string): JsonObject {
   const value = config[key];
   if (value === undefined || value === null) return {};
-  if (!isObject(value)) throw invalid(slug, `${key} must be an object`);
+  if (!isRecord(value)) throw invalid(slug, `${key} must be an object`);
   for (const name of Object.keys(value)) {
     if (!keys.has(name)) throw invalid(slug, `unknown key ${key}.${name}`);
   }
@@ -61,7 +57,7 @@ export function mergeRuntimeConfig(
   for (const [key, value] of Object.entries(override ?? {})) {
     const previous = merged[key];
     merged[key] =
-      (key === 'resources' || key === 'limits') && isObject(previous) && isObject(value)
+      (key === 'resources' || key === 'limits') && isRecord(previous) && isRecord(value)
         ? { ...previous, ...value }
         : value;
   }
@@ -113,7 +109,7 @@ export function containerSettings(
   }
   if (resources.gpu !== undefined && resources.gpu !== null) {
     const gpu = resources.gpu;
-    if (!isObject(gpu)) throw invalid(slug, 'resources.gpu must be an object');
+    if (!isRecord(gpu)) throw invalid(slug, 'resources.gpu must be an object');
     if (gpu.type !== undefined && gpu.type !== null) {
       // hud-python's DockerRuntime: GPU `type` unsupported (docker --gpus cannot pick a model).
       throw new DockerRuntimeError(

@@ -29,6 +29,8 @@ export interface ChildServerOptions {
   killGraceMs: number;
   /** Packages lent to an env file that cannot resolve them (passed as `--fallbacks <json>`). */
   fallbacks?: Readonly<Record<string, string>>;
+  /** A prepared bundle of `file` to serve instead of loading it (passed as `--bundle <entry>`). */
+  bundle?: string;
 }
 
 const describeExit = (exit: ChildExit): string =>
@@ -73,6 +75,7 @@ export class ChildServer {
     if (options.fallbacks && Object.keys(options.fallbacks).length > 0) {
       args.push('--fallbacks', JSON.stringify(options.fallbacks));
     }
+    if (options.bundle !== undefined) args.push('--bundle', options.bundle);
     let child: ChildProcess;
     try {
       child = spawn(options.nodePath, args, {

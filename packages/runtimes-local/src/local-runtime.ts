@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Logger, resolveEnvironmentFile, silentLogger } from '@hud/environment';
 import type { ProvideOptions, TaskRow } from '@hud/protocol';
 import { abortable } from './abortable.js';
+import { buildEntry, findEntry, ownSourcesChanged, type PreparedEntry } from './bundle-cache.js';
 import { ChildServer, type ChildServerOptions } from './child-server.js';
 import { LocalRuntimeError, rejectRuntimeConfig } from './errors.js';
 import { LocalLease } from './local-lease.js';
@@ -45,6 +46,20 @@ export interface LocalRuntimeOptions {
    * `@hud/environment`); the `hud` CLI lends its own `@hud/*` and `zod`.
    */
   fallbacks?: Readonly<Record<string, string>>;
+  /**
+   * Serve the file from a prepared bundle (default true): the environment file and everything it imports,
+   * bundled with esbuild (dynamic imports as lazy chunks) and stored under `cacheDir`, keyed by the
+   * contents of every input, so each child loads a few files instead of a module graph through the loader
+   * (about half the CPU per child). Found in the cache before the first spawn; on a miss it is built in the
+   * background while children load the file as before (nothing waits for it, except {@link
+   * LocalProvider.warm}). An edit to one of the project's own files is noticed before the next spawn: the
+   * bundle is prepared again and idle prewarmed children are replaced. Where bundling is impossible (a
+   * syntax error, a computed `require(x)`/`import(x)`, the `bindings` package, no esbuild, an unwritable
+   * cache) children load the file as with `false`, and the logger says why once.
+   */
+  bundle?: boolean;
+  /** Root of the bundle cache (default `<process.cwd()>/.hud/cache`); bundles go to its `local-runtime/`. */
+  cacheDir?: string;
 }
 
 /** What a {@link LocalProvider} child is doing: starting, ready and idle in the pool, or leased. */
@@ -81,8 +96,9 @@ export interface LocalProvider extends AsyncDisposable {
   /** Children spawned so far (pooled and on demand). */
   readonly spawnCount: number;
   /**
-   * Fills the prewarm pool for `env` (default: the `env` option) and resolves once its children are ready.
-   * A no-op without `prewarm`.
+   * Fills the prewarm pool for `env` (default: the `env` option) and resolves once its children are ready;
+   * first waits for the environment's bundle when it is being built (see `bundle`), so the pool's children
+   * start from it. Without `prewarm`, only that wait.
    * @throws LocalRuntimeError `invalid_argument` without an environment name; the pooled child's error when
    *   one fails to start; `closed`.
    */
@@ -124,6 +140,14 @@ class LocalPool {
   readonly #children = new Map<ChildServer, Entry>();
   /** Pooled children per environment name (key `''` never occurs: names are non-empty). */
   readonly #idle = new Map<string, ChildServer[]>();
+  /** The bundle cache to serve from; undefined without bundling or once it proved impossible. */
+  #cacheDir: string | undefined;
+  /** Looked for (and maybe building) a bundle: false until the first acquisition and after an edit. */
+  #prepared = false;
+  /** The bundle being built in the background, if any. */
+  #building: Promise<void> | undefined;
+  /** The bundle children are spawned with, once there is one. */
+  #entry: PreparedEntry | undefined;
   #spawned = 0;
   #closing: Promise<void> | undefined;
 
@@ -140,6 +164,10 @@ class LocalPool {
     this.#env = options.env;
     this.#prewarm = checkNumber('prewarm', options.prewarm ?? 0, { integer: true });
     this.#logger = options.logger ?? silentLogger;
+    this.#cacheDir =
+      options.bundle === false
+        ? undefined
+        : path.resolve(options.cacheDir ?? path.join(process.cwd(), '.hud', 'cache'));
     this.#spawnOptions = {
       file: this.file,
       exact: options.env !== undefined,
@@ -173,6 +201,7 @@ class LocalPool {
     rejectRuntimeConfig(task, 'LocalRuntime');
     options.signal?.throwIfAborted();
     const name = this.#env ?? task.env;
+    this.#prepare();
     let child = this.#takeIdle(name);
     const prewarmed = child !== undefined;
     child ??= this.#spawn(name, false);
@@ -206,12 +235,17 @@ class LocalPool {
         'LocalRuntime.warm: name the environment to prewarm (or set the env option)',
       );
     }
+    this.#prepare();
+    await this.#building;
+    this.#checkOpen();
     this.#fill(name);
     await Promise.all((this.#idle.get(name) ?? []).map((child) => child.ready));
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // A bundle being written finishes first (the cache stays consistent; nothing is left half-written).
+      await this.#building;
       // Empty the pools first, so their children's exits are not reported as idle deaths.
       for (const pool of this.#idle.values()) pool.length = 0;
       this.#idle.clear();
@@ -226,8 +260,63 @@ class LocalPool {
     }
   }
 
+  /**
+   * Before spawning: the cached bundle when there is one, else starts building it in the background
+   * (children spawned meanwhile load the file unbundled). When one of the project's files the bundle was
+   * built from changed since, prepares again and stops idle children started from the old bundle.
+   */
+  #prepare(): void {
+    const cacheDir = this.#cacheDir;
+    if (cacheDir === undefined || this.#building) return;
+    if (this.#entry && ownSourcesChanged(this.#entry)) {
+      this.#entry = undefined;
+      this.#prepared = false;
+      this.#drainIdle('its environment file changed');
+    }
+    if (this.#prepared) return;
+    this.#prepared = true;
+    const options = { file: this.file, cacheDir, fallbacks: this.#spawnOptions.fallbacks };
+    this.#entry = findEntry(options);
+    if (this.#entry) {
+      this.#logger.debug(`LocalRuntime: serving ${this.file} from ${this.#entry.entry} (cached)`);
+      return;
+    }
+    const started = performance.now();
+    this.#logger.debug(
+      `LocalRuntime: bundling ${this.file} (children load it unbundled meanwhile)`,
+    );
+    this.#building = buildEntry(options).then(
+      (entry) => {
+        this.#entry = entry;
+        this.#building = undefined;
+        this.#logger.debug(
+          `LocalRuntime: serving ${this.file} from ${entry.entry} (built from ${entry.sourceCount} files in ${Math.round(performance.now() - started)} ms)`,
+        );
+      },
+      (error: unknown) => {
+        // Impossible to bundle: serve as without bundling from now on (the loader sees later edits).
+        this.#cacheDir = undefined;
+        this.#building = undefined;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#logger.warn(
+          `LocalRuntime: serving ${this.file} unbundled (each child loads it through the module loader, slower): ${reason}`,
+        );
+      },
+    );
+  }
+
+  /** Stops the children waiting in the prewarm pools. */
+  #drainIdle(reason: string): void {
+    for (const pool of this.#idle.values()) {
+      for (const child of pool.splice(0)) {
+        this.#logger.debug(`LocalRuntime: discarded prewarmed pid ${child.pid}: ${reason}`);
+        void this.#stop(child);
+      }
+    }
+  }
+
   #spawn(name: string, prewarmed: boolean): ChildServer {
-    const child = ChildServer.spawn({ ...this.#spawnOptions, name });
+    const child = ChildServer.spawn({ ...this.#spawnOptions, name, bundle: this.#entry?.entry });
     this.#spawned++;
     this.#children.set(child, { env: name, prewarmed, leased: false });
     this.#logger.debug(

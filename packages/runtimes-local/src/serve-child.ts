@@ -1,5 +1,6 @@
 /**
- * Entry script of a {@link LocalRuntime} child: `node serve-child.js <file> [--env <name>] [--exact]`.
+ * Entry script of a {@link LocalRuntime} child:
+ * `node serve-child.js <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry.mjs>]`.
  *
  * Loads the environment, serves it on a free loopback port, writes `HUD_SERVE_PORT=<port>` on stdout (the
  * only stdout line; hud-python `serve`) and, on SIGTERM or when the parent's stdin pipe closes (the parent
@@ -7,55 +8,99 @@
  * with exit code 1. Without `--exact` the environment named `--env` is preferred and the file's only
  * environment is the fallback.
  *
+ * With `--bundle`, the environment comes from a prepared bundle of `<file>` (see bundle-cache.ts) that also
+ * carries the serving API: the child imports one module graph of a few files instead of `@hud/environment`
+ * and the file through the loader. `<file>` still names the environment in messages.
+ *
  * It imports packages only (no relative imports), so Node can also run the `.ts` source directly.
  * @internal
  */
 import module from 'node:module';
-import type { ControlServer } from '@hud/environment';
+import { pathToFileURL } from 'node:url';
+import type { ControlServer, Environment, selectEnvironment, serve } from '@hud/environment';
 
 // Reuse V8's compiled code across children (measured: ~30 ms less per spawn for a zod-based env); enabled
-// before the environment package loads, hence the dynamic import.
+// before anything else loads, hence the dynamic imports.
 module.enableCompileCache?.();
-const { loadEnvironment, PORT_ANNOUNCEMENT, serve } = await import('@hud/environment');
-
-type Loaded = Awaited<ReturnType<typeof loadEnvironment>>;
 
 interface ChildArgs {
   file: string;
   name: string | undefined;
   exact: boolean;
   fallbacks: Record<string, string> | undefined;
+  bundle: string | undefined;
+}
+
+/** What a child needs from `@hud/environment` (or from a bundle, which re-exports it). */
+interface ServingApi {
+  PORT_ANNOUNCEMENT: string;
+  serve: typeof serve;
 }
 
 function parseArgs(argv: string[]): ChildArgs {
   const [file, ...rest] = argv;
   if (!file)
-    throw new Error('usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>]');
+    throw new Error(
+      'usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry>]',
+    );
   let name: string | undefined;
   let exact = false;
   let fallbacks: Record<string, string> | undefined;
+  let bundle: string | undefined;
   for (let index = 0; index < rest.length; index++) {
     if (rest[index] === '--env') name = rest[++index];
     else if (rest[index] === '--exact') exact = true;
     else if (rest[index] === '--fallbacks') fallbacks = JSON.parse(rest[++index] ?? '{}');
+    else if (rest[index] === '--bundle') bundle = rest[++index];
     else throw new Error(`serve-child: unknown argument '${rest[index]}'`);
   }
-  return { file, name, exact, fallbacks };
+  return { file, name, exact, fallbacks, bundle };
 }
 
-async function load({ file, name, exact, fallbacks }: ChildArgs): Promise<Loaded> {
-  if (exact || name === undefined) return loadEnvironment(file, { name, fallbacks });
+/** The task's env name is a preference unless `exact`: a file declaring a single environment serves it anyway. */
+async function preferring<T>(
+  { name, exact }: ChildArgs,
+  pick: (name: string | undefined) => Promise<T>,
+): Promise<T> {
+  if (exact || name === undefined) return pick(name);
   try {
-    return await loadEnvironment(file, { name, fallbacks });
+    return await pick(name);
   } catch (error) {
-    // The task's env name is a preference: a file declaring a single environment serves it anyway.
     if ((error as { code?: unknown }).code !== 'environment_not_found') throw error;
     try {
-      return await loadEnvironment(file, { fallbacks });
+      return await pick(undefined);
     } catch {
       throw error; // several environments, none named `name`: report the missing name
     }
   }
+}
+
+/** The environment and the API to serve it, from the bundle or through `@hud/environment`'s loader. */
+async function load(args: ChildArgs): Promise<{ env: Environment; api: ServingApi }> {
+  if (args.bundle === undefined) {
+    const api = await import('@hud/environment');
+    const { env } = await preferring(args, (name) =>
+      api.loadEnvironment(args.file, { name, fallbacks: args.fallbacks }),
+    );
+    return { env, api };
+  }
+  let bundle: ServingApi & {
+    envModule: Record<string, unknown>;
+    selectEnvironment: typeof selectEnvironment;
+  };
+  try {
+    bundle = await import(pathToFileURL(args.bundle).href);
+  } catch (cause) {
+    // The loader's message for the same failure (an error thrown while the file's modules evaluate).
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw Object.assign(new Error(`failed to load ${args.file}: ${detail}`, { cause }), {
+      code: 'load_failed',
+    });
+  }
+  const env = await preferring(args, async (name) =>
+    bundle.selectEnvironment(bundle.envModule, args.file, name),
+  );
+  return { env, api: bundle };
 }
 
 let server: ControlServer | undefined;
@@ -76,9 +121,9 @@ process.stdin.on('error', () => void stop());
 process.stdin.resume();
 
 try {
-  const { env } = await load(parseArgs(process.argv.slice(2)));
+  const { env, api } = await load(parseArgs(process.argv.slice(2)));
   env.warn = (message) => process.stderr.write(`warning: ${message}\n`);
-  server = await serve(env, {
+  server = await api.serve(env, {
     port: 0,
     logger: {
       debug() {},
@@ -86,7 +131,7 @@ try {
       error: (message) => process.stderr.write(`error: ${message}\n`),
     },
   });
-  process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
+  process.stdout.write(`${api.PORT_ANNOUNCEMENT}${server.port}\n`);
 } catch (error) {
   // HudErrors (load failures) carry a complete message; anything else gets its stack.
   const hud = typeof (error as { code?: unknown }).code === 'string';

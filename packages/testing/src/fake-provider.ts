@@ -1,22 +1,8 @@
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isRawReply, type ProviderRoute } from './provider-route.js';
+import type { RecordedRequest } from './recorded-request.js';
 import { builtinRoutes } from './routes/index.js';
 import { type FakeTurn, isDropTurn, isErrorTurn } from './turns.js';
-
-/** A request the fake received, for assertions. */
-export interface RecordedRequest {
-  /** 0-based arrival order. */
-  index: number;
-  method: string;
-  /** Path with query string, e.g. `/v1/chat/completions`. */
-  path: string;
-  /** Lower-cased header names, as Node parses them. */
-  headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON body; the raw text when it is not JSON; `undefined` when empty. */
-  body: unknown;
-  /** Name of the matching {@link ProviderRoute}, or `null` for an unknown path (answered 404). */
-  route: string | null;
-}
 
 /** Computes the turn for a request instead of taking it from the queue. */
 export type FakeHandler = (body: unknown, request: RecordedRequest) => FakeTurn | Promise<FakeTurn>;

@@ -4,17 +4,35 @@ export {
   type FakeHandler,
   FakeProvider,
   type FakeProviderOptions,
-  type RecordedRequest,
   registerFakeRoute,
   startFakeProvider,
 } from './fake-provider.js';
+export { alive, installed, missingCommands } from './host-tools.js';
+export {
+  clientBytes,
+  HUD_PYTHON_TRANSCRIPTS,
+  normalizePorts,
+  rawTranscripts,
+  readTranscript,
+  recordedLines,
+  type Transcript,
+  type TranscriptEntry,
+} from './hud-python-transcripts.js';
 export type { ProviderRoute, RenderContext } from './provider-route.js';
 export { isRawReply, type RawReply, rawReply } from './provider-route.js';
+export type { RecordedRequest } from './recorded-request.js';
 export { anthropicMessagesRoute } from './routes/anthropic-messages.js';
 export { geminiGenerateContentRoute } from './routes/gemini-generate-content.js';
 export { builtinRoutes } from './routes/index.js';
 export { openaiChatCompletionsRoute } from './routes/openai-chat-completions.js';
 export { openaiResponsesRoute } from './routes/openai-responses.js';
+export {
+  fixedAgent,
+  hangingAgent,
+  scriptedAgent,
+  throwingAgent,
+  untilAborted,
+} from './scripted-agents.js';
 export {
   type DropTurn,
   type ErrorTurn,
@@ -26,3 +44,9 @@ export {
   type TextTurn,
   type ToolCallsTurn,
 } from './turns.js';
+export {
+  WIRE_DEADLINE_MS,
+  WireClient,
+  type WireClientOptions,
+  withDeadline,
+} from './wire-client.js';

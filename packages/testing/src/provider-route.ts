@@ -1,4 +1,4 @@
-import type { RecordedRequest } from './fake-provider.js';
+import type { RecordedRequest } from './recorded-request.js';
 import type { TextTurn, ToolCallsTurn } from './turns.js';
 
 /** What a route knows when it renders a turn. */

@@ -1,4 +1,4 @@
-import type { ToolResult } from '@hud/protocol';
+import { errorMessage, type ToolResult } from '@hud/protocol';
 import { type AgentTool, errorOutput, type ToolOutput } from '../tools/tool.js';
 import type { ModelToolCall } from './adapter.js';
 
@@ -70,8 +70,7 @@ export async function executeToolCall(
         ),
       };
     }
-    const message = error instanceof Error ? error.message : String(error);
-    return { output: errorOutput(`tool error: ${message}`), thrown: error };
+    return { output: errorOutput(`tool error: ${errorMessage(error)}`), thrown: error };
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);

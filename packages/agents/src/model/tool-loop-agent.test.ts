@@ -1,6 +1,6 @@
-import type { Capability, HudClient, JsonObject, StepInput } from '@hud/protocol';
+import type { AgentContext, Capability, JsonObject } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import type { AgentContext } from '../agent.js';
+import { agentContext } from '../__fixtures__/adapter-fixtures.js';
 import { AgentError } from '../errors.js';
 import { type AgentTool, type ToolProvider, textOutput } from '../tools/tool.js';
 import type {
@@ -61,30 +61,14 @@ function scriptedAdapter(script: Scripted[], tools: AgentTool[] = []) {
 }
 
 function context(overrides: Partial<AgentContext> = {}) {
-  const steps: StepInput[] = [];
-  const binding: Capability = {
-    name: 'fake',
-    protocol: 'fake/1',
-    url: 'x',
-    params: {},
-  } as Capability;
-  const value: AgentContext = {
-    task: { env: 'e', id: 't', args: {}, slug: 't' },
+  return agentContext({
     prompt: 'do it',
     promptMessages: [{ role: 'user', content: { type: 'text', text: 'do it' } }],
     promptText: 'do it',
-    bindings: [binding],
-    episodeBindings: {},
-    client: { open: async () => ({}) } as unknown as HudClient,
-    signal: new AbortController().signal,
-    maxSteps: 10,
+    bindings: [{ name: 'fake', protocol: 'fake/1', url: 'x', params: {} } as Capability],
     traceId: 'trace1',
-    record: (step) => {
-      steps.push(step);
-    },
     ...overrides,
-  };
-  return { context: value, steps };
+  });
 }
 
 function tool(name: string, run: AgentTool['run']): AgentTool {

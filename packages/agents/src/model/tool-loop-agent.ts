@@ -1,4 +1,8 @@
 import {
+  type Agent,
+  type AgentContext,
+  type AgentResult,
+  errorMessage,
   type HudLogger,
   isoTimestamp,
   type JsonObject,
@@ -6,7 +10,6 @@ import {
   type ToolCall,
   type Usage,
 } from '@hud/protocol';
-import type { Agent, AgentContext, AgentResult } from '../agent.js';
 import { AgentError } from '../errors.js';
 import { buildToolset } from '../tools/tool.js';
 import type {
@@ -213,9 +216,8 @@ export class ToolLoopAgent implements Agent {
           results.push({ call, output });
           failures = thrown === undefined ? 0 : failures + 1;
           if (failures >= MAX_CONSECUTIVE_TOOL_FAILURES) {
-            const message = thrown instanceof Error ? thrown.message : String(thrown);
             throw new Error(
-              `${failures} tool calls failed in a row (last: ${call.name}: ${message}); giving up on this run`,
+              `${failures} tool calls failed in a row (last: ${call.name}: ${errorMessage(thrown)}); giving up on this run`,
               { cause: thrown },
             );
           }

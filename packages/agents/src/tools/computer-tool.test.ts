@@ -1,60 +1,12 @@
 import { HudError, type JsonObject } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
+import { PNG_BYTES, recordingScreen } from '../__fixtures__/recording-screen.js';
 import { geminiToPixels } from './computer-coordinates.js';
-import {
-  type ComputerScreen,
-  type ComputerToolInput,
-  computerTool,
-  computerToolProvider,
-} from './computer-tool.js';
+import { type ComputerToolInput, computerTool, computerToolProvider } from './computer-tool.js';
 import { buildToolset, type ToolOutput } from './tool.js';
 
-const PNG_BYTES = Buffer.from('89504e470d0a1a0a-fake', 'utf8');
-
-/** A screen that records calls and validates points like RfbClient does. */
-function fakeScreen(width = 1280, height = 800) {
-  const calls: unknown[][] = [];
-  let pointer = { x: 0, y: 0 };
-  const check = (x: number, y: number) => {
-    if (x < 0 || y < 0 || x >= width || y >= height) {
-      throw new HudError('invalid_argument', `point (${x}, ${y}) is outside the screen`);
-    }
-  };
-  const screen: ComputerScreen = {
-    width,
-    height,
-    get pointer() {
-      return pointer;
-    },
-    screenshot: async () => {
-      calls.push(['screenshot']);
-      return PNG_BYTES;
-    },
-    move: async (x, y) => {
-      check(x, y);
-      pointer = { x, y };
-      calls.push(['move', x, y]);
-    },
-    click: async (x, y, options) => {
-      check(x, y);
-      pointer = { x, y };
-      calls.push(['click', x, y, options]);
-    },
-    mouseDown: async (button) => void calls.push(['mouseDown', button]),
-    mouseUp: async (button) => void calls.push(['mouseUp', button]),
-    drag: async (path, options) => void calls.push(['drag', path, options]),
-    scroll: async (x, y, amount) => void calls.push(['scroll', x, y, amount]),
-    type: async (text) => void calls.push(['type', text]),
-    keyPress: async (keys) => {
-      if (keys === 'Hyperdrive') throw new HudError('invalid_argument', 'unknown key "Hyperdrive"');
-      calls.push(['keyPress', keys]);
-    },
-  };
-  return { screen, calls };
-}
-
 function setup(options: Parameters<typeof computerTool>[1] = {}) {
-  const { screen, calls } = fakeScreen();
+  const { screen, calls } = recordingScreen();
   const tool = computerTool(screen, { screenshotDelayMs: 0, ...options });
   const run = (input: ComputerToolInput) => tool.run(input);
   return { tool, calls, run };
@@ -181,7 +133,7 @@ describe('computer tool', () => {
   });
 
   it('rejects when the screen connection fails (a tool failure, not a model mistake)', async () => {
-    const { screen } = fakeScreen();
+    const { screen } = recordingScreen();
     screen.screenshot = async () => {
       throw new HudError('connection_closed', 'the RFB connection is closed');
     };
@@ -226,7 +178,7 @@ describe('geminiToPixels', () => {
 describe('computerToolProvider', () => {
   it('opens the first rfb binding only and builds one computer tool over it', async () => {
     const opened: string[] = [];
-    const { screen } = fakeScreen(800, 600);
+    const { screen } = recordingScreen({ width: 800, height: 600 });
     const bindings = ['screen', 'second-screen'].map((name) => ({
       name,
       protocol: 'rfb/3.8',

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { HudClient, type JsonObject, type TaskManifestEntry, type TaskRow } from '@hud/protocol';
 import {
-  containerLabels,
-  DockerRuntimeError,
-  HudContainer,
-  imageExists,
-} from '@hud/runtimes-docker';
+  errorMessage,
+  HudClient,
+  type JsonObject,
+  Method,
+  type TaskManifestEntry,
+  type TaskRow,
+} from '@hud/protocol';
+import type { HudContainer } from '@hud/runtimes-docker';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { buildProjectImage, parsePairs } from '../docker/build-image.js';
 import { probeTunnel } from '../docker/tunnel-probe.js';
+import { loadDockerRuntime } from '../optional-package.js';
 import { loadTaskRows } from '../task-source.js';
 
 interface DebugFlags {
@@ -28,12 +31,11 @@ const PHASES = [
   'image',
   'container',
   'control port',
-  'tasks.list',
+  Method.TasksList,
   'capabilities',
   'task start/cancel',
 ] as const;
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function requiredArgs(entry: TaskManifestEntry): string[] {
   const required = (entry.args as { required?: unknown }).required;
@@ -88,6 +90,8 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
   const readyTimeoutMs = Number(flags.readyTimeout) * 1000;
   if (!(readyTimeoutMs > 0))
     throw new Error(`--ready-timeout must be a positive number of seconds`);
+  const { containerLabels, DockerRuntimeError, HudContainer, imageExists } =
+    await loadDockerRuntime('hud debug');
   const color = Boolean(process.stdout.isTTY);
   const marks = color
     ? { ok: pc.green('✓'), failed: pc.red('✗'), skipped: pc.dim('–') }
@@ -111,6 +115,7 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
     const image = await run(async () => {
       if (dir) {
         const built = await buildProjectImage({
+          command: 'hud debug',
           dir,
           tag: flags.tag,
           buildArgs: parsePairs(flags.buildArg, '--build-arg'),
@@ -229,7 +234,7 @@ async function debugImage(target: string, flags: DebugFlags): Promise<number> {
     });
     return 0;
   } catch (error) {
-    const [first, ...rest] = messageOf(error).split('\n');
+    const [first, ...rest] = errorMessage(error).split('\n');
     line(phase, false, first ?? '');
     // DockerRuntimeErrors carry the container's logs (or the build output) already; others get them here.
     const logs = DockerRuntimeError.isInstance(error) ? undefined : await container?.logs();

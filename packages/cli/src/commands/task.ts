@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
+  ErrorCode,
   formatPythonFloat,
   HudClient,
   HudError,
@@ -22,6 +23,7 @@ interface TaskFlags {
   answerFile?: string;
   readyTimeout?: string;
   bindings?: boolean;
+  token?: string;
 }
 
 function parseArgs(text: string | undefined): JsonObject | undefined {
@@ -56,7 +58,11 @@ async function connect(flags: TaskFlags): Promise<HudClient> {
   const url = flags.url ?? process.env.HUD_URL ?? DEFAULT_URL;
   const seconds = flags.readyTimeout === undefined ? 5 : Number(flags.readyTimeout);
   try {
-    return await HudClient.connect(url, { readyTimeoutMs: seconds * 1000, heartbeatIntervalMs: 0 });
+    return await HudClient.connect(url, {
+      readyTimeoutMs: seconds * 1000,
+      heartbeatIntervalMs: 0,
+      token: flags.token ?? (process.env.HUD_SERVE_TOKEN || undefined),
+    });
   } catch (error) {
     if (HudError.isInstance(error) && error.code === 'not_ready') {
       throw new HudError(
@@ -125,7 +131,7 @@ async function grade(task: string, flags: TaskFlags): Promise<void> {
     try {
       frame = await client.grade({ answer });
     } catch (error) {
-      if (!ProtocolError.isInstance(error) || error.code !== -32600) throw error;
+      if (!ProtocolError.isInstance(error) || error.code !== ErrorCode.InvalidRequest) throw error;
       // Nothing to adopt (or several parked sessions): start the task here and grade it.
       const { id, args } = await resolveTask(task, flags);
       await client.startTask(id, args);
@@ -161,7 +167,11 @@ function addCommon(command: Command): Command {
       '-u, --url <url>',
       `control channel of a running environment (default: $HUD_URL or ${DEFAULT_URL})`,
     )
-    .option('--ready-timeout <seconds>', 'how long to wait for the environment to answer', '5');
+    .option('--ready-timeout <seconds>', 'how long to wait for the environment to answer', '5')
+    .option(
+      '--token <secret>',
+      'the shared secret of a server started with `hud serve --token` (default: $HUD_SERVE_TOKEN)',
+    );
 }
 
 /** `hud task list|start|grade|run`, and `hud scenario list|setup|grade|run` as aliases (older HUD docs). */

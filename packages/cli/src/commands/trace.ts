@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { JobStore } from '@hud/eval';
-import type { TraceStep } from '@hud/protocol';
+import { Method, type TraceStep } from '@hud/protocol';
 import type { Command } from 'commander';
 
 const clip = (text: string, width = 160) => {
@@ -15,7 +15,7 @@ function describe(step: TraceStep): string {
       call.phase === 'evaluate'
         ? `score ${String((call.result as { score?: unknown } | null)?.score ?? '—')}`
         : '';
-    return `${call.phase === 'setup' ? 'tasks.start' : 'tasks.grade'} ${call.name} ${clip(JSON.stringify(call.arguments), 80)} ${summary}`;
+    return `${call.phase === 'setup' ? Method.TasksStart : Method.TasksGrade} ${call.name} ${clip(JSON.stringify(call.arguments), 80)} ${summary}`;
   }
   if (step.source === 'user' || (step.messages && !step.content)) {
     return (step.messages ?? [])

@@ -1,8 +1,9 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadEnvironment, resolveEnvironmentFile } from '@hud/environment';
-import { type BuiltImage, buildImage } from '@hud/runtimes-docker';
+import type { BuiltImage } from '@hud/runtimes-docker';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { loadDockerRuntime } from '../optional-package.js';
 import { BuildFiles, bundleProject } from './bundle.js';
 import {
   BUILD_DIR,
@@ -27,6 +28,8 @@ export interface ProjectBuildOptions {
   noCache?: boolean;
   /** Each line of progress (bundling, the engine's build steps). */
   onProgress?: (line: string) => void;
+  /** The command building, for the message when `@hud/runtimes-docker` is missing (default `hud build`). */
+  command?: string;
 }
 
 /** What {@link buildProjectImage} did. */
@@ -63,13 +66,16 @@ function excludeState(relative: string): boolean {
  * `.hud/build/`, builds the image from `Dockerfile.hud` (else `Dockerfile`, else a generated one) with the
  * project as context, and records the tag in `.hud/config.json` under `images.<env name>`.
  * @throws HudError `load_failed` when the environment does not load; esbuild's error when it does not
- *   bundle; DockerRuntimeError `build_failed` (naming the failing step) or `docker_unavailable`.
+ *   bundle; DockerRuntimeError `build_failed` (naming the failing step) or `docker_unavailable`;
+ *   MissingPackageError when `@hud/runtimes-docker` (an optional peer of the CLI) is not installed.
  */
 export async function buildProjectImage(options: ProjectBuildOptions): Promise<ProjectBuild> {
   const dir = path.resolve(options.dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new Error(`hud build takes a project directory; ${dir} is not one`);
   }
+  // Before the bundling work: without the Docker runtime there is nothing to build with.
+  const { buildImage } = await loadDockerRuntime(options.command ?? 'hud build');
   const progress = options.onProgress ?? (() => {});
   const envFile = resolveEnvironmentFile(dir);
   const { env } = await loadEnvironment(envFile, {

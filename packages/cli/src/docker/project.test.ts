@@ -91,32 +91,42 @@ describe('--runtime docker', () => {
     const dir = project('choice', { 'tasks.ts': '' });
     recordImage(dir, 'env-x', 'env-x:latest');
     const source = path.join(dir, 'tasks.ts');
-    const forced = chooseProvider({ runtime: 'docker:img:1', source, prewarm: 1 });
-    expect(forced).toMatchObject({ label: 'docker (img:1)', docker: true });
+    const forced = await chooseProvider({ runtime: 'docker:img:1', source, prewarm: 1 });
+    expect(forced).toMatchObject({ label: 'docker (img:1)', reapOrphans: expect.any(Function) });
     await forced.close();
-    const recorded = chooseProvider({ runtime: 'docker', source, prewarm: 1, tasks: rows() });
+    const recorded = await chooseProvider({
+      runtime: 'docker',
+      source,
+      prewarm: 1,
+      tasks: rows(),
+    });
     expect(recorded.label).toBe('docker (env-x:latest)');
     await recorded.close();
-    expect(() => chooseProvider({ runtime: 'docker:', source, prewarm: 1 })).toThrow(
+    await expect(chooseProvider({ runtime: 'docker:', source, prewarm: 1 })).rejects.toThrow(
       '--runtime docker:<image> needs an image name',
     );
   });
 
   it('local sends rows with runtime_config.image to Docker and the rest to child processes', async () => {
     const source = path.join(project('mixed', { 'tasks.ts': '' }), 'tasks.ts');
-    const mixed = chooseProvider({ runtime: 'local', source, prewarm: 1, tasks: rows('img:2') });
+    const mixed = await chooseProvider({
+      runtime: 'local',
+      source,
+      prewarm: 1,
+      tasks: rows('img:2'),
+    });
     expect(mixed).toMatchObject({
       label: 'local + docker for the 1 row(s) with runtime_config.image',
-      docker: true,
+      reapOrphans: expect.any(Function),
     });
     await mixed.close();
-    const plain = chooseProvider({
+    const plain = await chooseProvider({
       runtime: 'local',
       source: path.join(process.cwd(), '../../examples/letter-count/tasks.ts'),
       prewarm: 1,
       tasks: rows(),
     });
-    expect(plain.docker).toBeUndefined();
+    expect(plain.reapOrphans).toBeUndefined();
     await plain.close();
   });
 });

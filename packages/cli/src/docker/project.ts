@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isRecord } from '@hud/protocol';
 import { BuildFiles, IMAGE_APP_DIR } from './bundle.js';
 
 /** The Dockerfiles `hud build` looks for, in order (hud-python `hud deploy`: `Dockerfile.hud`, else `Dockerfile`). */
@@ -58,9 +59,7 @@ const configPath = (dir: string) => path.join(dir, '.hud', 'config.json');
 export function readProjectConfig(dir: string): ProjectConfig {
   try {
     const parsed: unknown = JSON.parse(readFileSync(configPath(dir), 'utf8'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as ProjectConfig)
-      : {};
+    return isRecord(parsed) ? (parsed as ProjectConfig) : {};
   } catch {
     return {};
   }

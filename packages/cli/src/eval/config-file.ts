@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { HudError } from '@hud/protocol';
+import { errorMessage, HudError, isRecord } from '@hud/protocol';
 import { parse, TomlError } from 'smol-toml';
 
 /** The `hud eval` defaults file, looked up in the working directory (hud-python `_CONFIG_PATH`). */
@@ -187,7 +187,7 @@ function readDefaults(section: Record<string, unknown>, context: Context): EvalF
 }
 
 const isTable = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  isRecord(value) && !(value instanceof Date);
 
 /**
  * Reads `.hud_eval.toml` from `options.cwd` (spec §9.4; hud-python reads the same file in the working
@@ -223,7 +223,7 @@ export function readEvalConfigFile(options: {
     }
     throw new HudError(
       'invalid_argument',
-      `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `cannot read ${file}: ${errorMessage(cause)}`,
       { cause },
     );
   }

@@ -1,3 +1,5 @@
+import { isRecord } from '@hud/protocol';
+
 /**
  * Parses `-c key=value` pairs as hud-python does: values become booleans, integers, floats or strings;
  * `agent.key=value` targets a nested section.
@@ -28,9 +30,6 @@ function parseValue(text: string): unknown {
   return text;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * The agent config of a `hud eval` run, lowest precedence first (hud-python `get_agent_kwargs` and
  * `_merge_agent_config`): the agent's `.hud_eval.toml` section (its `model` aside: that is the model's
@@ -49,6 +48,6 @@ export function mergeAgentConfig(options: {
     ...section,
     ...(options.autoRespond === undefined ? {} : { auto_respond: options.autoRespond }),
     ...pairs,
-    ...(isObject(own) ? own : own === undefined ? {} : { [options.agent]: own }),
+    ...(isRecord(own) ? own : own === undefined ? {} : { [options.agent]: own }),
   };
 }

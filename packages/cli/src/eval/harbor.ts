@@ -2,13 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { JobStore, RunRecord } from '@hud/eval';
 import { DIRECTORY_ENTRIES, Taskset } from '@hud/eval';
-import {
-  harborTaskDir,
-  harborTrialName,
-  isHarborSource,
-  loadHarborSource,
-  writeHarborTrial,
-} from '@hud/harbor';
+import { loadHarbor, loadHarborResults } from '../optional-package.js';
+import { harborTaskDir, isHarborSource } from './harbor-detect.js';
 
 /**
  * The taskset of a Harbor task directory, dataset or folder of datasets (a directory with `task.toml`, of
@@ -16,8 +11,10 @@ import {
  * when a directory without `task.toml` has a hud tasks module ({@link DIRECTORY_ENTRIES}), which wins over
  * Harbor tasks further down. Tasks left out — a feature hud-ts does not run (`harbor.unsupported.*`) or a
  * task that does not load (`harbor.invalid.*`) — are reported through `note`, one line each with the
- * task's path under `source` and the finding's code.
- * @throws Error when every task of the source was left out.
+ * task's path under `source` and the finding's code. Telling a Harbor source apart needs no `@hud/harbor`;
+ * loading one does.
+ * @throws Error when every task of the source was left out; MissingPackageError (`hud eval <source> needs
+ *   @hud/harbor …`) when the source is a Harbor one and `@hud/harbor` is not installed.
  */
 export async function loadHarborTaskset(
   source: string,
@@ -31,6 +28,7 @@ export async function loadHarborTaskset(
   ) {
     return undefined;
   }
+  const { loadHarborSource } = await loadHarbor(`hud eval ${source} (Harbor tasks)`);
   const loaded = await loadHarborSource(source);
   for (const finding of loaded.findings) {
     const task = path.relative(root, finding.task) || path.basename(finding.task);
@@ -83,6 +81,9 @@ export class HarborOutputs {
     if (!taskDir) return;
     this.#pending.push(
       (async () => {
+        const { harborTrialName, writeHarborTrial } = await loadHarborResults(
+          'hud eval (Harbor trial output)',
+        );
         const steps = await this.#store.readTrace(record.trace_id, { jobId: record.job_id });
         await writeHarborTrial({
           dir: path.join(

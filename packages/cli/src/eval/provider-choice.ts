@@ -1,17 +1,21 @@
-import { HarborRuntime, isHarborRow } from '@hud/harbor';
 import type { Provider, TaskRow } from '@hud/protocol';
-import { DockerRuntime } from '@hud/runtimes-docker';
+import type { ReapResult } from '@hud/runtimes-docker';
 import { InProcessRuntime, LocalRuntime, resolveEnvSource, TcpRuntime } from '@hud/runtimes-local';
 import { recordedImage } from '../docker/project.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { loadDockerRuntime, loadHarbor } from '../optional-package.js';
+import { isHarborRow } from './harbor-detect.js';
 
 /** A provider the CLI created, with what to close when the job is done. */
 export interface ChosenProvider {
   provider: Provider;
   label: string;
   close(): Promise<void>;
-  /** Some rollouts run in containers: reap orphans of earlier jobs first. */
-  docker?: boolean;
+  /**
+   * Present when some rollouts run in containers: removes the containers of earlier jobs whose hud process
+   * is gone (`@hud/runtimes-docker` `reapOrphans`), to call before the job starts.
+   */
+  reapOrphans?: () => Promise<ReapResult>;
 }
 
 /** Whether a row names its own image (`runtime_config.image`): such rows run in Docker under `local`. */
@@ -22,10 +26,12 @@ const hasImage = (task: TaskRow) => typeof task.runtime_config?.image === 'strin
  * next to the tasks, with a prewarmed pool), `inprocess` (serve the env inside this process), or a
  * `tcp://host:port` of a running server. Under `local`, rows with `runtime_config.image` run in Docker;
  * `docker` runs every row in a container (its `runtime_config.image`, else the image `hud build` recorded
- * for its environment), `docker:<image>` forces one image.
- * @throws Error for an unknown runtime name.
+ * for its environment), `docker:<image>` forces one image. `@hud/runtimes-docker` and `@hud/harbor` (optional
+ * peers of the CLI) are imported only when a row or the runtime needs them.
+ * @throws Error for an unknown runtime name; MissingPackageError naming the command and the package to
+ *   install when `@hud/runtimes-docker` or `@hud/harbor` is needed and not installed.
  */
-export function chooseProvider(options: {
+export async function chooseProvider(options: {
   runtime: string;
   source: string;
   prewarm: number;
@@ -34,7 +40,7 @@ export function chooseProvider(options: {
   tasks?: readonly TaskRow[];
   /** The job id for container labels, once the job has started. */
   job?: () => string | undefined;
-}): ChosenProvider {
+}): Promise<ChosenProvider> {
   const { runtime } = options;
   const harborRows = (options.tasks ?? []).filter(isHarborRow).length;
   if (harborRows > 0 && (runtime === 'local' || runtime === 'docker')) {
@@ -62,11 +68,17 @@ export function chooseProvider(options: {
   if (runtime === 'docker' || runtime.startsWith('docker:')) {
     const image = runtime.startsWith('docker:') ? runtime.slice('docker:'.length) : undefined;
     if (image === '') throw new Error('--runtime docker:<image> needs an image name');
-    const provider = dockerProvider(options, image);
+    const docker = await loadDockerRuntime(`hud eval --runtime ${runtime}`);
+    const provider = dockerProvider(docker, options, image);
     const label = image
       ? `docker (${image})`
       : `docker (${describeImages(options.tasks ?? [], options.source)})`;
-    return { provider, label, close: () => provider.close(), docker: true };
+    return {
+      provider,
+      label,
+      close: () => provider.close(),
+      reapOrphans: () => docker.reapOrphans(),
+    };
   }
   throw new Error(
     `unknown runtime '${runtime}': use local, docker, docker:<image>, inprocess or tcp://host:port`,
@@ -74,16 +86,21 @@ export function chooseProvider(options: {
 }
 
 type ChoiceOptions = Parameters<typeof chooseProvider>[0];
+type DockerModule = Awaited<ReturnType<typeof loadDockerRuntime>>;
 
 /**
  * Harbor task rows (`runtime_config.harbor`, from a Harbor task directory or dataset) run on the Harbor
  * runtime — their own image, container and verifier on the local Docker engine — under `local` and
  * `docker`; any other rows go to the provider the runtime names.
  */
-function withHarbor(options: ChoiceOptions, harborRows: number): ChosenProvider {
+async function withHarbor(options: ChoiceOptions, harborRows: number): Promise<ChosenProvider> {
+  const tasks = `${harborRows} Harbor task${harborRows === 1 ? '' : 's'}`;
+  const { HarborRuntime } = await loadHarbor(`hud eval (${tasks})`);
+  // Reaping goes through the Docker runtime (a dependency of @hud/harbor, which npm installs beside it).
+  const { reapOrphans } = await loadDockerRuntime(`hud eval (${tasks})`);
   const harbor = HarborRuntime({ job: options.job, hostEnv: process.env });
   const others = (options.tasks ?? []).filter((task) => !isHarborRow(task));
-  const rest = others.length > 0 ? chooseProvider({ ...options, tasks: others }) : undefined;
+  const rest = others.length > 0 ? await chooseProvider({ ...options, tasks: others }) : undefined;
   const provider: Provider = (task, provideOptions) => {
     if (isHarborRow(task)) return harbor(task, provideOptions);
     if (!rest) throw new Error(`task '${task.slug}' is not a Harbor task`);
@@ -96,7 +113,7 @@ function withHarbor(options: ChoiceOptions, harborRows: number): ChosenProvider 
     close: async () => {
       await Promise.all([harbor.close(), rest?.close()]);
     },
-    docker: true,
+    reapOrphans: () => reapOrphans(),
   };
 }
 
@@ -104,8 +121,12 @@ function withHarbor(options: ChoiceOptions, harborRows: number): ChosenProvider 
  * One container per rollout (`--runtime docker[:image]`): the forced image, else each row's
  * `runtime_config.image`, else the image `hud build` recorded for the row's environment.
  */
-function dockerProvider(options: ChoiceOptions, image: string | undefined) {
-  return DockerRuntime(image, {
+function dockerProvider(
+  docker: DockerModule,
+  options: ChoiceOptions,
+  image: string | undefined,
+): ReturnType<DockerModule['DockerRuntime']> {
+  return docker.DockerRuntime(image, {
     imageFor: (task) => recordedImage(task.env, options.source)?.tag,
     readyTimeoutMs: options.readyTimeoutMs,
     job: options.job,
@@ -128,8 +149,11 @@ function describeImages(tasks: readonly TaskRow[], source: string): string {
  * `local` with rows naming an image (hud-python: `DockerRuntime()` for rows with `runtime_config.image`):
  * those rows get containers, the rest child processes; the local runtime starts only if a row needs it.
  */
-function localAndDocker(options: ChoiceOptions, imageRows: number): ChosenProvider {
-  const docker = dockerProvider(options, undefined);
+async function localAndDocker(options: ChoiceOptions, imageRows: number): Promise<ChosenProvider> {
+  const dockerModule = await loadDockerRuntime(
+    `hud eval (${imageRows} row${imageRows === 1 ? '' : 's'} with runtime_config.image)`,
+  );
+  const docker = dockerProvider(dockerModule, options, undefined);
   let local: ReturnType<typeof LocalRuntime> | undefined;
   const provider: Provider = (task, provideOptions) => {
     if (hasImage(task)) return docker(task, provideOptions);
@@ -150,6 +174,6 @@ function localAndDocker(options: ChoiceOptions, imageRows: number): ChosenProvid
     close: async () => {
       await Promise.all([docker.close(), local?.close()]);
     },
-    docker: true,
+    reapOrphans: () => dockerModule.reapOrphans(),
   };
 }

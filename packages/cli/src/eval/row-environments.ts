@@ -2,9 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Environment, importModule, resolveEnvironmentFile } from '@hud/environment';
 import { DIRECTORY_ENTRIES } from '@hud/eval';
-import { isHarborRow } from '@hud/harbor';
 import type { TaskRow } from '@hud/protocol';
 import { resolveEnvSource } from '@hud/runtimes-local';
+import { isHarborRow } from './harbor-detect.js';
 
 /** Whether `source` is task data (a `.json`/`.jsonl` file, or a directory of them) rather than a module. */
 function isDataSource(source: string): boolean {

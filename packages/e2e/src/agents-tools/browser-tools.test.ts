@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AgentTool, browserToolProvider, buildToolset } from '@hud/agents';
 import { DEFAULT_CHROMIUM_PATH, Environment, serve } from '@hud/environment';
 import { HudClient } from '@hud/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserToolProvider } from './browser-tools.js';
-import type { AgentTool } from './tool.js';
-import { buildToolset } from './tool.js';
 
 // Real Chromium (env.browser) reached through the control channel's tunnel, driven by the browser tools.
 

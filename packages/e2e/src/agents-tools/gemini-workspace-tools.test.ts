@@ -1,11 +1,15 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  type AgentTool,
+  GEMINI_WORKSPACE_TOOL_NAMES,
+  geminiWorkspaceTools,
+  type ToolOutput,
+} from '@hud/agents';
 import { Workspace } from '@hud/environment';
 import { connectSsh, type JsonObject, type SshClient } from '@hud/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentTool, ToolOutput } from '../../tools/tool.js';
-import { GEMINI_WORKSPACE_TOOL_NAMES, geminiWorkspaceTools } from './gemini-workspace-tools.js';
 
 // Gemini's workspace tools over a real workspace (SSH server, bash, files), connected directly.
 

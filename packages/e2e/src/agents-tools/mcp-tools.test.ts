@@ -1,9 +1,8 @@
+import { buildToolset, mcpToolProvider, mcpTools } from '@hud/agents';
 import { Environment, mcpTool, serve } from '@hud/environment';
 import { HudClient, type McpClient } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { mcpToolOutput, mcpToolProvider, mcpTools } from './mcp-tools.js';
-import { buildToolset } from './tool.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -119,13 +118,6 @@ describe('MCP tools for agents', () => {
     ]);
     expect(await tools[1]?.run({ text: 'from beta' })).toEqual({
       content: [{ type: 'text', text: 'from beta' }],
-    });
-  });
-
-  it('maps a bare result and keeps isError (unit)', () => {
-    expect(mcpToolOutput({ content: [], isError: true })).toEqual({ content: [], isError: true });
-    expect(mcpToolOutput({ content: [{ type: 'text', text: 'x' }], isError: false })).toEqual({
-      content: [{ type: 'text', text: 'x' }],
     });
   });
 });

@@ -1,12 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type AgentTool, buildToolset, openCodeToolProvider, type ToolOutput } from '@hud/agents';
 import { type ControlServer, Environment, serve } from '@hud/environment';
 import { HudClient } from '@hud/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentTool, buildToolset, type ToolOutput } from '../../tools/tool.js';
-import { expandBraces } from './opencode-search.js';
-import { openCodeToolProvider } from './opencode-tools.js';
 
 // The OpenCode-style tools over a real served workspace (SSH server, bash, files), opened through a
 // HudClient the way the tool loop opens it.
@@ -253,12 +251,6 @@ describe('glob', { timeout: 60_000 }, () => {
     const many = text(await run('glob', { pattern: '*.txt', path: 'project/many' }));
     expect(many.split('\n').filter((line) => line.startsWith('/'))).toHaveLength(100);
     expect(many).toMatch(/\(Results are truncated: showing the first 100\./);
-  });
-
-  it('expands braces like ripgrep globs', () => {
-    expect(expandBraces('a.{js,ts}')).toEqual(['a.js', 'a.ts']);
-    expect(expandBraces('{x,y}/{1,2}')).toEqual(['x/1', 'x/2', 'y/1', 'y/2']);
-    expect(expandBraces('plain')).toEqual(['plain']);
   });
 });
 

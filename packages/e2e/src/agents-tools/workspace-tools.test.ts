@@ -1,13 +1,17 @@
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  bashTool,
+  buildToolset,
+  editorTool,
+  sshToolProvider,
+  type ToolOutput,
+  truncateMiddle,
+} from '@hud/agents';
 import { Environment, serve, Workspace } from '@hud/environment';
 import { connectSsh, HudClient, type SshClient } from '@hud/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bashTool, truncateMiddle } from './bash-tool.js';
-import { editorTool } from './editor-tool.js';
-import { sshToolProvider } from './ssh-tools.js';
-import { buildToolset, type ToolOutput } from './tool.js';
 
 // The bash and editor tools over a real workspace (SSH server, bash, files), connected directly.
 

@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobMeta, RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
-import type { HudRun } from './run-hud.js';
+import { type HudRun, runHud } from './run-hud.js';
 import { HUD_BIN, REPO_ROOT } from './served-env.js';
 
 /** The `hud eval` fixtures (see `__fixtures__/eval/README.md`). */
@@ -18,13 +18,25 @@ export const EVAL_FIXTURES = fileURLToPath(new URL('../__fixtures__/eval/', impo
  */
 export const EVAL_SCRATCH = path.join(EVAL_FIXTURES, '.scratch');
 
-export const LETTER_COUNT = path.join(REPO_ROOT, 'examples/letter-count/tasks.ts');
-export const WORD_STATS = path.join(REPO_ROOT, 'examples/word-stats/tasks.ts');
+/** The taskset file of `examples/<name>`. */
+export function exampleTasks(name: string): string {
+  return path.join(REPO_ROOT, 'examples', name, 'tasks.ts');
+}
+
+export const LETTER_COUNT = exampleTasks('letter-count');
+export const WORD_STATS = exampleTasks('word-stats');
+export const CODING_FIX = exampleTasks('coding-fix');
+export const MCP_TOOLS = exampleTasks('mcp-tools');
+
+// The directories this test file made: vitest loads this module once per test file, and files run in
+// parallel, so each file removes only its own (wiping the shared root broke files still running).
+const made: string[] = [];
 
 /** A fresh, uniquely named directory under {@link EVAL_SCRATCH}. */
 export function scratchDir(label: string): string {
   const directory = path.join(EVAL_SCRATCH, `${label}-${randomBytes(4).toString('hex')}`);
   mkdirSync(directory, { recursive: true });
+  made.push(directory);
   return directory;
 }
 
@@ -35,9 +47,9 @@ export function stageFixture(name: string): string {
   return directory;
 }
 
-/** Removes the scratch root (call from `afterAll`). */
+/** Removes the scratch directories this test file made (call from `afterAll`). */
 export function removeScratch(): void {
-  rmSync(EVAL_SCRATCH, { recursive: true, force: true });
+  for (const directory of made.splice(0)) rmSync(directory, { recursive: true, force: true });
 }
 
 /** A process found in the process table. */
@@ -147,22 +159,7 @@ export function runHudWithoutNodePath(
   args: string[],
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<HudRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [HUD_BIN, ...args],
-      {
-        cwd: options.cwd,
-        env: envWithoutNodePath(),
-        timeout: options.timeoutMs ?? 30_000,
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runHud(args, { ...options, env: envWithoutNodePath() });
 }
 
 /** A `hud` child process the test drives itself (to signal it mid-job). */

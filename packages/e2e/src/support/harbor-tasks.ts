@@ -4,20 +4,10 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dockerAvailable } from '@hud/runtimes-docker';
+import { BASE_IMAGE, hasDocker } from './docker.js';
 
-/** The offline base image scripts/docker-setup.sh builds (Debian bookworm + Node 24). */
-export const BASE_IMAGE = process.env.HUD_DOCKER_BASE ?? 'hud-test/bookworm-node:24';
-
-const inCi = ['true', '1'].includes(String(process.env.CI).toLowerCase());
-const engine = await dockerAvailable();
-if (!engine.ok) {
-  if (inCi) throw new Error(`CI=true but no Docker engine answers: ${engine.reason}`);
-  console.warn(`skipping Harbor Docker tests: no Docker engine (${engine.reason}); run scripts/docker-setup.sh`);
-}
-
-/** Whether the Docker tests run (false only outside CI without an engine). */
-export const hasDocker = engine.ok;
+// Harbor task directories for the tests that run `HarborRuntime` under `Taskset.run` (harbor-runtime and
+// harbor-steps): the public examples beside the project, task dirs written on the fly, and the Ubuntu tags.
 
 /**
  * The Harbor examples name `ubuntu:24.04` and `ubuntu:22.04`, which no registry can serve here: when those
@@ -40,9 +30,12 @@ export function ensureUbuntuStandIns(): void {
 export const HARBOR_EXAMPLES = fileURLToPath(
   new URL('../../../../../shared/harbor-examples/', import.meta.url),
 );
+/** Whether {@link HARBOR_EXAMPLES} is there (it is absent when ../shared is not next to the project). */
 export const hasExamples = existsSync(path.join(HARBOR_EXAMPLES, 'hello-user', 'task.toml'));
 if (!hasExamples) {
-  console.warn(`skipping the Harbor example tests: ${HARBOR_EXAMPLES} is absent (../shared is not next to the project)`);
+  console.warn(
+    `skipping the Harbor example tests: ${HARBOR_EXAMPLES} is absent (../shared is not next to the project)`,
+  );
 }
 
 /** Writes a Harbor task directory from a map of relative paths to contents (`.sh` files executable). */

@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type FakeHandler, type FakeProvider, startFakeProvider } from '@hud/testing';
+import { afterAll, afterEach } from 'vitest';
+import { jobIdOf } from './eval-harness.js';
 import { type HudRun, runHud } from './run-hud.js';
 
-// Helpers for `hud eval … claude` against the fake provider: a clean environment (no real keys, a scratch
-// HOME so ~/.hud/.env cannot leak in), and Anthropic request readers.
+// Helpers for `hud eval … <model agent>` against the fake provider: a clean environment (no real keys, a
+// scratch HOME so ~/.hud/.env cannot leak in) and fake providers closed after each test.
 
 const PROVIDER_SETTINGS =
   /^(ANTHROPIC|OPENAI|GEMINI|GOOGLE|OPENAI_COMPATIBLE)_|^HUD_(API_KEY|GATEWAY_URL|API_URL)$/;
@@ -32,6 +35,26 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, HOME: modelScratch('home'), ...extra };
 }
 
+const fakes: FakeProvider[] = [];
+
+/** A fake provider answering every route with `handler`, closed after the test ({@link cleanUpModelRuns}). */
+export async function fakeModel(handler: FakeHandler): Promise<FakeProvider> {
+  const fake = await startFakeProvider({ handler });
+  fakes.push(fake);
+  return fake;
+}
+
+/**
+ * Registers this test file's clean-up (call once at its top level): every {@link fakeModel} closed after
+ * each test, every {@link modelScratch} directory removed after all.
+ */
+export function cleanUpModelRuns(): void {
+  afterEach(async () => {
+    for (const fake of fakes.splice(0)) await fake.close();
+  });
+  afterAll(removeModelScratch);
+}
+
 /** `hud <args>` with `ANTHROPIC_API_KEY=test ANTHROPIC_BASE_URL=<fake>` and nothing else of the user's. */
 export function runClaude(
   fakeUrl: string,
@@ -45,36 +68,74 @@ export function runClaude(
   });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: Anthropic request bodies are arbitrary JSON
-export type MessagesBody = any;
-
-/** The text of the first user message of a Messages request (the task prompt). */
-export function promptOf(body: MessagesBody): string {
-  const content = body?.messages?.[0]?.content;
-  if (typeof content === 'string') return content;
-  return (content ?? [])
-    .filter((block: MessagesBody) => block.type === 'text')
-    .map((block: MessagesBody) => block.text)
-    .join('\n');
+/** One `hud eval` run of {@link evalModel}: its outcome, its store and the job id it printed ('' if none). */
+export interface ModelEval {
+  run: HudRun;
+  store: string;
+  jobId: string;
 }
 
-/** How many assistant turns the request's history holds (= the step the model is on). */
-export function turnOf(body: MessagesBody): number {
-  return (body?.messages ?? []).filter((message: MessagesBody) => message.role === 'assistant')
-    .length;
+/**
+ * `hud eval <source> <agent> --store <scratch> …args` in a scratch cwd, with {@link cleanEnv} plus `env`
+ * (the agent's key and fake base URL).
+ */
+export async function evalModel(
+  agent: string,
+  source: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ModelEval> {
+  const store = modelScratch(`${agent}-store`);
+  const run = await runHud(['eval', source, agent, '--store', store, ...args], {
+    cwd: modelScratch(`${agent}-cwd`),
+    timeoutMs: options.timeoutMs ?? 150_000,
+    env: cleanEnv(options.env),
+  });
+  let jobId = '';
+  try {
+    jobId = jobIdOf(run.stdout);
+  } catch {} // no job: the caller's assertions on `run` say why
+  return { run, store, jobId };
 }
 
-/** The `tool_result` blocks of the request's last message. */
-export function lastToolResults(body: MessagesBody): MessagesBody[] {
-  const content = body?.messages?.at(-1)?.content;
-  return Array.isArray(content) ? content.filter((block) => block.type === 'tool_result') : [];
+/** `hud eval <source> claude --store <scratch> …args` against `fake` (see {@link runClaude}). */
+export function evalClaude(
+  fake: FakeProvider,
+  source: string,
+  args: readonly string[] = [],
+): Promise<ModelEval> {
+  return evalModel('claude', source, args, {
+    env: { ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: fake.url },
+    timeoutMs: 50_000,
+  });
 }
 
-/** The joined text of a `tool_result` block. */
-export function resultText(block: MessagesBody): string {
-  if (typeof block?.content === 'string') return block.content;
-  return (block?.content ?? [])
-    .filter((part: MessagesBody) => part.type === 'text')
-    .map((part: MessagesBody) => part.text)
-    .join('\n');
+/**
+ * Writes a one-template env with `env.screen({width: 640, height: 480})` into a scratch dir (`env.ts`, named
+ * `name`, prompting `prompt` and grading an answer of `640`) and its taskset (`tasks.ts`); returns the
+ * taskset's path.
+ */
+export function writeScreenEnv(name: string, prompt: string): string {
+  const dir = modelScratch('screen-env');
+  writeFileSync(
+    path.join(dir, 'env.ts'),
+    `import { Environment } from '@hud/environment';
+import { exactMatch } from '@hud/graders';
+export const env = new Environment({ name: '${name}' });
+env.screen({ width: 640, height: 480 });
+export const size = env.template({ id: 'size', description: 'Report the screen width.' }, async function* () {
+  const answer = yield '${prompt}';
+  yield exactMatch(answer, '640');
+});
+`,
+  );
+  const tasks = path.join(dir, 'tasks.ts');
+  writeFileSync(
+    tasks,
+    `import { Taskset } from '@hud/eval';
+import { size } from './env.js';
+export default new Taskset('${name}', [size()]);
+`,
+  );
+  return tasks;
 }

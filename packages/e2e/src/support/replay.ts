@@ -3,8 +3,8 @@ import {
   normalizePorts,
   type Transcript,
   type TranscriptEntry,
-} from './transcript.js';
-import { WireSocket } from './wire-socket.js';
+  WireClient,
+} from '@hud/testing';
 
 /**
  * A place where hud-ts answers differently from the recording on purpose. `recorded` is the recorded s2c
@@ -74,7 +74,7 @@ export async function replayRaw(
   port: number,
   deviations: Deviation[],
 ): Promise<ReplayResult> {
-  const sockets = new Map<number, WireSocket>();
+  const sockets = new Map<number, WireClient>();
   const sessions = new SessionMap();
   const used: Deviation[] = [];
   let compared = 0;
@@ -93,7 +93,7 @@ export async function replayRaw(
   try {
     for (const entry of transcript.transcript) {
       if (entry.event === 'connect') {
-        sockets.set(entry.conn, await WireSocket.connect(port));
+        sockets.set(entry.conn, await WireClient.connect(port));
         continue;
       }
       const socket = sockets.get(entry.conn) ?? fail(entry, 'no such connection');

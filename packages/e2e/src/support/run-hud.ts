@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { expect } from 'vitest';
 import { HUD_BIN } from './served-env.js';
 
 /** The outcome of one `hud …` child process. */
@@ -33,4 +34,10 @@ export function runHud(
       },
     );
   });
+}
+
+/** Asserts `hud eval` exited 0 (showing its output otherwise) and printed `summary` (its closing line). */
+export function expectSummary(run: HudRun, summary: RegExp): void {
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+  expect(run.stdout).toMatch(summary);
 }

@@ -1,6 +1,6 @@
 import type { Environment } from '../environment.js';
 import { bind, type ControlServer, type ServeOptions, serve } from '../server.js';
-import { WireClient } from './wire-client.js';
+import { DEADLINE_MS, WireClient } from './wire-client.js';
 
 const open: (() => Promise<void>)[] = [];
 
@@ -23,7 +23,7 @@ async function track(server: ControlServer): Promise<Served> {
     server,
     port: server.port,
     async connect() {
-      const client = await WireClient.connect(server.port);
+      const client = await WireClient.connect(server.port, { deadlineMs: DEADLINE_MS });
       open.push(async () => client.destroy());
       return client;
     },

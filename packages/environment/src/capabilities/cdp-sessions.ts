@@ -1,4 +1,4 @@
-import { CdpError, HudError } from '@hud/protocol';
+import { CdpError, ErrorCode, HudError } from '@hud/protocol';
 import type { CdpMessage, CdpPipe } from './cdp-pipe.js';
 
 /** A DevTools client of the front: where its messages go (`send`) and how it is dropped (`close`). */
@@ -119,14 +119,17 @@ export class CdpSessions {
       message = JSON.parse(text) as CdpMessage;
     } catch {
       attached.peer.send(
-        JSON.stringify({ error: { code: -32700, message: 'Message must be JSON' } }),
+        JSON.stringify({ error: { code: ErrorCode.ParseError, message: 'Message must be JSON' } }),
       );
       return;
     }
     if (typeof message !== 'object' || message === null || typeof message.id !== 'number') {
       attached.peer.send(
         JSON.stringify({
-          error: { code: -32600, message: "Message must have integer 'id' property" },
+          error: {
+            code: ErrorCode.InvalidRequest,
+            message: "Message must have integer 'id' property",
+          },
         }),
       );
       return;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HudError } from '@hud/protocol';
+import { ErrorCode, HudError } from '@hud/protocol';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
@@ -138,21 +138,21 @@ export class McpHttpService implements AsyncDisposable {
         return reply(
           response,
           401,
-          -32000,
+          ErrorCode.ServerError,
           'unauthorized: this MCP server needs the Bearer token published in its capability params (auth_token)',
         );
       }
       const requestPath = (request.url ?? '').split('?', 1)[0];
       if (requestPath !== path)
-        return reply(response, 404, -32601, `no MCP endpoint at ${requestPath}`);
+        return reply(response, 404, ErrorCode.MethodNotFound, `no MCP endpoint at ${requestPath}`);
       const refusal = hostRefusal(request, allowed);
-      if (refusal) return reply(response, 403, -32000, refusal);
+      if (refusal) return reply(response, 403, ErrorCode.ServerError, refusal);
       if (request.method !== 'POST') {
         response.setHeader('Allow', 'POST');
         return reply(
           response,
           405,
-          -32000,
+          ErrorCode.ServerError,
           'method not allowed: this MCP server is stateless (POST only)',
         );
       }
@@ -164,7 +164,7 @@ export class McpHttpService implements AsyncDisposable {
         return reply(
           response,
           tooLarge ? 413 : 400,
-          -32700,
+          ErrorCode.ParseError,
           tooLarge
             ? `request body over ${maxBodyBytes} bytes`
             : 'parse error: the body is not JSON',
@@ -186,7 +186,12 @@ export class McpHttpService implements AsyncDisposable {
     const http = createServer((request, response) => {
       handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) {
-          reply(response, 500, -32603, `internal error: ${(error as Error)?.message ?? error}`);
+          reply(
+            response,
+            500,
+            ErrorCode.InternalError,
+            `internal error: ${(error as Error)?.message ?? error}`,
+          );
         } else response.destroy();
       });
     });

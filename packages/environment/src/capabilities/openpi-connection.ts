@@ -1,6 +1,21 @@
 import { NdArray, PyFloat, packOpenPi, robotSpaces, unpackOpenPi } from '@hud/protocol';
 import type { WebSocket } from 'ws';
-import type { RobotFrame, RobotServer, RobotSlot } from './openpi.js';
+import type { RobotFrame, RobotServeOptions, RobotSim, RobotSlot } from './openpi-shapes.js';
+
+/** What a connection uses of its `RobotServer` (declared here, so this file does not import the server). */
+export interface RobotHost {
+  readonly options: RobotServeOptions;
+  /** The connect-time metadata frame's content. */
+  readonly metadata: Record<string, unknown>;
+  readonly sim: RobotSim;
+  /**
+   * The slot `token` names; `{claim: true}` for a claim frame.
+   * @throws HudError `invalid_argument` for an unknown token, or a refused tokenless claim.
+   */
+  resolveSlot(token: unknown, options?: { claim?: boolean }): RobotSlot;
+  /** Runs `work` after every earlier sim call finished. */
+  onSim<T>(work: () => T | Promise<T>): Promise<T>;
+}
 
 /** A refusal sent to the client as a text frame, named like the Python exception hud-python raises. */
 class RobotRefusal extends Error {
@@ -11,11 +26,11 @@ class RobotRefusal extends Error {
 }
 
 /**
- * One agent connection to a {@link RobotServer} (hud-python `RobotBridge._handle_client`): metadata, claim,
+ * One agent connection to a `RobotServer` (hud-python `RobotBridge._handle_client`): metadata, claim,
  * first observation, then one sim step per action frame. Frames are handled one at a time, in order.
  */
 export class RobotConnection {
-  readonly #server: RobotServer;
+  readonly #server: RobotHost;
   readonly #socket: WebSocket;
   #slot: RobotSlot | undefined;
   #token: string | undefined;
@@ -23,7 +38,7 @@ export class RobotConnection {
   #failed = false;
   #claimTimer: NodeJS.Timeout | undefined;
 
-  constructor(server: RobotServer, socket: WebSocket) {
+  constructor(server: RobotHost, socket: WebSocket) {
     this.#server = server;
     this.#socket = socket;
   }
@@ -71,7 +86,7 @@ export class RobotConnection {
     if (!isMap(message) || !('claim' in message)) {
       throw new RobotRefusal('ValueError', 'first frame must be {"claim": <token or None>}');
     }
-    const slot = this.#server.resolveSlot(message.claim);
+    const slot = this.#server.resolveSlot(message.claim, { claim: true });
     if (slot.terminated) throw new RobotRefusal('RuntimeError', 'slot 0 has already terminated');
     if (slot.socket !== undefined) {
       throw new RobotRefusal('RuntimeError', 'slot 0 already has a live connection');

@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { closeAll, served } from '../__fixtures__/served.js';
 import { Environment } from '../environment.js';
+import { isProtectedCapability, startProtected } from './endpoint-protection.js';
 import {
   type RobotFrame,
   RobotServer,
@@ -205,6 +206,26 @@ describe('RobotServer against a peer framing messages as the Python client does'
     // The first client is unaffected.
     first.send(pyActions('0000803f 00000000'));
     expect(hex((await first.next()).data)).toBe(hex(pyObservation('0000803f 00000000', false)));
+  });
+
+  it('served with a token, refuses a tokenless claim and accepts only the episode token', async () => {
+    const server = new RobotServer(new PointSim(), { contract: CONTRACT });
+    // serve(env, {token}) starts the environment's hooks this way (hud serve --token).
+    await startProtected(true, () => server.start());
+    cleanups.push(() => server.close());
+    expect(isProtectedCapability(server.capability())).toBe(true);
+    const { token } = await server.reset({ goal: 'a' });
+    await expectRefusal(
+      await claimed(server, PY_CLAIM_NONE),
+      /^ValueError: this robot is served with a token: claim with the episode token from tasks\.start$/,
+    );
+    const client = await claimed(server, pyClaim(token));
+    expect((await client.next()).isBinary).toBe(true);
+  });
+
+  it('without a token, a tokenless claim stays allowed (hud-python) and the record is not protected', async () => {
+    const server = await startServer();
+    expect(isProtectedCapability(server.capability())).toBe(false);
   });
 
   it('refuses a claim when no episode was started', async () => {

@@ -1,86 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import {
-  HudError,
-  type NdArray,
-  OPENPI_PROTOCOL,
-  pyFloat,
-  type RobotContract,
-} from '@hud/protocol';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { HudError, OPENPI_PROTOCOL, pyFloat, type RobotContract } from '@hud/protocol';
+import type { WebSocketServer } from 'ws';
 import type { CapabilityRecord } from '../capability.js';
 import type { Environment } from '../environment.js';
 import { pythonRepr } from '../python-repr.js';
-import { RobotConnection } from './openpi-connection.js';
+import { markProtected, protectionByDefault } from './endpoint-protection.js';
+import { RobotConnection, type RobotHost } from './openpi-connection.js';
+import type { RobotEpisode, RobotServeOptions, RobotSim, RobotSlot } from './openpi-shapes.js';
+
+export type {
+  RobotEpisode,
+  RobotFrame,
+  RobotServeOptions,
+  RobotSim,
+  RobotSlot,
+} from './openpi-shapes.js';
 
 /** Default port of a robot URL without one (hud-python `Capability.robot`: `ws` / 9091). */
 export const ROBOT_DEFAULT_PORT = 9091;
-
-/** What the sim reports after a reset or a step: the flat observation frame's parts (spec §3.6). */
-export interface RobotFrame {
-  /** Observation fields by name: NdArrays or typed arrays (sent as ndarrays), numbers, strings. */
-  data: Record<string, unknown>;
-  terminated: boolean;
-  /** Sent as a float when given. */
-  reward?: number;
-  /** Realtime bridges' `{obs_index, queue_remaining, delay, unexecuted_chunk}`. */
-  meta?: Record<string, unknown>;
-}
-
-/**
- * A simulated (or real) robot behind an `openpi/0` capability (hud-python `RobotBridge` with one slot).
- * Calls are never concurrent: the server runs them one at a time, in order.
- */
-export interface RobotSim {
-  /** Starts a new episode with the template's args; returns the task prompt. */
-  reset(args: Record<string, unknown>): string | Promise<string>;
-  /** Advances one control step with the agent's action (float32, the shape the agent sent). */
-  step(action: NdArray<Float32Array>): void | Promise<void>;
-  /** The current observation. */
-  observe(): RobotFrame | Promise<RobotFrame>;
-  /**
-   * The episode's grade. Default (hud-python `result_slots`): `{score: 1.0|0.0, success, total_reward}`
-   * from the sim's `success` and `totalReward` properties.
-   */
-  result?(): Record<string, unknown> | Promise<Record<string, unknown>>;
-  /** Read by the default {@link RobotSim.result}. */
-  readonly success?: boolean;
-  /** Read by the default {@link RobotSim.result}. */
-  readonly totalReward?: number;
-}
-
-/** Options of {@link RobotServer} and {@link serveRobot}. */
-export interface RobotServeOptions {
-  /** Published as the capability's `params.contract`: `{robot_type, control_rate, features}`. */
-  contract: RobotContract;
-  /** Capability name (default `robot`). */
-  name?: string;
-  /** Address to bind (default `127.0.0.1`; agents reach it through `tunnel.open`). */
-  host?: string;
-  /** Port (default 0, any free port). */
-  port?: number;
-  /** Extra keys of the connect-time metadata frame (`claim_required: true` is always set). */
-  metadata?: Record<string, unknown>;
-  /** How long a new connection may take to send its claim frame, ms (default 30 000, hud-python's). */
-  claimTimeoutMs?: number;
-  /** Largest frame accepted, bytes (default 256 MiB). */
-  maxPayloadBytes?: number;
-}
-
-/** An episode claimed by {@link RobotServer.reset}: the prompt and the token agents claim the slot with. */
-export interface RobotEpisode {
-  prompt: string;
-  /** `slot-0-<8 hex>`; publish it as the per-episode binding `{robot: {token}}`. */
-  token: string;
-}
-
-/** The one slot of a single-env robot. */
-export interface RobotSlot {
-  token: string | undefined;
-  /** The connection driving it, if one is live. */
-  socket: WebSocket | undefined;
-  terminated: boolean;
-}
 
 /**
  * The robot capability record (hud-python `Capability.robot`): protocol `openpi/0`, params
@@ -141,7 +79,7 @@ export function robotCapability(options: {
  *   }
  * });
  */
-export class RobotServer implements AsyncDisposable {
+export class RobotServer implements AsyncDisposable, RobotHost {
   readonly sim: RobotSim;
   readonly options: RobotServeOptions;
   readonly slot: RobotSlot = { token: undefined, socket: undefined, terminated: false };
@@ -149,6 +87,7 @@ export class RobotServer implements AsyncDisposable {
   #url: string | undefined;
   #simQueue: Promise<unknown> = Promise.resolve();
   readonly #resetWaiters: (() => void)[] = [];
+  #requireToken = false;
 
   constructor(sim: RobotSim, options: RobotServeOptions) {
     this.sim = sim;
@@ -161,6 +100,7 @@ export class RobotServer implements AsyncDisposable {
    */
   async start(): Promise<void> {
     if (this.#server) return;
+    this.#requireToken = this.options.requireClaimToken ?? protectionByDefault();
     const { WebSocketServer } = await import('ws');
     const host = this.options.host ?? '127.0.0.1';
     const server = new WebSocketServer({
@@ -190,11 +130,14 @@ export class RobotServer implements AsyncDisposable {
 
   /** The capability to publish: `{name, protocol: 'openpi/0', url, params: {contract}}`. */
   capability(): CapabilityRecord {
-    return robotCapability({
+    const record = robotCapability({
       name: this.options.name,
       url: this.url,
       contract: this.options.contract,
     });
+    // With tokenless claims refused, only a client holding the episode's token (handed out by tasks.start
+    // through the authorised control channel) can drive the robot.
+    return this.#requireToken ? markProtected(record) : record;
   }
 
   /** The connect-time metadata frame's content. */
@@ -267,9 +210,17 @@ export class RobotServer implements AsyncDisposable {
 
   /**
    * The slot `token` names (`null`/`undefined`: the only claimed one; hud-python `_SlotRegistry.resolve`).
+   * With `{claim: true}` (a connection's claim frame), a tokenless claim is refused when the server requires
+   * claim tokens ({@link RobotServeOptions.requireClaimToken}).
    * @throws HudError `invalid_argument` with hud-python's message otherwise.
    */
-  resolveSlot(token: unknown): RobotSlot {
+  resolveSlot(token: unknown, options: { claim?: boolean } = {}): RobotSlot {
+    if ((token === null || token === undefined) && options.claim && this.#requireToken) {
+      throw new HudError(
+        'invalid_argument',
+        'this robot is served with a token: claim with the episode token from tasks.start',
+      );
+    }
     if (token === null || token === undefined) {
       if (this.slot.token === undefined) {
         throw new HudError(

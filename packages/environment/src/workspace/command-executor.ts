@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { HudError } from '@hud/protocol';
+import { CappedOutput, HudError } from '@hud/protocol';
 import type { SandboxSpec } from './sandbox.js';
 import { spawnSession, terminateTree } from './session-process.js';
 
@@ -33,27 +33,6 @@ export interface WorkspaceCommandOutcome {
   stdout: string;
   stderr: string;
   timedOut: boolean;
-}
-
-class CappedOutput {
-  readonly #chunks: Buffer[] = [];
-  readonly #maxBytes: number;
-  #kept = 0;
-  #dropped = 0;
-  constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
-  }
-  push(chunk: Buffer): void {
-    const room = Math.max(0, this.#maxBytes - this.#kept);
-    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    if (part.length > 0) this.#chunks.push(part);
-    this.#kept += part.length;
-    this.#dropped += chunk.length - part.length;
-  }
-  text(): string {
-    const text = Buffer.concat(this.#chunks).toString('utf8');
-    return this.#dropped === 0 ? text : `${text}\n…[truncated ${this.#dropped} bytes]`;
-  }
 }
 
 /**

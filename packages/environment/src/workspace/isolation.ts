@@ -3,7 +3,7 @@ import { HudError } from '@hud/protocol';
 import type { Logger } from '../logger.js';
 import { type Isolation, probeBwrap } from './sandbox.js';
 import { resolveShellIdentity, type ShellIdentity } from './shell-identity.js';
-import type { WorkspaceOptions } from './workspace.js';
+import type { WorkspaceOptions } from './workspace-options.js';
 
 /** How a workspace's sessions run: isolated or not, and with which ids (undefined: this process's). */
 export interface IsolationDecision {

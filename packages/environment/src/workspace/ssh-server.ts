@@ -4,6 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { AuthContext, ServerChannel, Session } from 'ssh2';
+import { errorMessage } from '@hud/protocol';
 import ssh2 from 'ssh2';
 import type { Logger } from '../logger.js';
 import type { SandboxSpec } from './sandbox.js';
@@ -223,8 +224,7 @@ function start(
     child = spawnSession(options.sandbox, spec, options.env);
   } catch (error) {
     // A launcher that throws fails this channel, as a program that cannot start does; the server stays.
-    const message = error instanceof Error ? error.message : String(error);
-    channel.stderr.write(`workspace: could not start the session: ${message}\n`);
+    channel.stderr.write(`workspace: could not start the session: ${errorMessage(error)}\n`);
     channel.exit(127);
     channel.end();
     return undefined;

@@ -287,7 +287,7 @@ describe('Workspace: executor', () => {
   beforeAll(async () => {
     workspace = new Workspace(path.join(scratch, 'exec'), {
       isolation: 'none',
-      env: { ADDED: 'a' },
+      env: { ...hermetic, ADDED: 'a' },
     });
     await workspace.start();
   });
@@ -336,6 +336,19 @@ describe('Workspace: executor', () => {
     await workspace.writeText('deep/er/file.txt', 'text\n');
     expect(await workspace.readText('deep/er/file.txt')).toBe('text\n');
     await expect(workspace.readText('nope.txt')).rejects.toThrow(/cannot read nope.txt/);
+  });
+
+  it('caps output on a UTF-8 character boundary, in the executor and over SSH', async () => {
+    const script = "printf 'éé'; printf 'xyz' >&2";
+    const local = await workspace.executor({ maxOutputBytes: 3 }).run(script, { timeoutMs: 30_000 });
+    expect(local).toMatchObject({ stdout: 'é\n…[truncated 2 bytes]', stderr: 'xyz' });
+    const shell = await connectSsh(workspace.capability);
+    try {
+      const remote = await shell.exec(script, { maxOutputBytes: 3 });
+      expect(remote).toMatchObject({ stdout: 'é\n…[truncated 2 bytes]', stderr: 'xyz' });
+    } finally {
+      await shell.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { HudError } from '../errors.js';
+import { isRecord } from '../guards.js';
 import {
   type ProtocolClient,
   type ProtocolClientContext,
@@ -134,7 +135,7 @@ export class McpClient implements ProtocolClient, AsyncDisposable {
       content: Array.isArray(result.content) ? (result.content as McpContent[]) : [],
       isError: result.isError === true,
     };
-    if (isObject(result.structuredContent)) normalised.structuredContent = result.structuredContent;
+    if (isRecord(result.structuredContent)) normalised.structuredContent = result.structuredContent;
     return normalised;
   }
 
@@ -169,10 +170,6 @@ export class McpClient implements ProtocolClient, AsyncDisposable {
 function requestOptions(options: McpCallOptions): { signal?: AbortSignal; timeout: number } {
   const timeout = options.timeoutMs ?? MCP_DEFAULT_TIMEOUT_MS;
   return options.signal === undefined ? { timeout } : { signal: options.signal, timeout };
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The SDK transport `params.transport` names (defaulted by scheme, as hud-python's `from_manifest`). */

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { HudLogger } from '../client-options.js';
 import { HudError } from '../errors.js';
+import { isRecord } from '../guards.js';
 import type { ProtocolClient, ProtocolClientContext } from '../protocol-clients.js';
 import { type RobotContract, type RobotSpaces, robotSpaces } from './openpi-contract.js';
 import { RobotEnvError } from './openpi-error.js';
@@ -246,8 +247,8 @@ export class OpenPiClient implements ProtocolClient, AsyncDisposable {
       try {
         const frame = unpackOpenPi(data, `robot '${this.binding.name}' frame`);
         item =
-          typeof frame === 'object' && frame !== null && !Array.isArray(frame)
-            ? { frame: frame as Record<string, unknown> }
+          isRecord(frame)
+            ? { frame }
             : {
                 error: new HudError(
                   'invalid_frame',

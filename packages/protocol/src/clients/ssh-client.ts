@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { ClientChannel, ConnectConfig, Client as Ssh2Client } from 'ssh2';
 import ssh2 from 'ssh2';
+import { CappedOutput } from '../capped-output.js';
 import type { HudLogger } from '../client-options.js';
 import { HudError } from '../errors.js';
 import type { ProtocolClient } from '../protocol-clients.js';
@@ -35,28 +36,6 @@ export interface SshConnectOptions {
 // setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); longer means "no timeout".
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Collects a stream's bytes up to a cap, counting what it drops so nothing blocks. */
-class CappedOutput {
-  readonly #chunks: Buffer[] = [];
-  readonly #maxBytes: number;
-  #kept = 0;
-  #dropped = 0;
-  constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
-  }
-  push(chunk: Buffer): void {
-    const room = Math.max(0, this.#maxBytes - this.#kept);
-    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    if (part.length > 0) this.#chunks.push(part);
-    this.#kept += part.length;
-    this.#dropped += chunk.length - part.length;
-  }
-  text(): string {
-    const text = Buffer.concat(this.#chunks).toString('utf8');
-    return this.#dropped === 0 ? text : `${text}\n…[truncated ${this.#dropped} bytes]`;
-  }
-}
 
 function endpoint(binding: Capability): { host: string; port: number } {
   let url: URL;

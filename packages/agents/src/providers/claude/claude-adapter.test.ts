@@ -1,7 +1,7 @@
-import type { Capability, HudClient, StepInput } from '@hud/protocol';
+import type { Capability, HudClient } from '@hud/protocol';
 import { startFakeProvider } from '@hud/testing';
 import { describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../agent.js';
+import { agentContext } from '../../__fixtures__/adapter-fixtures.js';
 import { ToolLoopAgent } from '../../model/tool-loop-agent.js';
 import type { ComputerScreen } from '../../tools/computer-tool.js';
 import { ClaudeAdapter } from './claude-adapter.js';
@@ -47,23 +47,14 @@ function fakeScreen() {
 }
 
 function contextFor(bindings: Capability[], clients: Record<string, unknown>, maxSteps = 10) {
-  const steps: StepInput[] = [];
-  const context: AgentContext = {
-    task: { env: 'e', id: 't', args: {}, slug: 't' },
+  return agentContext({
     prompt: 'do it',
     promptMessages: [{ role: 'user', content: { type: 'text', text: 'Fix the bug.' } }],
     promptText: 'Fix the bug.',
     bindings,
-    episodeBindings: {},
     client: { open: async (name: string) => clients[name] } as unknown as HudClient,
-    signal: new AbortController().signal,
     maxSteps,
-    traceId: 'trace1',
-    record: (step) => {
-      steps.push(step);
-    },
-  };
-  return { context, steps };
+  });
 }
 
 const binding = (name: string, protocol: string) =>

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Usage } from '@hud/protocol';
 import { AgentError } from '../../errors.js';
 import type {
@@ -11,6 +11,7 @@ import type {
 } from '../../model/adapter.js';
 import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError } from '../../model/retry.js';
+import { lazy, OptionalPeer } from '../lazy.js';
 import {
   appendBlocks,
   type ClaudeMessage,
@@ -21,6 +22,15 @@ import {
 } from './claude-messages.js';
 import { claudeSpec } from './claude-spec.js';
 import { type ClaudeToolParams, claudeToolParams, claudeToolProviders } from './claude-tools.js';
+
+/**
+ * `@anthropic-ai/sdk`, an optional peer dependency imported on first use (users of other harnesses need not
+ * install it).
+ */
+export const anthropicSdk: OptionalPeer<typeof import('@anthropic-ai/sdk')> = new OptionalPeer(
+  '@anthropic-ai/sdk',
+  () => import('@anthropic-ai/sdk'),
+);
 
 /** hud-python `ClaudeConfig.max_tokens`. */
 export const DEFAULT_CLAUDE_MAX_TOKENS = 16_384;
@@ -45,20 +55,25 @@ function positiveInteger(config: Readonly<Record<string, unknown>>, key: string)
 
 /** One run's conversation with the Messages API: holds the native history. */
 class ClaudeConversation implements ModelConversation {
-  readonly #client: Anthropic;
+  readonly #client: () => Promise<Anthropic>;
   readonly #init: ConversationInit;
   readonly #tools: ClaudeToolParams;
   readonly #history: ClaudeMessage[];
   readonly #maxTokens: number;
   readonly #timeoutMs: number;
 
-  constructor(init: ConversationInit, endpoint: ProviderEndpoint) {
+  /** `user` names who needs the SDK when it is missing (`the claude agent`). */
+  constructor(init: ConversationInit, endpoint: ProviderEndpoint, user: string) {
     this.#init = init;
-    this.#client = new Anthropic({
-      apiKey: endpoint.apiKey,
-      baseURL: endpoint.baseURL ?? null,
-      defaultHeaders: { ...endpoint.headers },
-      maxRetries: 0, // the loop retries, honouring retry-after
+    // Built at the first model call: the SDK is imported then.
+    this.#client = lazy(async () => {
+      const { default: AnthropicClient } = await anthropicSdk.load(user);
+      return new AnthropicClient({
+        apiKey: endpoint.apiKey,
+        baseURL: endpoint.baseURL ?? null,
+        defaultHeaders: { ...endpoint.headers },
+        maxRetries: 0, // the loop retries, honouring retry-after
+      });
     });
     this.#tools = claudeToolParams(init.tools, init.model);
     this.#history = promptToMessages(init.messages);
@@ -95,10 +110,11 @@ class ClaudeConversation implements ModelConversation {
     const body = this.#body();
     const options = { signal, timeout: this.#timeoutMs };
     const { betas } = this.#tools;
+    const client = await this.#client();
     const message = (
       betas.length > 0
-        ? await this.#client.beta.messages.create({ ...body, betas }, options)
-        : await this.#client.messages.create(
+        ? await client.beta.messages.create({ ...body, betas }, options)
+        : await client.messages.create(
             body as unknown as Anthropic.MessageCreateParamsNonStreaming,
             options,
           )
@@ -152,14 +168,19 @@ export class ClaudeAdapter extends ModelHarness {
     super(claudeSpec, claudeToolProviders, options);
   }
 
-  /** @throws AgentError `invalid_config` for a `max_tokens` that is not a whole number ≥ 1. */
+  /**
+   * Starts a conversation; its first `next` imports the SDK (rejecting with AgentError `not_available`
+   * when `@anthropic-ai/sdk` is not installed).
+   * @throws AgentError `invalid_config` for a `max_tokens` that is not a whole number ≥ 1.
+   */
   override start(init: ConversationInit, endpoint: ProviderEndpoint): ModelConversation {
-    return new ClaudeConversation(init, endpoint);
+    return new ClaudeConversation(init, endpoint, `the ${this.name} agent`);
   }
 
   /** {@link classifyHttpError}, except that an abort is final. */
   override classifyError(error: unknown): ErrorClass {
-    if (error instanceof Anthropic.APIUserAbortError) {
+    const sdk = anthropicSdk.loaded();
+    if (sdk && error instanceof sdk.APIUserAbortError) {
       return { status: undefined, retryable: false, retryAfterMs: undefined };
     }
     return classifyHttpError(error);

@@ -1,8 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { JsonObject, PromptMessage } from '@hud/protocol';
+import { isRecord, type JsonObject, type PromptMessage } from '@hud/protocol';
 import type { ModelToolCall, ToolResultEntry } from '../../model/adapter.js';
 import type { ToolContent } from '../../tools/tool.js';
-import { isJsonObject } from '../json-object.js';
 
 type ContentBlock = Anthropic.Beta.BetaContentBlockParam;
 
@@ -114,11 +113,11 @@ export function withCacheBreakpoint(history: readonly MessageParam[]): MessagePa
 
 /** A `tool_use` input as the loop's arguments: an object, or the raw text when it is not one. */
 export function toolArguments(input: unknown): JsonObject | string {
-  if (isJsonObject(input)) return input;
+  if (isRecord(input)) return input;
   if (typeof input === 'string') {
     try {
       const parsed: unknown = JSON.parse(input);
-      if (isJsonObject(parsed)) return parsed;
+      if (isRecord(parsed)) return parsed;
     } catch {
       // kept raw below: the loop answers with a corrective error
     }

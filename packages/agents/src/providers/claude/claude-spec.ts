@@ -24,5 +24,10 @@ export const claudeSpec: ModelAgentSpec = {
     'claude-haiku-4-5': anthropic(1, 5),
     'claude-3-5-haiku': anthropic(0.8, 4),
   },
-  load: async () => new (await import('./claude-adapter.js')).ClaudeAdapter(),
+  // The SDK loads with the harness, so a missing one fails here (`agent.adapter()`), before any run.
+  load: async () => {
+    const { anthropicSdk, ClaudeAdapter } = await import('./claude-adapter.js');
+    await anthropicSdk.load('the claude agent');
+    return new ClaudeAdapter();
+  },
 };

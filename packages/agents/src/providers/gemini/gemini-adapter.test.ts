@@ -1,69 +1,37 @@
-import type { Capability, HudClient, JsonObject, PromptMessage, StepInput } from '@hud/protocol';
-import { type FakeProvider, type FakeTurn, startFakeProvider } from '@hud/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../agent.js';
+import type { JsonObject } from '@hud/protocol';
+import type { FakeProvider, FakeTurn } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
+import * as fixtures from '../../__fixtures__/adapter-fixtures.js';
+import { recordingScreen } from '../../__fixtures__/recording-screen.js';
 import { AgentError } from '../../errors.js';
 import type { ConversationInit, ModelToolCall } from '../../model/adapter.js';
 import { RequestLimits } from '../../model/request-limits.js';
 import { ToolLoopAgent } from '../../model/tool-loop-agent.js';
 import { createAgent } from '../../registry.js';
-import type { ComputerScreen } from '../../tools/computer-tool.js';
-import { type AgentTool, type ToolProvider, textOutput } from '../../tools/tool.js';
+import { type ToolProvider, textOutput } from '../../tools/tool.js';
 import { GeminiAdapter, retryInfoDelayMs } from './gemini-adapter.js';
 import { geminiComputerTools } from './gemini-computer.js';
 import { GeminiResponseError } from './gemini-contents.js';
 
 // The gemini harness through the official @google/genai SDK against the fake generateContent route.
 
-const PIXEL =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const ROUTE = 'gemini-generate-content';
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
+const fake = fixtures.fakeProviders();
+
+const add = fixtures.addTool({
+  type: 'object',
+  properties: { a: { type: 'integer' }, b: { type: 'integer', default: 0 } },
+  required: ['a'],
+  additionalProperties: false,
 });
 
-async function fake(turns: FakeTurn[]): Promise<FakeProvider> {
-  const provider = await startFakeProvider({ turns });
-  fakes.push(provider);
-  return provider;
-}
-
-const add: AgentTool = {
-  name: 'add',
-  description: 'Add two integers.',
-  inputSchema: {
-    type: 'object',
-    properties: { a: { type: 'integer' }, b: { type: 'integer', default: 0 } },
-    required: ['a'],
-    additionalProperties: false,
-  },
-  async run(input) {
-    return textOutput(String(Number(input.a) + Number(input.b ?? 0)));
-  },
-};
-
-const prompt: PromptMessage[] = [{ role: 'user', content: { type: 'text', text: 'What is 2+2?' } }];
-
-function init(overrides: Partial<ConversationInit> = {}): ConversationInit {
-  return {
-    model: 'gemini-3-pro-preview',
-    system: undefined,
-    messages: prompt,
-    tools: [add],
-    config: {},
-    ...overrides,
-  };
-}
+const init = (overrides: Partial<ConversationInit> = {}) =>
+  fixtures.conversationInit('gemini-3-pro-preview', [add], overrides);
 
 function start(provider: FakeProvider, overrides: Partial<ConversationInit> = {}) {
   const adapter = new GeminiAdapter();
-  const conversation = adapter.start(init(overrides), {
-    apiKey: 'test-key',
-    baseURL: provider.url,
-    headers: { 'Trace-Id': 'trace-123' },
-  });
+  const conversation = adapter.start(init(overrides), fixtures.testEndpoint(provider.url));
   return { adapter, conversation };
 }
 
@@ -74,33 +42,6 @@ type Body = any;
 
 function bodies(provider: FakeProvider): Body[] {
   return provider.bodiesFor(ROUTE);
-}
-
-/** A screen that answers screenshots with one PNG pixel and ignores input. */
-function quietScreen(): ComputerScreen {
-  return {
-    width: 1000,
-    height: 500,
-    pointer: { x: 0, y: 0 },
-    screenshot: async () => Buffer.from(PIXEL, 'base64'),
-    move: async () => {},
-    click: async () => {},
-    mouseDown: async () => {},
-    mouseUp: async () => {},
-    drag: async () => {},
-    scroll: async () => {},
-    type: async () => {},
-    keyPress: async () => {},
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('GeminiAdapter', () => {
@@ -121,12 +62,7 @@ describe('GeminiAdapter', () => {
     const provider = await fake([{ text: 'Four.', reasoning: 'Two and two.' }]);
     const { conversation } = start(provider, {
       system: 'Be brief.',
-      messages: [
-        { role: 'user', content: { type: 'text', text: 'Look:' } },
-        { role: 'user', content: { type: 'image', data: PIXEL, mimeType: 'image/png' } },
-        { role: 'assistant', content: { type: 'text', text: 'I see a pixel.' } },
-        { role: 'user', content: { type: 'text', text: 'What is 2+2?' } },
-      ],
+      messages: fixtures.pixelConversation,
     });
     const turn = await conversation.next({ signal });
     expect(turn).toEqual({
@@ -145,7 +81,10 @@ describe('GeminiAdapter', () => {
       contents: [
         {
           role: 'user',
-          parts: [{ text: 'Look:' }, { inlineData: { mimeType: 'image/png', data: PIXEL } }],
+          parts: [
+            { text: 'Look:' },
+            { inlineData: { mimeType: 'image/png', data: fixtures.PIXEL } },
+          ],
         },
         { role: 'model', parts: [{ text: 'I see a pixel.' }] },
         { role: 'user', parts: [{ text: 'What is 2+2?' }] },
@@ -272,7 +211,14 @@ describe('GeminiAdapter', () => {
   });
 
   it('offers a screen as Gemini computer use, keeps only the last 3 screenshot turns, and can declare the functions instead', async () => {
-    const screenTools = geminiComputerTools(quietScreen(), { screenshotDelayMs: 0 });
+    const screenTools = geminiComputerTools(
+      recordingScreen({
+        width: 1000,
+        height: 500,
+        screenshot: Buffer.from(fixtures.PIXEL, 'base64'),
+      }).screen,
+      { screenshotDelayMs: 0 },
+    );
     const provider = await fake(
       Array.from(
         { length: 6 },
@@ -315,7 +261,9 @@ describe('GeminiAdapter', () => {
       'click at (400, 250)',
     ]);
     expect(results.map((result: Body) => result.parts?.length ?? 0)).toEqual([0, 0, 1, 1, 1]);
-    expect(results[4].parts[0]).toEqual({ inlineData: { mimeType: 'image/png', data: PIXEL } });
+    expect(results[4].parts[0]).toEqual({
+      inlineData: { mimeType: 'image/png', data: fixtures.PIXEL },
+    });
 
     const declared = await fake([{ text: 'ok' }]);
     const functions = start(declared, {
@@ -358,34 +306,36 @@ describe('GeminiAdapter', () => {
       { text: 'late', delayMs: 3000 },
     ]);
     const { adapter, conversation } = start(provider, { config: { request_timeout_seconds: 0.3 } });
-    const limited = await rejection(conversation.next({ signal }));
+    const limited = await fixtures.rejection(conversation.next({ signal }));
     expect(limited).toMatchObject({ name: 'ApiError', status: 429 });
     expect(adapter.classifyError(limited)).toEqual({
       status: 429,
       retryable: true,
       retryAfterMs: 2000,
     });
-    const overloaded = await rejection(conversation.next({ signal }));
+    const overloaded = await fixtures.rejection(conversation.next({ signal }));
     expect(adapter.classifyError(overloaded)).toEqual({
       status: 503,
       retryable: true,
       retryAfterMs: 1500,
     });
-    const bad = await rejection(conversation.next({ signal }));
+    const bad = await fixtures.rejection(conversation.next({ signal }));
     expect(adapter.classifyError(bad)).toEqual({
       status: 400,
       retryable: false,
       retryAfterMs: undefined,
     });
-    const dropped = await rejection(conversation.next({ signal }));
+    const dropped = await fixtures.rejection(conversation.next({ signal }));
     expect(adapter.classifyError(dropped)).toMatchObject({ retryable: true, status: undefined });
     // The SDK's own timeout aborts like a caller would; only the caller's abort is final.
-    const timedOut = await rejection(conversation.next({ signal }));
+    const timedOut = await fixtures.rejection(conversation.next({ signal }));
     expect(adapter.classifyError(timedOut)).toMatchObject({ retryable: true });
     const controller = new AbortController();
     const aborting = conversation.next({ signal: controller.signal });
     controller.abort();
-    expect(adapter.classifyError(await rejection(aborting))).toMatchObject({ retryable: false });
+    expect(adapter.classifyError(await fixtures.rejection(aborting))).toMatchObject({
+      retryable: false,
+    });
     expect(
       adapter.classifyError(new GeminiResponseError('Gemini returned no candidates: x')),
     ).toEqual({ status: undefined, retryable: false, retryAfterMs: undefined });
@@ -401,8 +351,9 @@ describe('GeminiAdapter', () => {
   });
 
   it('rejects a blocked prompt (no candidates) with the reason', async () => {
-    const provider = await startFakeProvider({
-      routes: [
+    const provider = await fake(
+      [{ text: 'unused' }],
+      [
         {
           name: ROUTE,
           method: 'POST',
@@ -411,9 +362,7 @@ describe('GeminiAdapter', () => {
           errorBody: () => ({}),
         },
       ],
-      turns: [{ text: 'unused' }],
-    });
-    fakes.push(provider);
+    );
     const { conversation } = start(provider);
     await expect(conversation.next({ signal })).rejects.toThrow(
       'Gemini returned no candidates: the prompt was blocked (PROHIBITED_CONTENT)',
@@ -421,28 +370,7 @@ describe('GeminiAdapter', () => {
   });
 });
 
-function loopContext(bindings: Capability[] = []) {
-  const steps: StepInput[] = [];
-  const context: AgentContext = {
-    task: { env: 'e', id: 't', args: {}, slug: 't' },
-    prompt: 'What is 2+2?',
-    promptMessages: prompt,
-    promptText: 'What is 2+2?',
-    bindings,
-    episodeBindings: {},
-    client: { open: async () => ({}) } as unknown as HudClient,
-    signal: new AbortController().signal,
-    maxSteps: 10,
-    traceId: 'trace-1',
-    record: (step) => {
-      steps.push(step);
-    },
-  };
-  return { context, steps };
-}
-
 const calc: ToolProvider = { protocol: 'calc', create: () => [add] };
-const calcBinding = { name: 'calc', protocol: 'calc/1', url: 'x', params: {} } as Capability;
 
 describe('through ToolLoopAgent', () => {
   it('retries a 429, recovers from a malformed call, runs the tool and answers with usage', async () => {
@@ -461,7 +389,7 @@ describe('through ToolLoopAgent', () => {
       config: { retry_delay_seconds: 0.01 },
       requestLimits: new RequestLimits(),
     });
-    const { context, steps } = loopContext([calcBinding]);
+    const { context, steps } = fixtures.agentContext({ bindings: [fixtures.calcBinding] });
     expect(await agent.run(context)).toEqual({ answer: 'The answer is 4.', stopReason: 'done' });
     expect(steps.map((step) => step.source)).toEqual(['agent', 'tool', 'agent', 'tool', 'agent']);
     // Gemini's MALFORMED_FUNCTION_CALL: a call with raw arguments, answered with the loop's correction.
@@ -512,7 +440,7 @@ describe('through ToolLoopAgent', () => {
       settings: { GEMINI_API_KEY: 'test', GEMINI_BASE_URL: provider.url },
       requestLimits: new RequestLimits(),
     });
-    const { context, steps } = loopContext();
+    const { context, steps } = fixtures.agentContext();
     expect(await agent.run(context)).toEqual({ answer: 'It is', stopReason: 'length' });
     expect(steps[0]).toMatchObject({ finish_reason: 'MAX_TOKENS' });
   });
@@ -523,7 +451,7 @@ describe('through ToolLoopAgent', () => {
       settings: { HUD_API_KEY: 'hud-key', HUD_GATEWAY_URL: provider.url },
       requestLimits: new RequestLimits(),
     });
-    const { context } = loopContext();
+    const { context } = fixtures.agentContext();
     expect(await agent.run(context)).toEqual({ answer: '4', stopReason: 'done' });
     const [request] = provider.requestsFor(ROUTE);
     expect(request?.path).toBe('/v1beta/models/gemini-3-pro-preview:generateContent');

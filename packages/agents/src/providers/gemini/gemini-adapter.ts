@@ -9,7 +9,7 @@ import type {
 } from '../../model/adapter.js';
 import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError, retryAfterFromHeaders } from '../../model/retry.js';
-import { lazy } from '../lazy.js';
+import { lazy, OptionalPeer } from '../lazy.js';
 import { type GeminiRequestSettings, geminiRequestSettings } from './gemini-config.js';
 import {
   appendParts,
@@ -23,13 +23,14 @@ import {
 import { geminiSpec } from './gemini-spec.js';
 import { geminiToolProviders } from './gemini-tools.js';
 
-let sdk: typeof import('@google/genai') | undefined;
-
-/** `@google/genai`, imported on first use (loading it costs time `hud` need not pay up front). */
-async function loadSdk(): Promise<typeof import('@google/genai')> {
-  sdk ??= await import('@google/genai');
-  return sdk;
-}
+/**
+ * `@google/genai`, an optional peer dependency imported on first use (loading it costs time `hud` need not
+ * pay up front, and users of other harnesses need not install it).
+ */
+export const genaiSdk: OptionalPeer<typeof import('@google/genai')> = new OptionalPeer(
+  '@google/genai',
+  () => import('@google/genai'),
+);
 
 /** The model the `gemini` agent uses without `--model` (hud-python 0.6.16 `GeminiConfig.model`). */
 export const DEFAULT_GEMINI_MODEL: string = geminiSpec.defaultModel;
@@ -221,7 +222,7 @@ export class GeminiAdapter extends ModelHarness {
    */
   override start(init: ConversationInit, endpoint: ProviderEndpoint): GeminiConversation {
     return new GeminiConversation(async ({ fetch, timeoutMs }) => {
-      const { GoogleGenAI } = await loadSdk();
+      const { GoogleGenAI } = await genaiSdk.load(`the ${this.name} agent`);
       return new GoogleGenAI({
         apiKey: endpoint.apiKey,
         vertexai: false,

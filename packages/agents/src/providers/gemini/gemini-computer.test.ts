@@ -1,6 +1,6 @@
-import { HudError, type JsonObject } from '@hud/protocol';
+import type { JsonObject } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ComputerScreen } from '../../tools/computer-tool.js';
+import { PNG_BYTES, recordingScreen } from '../../__fixtures__/recording-screen.js';
 import type { ToolOutput } from '../../tools/tool.js';
 import {
   GEMINI_COMPUTER_FUNCTIONS,
@@ -8,36 +8,8 @@ import {
   isGeminiComputerTool,
 } from './gemini-computer.js';
 
-const PNG_BYTES = Buffer.from('89504e470d0a1a0a-fake', 'utf8');
-
-/** A 1280x800 screen that records calls and refuses unknown keys like RfbClient does. */
-function fakeScreen() {
-  const calls: unknown[][] = [];
-  const screen: ComputerScreen = {
-    width: 1280,
-    height: 800,
-    pointer: { x: 0, y: 0 },
-    screenshot: async () => {
-      calls.push(['screenshot']);
-      return PNG_BYTES;
-    },
-    move: async (x, y) => void calls.push(['move', x, y]),
-    click: async (x, y, options) => void calls.push(['click', x, y, options]),
-    mouseDown: async (button) => void calls.push(['mouseDown', button]),
-    mouseUp: async (button) => void calls.push(['mouseUp', button]),
-    drag: async (path, options) => void calls.push(['drag', path, options]),
-    scroll: async (x, y, amount) => void calls.push(['scroll', x, y, amount]),
-    type: async (text) => void calls.push(['type', text]),
-    keyPress: async (keys) => {
-      if (keys === 'hyperdrive') throw new HudError('invalid_argument', 'unknown key "hyperdrive"');
-      calls.push(['keyPress', keys]);
-    },
-  };
-  return { screen, calls };
-}
-
 function setup() {
-  const { screen, calls } = fakeScreen();
+  const { screen, calls } = recordingScreen();
   const tools = new Map(
     geminiComputerTools(screen, { screenshotDelayMs: 0 }).map((tool) => [tool.name, tool]),
   );

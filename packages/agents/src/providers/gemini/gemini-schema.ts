@@ -1,5 +1,4 @@
-import type { JsonObject } from '@hud/protocol';
-import { isJsonObject } from '../json-object.js';
+import { isRecord, type JsonObject } from '@hud/protocol';
 
 /**
  * The JSON Schema keywords Gemini's `parametersJsonSchema` accepts (ai.google.dev, "JSON Schema support":
@@ -26,7 +25,7 @@ const KEPT = new Set([
 ]);
 
 function convertMap(value: unknown): JsonObject | undefined {
-  if (!isJsonObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const converted: JsonObject = {};
   for (const [key, member] of Object.entries(value)) converted[key] = convert(member);
   return converted;
@@ -39,7 +38,7 @@ function convertList(value: unknown): unknown[] | undefined {
 /** Merges `allOf` members into one schema: properties joined, `required` concatenated, else first wins. */
 function mergeInto(target: JsonObject, member: JsonObject): void {
   for (const [key, value] of Object.entries(member)) {
-    if (key === 'properties' && isJsonObject(value) && isJsonObject(target.properties)) {
+    if (key === 'properties' && isRecord(value) && isRecord(target.properties)) {
       target.properties = { ...target.properties, ...value };
     } else if (key === 'required' && Array.isArray(value) && Array.isArray(target.required)) {
       target.required = [...new Set([...target.required, ...value])];
@@ -50,7 +49,7 @@ function mergeInto(target: JsonObject, member: JsonObject): void {
 }
 
 function convert(schema: unknown): unknown {
-  if (!isJsonObject(schema)) return schema;
+  if (!isRecord(schema)) return schema;
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(schema)) {
     if (KEPT.has(key)) {
@@ -75,7 +74,7 @@ function convert(schema: unknown): unknown {
   if (Array.isArray(schema.allOf)) {
     for (const member of schema.allOf) {
       const converted = convert(member);
-      if (isJsonObject(converted)) mergeInto(result, converted);
+      if (isRecord(converted)) mergeInto(result, converted);
     }
   }
   return result;

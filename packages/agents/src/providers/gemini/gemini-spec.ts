@@ -16,5 +16,10 @@ export const geminiSpec: ModelAgentSpec = {
     'gemini-2.5-flash': price(0.3, 2.5, 0.03),
     'gemini-2.5-flash-lite': price(0.1, 0.4, 0.01),
   },
-  load: async () => new (await import('./gemini-adapter.js')).GeminiAdapter(),
+  // The SDK loads with the harness, so a missing one fails here (`agent.adapter()`), before any run.
+  load: async () => {
+    const { genaiSdk, GeminiAdapter } = await import('./gemini-adapter.js');
+    await genaiSdk.load('the gemini agent');
+    return new GeminiAdapter();
+  },
 };

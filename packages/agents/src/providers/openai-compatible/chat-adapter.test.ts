@@ -1,67 +1,37 @@
-import type { Capability, HudClient, PromptMessage, StepInput } from '@hud/protocol';
 import {
   type FakeProvider,
   type FakeTurn,
   openaiChatCompletionsRoute,
   type ProviderRoute,
-  startFakeProvider,
 } from '@hud/testing';
-import OpenAI, { APIConnectionError, APIUserAbortError } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../agent.js';
+import { describe, expect, it } from 'vitest';
+import * as fixtures from '../../__fixtures__/adapter-fixtures.js';
+import { openAIErrorTests } from '../../__fixtures__/openai-error-tests.js';
 import { AgentError } from '../../errors.js';
 import type { ConversationInit, ProviderEndpoint } from '../../model/adapter.js';
 import { RequestLimits } from '../../model/request-limits.js';
 import { ToolLoopAgent } from '../../model/tool-loop-agent.js';
-import { type AgentTool, errorOutput, type ToolProvider, textOutput } from '../../tools/tool.js';
+import { errorOutput, type ToolProvider } from '../../tools/tool.js';
 import { OpenAICompatibleAdapter } from './chat-adapter.js';
 import { ChatResponseError } from './chat-messages.js';
 
-const PIXEL =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const MODEL = 'Qwen/Qwen3-8B';
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
+const fake = fixtures.fakeProviders();
+
+const add = fixtures.addTool({
+  type: 'object',
+  properties: {
+    a: { type: 'integer' },
+    b: { type: 'integer' },
+    note: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null },
+  },
+  required: ['a', 'b'],
+  additionalProperties: false,
 });
 
-async function fake(turns: FakeTurn[], routes?: ProviderRoute[]): Promise<FakeProvider> {
-  const provider = await startFakeProvider({ turns, routes });
-  fakes.push(provider);
-  return provider;
-}
-
-const add: AgentTool = {
-  name: 'add',
-  description: 'Add two integers.',
-  inputSchema: {
-    type: 'object',
-    properties: {
-      a: { type: 'integer' },
-      b: { type: 'integer' },
-      note: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null },
-    },
-    required: ['a', 'b'],
-    additionalProperties: false,
-  },
-  async run(input) {
-    return textOutput(String(Number(input.a) + Number(input.b)));
-  },
-};
-
-const prompt: PromptMessage[] = [{ role: 'user', content: { type: 'text', text: 'What is 2+2?' } }];
-
-function init(overrides: Partial<ConversationInit> = {}): ConversationInit {
-  return {
-    model: MODEL,
-    system: undefined,
-    messages: prompt,
-    tools: [add],
-    config: {},
-    ...overrides,
-  };
-}
+const init = (overrides: Partial<ConversationInit> = {}) =>
+  fixtures.conversationInit(MODEL, [add], overrides);
 
 function endpointOf(provider: FakeProvider): ProviderEndpoint {
   return {
@@ -100,10 +70,7 @@ describe('OpenAICompatibleAdapter', () => {
     const { conversation } = start(provider, {
       system: 'Be brief.',
       messages: [
-        { role: 'user', content: { type: 'text', text: 'Look:' } },
-        { role: 'user', content: { type: 'image', data: PIXEL, mimeType: 'image/png' } },
-        { role: 'assistant', content: { type: 'text', text: 'I see a pixel.' } },
-        { role: 'user', content: { type: 'text', text: 'What is 2+2?' } },
+        ...fixtures.pixelConversation,
         { role: 'user', content: { type: 'text', text: 'Answer in words.' } },
       ],
     });
@@ -128,7 +95,7 @@ describe('OpenAICompatibleAdapter', () => {
           role: 'user',
           content: [
             { type: 'text', text: 'Look:' },
-            { type: 'image_url', image_url: { url: `data:image/png;base64,${PIXEL}` } },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${fixtures.PIXEL}` } },
           ],
         },
         { role: 'assistant', content: 'I see a pixel.' },
@@ -279,7 +246,7 @@ describe('OpenAICompatibleAdapter', () => {
           content: [
             { type: 'text', text: 'line 1' },
             { type: 'text', text: 'line 2' },
-            { type: 'image', data: PIXEL, mimeType: 'image/png' },
+            { type: 'image', data: fixtures.PIXEL, mimeType: 'image/png' },
           ],
         },
       },
@@ -299,7 +266,7 @@ describe('OpenAICompatibleAdapter', () => {
         role: 'user',
         content: [
           { type: 'text', text: "The image returned by the 'add' call (c):" },
-          { type: 'image_url', image_url: { url: `data:image/png;base64,${PIXEL}` } },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${fixtures.PIXEL}` } },
           { type: 'text', text: 'Go on.' },
         ],
       },
@@ -420,61 +387,16 @@ describe('OpenAICompatibleAdapter', () => {
 
 describe('classifyError', () => {
   async function failure(turn: FakeTurn, routes?: ProviderRoute[]): Promise<unknown> {
-    const provider = await fake([turn], routes);
-    const { conversation } = start(provider);
-    return conversation.next({ signal }).then(
-      () => {
-        throw new Error('expected a failure');
-      },
-      (error: unknown) => error,
-    );
+    return fixtures.rejection(start(await fake([turn], routes)).conversation.next({ signal }));
   }
 
   const adapter = new OpenAICompatibleAdapter();
 
-  it('retries a 429 after the server’s retry-after, and a 503 after retry-after-ms', async () => {
-    const limited = await failure({ status: 429, headers: { 'retry-after': '2' } });
-    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(adapter.classifyError(limited)).toEqual({
-      status: 429,
-      retryable: true,
-      retryAfterMs: 2000,
-    });
-    const unavailable = await failure({
-      status: 503,
-      headers: { 'retry-after-ms': '250', 'retry-after': '9' },
-    });
-    expect(adapter.classifyError(unavailable)).toEqual({
-      status: 503,
-      retryable: true,
-      retryAfterMs: 250,
-    });
-  });
-
-  it('does not retry a 400, nor a 500 the server says not to retry', async () => {
-    expect(adapter.classifyError(await failure({ status: 400, message: 'bad' }))).toEqual({
-      status: 400,
-      retryable: false,
-      retryAfterMs: undefined,
-    });
-    expect(
-      adapter.classifyError(await failure({ status: 500, headers: { 'x-should-retry': 'false' } })),
-    ).toMatchObject({ status: 500, retryable: false });
-  });
-
-  it('retries a connection reset, not an abort nor a foreign error', async () => {
-    const dropped = await failure({ drop: true });
-    expect(dropped).toBeInstanceOf(APIConnectionError);
-    expect(adapter.classifyError(dropped).retryable).toBe(true);
-    const provider = await fake([{ text: 'late', delayMs: 5_000 }]);
-    const { conversation } = start(provider);
-    const controller = new AbortController();
-    const pending = conversation.next({ signal: controller.signal });
-    controller.abort();
-    const aborted = await pending.catch((caught: unknown) => caught);
-    expect(aborted).toBeInstanceOf(APIUserAbortError);
-    expect(adapter.classifyError(aborted).retryable).toBe(false);
-    expect(adapter.classifyError(new TypeError('boom')).retryable).toBe(false);
+  openAIErrorTests({
+    adapter,
+    failure,
+    lateConversation: async () =>
+      start(await fake([{ text: 'late', delayMs: 5_000 }])).conversation,
   });
 
   it('reads a 200 without choices as an error: retryable when its body names a 5xx', async () => {
@@ -494,26 +416,6 @@ describe('classifyError', () => {
   });
 });
 
-function loopContext() {
-  const steps: StepInput[] = [];
-  const context: AgentContext = {
-    task: { env: 'e', id: 't', args: {}, slug: 't' },
-    prompt: 'What is 2+2?',
-    promptMessages: prompt,
-    promptText: 'What is 2+2?',
-    bindings: [{ name: 'calc', protocol: 'calc/1', url: 'x', params: {} } as Capability],
-    episodeBindings: {},
-    client: { open: async () => ({}) } as unknown as HudClient,
-    signal: new AbortController().signal,
-    maxSteps: 10,
-    traceId: 'trace-1',
-    record: (step) => {
-      steps.push(step);
-    },
-  };
-  return { context, steps };
-}
-
 describe('through ToolLoopAgent', () => {
   it('reaches the server from OPENAI_COMPATIBLE_* settings; retries a 429, recovers from a malformed call, answers', async () => {
     const provider = await fake([
@@ -531,7 +433,7 @@ describe('through ToolLoopAgent', () => {
       },
       requestLimits: new RequestLimits(),
     });
-    const { context, steps } = loopContext();
+    const { context, steps } = fixtures.agentContext({ bindings: [fixtures.calcBinding] });
     expect(await agent.run(context)).toEqual({ answer: 'The answer is 4.', stopReason: 'done' });
     expect(steps.map((step) => step.source)).toEqual(['agent', 'tool', 'agent', 'tool', 'agent']);
     expect(steps[1]).toMatchObject({ call: { id: 'x', arguments: '{"a": 2' } });

@@ -263,7 +263,8 @@ export class OpenAICompatibleAdapter extends ModelHarness {
 
   constructor(options: OpenAICompatibleAdapterOptions = {}) {
     super(openAICompatibleSpec, [openCodeToolProvider(), mcpToolProvider], options);
-    this.#createClient = options.createClient ?? ((endpoint) => openAIClient(endpoint));
+    this.#createClient =
+      options.createClient ?? ((endpoint) => openAIClient(endpoint, 0, `the ${this.name} agent`));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { JsonObject, PromptMessage } from '@hud/protocol';
+import { isRecord, type JsonObject, type PromptMessage } from '@hud/protocol';
 import type {
   ChatCompletion,
   ChatCompletionAssistantMessageParam,
@@ -9,7 +9,6 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ModelToolCall, ModelTurn, ToolResultEntry } from '../../model/adapter.js';
 import { type AgentTool, dataUrl, type ToolOutput } from '../../tools/tool.js';
-import { isJsonObject } from '../json-object.js';
 import { chatParameters } from './chat-schema.js';
 
 /** What a successful tool call with no output of its own sends back (hud-python 0.6.16 `format_chat_result`). */
@@ -155,12 +154,12 @@ export function toolMessages(results: readonly ToolResultEntry[]): ChatCompletio
  * text when it is not a JSON object (the loop answers those with an error asking for the call in full).
  */
 export function parseArguments(raw: unknown): JsonObject | string {
-  if (isJsonObject(raw)) return raw; // Some servers send an object instead of a JSON string.
+  if (isRecord(raw)) return raw; // Some servers send an object instead of a JSON string.
   if (typeof raw !== 'string') return raw === undefined || raw === null ? {} : String(raw);
   if (raw.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(raw);
-    return isJsonObject(parsed) ? parsed : raw;
+    return isRecord(parsed) ? parsed : raw;
   } catch {
     return raw;
   }
@@ -182,7 +181,7 @@ function messageText(content: unknown): string {
   // Not in the OpenAI schema, but some servers answer with content parts.
   if (Array.isArray(content)) {
     return content
-      .map((part) => (isJsonObject(part) && typeof part.text === 'string' ? part.text : ''))
+      .map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
       .join('');
   }
   return '';
@@ -218,9 +217,8 @@ export function parseCompletion(
   completion: ChatCompletion,
   options: { requestedModel: string; turnIndex: number; replayReasoning: boolean },
 ): ParsedCompletion {
-  if (!isJsonObject(completion) || !Array.isArray(completion.choices) || !completion.choices[0]) {
-    const error =
-      isJsonObject(completion) && isJsonObject(completion.error) ? completion.error : undefined;
+  if (!isRecord(completion) || !Array.isArray(completion.choices) || !completion.choices[0]) {
+    const error = isRecord(completion) && isRecord(completion.error) ? completion.error : undefined;
     const status = typeof error?.code === 'number' ? error.code : undefined;
     const detail =
       typeof error?.message === 'string'

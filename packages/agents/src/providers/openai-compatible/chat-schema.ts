@@ -1,5 +1,4 @@
-import type { JsonObject } from '@hud/protocol';
-import { isJsonObject } from '../json-object.js';
+import { isRecord, type JsonObject } from '@hud/protocol';
 
 /**
  * Keywords kept as they are: the JSON Schema subset OpenAI-compatible servers agree on (vLLM, Ollama,
@@ -24,9 +23,9 @@ function definitionsOf(schema: JsonObject): Definitions {
   const definitions = new Map<string, JsonObject>();
   for (const key of ['$defs', 'definitions']) {
     const group = schema[key];
-    if (!isJsonObject(group)) continue;
+    if (!isRecord(group)) continue;
     for (const [name, value] of Object.entries(group)) {
-      if (isJsonObject(value)) definitions.set(`#/${key}/${name}`, value);
+      if (isRecord(value)) definitions.set(`#/${key}/${name}`, value);
     }
   }
   return definitions;
@@ -41,7 +40,7 @@ function firstType(value: unknown): string | undefined {
 }
 
 function inferType(schema: JsonObject): string | undefined {
-  if (isJsonObject(schema.properties)) return 'object';
+  if (isRecord(schema.properties)) return 'object';
   if (schema.items !== undefined || schema.prefixItems !== undefined) return 'array';
   const values = Array.isArray(schema.enum) ? schema.enum : undefined;
   const sample = values?.find((value) => value !== null);
@@ -54,7 +53,7 @@ function inferType(schema: JsonObject): string | undefined {
 /** Merges `from` into `into`: properties joined, `required` united, other keys only where unset. */
 function merge(into: JsonObject, from: JsonObject): void {
   for (const [key, value] of Object.entries(from)) {
-    if (key === 'properties' && isJsonObject(value) && isJsonObject(into.properties)) {
+    if (key === 'properties' && isRecord(value) && isRecord(into.properties)) {
       into.properties = { ...into.properties, ...value };
     } else if (key === 'required' && Array.isArray(value) && Array.isArray(into.required)) {
       into.required = [...new Set([...into.required, ...value])];
@@ -88,13 +87,13 @@ function sanitize(
     const branches = schema[key];
     if (!Array.isArray(branches)) continue;
     const branch = branches.find(
-      (candidate): candidate is JsonObject => isJsonObject(candidate) && candidate.type !== 'null',
+      (candidate): candidate is JsonObject => isRecord(candidate) && candidate.type !== 'null',
     );
     merge(out, branch ? sanitize(branch, definitions, resolving, depth + 1) : { type: 'string' });
   }
   if (Array.isArray(schema.allOf)) {
     for (const branch of schema.allOf) {
-      if (isJsonObject(branch)) merge(out, sanitize(branch, definitions, resolving, depth + 1));
+      if (isRecord(branch)) merge(out, sanitize(branch, definitions, resolving, depth + 1));
     }
   }
 
@@ -102,22 +101,22 @@ function sanitize(
     if (key === 'type') {
       const type = firstType(value);
       if (type) out.type = type;
-    } else if (key === 'properties' && isJsonObject(value)) {
+    } else if (key === 'properties' && isRecord(value)) {
       const properties: JsonObject = {};
       for (const [name, property] of Object.entries(value)) {
-        if (isJsonObject(property)) {
+        if (isRecord(property)) {
           properties[name] = sanitize(property, definitions, resolving, depth + 1);
         }
       }
-      out.properties = { ...(isJsonObject(out.properties) ? out.properties : {}), ...properties };
+      out.properties = { ...(isRecord(out.properties) ? out.properties : {}), ...properties };
     } else if (key === 'required' && Array.isArray(value)) {
       out.required = value;
-    } else if (key === 'items' && isJsonObject(value)) {
+    } else if (key === 'items' && isRecord(value)) {
       out.items = sanitize(value, definitions, resolving, depth + 1);
     } else if ((key === 'items' || key === 'prefixItems') && Array.isArray(value)) {
       // Tuples: every element as the first one's kind (hud-python's reading of `prefixItems`).
       const first = value[0];
-      out.items = isJsonObject(first)
+      out.items = isRecord(first)
         ? sanitize(first, definitions, resolving, depth + 1)
         : { type: 'string' };
     } else if (key === 'const') {
@@ -135,7 +134,7 @@ function sanitize(
   const type = out.type ?? inferType(schema) ?? inferType(out);
   if (type !== undefined) out.type = type;
   if (Array.isArray(out.required)) {
-    const names = new Set(isJsonObject(out.properties) ? Object.keys(out.properties) : []);
+    const names = new Set(isRecord(out.properties) ? Object.keys(out.properties) : []);
     const required = out.required.filter(
       (name): name is string => typeof name === 'string' && names.has(name),
     );
@@ -162,6 +161,6 @@ export function chatParameters(schema: JsonObject | undefined): JsonObject {
   return {
     ...sanitized,
     type: 'object',
-    properties: isJsonObject(sanitized.properties) ? sanitized.properties : {},
+    properties: isRecord(sanitized.properties) ? sanitized.properties : {},
   };
 }

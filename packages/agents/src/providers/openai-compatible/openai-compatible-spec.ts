@@ -1,4 +1,5 @@
 import type { ModelAgentSpec } from '../../model/harness.js';
+import { loadOpenAISdk } from '../openai-sdk.js';
 
 /**
  * The `openai_compatible` harness (Chat Completions) before the `openai` SDK loads: default model
@@ -11,5 +12,10 @@ export const openAICompatibleSpec: ModelAgentSpec = {
   defaultModel: 'gpt-5.4-mini',
   keyNames: ['OPENAI_COMPATIBLE_API_KEY', 'OPENAI_API_KEY'],
   keyless: true,
-  load: async () => new (await import('./chat-adapter.js')).OpenAICompatibleAdapter(),
+  // The SDK loads with the harness, so a missing one fails here (`agent.adapter()`), before any run.
+  load: async () => {
+    const { OpenAICompatibleAdapter } = await import('./chat-adapter.js');
+    await loadOpenAISdk('the openai_compatible agent');
+    return new OpenAICompatibleAdapter();
+  },
 };

@@ -1,4 +1,5 @@
 import { type ModelAgentSpec, tokenPrice as price } from '../../model/harness.js';
+import { loadOpenAISdk } from '../openai-sdk.js';
 
 /**
  * The `openai` harness (Responses API) before the `openai` SDK loads: default model `gpt-5.6` (hud-python
@@ -23,5 +24,10 @@ export const openaiSpec: ModelAgentSpec = {
     o3: price(2, 8, 0.5),
     'o4-mini': price(1.1, 4.4, 0.275),
   },
-  load: async () => new (await import('./responses-adapter.js')).OpenAIResponsesAdapter(),
+  // The SDK loads with the harness, so a missing one fails here (`agent.adapter()`), before any run.
+  load: async () => {
+    const { OpenAIResponsesAdapter } = await import('./responses-adapter.js');
+    await loadOpenAISdk('the openai agent');
+    return new OpenAIResponsesAdapter();
+  },
 };

@@ -1,63 +1,29 @@
-import type { Capability, HudClient, PromptMessage, StepInput } from '@hud/protocol';
-import { type FakeProvider, type FakeTurn, startFakeProvider } from '@hud/testing';
-import OpenAI, { APIConnectionError, APIUserAbortError } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../agent.js';
+import type { FakeProvider } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
+import * as fixtures from '../../__fixtures__/adapter-fixtures.js';
+import { openAIErrorTests } from '../../__fixtures__/openai-error-tests.js';
 import { AgentError } from '../../errors.js';
 import type { ConversationInit } from '../../model/adapter.js';
 import { RequestLimits } from '../../model/request-limits.js';
 import { ToolLoopAgent } from '../../model/tool-loop-agent.js';
-import { type AgentTool, errorOutput, type ToolProvider, textOutput } from '../../tools/tool.js';
+import { errorOutput, type ToolProvider, textOutput } from '../../tools/tool.js';
 import { isReasoningModel, OpenAIResponsesAdapter, retryAfterMs } from './responses-adapter.js';
 import { TOOL_ERROR_MARKER } from './responses-items.js';
 
-const PIXEL =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const fake = fixtures.fakeProviders();
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
+const add = fixtures.addTool({
+  type: 'object',
+  properties: { a: { type: 'integer' }, b: { type: 'integer' }, note: { type: 'string' } },
+  required: ['a', 'b'],
 });
 
-async function fake(turns: FakeTurn[]): Promise<FakeProvider> {
-  const provider = await startFakeProvider({ turns });
-  fakes.push(provider);
-  return provider;
-}
-
-const add: AgentTool = {
-  name: 'add',
-  description: 'Add two integers.',
-  inputSchema: {
-    type: 'object',
-    properties: { a: { type: 'integer' }, b: { type: 'integer' }, note: { type: 'string' } },
-    required: ['a', 'b'],
-  },
-  async run(input) {
-    return textOutput(String(Number(input.a) + Number(input.b)));
-  },
-};
-
-const prompt: PromptMessage[] = [{ role: 'user', content: { type: 'text', text: 'What is 2+2?' } }];
-
-function init(overrides: Partial<ConversationInit> = {}): ConversationInit {
-  return {
-    model: 'gpt-5.6',
-    system: undefined,
-    messages: prompt,
-    tools: [add],
-    config: {},
-    ...overrides,
-  };
-}
+const init = (overrides: Partial<ConversationInit> = {}) =>
+  fixtures.conversationInit('gpt-5.6', [add], overrides);
 
 function start(provider: FakeProvider, overrides: Partial<ConversationInit> = {}) {
   const adapter = new OpenAIResponsesAdapter();
-  const conversation = adapter.start(init(overrides), {
-    apiKey: 'test-key',
-    baseURL: `${provider.url}/v1`,
-    headers: { 'Trace-Id': 'trace-123' },
-  });
+  const conversation = adapter.start(init(overrides), fixtures.testEndpoint(`${provider.url}/v1`));
   return { adapter, conversation };
 }
 
@@ -92,12 +58,7 @@ describe('OpenAIResponsesAdapter', () => {
     const provider = await fake([{ text: 'Four.' }]);
     const { conversation } = start(provider, {
       system: 'Be brief.',
-      messages: [
-        { role: 'user', content: { type: 'text', text: 'Look:' } },
-        { role: 'user', content: { type: 'image', data: PIXEL, mimeType: 'image/png' } },
-        { role: 'assistant', content: { type: 'text', text: 'I see a pixel.' } },
-        { role: 'user', content: { type: 'text', text: 'What is 2+2?' } },
-      ],
+      messages: fixtures.pixelConversation,
     });
     const turn = await conversation.next({ signal });
     expect(turn).toEqual({
@@ -121,7 +82,11 @@ describe('OpenAIResponsesAdapter', () => {
           type: 'message',
           role: 'user',
           content: [
-            { type: 'input_image', image_url: `data:image/png;base64,${PIXEL}`, detail: 'auto' },
+            {
+              type: 'input_image',
+              image_url: `data:image/png;base64,${fixtures.PIXEL}`,
+              detail: 'auto',
+            },
           ],
         },
         { type: 'message', role: 'assistant', content: 'I see a pixel.' },
@@ -334,7 +299,7 @@ describe('OpenAIResponsesAdapter', () => {
         output: {
           content: [
             { type: 'text', text: 'clicked' },
-            { type: 'image', data: PIXEL, mimeType: 'image/png' },
+            { type: 'image', data: fixtures.PIXEL, mimeType: 'image/png' },
           ],
           isError: true,
         },
@@ -356,7 +321,11 @@ describe('OpenAIResponsesAdapter', () => {
         output: [
           { type: 'input_text', text: TOOL_ERROR_MARKER },
           { type: 'input_text', text: 'clicked' },
-          { type: 'input_image', image_url: `data:image/png;base64,${PIXEL}`, detail: 'original' },
+          {
+            type: 'input_image',
+            image_url: `data:image/png;base64,${fixtures.PIXEL}`,
+            detail: 'original',
+          },
         ],
       },
       { type: 'function_call_output', call_id: 'd', output: '{"answer":42}' },
@@ -381,72 +350,12 @@ describe('OpenAIResponsesAdapter', () => {
 });
 
 describe('classifyError', () => {
-  async function failure(turn: FakeTurn): Promise<unknown> {
-    const provider = await fake([turn]);
-    const { conversation } = start(provider);
-    return conversation.next({ signal }).then(
-      () => {
-        throw new Error('expected a failure');
-      },
-      (error: unknown) => error,
-    );
-  }
-
-  const adapter = new OpenAIResponsesAdapter();
-
-  it('retries a 429 after the server’s retry-after (seconds)', async () => {
-    const error = await failure({ status: 429, headers: { 'retry-after': '2' } });
-    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(adapter.classifyError(error)).toEqual({
-      status: 429,
-      retryable: true,
-      retryAfterMs: 2000,
-    });
-  });
-
-  it('prefers retry-after-ms', async () => {
-    const error = await failure({
-      status: 503,
-      headers: { 'retry-after-ms': '250', 'retry-after': '9' },
-    });
-    expect(adapter.classifyError(error)).toEqual({
-      status: 503,
-      retryable: true,
-      retryAfterMs: 250,
-    });
-  });
-
-  it('does not retry a 400, nor a 500 the server says not to retry', async () => {
-    expect(adapter.classifyError(await failure({ status: 400, message: 'bad schema' }))).toEqual({
-      status: 400,
-      retryable: false,
-      retryAfterMs: undefined,
-    });
-    expect(
-      adapter.classifyError(await failure({ status: 500, headers: { 'x-should-retry': 'false' } })),
-    ).toMatchObject({ status: 500, retryable: false });
-  });
-
-  it('retries a connection reset', async () => {
-    const error = await failure({ drop: true });
-    expect(error).toBeInstanceOf(APIConnectionError);
-    expect(adapter.classifyError(error)).toEqual({
-      status: undefined,
-      retryable: true,
-      retryAfterMs: undefined,
-    });
-  });
-
-  it('does not retry an abort or a foreign error', async () => {
-    const provider = await fake([{ text: 'late', delayMs: 5_000 }]);
-    const { conversation } = start(provider);
-    const controller = new AbortController();
-    const pending = conversation.next({ signal: controller.signal });
-    controller.abort();
-    const error = await pending.catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(APIUserAbortError);
-    expect(adapter.classifyError(error).retryable).toBe(false);
-    expect(adapter.classifyError(new TypeError('boom')).retryable).toBe(false);
+  openAIErrorTests({
+    adapter: new OpenAIResponsesAdapter(),
+    failure: async (turn) =>
+      fixtures.rejection(start(await fake([turn])).conversation.next({ signal })),
+    lateConversation: async () =>
+      start(await fake([{ text: 'late', delayMs: 5_000 }])).conversation,
   });
 
   it('reads retry-after as an HTTP date', () => {
@@ -469,26 +378,6 @@ describe('isReasoningModel', () => {
   });
 });
 
-function loopContext() {
-  const steps: StepInput[] = [];
-  const context: AgentContext = {
-    task: { env: 'e', id: 't', args: {}, slug: 't' },
-    prompt: 'What is 2+2?',
-    promptMessages: prompt,
-    promptText: 'What is 2+2?',
-    bindings: [{ name: 'calc', protocol: 'calc/1', url: 'x', params: {} } as Capability],
-    episodeBindings: {},
-    client: { open: async () => ({}) } as unknown as HudClient,
-    signal: new AbortController().signal,
-    maxSteps: 10,
-    traceId: 'trace-1',
-    record: (step) => {
-      steps.push(step);
-    },
-  };
-  return { context, steps };
-}
-
 describe('through ToolLoopAgent', () => {
   it('retries a 429, recovers from a malformed call, runs the tool and answers', async () => {
     const provider = await fake([
@@ -502,7 +391,7 @@ describe('through ToolLoopAgent', () => {
       settings: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: `${provider.url}/v1` },
       requestLimits: new RequestLimits(),
     });
-    const { context, steps } = loopContext();
+    const { context, steps } = fixtures.agentContext({ bindings: [fixtures.calcBinding] });
     expect(await agent.run(context)).toEqual({ answer: 'The answer is 4.', stopReason: 'done' });
     expect(steps.map((step) => step.source)).toEqual(['agent', 'tool', 'agent', 'tool', 'agent']);
     expect(steps[1]?.result?.isError).toBe(true);

@@ -1,3 +1,4 @@
+import { isRecord } from '@hud/protocol';
 import type OpenAI from 'openai';
 import type {
   ImageDetail,
@@ -21,7 +22,6 @@ import { browserToolProvider } from '../../tools/browser-tools.js';
 import { computerToolProvider } from '../../tools/computer-tool.js';
 import { mcpToolProvider } from '../../tools/mcp-tools.js';
 import { sshToolProvider } from '../../tools/ssh-tools.js';
-import { isJsonObject } from '../json-object.js';
 import { lazy } from '../lazy.js';
 import { classifyOpenAIError, type OpenAIClientFactory, openAIClient } from '../openai-sdk.js';
 import { openaiSpec } from './openai-spec.js';
@@ -107,7 +107,7 @@ function reasoningSetting(read: ConfigReader): Reasoning | undefined {
   if (typeof value === 'string') {
     if (!EFFORTS.has(value)) throw read.invalid(key, value, [...EFFORTS].join(', '));
     reasoning = { effort: value as ReasoningEffort };
-  } else if (isJsonObject(value)) {
+  } else if (isRecord(value)) {
     reasoning = { ...(value as Reasoning) };
   } else if (value !== undefined && value !== null) {
     throw read.invalid(key, value, `an effort (${[...EFFORTS].join(', ')})`);
@@ -234,7 +234,8 @@ export class OpenAIResponsesAdapter extends ModelHarness {
       [sshToolProvider(), computerToolProvider(), browserToolProvider, mcpToolProvider],
       options,
     );
-    this.#createClient = options.createClient ?? ((endpoint) => openAIClient(endpoint));
+    this.#createClient =
+      options.createClient ?? ((endpoint) => openAIClient(endpoint, 0, `the ${this.name} agent`));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { JsonObject, PromptMessage } from '@hud/protocol';
+import { isRecord, type JsonObject, type PromptMessage } from '@hud/protocol';
 import type {
   FunctionTool,
   ImageDetail,
@@ -9,7 +9,6 @@ import type {
 } from 'openai/resources/responses/responses';
 import type { ModelToolCall, ModelTurn } from '../../model/adapter.js';
 import { type AgentTool, dataUrl, type ToolOutput } from '../../tools/tool.js';
-import { isJsonObject } from '../json-object.js';
 import { type NullPlan, restoreOptional, strictParameters } from './strict-schema.js';
 
 /** The first text part of an error result, as hud-python 0.6.16 marks failed tool calls for OpenAI. */
@@ -183,7 +182,7 @@ export function parseArguments(raw: string, plan: NullPlan | undefined): JsonObj
   } catch {
     return raw;
   }
-  if (!isJsonObject(parsed)) return raw;
+  if (!isRecord(parsed)) return raw;
   return plan ? restoreOptional(parsed, plan) : parsed;
 }
 

@@ -1,5 +1,4 @@
-import type { JsonObject } from '@hud/protocol';
-import { isJsonObject } from '../json-object.js';
+import { isRecord, type JsonObject } from '@hud/protocol';
 
 /**
  * Which properties {@link strictParameters} made required-but-nullable, so the `null`s the model sends for
@@ -108,7 +107,7 @@ interface Context {
 }
 
 function strictify(node: unknown, context: Context): { schema: JsonObject; plan?: NullPlan } {
-  if (!isJsonObject(node)) throw new NotStrict();
+  if (!isRecord(node)) throw new NotStrict();
   if (context.depth > MAX_DEPTH) throw new NotStrict();
   const out: JsonObject = {};
   let plan: NullPlan | undefined;
@@ -141,7 +140,7 @@ function strictify(node: unknown, context: Context): { schema: JsonObject; plan?
     const additional = node.additionalProperties;
     if (additional !== undefined && additional !== false) throw new NotStrict();
     const properties = node.properties ?? {};
-    if (!isJsonObject(properties)) throw new NotStrict();
+    if (!isRecord(properties)) throw new NotStrict();
     // A nested object without properties is a free-form map, which strict mode cannot express.
     if (node.properties === undefined && additional !== false && context.depth > 0) {
       throw new NotStrict();
@@ -230,5 +229,5 @@ function restoreValue(value: unknown, plan: NullPlan): unknown {
     const { items } = plan;
     return items ? value.map((item) => restoreValue(item, items)) : value;
   }
-  return isJsonObject(value) ? restoreOptional(value, plan) : value;
+  return isRecord(value) ? restoreOptional(value, plan) : value;
 }

@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { AgentError, agentNames, Budget, createAgent, ToolLoopAgent } from '@hud/agents';
+import { importModule } from '@hud/environment';
+import { type Job, JobStore, loadTaskset, type Taskset } from '@hud/eval';
+import { stderrLogger } from '../logger.js';
+import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { loadSettings } from '../settings.js';
+import { readEvalConfigFile } from './config-file.js';
+import { evalExitCode } from './exit-code.js';
+import { HarborOutputs, loadHarborTaskset } from './harbor.js';
+import { runInterruptible } from './interrupts.js';
+import { buildEvalPlan, type EvalFlags, type EvalPlan, prewarmCount, selectTasks } from './plan.js';
+import { JobDisplay } from './progress.js';
+import { type ChosenProvider, chooseProvider } from './provider-choice.js';
+import { EvalReport, resumeLine } from './report.js';
+import { checkRowEnvironments } from './row-environments.js';
+
+type Logger = ReturnType<typeof stderrLogger>;
+
+/** The plan's tasks: the resumed job's rows, else the source's (a Harbor source or a hud one), selected. */
+async function loadTasks(
+  plan: EvalPlan,
+  store: JobStore,
+  fallbacks: Readonly<Record<string, string>>,
+  note: (line: string) => void,
+): Promise<Taskset> {
+  if (plan.resume) return store.loadTaskset(plan.resume);
+  const loaded =
+    (await loadHarborTaskset(plan.source, note)) ??
+    (await loadTaskset(plan.source, { importModule: (file) => importModule(file, { fallbacks }) }));
+  return selectTasks(loaded, plan.tasks, note);
+}
+
+/**
+ * The agent of the plan, with a model harness's adapter (and so its provider SDK and key) loaded before any
+ * run starts: a missing optional SDK is one error and a non-zero exit, not one errored run per task.
+ * @throws Error with the registry's or the harness's message (unknown agent, missing key, SDK not installed).
+ */
+async function buildAgent(
+  plan: EvalPlan,
+  options: { settings: Record<string, string | undefined>; budget?: Budget; logger?: Logger },
+) {
+  try {
+    const { model, config } = plan.agent;
+    const agent = createAgent(plan.agent.name, { model, config, ...options });
+    if (agent instanceof ToolLoopAgent) await agent.adapter();
+    return agent;
+  } catch (error) {
+    if (AgentError.isInstance(error)) throw new Error(error.message);
+    throw error;
+  }
+}
+
+/** Runs the job on the chosen provider, Ctrl-C aware, with the live display; resolves once it ends. */
+async function runJob(options: {
+  plan: EvalPlan;
+  taskset: Taskset;
+  agent: ReturnType<typeof createAgent>;
+  chosen: ChosenProvider;
+  store: JobStore;
+  report: EvalReport;
+  budget: Budget | undefined;
+  logger: Logger | undefined;
+  /** The job's id, set here once the job starts (container labels and the resume line read it). */
+  jobId: { current: string | undefined };
+}): Promise<Job> {
+  const { plan, taskset, agent, store, report, budget, jobId } = options;
+  return runInterruptible(
+    { resumeLine: () => (jobId.current ? resumeLine(plan, jobId.current) : undefined) },
+    async (signal) => {
+      const display = new JobDisplay({
+        stream: process.stderr,
+        detailed: taskset.size * plan.group === 1 || plan.verbose > 0,
+      });
+      report.header({
+        tasks: taskset.size,
+        group: plan.group,
+        agent,
+        runtime: options.chosen.label,
+      });
+      const harborOutputs = new HarborOutputs({
+        store,
+        agentName: agent.name,
+        modelName: agent.model ?? null,
+        warn: report.note,
+      });
+      try {
+        const job = await taskset.run({
+          agent,
+          provider: options.chosen.provider,
+          group: plan.group,
+          maxConcurrent: plan.maxConcurrent,
+          maxSteps: plan.maxSteps,
+          rolloutTimeoutMs: plan.rolloutTimeoutMs,
+          agentTimeoutMs: plan.agentTimeoutMs,
+          readyTimeoutMs: plan.readyTimeoutMs,
+          store,
+          resume: plan.resume,
+          source: path.resolve(plan.source),
+          settings: { runtime: plan.runtime },
+          signal,
+          teardownTimeoutMs: 5_000,
+          onEvent: (event) => {
+            if (event.type === 'job-start') jobId.current = event.job.id;
+            if (event.type === 'run-end') harborOutputs.onRunEnd(event.run);
+            display.onEvent(event);
+          },
+          logger: options.logger,
+          admit: budget ? () => budget.exhausted() : undefined,
+        });
+        display.stop();
+        await harborOutputs.flush();
+        return job;
+      } finally {
+        display.stop();
+      }
+    },
+  );
+}
+
+/**
+ * `hud eval [source] [agent]`: plans the job from the flags, `.hud_eval.toml` and the resumed job
+ * ({@link buildEvalPlan}), loads and selects the tasks, builds the agent, chooses the provider (importing
+ * `@hud/runtimes-docker` / `@hud/harbor` only when needed), reaps orphaned containers before a Docker job,
+ * runs the job with Ctrl-C handling ({@link runInterruptible}) and the live display, prints the summary
+ * ({@link EvalReport}) and sets the exit code ({@link evalExitCode}).
+ * @throws Error (printed as `hud: <message>` by the program) for a bad flag, source, agent or runtime.
+ */
+export async function runEval(
+  source: string | undefined,
+  agentName: string | undefined,
+  flags: EvalFlags,
+): Promise<void> {
+  const report = new EvalReport({ json: Boolean(flags.json) });
+  const settings = loadSettings();
+  const agents = agentNames();
+  // `.hud_eval.toml` defaults: below the command line, and below what a resumed job recorded.
+  const configFile = readEvalConfigFile({
+    cwd: process.cwd(),
+    variables: settings,
+    agents,
+    warn: report.warn,
+  });
+  const store = new JobStore(path.resolve(flags.store));
+  const resumed = flags.resume ? await store.openJob(flags.resume) : undefined;
+  const plan = buildEvalPlan({
+    source,
+    agent: agentName,
+    flags,
+    configFile,
+    resumed,
+    agents,
+    exists: existsSync,
+  });
+  const fallbacks = hudModuleFallbacks();
+  const taskset = await loadTasks(plan, store, fallbacks, report.note);
+  const budget = plan.budget ? new Budget(plan.budget) : undefined;
+  const logger = plan.verbose > 1 ? stderrLogger({ verbose: true }) : undefined;
+  const agent = await buildAgent(plan, { settings, budget, logger });
+  if (plan.runtime === 'local')
+    await checkRowEnvironments(path.resolve(plan.source), taskset.tasks, fallbacks);
+  // Container labels carry the job id, known once the job starts (or resumes).
+  const jobId = { current: plan.resume };
+  const chosen = await chooseProvider({
+    runtime: plan.runtime,
+    source: plan.source,
+    prewarm: prewarmCount(plan, taskset.size),
+    readyTimeoutMs: plan.readyTimeoutMs,
+    tasks: taskset.tasks,
+    job: () => jobId.current,
+  });
+  try {
+    // Containers of earlier runs killed before their teardown (SIGKILL, a crash) go first.
+    if (chosen.reapOrphans && plan.reap) report.reaped(await chosen.reapOrphans());
+    const job = await runJob({
+      plan,
+      taskset,
+      agent,
+      chosen,
+      store,
+      report,
+      budget,
+      logger,
+      jobId,
+    });
+    report.finished(job, {
+      storeRoot: store.root,
+      cwd: process.cwd(),
+      unpricedCalls: budget?.maxCostUsd !== undefined ? budget.unpricedCalls : 0,
+      resumeLine: resumeLine(plan, job.id),
+    });
+    process.exitCode = evalExitCode(job);
+  } finally {
+    await chosen.close();
+  }
+}

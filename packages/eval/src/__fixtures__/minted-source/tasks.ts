@@ -1,7 +1,0 @@
-import { Taskset } from '../../taskset.js';
-import { count } from '../counter-env.js';
-
-export default new Taskset(
-  'minted',
-  ['banana', 'anagram'].map((word) => count({ word, letter: 'a' })),
-);

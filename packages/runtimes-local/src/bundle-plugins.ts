@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Loader, Plugin } from 'esbuild';
+
+/** One file the bundle was built from, as read: its stat before the read and the sha256 of the bytes read. */
+export interface SourceRecord {
+  /** Absolute path. */
+  readonly path: string;
+  /** Bytes. */
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  /** Hex sha256 of the contents bundled. */
+  readonly sha256: string;
+}
+
+/**
+ * Where a bare import's package was found: the first `node_modules/<name>` above `dir` (Node's lookup), as
+ * a real path, or null when there was none (a lent fallback, a tsconfig `paths` alias). Re-checked on every
+ * reuse, so reinstalling or upgrading a package invalidates the bundle even when the old files remain.
+ */
+export interface PackageLookup {
+  readonly dir: string;
+  readonly name: string;
+  readonly found: string | null;
+}
+
+/** What the plugins record during one build. */
+export interface BuildRecord {
+  readonly sources: Map<string, SourceRecord>;
+  readonly lookups: Map<string, PackageLookup>;
+  /** Directories of the packages bare imports reached: found in `node_modules`, or lent. */
+  readonly packageRoots: Set<string>;
+  /** Reasons the result would not behave like the unbundled environment (the build is refused). */
+  readonly refusals: string[];
+}
+
+/** Namespaces of the virtual modules. */
+const ENTRY_NAMESPACE = 'hud-child-entry';
+const BUILTIN_NAMESPACE = 'hud-builtin';
+
+/** Packages that load code by computed paths at run time: they must stay outside any bundle. */
+const KEEP_EXTERNAL = new Set(['jiti', 'esbuild']);
+/** Packages that find native addons through the caller's stack trace: they cannot work from a bundle. */
+const UNBUNDLABLE = new Set(['bindings']);
+
+const LOADERS: Readonly<Record<string, Loader>> = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.jsx': 'jsx',
+  '.json': 'json',
+};
+
+/** Free identifiers each module gets its own value for (`define` maps them to per-file variables). */
+export const PER_FILE_DEFINES: Readonly<Record<string, string>> = {
+  __dirname: '__hud_dirname',
+  __filename: '__hud_filename',
+  'import.meta.url': '__hud_import_meta_url',
+  'import.meta.dirname': '__hud_import_meta_dirname',
+  'import.meta.filename': '__hud_import_meta_filename',
+};
+
+/** A leading shebang and directive prologue ("use strict"), after which declarations may go. */
+const PROLOGUE = /^(?:#![^\n]*\n)?(?:(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*(['"])use strict\1\s*;?)?/;
+
+const inNodeModules = (file: string) => file.split(path.sep).includes('node_modules');
+
+/** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+}
+
+/** Node's package lookup: the real path of the first `node_modules/<name>` in `dir` or above, else null. */
+export function lookupPackage(dir: string, name: string): string | null {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const candidate = path.join(current, 'node_modules', name);
+    if (existsSync(candidate)) {
+      try {
+        return realpathSync(candidate);
+      } catch {
+        return null;
+      }
+    }
+    if (path.dirname(current) === current) return null;
+  }
+}
+
+/** The real directory of the nearest `package.json` above a module, if any. */
+function packageRoot(file: string): string | undefined {
+  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) {
+      try {
+        return realpathSync(dir);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Reads a file for the bundle, recording its stat (taken first) and the hash of exactly the bytes read. */
+function readSource(file: string, record: BuildRecord): string {
+  const stat = statSync(file);
+  const bytes = readFileSync(file);
+  record.sources.set(file, {
+    path: file,
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+    ctimeMs: stat.ctimeMs,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+  return bytes.toString('utf8');
+}
+
+/**
+ * Declarations of the per-file values of {@link PER_FILE_DEFINES} the source mentions, inserted after its
+ * shebang and directive prologue and on the same line (line numbers in stack traces stay the same).
+ */
+function withFileValues(source: string, file: string): string {
+  const mentions = source.includes('__dirname') || source.includes('__filename');
+  if (!mentions && !source.includes('import.meta')) return source;
+  const dir = JSON.stringify(path.dirname(file));
+  const name = JSON.stringify(file);
+  const declarations =
+    `var __hud_dirname = ${dir}, __hud_filename = ${name}, ` +
+    `__hud_import_meta_url = ${JSON.stringify(pathToFileURL(file).href)}, ` +
+    `__hud_import_meta_dirname = ${dir}, __hud_import_meta_filename = ${name};`;
+  const prologue = PROLOGUE.exec(source)?.[0] ?? '';
+  return `${prologue}${declarations}${source.slice(prologue.length)}`;
+}
+
+/**
+ * The plugins of an environment bundle:
+ *
+ * - **entry**: the virtual entry re-exporting the env file's module (`envModule`) and the serving API of the
+ *   `@hud/environment` at `serverModule` (what serve-child would import), so a child imports one module;
+ * - **builtins**: `import … from 'node:x'` becomes a `require` — an ES import of a builtin builds its whole
+ *   namespace, which for `node:http` loads undici, http2 and tls (~50–80 ms of CPU per process);
+ * - **native addons** (`*.node`) stay external under their absolute path, so the addon loads as before;
+ * - **bare imports**: resolved as esbuild does; a package the file cannot resolve comes from `fallbacks`
+ *   (as the loader lends them), an unresolvable optional import inside a package stays external (it sits in
+ *   a try/catch), loaders (`jiti`) stay external by absolute URL; every lookup is recorded;
+ * - **sources**: every file is read here, so its hash is of the exact bytes bundled, and gets its own
+ *   `__dirname`, `__filename` and `import.meta.url`/`dirname`/`filename`;
+ * - the `bindings` package refuses the build: it finds addons from its caller's file, which a bundle
+ *   moves (so do computed `require(x)`/`import(x)`, which the caller finds in the output).
+ */
+export function bundlePlugins(options: {
+  file: string;
+  serverModule: string;
+  fallbacks: Readonly<Record<string, string>>;
+  record: BuildRecord;
+}): Plugin[] {
+  const { file, serverModule, fallbacks, record } = options;
+  const entry: Plugin = {
+    name: 'hud-entry',
+    setup(build) {
+      build.onResolve({ filter: /^hud-child-entry$/ }, () => ({
+        path: 'entry',
+        namespace: ENTRY_NAMESPACE,
+      }));
+      build.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, () => ({
+        contents:
+          `export * as envModule from ${JSON.stringify(file)};\n` +
+          `export { PORT_ANNOUNCEMENT, selectEnvironment, serve } from ${JSON.stringify(serverModule)};\n`,
+        resolveDir: path.dirname(file),
+        loader: 'js',
+      }));
+    },
+  };
+  const builtins: Plugin = {
+    name: 'hud-builtins',
+    setup(build) {
+      build.onResolve({ filter: /^[\w:/]+$/ }, (args) => {
+        if (!isBuiltin(args.path)) return undefined;
+        if (args.kind !== 'import-statement' || args.namespace === BUILTIN_NAMESPACE) {
+          return { path: args.path, external: true };
+        }
+        return { path: args.path, namespace: BUILTIN_NAMESPACE };
+      });
+      build.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+  const native: Plugin = {
+    name: 'hud-native-addons',
+    setup(build) {
+      build.onResolve({ filter: /\.node$/ }, (args) => {
+        const absolute = path.resolve(args.resolveDir, args.path);
+        return { path: existsSync(absolute) ? absolute : args.path, external: true };
+      });
+    },
+  };
+  const bare: Plugin = {
+    name: 'hud-bare-imports',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData?.hudResolving || args.namespace !== 'file') return undefined;
+        if (path.isAbsolute(args.path)) return undefined;
+        const name = packageName(args.path);
+        if (UNBUNDLABLE.has(name)) {
+          record.refusals.push(
+            `${args.importer} uses '${name}' (finds native addons by stack trace)`,
+          );
+        }
+        const key = `${args.resolveDir}\0${name}`;
+        let lookup = record.lookups.get(key);
+        if (!lookup) {
+          lookup = { dir: args.resolveDir, name, found: lookupPackage(args.resolveDir, name) };
+          record.lookups.set(key, lookup);
+        }
+        if (lookup.found) record.packageRoots.add(lookup.found);
+        const own = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { hudResolving: true },
+        });
+        if (own.errors.length === 0 && !own.external && KEEP_EXTERNAL.has(name)) {
+          return { path: pathToFileURL(own.path).href, external: true };
+        }
+        if (own.errors.length === 0) return own;
+        const lent = fallbacks[args.path];
+        if (lent !== undefined) {
+          const root = packageRoot(lent);
+          if (root) record.packageRoots.add(root);
+          return { path: lent };
+        }
+        if (inNodeModules(args.importer)) return { path: args.path, external: true };
+        return own;
+      });
+    },
+  };
+  const sources: Plugin = {
+    name: 'hud-sources',
+    setup(build) {
+      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
+        const loader = LOADERS[path.extname(args.path).toLowerCase()];
+        if (loader === undefined) return undefined;
+        const source = readSource(args.path, record);
+        return { contents: loader === 'json' ? source : withFileValues(source, args.path), loader };
+      });
+    },
+  };
+  return [entry, builtins, native, bare, sources];
+}
+
+/** The virtual entry's specifier. */
+export const ENTRY_SPECIFIER = 'hud-child-entry';

@@ -1,0 +1,157 @@
+import path from 'node:path';
+import type { BuildOptions } from 'esbuild';
+import {
+  type BuildRecord,
+  bundlePlugins,
+  ENTRY_SPECIFIER,
+  lookupPackage,
+  type PackageLookup,
+  PER_FILE_DEFINES,
+  type SourceRecord,
+} from './bundle-plugins.js';
+
+/** One output file of an environment bundle. */
+export interface BundleFile {
+  /** Path relative to the bundle's directory (`entry.mjs`, `chunk-<hash>.mjs`). */
+  readonly name: string;
+  readonly contents: Uint8Array;
+}
+
+/** An environment bundle in memory, with what it was built from. */
+export interface EnvBundle {
+  /** The entry's name among {@link EnvBundle.files}. */
+  readonly entry: string;
+  readonly files: readonly BundleFile[];
+  /** Every file bundled, hashed as read. */
+  readonly sources: readonly SourceRecord[];
+  /** Every bare import's package lookup. */
+  readonly lookups: readonly PackageLookup[];
+  /** Directories of the packages the bundle's bare imports reached (found or lent). */
+  readonly packageRoots: readonly string[];
+}
+
+/** Thrown when an environment must not be bundled (it would behave differently): serve it unbundled. */
+export class BundleRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleRefusedError';
+  }
+}
+
+/** The name the entry gets in the output directory. */
+export const ENTRY_FILE = 'entry.mjs';
+
+/**
+ * A CommonJS module bundled into an ES module still calls `require` (builtins, native addons, computed
+ * paths in packages): every output file gets one of its own.
+ */
+/**
+ * What a bundle cannot keep: a free `require` with a computed argument or `require.resolve` (esbuild calls
+ * the shim `__require`), or an `import()` of a computed specifier. Both resolve against the module's own
+ * location at run time, which bundling moves. (A string literal containing such text also matches: the
+ * environment is then served unbundled, which is only slower.)
+ */
+const UNBUNDLABLE_CALLS: readonly [RegExp, string][] = [
+  [/(?<![\w$.])__require\s*\(\s*(?!["'`)])/, 'require(<computed>)'],
+  [/(?<![\w$.])__require\.resolve\b/, 'require.resolve()'],
+  [/(?<![\w$.])import\s*\(\s*(?!["'`)])/, 'import(<computed>)'],
+];
+
+/** The refusal for the first unbundlable call in an output file, naming its source module. */
+function unbundlableCall(text: string, base: string): string | undefined {
+  for (const [pattern, what] of UNBUNDLABLE_CALLS) {
+    const match = pattern.exec(text);
+    if (!match) continue;
+    // esbuild heads each module's code with a `// <path>` comment line.
+    const heading = text.lastIndexOf('\n// ', match.index);
+    const module =
+      heading === -1
+        ? 'a module'
+        : path.resolve(base, text.slice(heading + 4, text.indexOf('\n', heading + 1)));
+    return `${module} calls ${what}, which resolves from the module's own location`;
+  }
+  return undefined;
+}
+
+const REQUIRE_SHIM =
+  "import { createRequire as __hudCreateRequire } from 'node:module';\n" +
+  'const require = __hudCreateRequire(import.meta.url);';
+
+/**
+ * Bundles an environment file and everything it imports into ES modules for one child process to load
+ * (serve-child's `--bundle`): an entry exporting the file's module as `envModule` and `PORT_ANNOUNCEMENT`,
+ * `selectEnvironment` and `serve` of the `@hud/environment` at `serverModule`, plus chunks. Dynamic
+ * imports become chunks of their own, loaded only when reached (a workspace's SSH server, MCP, browser
+ * code), so a child evaluates no more than today. Only `node:` builtins, native addons and loaders stay
+ * external. Nothing is written: the caller stores {@link EnvBundle.files}.
+ * @param esbuild the `esbuild` module.
+ * @throws BundleRefusedError when the bundle would not behave like the unbundled file (a computed
+ *   `require`/`import` or `require.resolve` anywhere in it, the `bindings` package); esbuild's error (naming the file
+ *   and line) when the file does not bundle — a syntax error, an unresolvable import.
+ */
+export async function bundleEnvironment(
+  esbuild: typeof import('esbuild'),
+  options: { file: string; serverModule: string; fallbacks: Readonly<Record<string, string>> },
+): Promise<EnvBundle> {
+  const record: BuildRecord = {
+    sources: new Map(),
+    lookups: new Map(),
+    packageRoots: new Set(),
+    refusals: [],
+  };
+  const outdir = path.join(path.dirname(options.file), '.hud-bundle-out');
+  const build: BuildOptions = {
+    entryPoints: { entry: ENTRY_SPECIFIER },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${process.versions.node.split('.')[0]}`,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+    banner: { js: REQUIRE_SHIM },
+    define: { ...PER_FILE_DEFINES },
+    // Comments name each module's source relative to the env file's directory.
+    absWorkingDir: path.dirname(options.file),
+    plugins: bundlePlugins({ ...options, record }),
+  };
+  const result = await esbuild.build(build);
+  if (record.refusals.length > 0) throw new BundleRefusedError(record.refusals.join('; '));
+  // Inputs esbuild read itself (none expected: every file goes through the sources plugin).
+  for (const input of Object.keys(result.metafile?.inputs ?? {})) {
+    if (input.includes(':')) continue; // a virtual module (namespace:path)
+    const absolute = path.resolve(path.dirname(options.file), input);
+    if (!record.sources.has(absolute)) {
+      throw new BundleRefusedError(`esbuild read ${absolute} without recording it`);
+    }
+  }
+  const files = (result.outputFiles ?? [])
+    .map((output) => ({ name: path.relative(outdir, output.path), contents: output.contents }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const output of result.outputFiles ?? []) {
+    const refusal = unbundlableCall(output.text, path.dirname(options.file));
+    if (refusal) throw new BundleRefusedError(refusal);
+  }
+  if (!files.some((output) => output.name === ENTRY_FILE)) {
+    throw new BundleRefusedError(`esbuild wrote no ${ENTRY_FILE}`);
+  }
+  return {
+    entry: ENTRY_FILE,
+    files,
+    sources: [...record.sources.values()].sort((a, b) => a.path.localeCompare(b.path)),
+    // Sorted: resolution order varies between builds, the name of the stored bundle must not.
+    lookups: [...record.lookups.values()].sort((a, b) =>
+      `${a.dir}\0${a.name}`.localeCompare(`${b.dir}\0${b.name}`),
+    ),
+    packageRoots: [...record.packageRoots].sort(),
+  };
+}
+
+/** True when every package lookup still finds the same package (see {@link PackageLookup}). */
+export function lookupsUnchanged(lookups: readonly PackageLookup[]): boolean {
+  return lookups.every((lookup) => lookupPackage(lookup.dir, lookup.name) === lookup.found);
+}
