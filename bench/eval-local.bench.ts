@@ -260,6 +260,17 @@ try {
   if (AGAINST) {
     rows.push(rateRow(`   rollouts/s, API, against`, 'apiAgainst', '', ''));
     rows.push(p50Row(`   lease→graded p50, API, against`, 'apiAgainst', '', ''));
+    rows.push([
+      '   CPU/rollout (ms), API, against',
+      `${formatNumber(
+        med('apiAgainst', (f) => f.cpu),
+        1,
+      )} + ${formatNumber(med('apiAgainst', (f) => f.childCpu))}`,
+      `${formatNumber(med('bare', (f) => f.childCpu))} ms per bare spawn`,
+      formatRatio(ratio('apiAgainst', (f) => f.childCpu)),
+      '',
+      '',
+    ]);
     rows.push(rateRow(`   rollouts/s, CLI, against`, 'cliAgainst', '', ''));
     rows.push(p50Row(`   lease→graded p50, CLI, against`, 'cliAgainst', '', ''));
     rows.push(rateRow(`   tasks.ts --group 34, against`, 'groupAgainst', '', ''));

@@ -1,3 +1,5 @@
+import { codedError } from '@hud/protocol';
+
 /** String codes of agent failures. */
 export type AgentErrorCode =
   | 'unknown_agent'
@@ -6,23 +8,5 @@ export type AgentErrorCode =
   | 'no_solution'
   | 'invalid_config';
 
-const BRAND = Symbol.for('hud.agent-error');
-
 /** A local failure to create or run an agent, with a string `code`. */
-export class AgentError extends Error {
-  /** True for any AgentError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is AgentError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
-  }
-  readonly [BRAND] = true;
-  readonly code: AgentErrorCode;
-  constructor(code: AgentErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'AgentError';
-    this.code = code;
-  }
-}
+export class AgentError extends codedError<AgentErrorCode>('AgentError', 'hud.agent-error') {}

@@ -2,16 +2,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type AgentTool, browserToolProvider, buildToolset } from '@hud/agents';
 import { DEFAULT_CHROMIUM_PATH } from '@hud/environment';
-import { HudClient } from '@hud/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  expectExampleReward,
   leftoverProcesses,
   processesMentioning,
   removeScratch,
-  runHudWithoutNodePath,
   scratchDir,
 } from './support/eval-harness.js';
-import { REPO_ROOT, serveEnv } from './support/served-env.js';
+import { connectClient, REPO_ROOT, serveEnv } from './support/served-env.js';
 
 // examples/browser-lookup through the real CLI with real Chromium. Every process this file starts gets
 // TMPDIR=<scratch>/tmp, so Chromium's profile directories (and thereby its command lines) name that
@@ -44,26 +43,14 @@ afterAll(() => {
   removeScratch();
 });
 
-const rewardLine = (stdout: string) => /reward (\d\.\d{3}) over (\d+) graded runs/.exec(stdout);
-
 describe.skipIf(noChromium)('hud eval examples/browser-lookup', () => {
   it('oracle scores 1.0 (its solution reads the page through the env’s Chromium) and leaves no Chromium behind', async () => {
-    const store = scratchDir('browser-store');
-    const run = await runHudWithoutNodePath(['eval', TASKS, 'oracle', '--all', '--store', store], {
-      timeoutMs: 120_000,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(rewardLine(run.stdout)?.slice(1)).toEqual(['1.000', '2']);
+    await expectExampleReward(TASKS, 'oracle', '1.000', 2);
     expect(await leftoverProcesses(tmp, 10_000), 'Chromium processes left behind').toEqual([]);
   });
 
   it('nop scores 0.0', async () => {
-    const store = scratchDir('browser-store');
-    const run = await runHudWithoutNodePath(['eval', TASKS, 'nop', '--all', '--store', store], {
-      timeoutMs: 120_000,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(rewardLine(run.stdout)?.slice(1)).toEqual(['0.000', '2']);
+    await expectExampleReward(TASKS, 'nop', '0.000', 2);
     expect(await leftoverProcesses(tmp, 10_000), 'Chromium processes left behind').toEqual([]);
   });
 });
@@ -74,9 +61,7 @@ describe.skipIf(noChromium)('the browser tools against hud serve examples/browse
     let stopped = false;
     try {
       expect(processesMentioning(tmp).length).toBeGreaterThan(0); // Chromium runs
-      const client = await HudClient.connect(`tcp://127.0.0.1:${served.port}`, {
-        heartbeatIntervalMs: 0,
-      });
+      const client = await connectClient(served);
       try {
         const { prompt } = await client.startTask('lookup', {
           lighthouse: 'Skarholt',

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WireClient } from '@hud/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runHud } from './support/run-hud.js';
-import { type ServedEnv, serveEnv } from './support/served-env.js';
+import { serveEnv, serveForSuite } from './support/served-env.js';
 
 // Scratch env files live inside this package so they resolve @hud/environment and zod from its node_modules.
 const SCRATCH = fileURLToPath(new URL('../.scratch/', import.meta.url));
@@ -19,18 +19,13 @@ function scratchFile(name: string, text: string): string {
 afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 
 describe('hud task against hud serve (separate processes)', () => {
-  let served: ServedEnv;
-  let url: string;
-  beforeAll(async () => {
-    served = await serveEnv();
-    url = `tcp://127.0.0.1:${served.port}`;
-  });
-  afterAll(async () => {
-    await served?.stop();
-  });
+  const suite = serveForSuite();
+  /** `hud <words, split at spaces> …flags --url <the suite's env>`. */
+  const against = (words: string, ...flags: string[]) =>
+    runHud([...words.split(' '), ...flags, '--url', suite.url]);
 
   it('answers a hand-written hello on a raw socket', async () => {
-    const socket = await WireClient.connect(served.port);
+    const socket = await WireClient.connect(suite.served.port);
     socket.write('{"jsonrpc":"2.0","id":1,"method":"hello","params":{}}\n');
     const reply = JSON.parse((await socket.nextLine()) as string);
     expect(reply.result.env).toEqual({ name: 'conformance', version: '0.1.0' });
@@ -39,63 +34,37 @@ describe('hud task against hud serve (separate processes)', () => {
   });
 
   it('starts a task in one process and grades it in another', async () => {
-    const start = await runHud([
-      'task',
-      'start',
-      'count',
-      '--args',
-      '{"text":"banana","letter":"a"}',
-      '--url',
-      url,
-    ]);
+    const start = await against('task start count', '--args', '{"text":"banana","letter":"a"}');
     expect(start.code).toBe(0);
     expect(start.stdout.trim()).toBe(
       "How many times does the letter 'a' appear in 'banana'? Answer with just the number.",
     );
-    const grade = await runHud(['task', 'grade', 'count', '--answer', '3', '--url', url]);
+    const grade = await against('task grade count', '--answer', '3');
     expect(grade.stderr).toBe('');
     expect(grade.stdout.trim()).toBe('1.0');
     // The parked task was consumed: a second grade has nothing to adopt and starts the task itself.
-    const again = await runHud([
-      'task',
-      'grade',
-      'count',
+    const again = await against(
+      'task grade count',
       '--answer',
       '2',
       '--args',
       '{"text":"banana","letter":"n"}',
-      '--url',
-      url,
-    ]);
+    );
     expect(again.stdout.trim()).toBe('1.0');
   });
 
   it('writes the whole frames with --out and works under the scenario alias', async () => {
     const out = scratchFile('start.json', '');
-    const setup = await runHud([
-      'scenario',
-      'setup',
-      'chat',
+    const setup = await against(
+      'scenario setup chat',
       '--args',
       '{"topic":"fruit","turns":1}',
-      '--url',
-      url,
       '--out',
       out,
-    ]);
+    );
     expect(setup.code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).prompt).toHaveLength(4);
-    const graded = await runHud([
-      'scenario',
-      'grade',
-      'chat',
-      '--answer',
-      'apple',
-      '--url',
-      url,
-      '--out',
-      out,
-    ]);
+    const graded = await against('scenario grade chat', '--answer', 'apple', '--out', out);
     expect(graded.code).toBe(0);
     const frame = JSON.parse(readFileSync(out, 'utf8'));
     expect(frame).toMatchObject({
@@ -106,7 +75,7 @@ describe('hud task against hud serve (separate processes)', () => {
   });
 
   it('lists the templates of a server', async () => {
-    const list = await runHud(['task', 'list', '--url', url]);
+    const list = await runHud(['task', 'list', '--url', suite.url]);
     expect(
       list.stdout
         .split('\n')
@@ -116,21 +85,14 @@ describe('hud task against hud serve (separate processes)', () => {
   });
 
   it('says clearly when no environment answers', async () => {
-    const start = await runHud([
-      'task',
-      'start',
-      'count',
-      '--url',
-      'tcp://127.0.0.1:1',
-      '--ready-timeout',
-      '1',
-    ]);
+    const nowhere = ['--url', 'tcp://127.0.0.1:1', '--ready-timeout', '1'];
+    const start = await runHud(['task', 'start', 'count', ...nowhere]);
     expect(start.code).toBe(1);
     expect(start.stderr).toMatch(/no environment answers at tcp:\/\/127\.0\.0\.1:1/);
   });
 
   it('reports a task error with its code and message', async () => {
-    const start = await runHud(['task', 'start', 'count', '--args', '{"text":"x"}', '--url', url]);
+    const start = await against('task start count', '--args', '{"text":"x"}');
     expect(start.code).toBe(1);
     expect(start.stderr).toContain(
       "hud rpc error -32000: task 'count': bad args ['text']: missing a required argument: 'letter'",

@@ -14,7 +14,7 @@ import {
   uniqueTag,
   writeRows,
 } from './support/docker.js';
-import { readRunLines, report } from './support/eval-harness.js';
+import { type EvalSummary, readRunLines, report } from './support/eval-harness.js';
 import { runHud } from './support/run-hud.js';
 
 /** Real containers on 2 loaded cores: a generous bound per test (timings are reported, not asserted). */
@@ -23,31 +23,27 @@ const TEST_TIMEOUT_MS = 300_000;
 // `hud build` of the sample environment, then `hud eval … --runtime docker`: one container per rollout,
 // every task graded 1.0 by the oracle, and nothing left behind.
 
-interface Summary {
-  job_id: string;
-  reward: number;
-  runs: number;
-  verdicts: number;
-  errors: number;
-  tasks: Array<{ slug: string; runs: number; reward: number }>;
-  failures: Array<{ slug: string; error: string }>;
-}
-
 const TAG = uniqueTag('sample-env');
 const BARE_TAG = uniqueTag('sample-env-bare');
 const dirs: string[] = [];
 
-function summaryOf(stdout: string): Summary {
+/** `hud eval --no-reap <source> oracle …args --json --store <store>` (the tests check for leftovers themselves). */
+function evalOracle(source: string, store: string, args: string[], timeoutMs: number) {
+  return runHud(['eval', '--no-reap', source, 'oracle', ...args, '--json', '--store', store], {
+    timeoutMs,
+  });
+}
+
+function summaryOf(stdout: string): EvalSummary {
   const line = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as Summary;
+  return JSON.parse(line) as EvalSummary;
 }
 
 describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)', () => {
   let project: string;
 
   beforeAll(async () => {
-    project = stageSampleEnv('eval');
-    dirs.push(path.dirname(project));
+    project = stageSampleEnv('eval', dirs);
   });
 
   afterAll(async () => {
@@ -90,20 +86,11 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
     'hud eval <its tasks> oracle --all --runtime docker scores 1.0 per task, one container each',
     async () => {
       const store = path.join(path.dirname(project), 'store');
-      const run = await runHud(
-        [
-          'eval',
-          '--no-reap',
-          path.join(project, 'tasks.ts'),
-          'oracle',
-          '--all',
-          '--runtime',
-          'docker',
-          '--json',
-          '--store',
-          store,
-        ],
-        { timeoutMs: 180_000 },
+      const run = await evalOracle(
+        path.join(project, 'tasks.ts'),
+        store,
+        ['--all', '--runtime', 'docker'],
+        180_000,
       );
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toContain(`on docker (${TAG})`);
@@ -123,24 +110,11 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
     async () => {
       const store = path.join(path.dirname(project), 'store-20');
       const began = performance.now();
-      const run = await runHud(
-        [
-          'eval',
-          '--no-reap',
-          path.join(project, 'tasks.ts'),
-          'oracle',
-          '--all',
-          '--group',
-          '4',
-          '--max-concurrent',
-          '20',
-          '--runtime',
-          'docker',
-          '--json',
-          '--store',
-          store,
-        ],
-        { timeoutMs: 300_000 },
+      const run = await evalOracle(
+        path.join(project, 'tasks.ts'),
+        store,
+        ['--all', '--group', '4', '--max-concurrent', '20', '--runtime', 'docker'],
+        300_000,
       );
       expect(run.code, run.stderr).toBe(0);
       const summary = summaryOf(run.stdout);
@@ -172,20 +146,11 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
           runtime_config: { image: TAG, resources: { cpu: 1, memory_mb: 512 } },
         },
       ]);
-      const run = await runHud(
-        [
-          'eval',
-          '--no-reap',
-          rows,
-          'oracle',
-          '--all',
-          '--json',
-          '--store',
-          path.join(path.dirname(project), 'store-rows'),
-        ],
-        {
-          timeoutMs: 120_000,
-        },
+      const run = await evalOracle(
+        rows,
+        path.join(path.dirname(project), 'store-rows'),
+        ['--all'],
+        120_000,
       );
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toContain(`on docker (${TAG})`);
@@ -197,19 +162,11 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
   it(
     'an image that does not exist fails every run naming it, and leaks nothing',
     async () => {
-      const run = await runHud(
-        [
-          'eval',
-          '--no-reap',
-          path.join(project, 'tasks.ts'),
-          'oracle',
-          '--runtime',
-          'docker:hud-e2e/no-such-image:1',
-          '--json',
-          '--store',
-          path.join(path.dirname(project), 'store-missing'),
-        ],
-        { timeoutMs: 60_000 },
+      const run = await evalOracle(
+        path.join(project, 'tasks.ts'),
+        path.join(path.dirname(project), 'store-missing'),
+        ['--runtime', 'docker:hud-e2e/no-such-image:1'],
+        60_000,
       );
       expect(run.code).toBe(1);
       const summary = summaryOf(run.stdout);
@@ -225,8 +182,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
   it(
     'a project without a Dockerfile gets a generated one that only copies the bundle',
     async () => {
-      const bare = stageSampleEnv('bare');
-      dirs.push(path.dirname(bare));
+      const bare = stageSampleEnv('bare', dirs);
       rmSync(path.join(bare, 'Dockerfile'));
       rmSync(path.join(bare, '.dockerignore'));
       const built = await runHud(

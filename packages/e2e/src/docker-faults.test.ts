@@ -124,8 +124,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
   it(
     'hud debug <dir> builds the sample env and passes every phase',
     async () => {
-      const project = stageSampleEnv('debug');
-      dirs.push(path.dirname(project));
+      const project = stageSampleEnv('debug', dirs);
       const run = await runHud(
         ['debug', project, '--tag', DEBUG_TAG, '--build-arg', `BASE=${BASE_IMAGE}`],
         {
@@ -147,8 +146,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
   it(
     'a failing build fails loudly naming the step, and tags nothing',
     async () => {
-      const project = stageSampleEnv('badbuild');
-      dirs.push(path.dirname(project));
+      const project = stageSampleEnv('badbuild', dirs);
       const tag = BAD_TAG;
       writeFileSync(
         path.join(project, 'Dockerfile.hud'),

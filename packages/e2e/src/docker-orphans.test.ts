@@ -10,7 +10,14 @@ import {
   stageSampleEnv,
   uniqueTag,
 } from './support/docker.js';
-import { jobIds, readJobMeta, readRunLines, report, spawnHud } from './support/eval-harness.js';
+import {
+  type HudProcess,
+  jobIds,
+  readJobMeta,
+  readRunLines,
+  report,
+  spawnHud,
+} from './support/eval-harness.js';
 import { runHud } from './support/run-hud.js';
 
 /** Real containers on 2 loaded cores: a generous bound per test (timings are reported, not asserted). */
@@ -35,6 +42,13 @@ async function containersOf(pid: number, count: number, timeoutMs = 90_000): Pro
   }
 }
 
+/** Starts the long job (see {@link evalArgs}) into store `<project>/../<label>`. */
+function startJob(label: string): { store: string; hud: HudProcess; pid: number } {
+  const store = path.join(path.dirname(project), label);
+  const hud = spawnHud(evalArgs(store));
+  return { store, hud, pid: hud.child.pid as number };
+}
+
 function evalArgs(store: string): string[] {
   // 5 tasks × 4 at 4 at a time: long enough to be interrupted with containers alive.
   return [
@@ -56,8 +70,7 @@ function evalArgs(store: string): string[] {
 
 describe.skipIf(!hasDocker)('Docker jobs leave no containers (real engine)', () => {
   beforeAll(async () => {
-    project = stageSampleEnv('orphans');
-    dirs.push(path.dirname(project));
+    project = stageSampleEnv('orphans', dirs);
     const built = await runHud(
       ['build', project, '--tag', TAG, '--build-arg', `BASE=${BASE_IMAGE}`],
       {
@@ -72,9 +85,7 @@ describe.skipIf(!hasDocker)('Docker jobs leave no containers (real engine)', () 
   it(
     'after SIGKILL mid-job, the next run reaps the orphans (saying how many) and --resume completes the job',
     async () => {
-      const store = path.join(path.dirname(project), 'store-kill');
-      const hud = spawnHud(evalArgs(store));
-      const pid = hud.child.pid as number;
+      const { store, hud, pid } = startJob('store-kill');
       let orphans: string[] = [];
       try {
         await containersOf(pid, 2);
@@ -137,21 +148,12 @@ describe.skipIf(!hasDocker)('Docker jobs leave no containers (real engine)', () 
   it(
     'SIGINT tears down every container of the job, and the CLI exits 130 with a resume command',
     async () => {
-      const store = path.join(path.dirname(project), 'store-int');
-      const hud = spawnHud(evalArgs(store));
-      const pid = hud.child.pid as number;
+      const { hud, pid } = startJob('store-int');
       try {
         const live = await containersOf(pid, 3);
         const sentAt = performance.now();
         hud.child.kill('SIGINT');
-        let timer: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([
-          hud.exited,
-          new Promise<'deadline'>((resolve) => {
-            timer = setTimeout(() => resolve('deadline'), TEARDOWN_DEADLINE_MS);
-          }),
-        ]);
-        clearTimeout(timer);
+        const outcome = await hud.exitWithin(TEARDOWN_DEADLINE_MS);
         const exitMs = Math.round(performance.now() - sentAt);
         expect(outcome, `no exit within ${TEARDOWN_DEADLINE_MS} ms:\n${hud.stderr()}`).toEqual({
           code: 130,

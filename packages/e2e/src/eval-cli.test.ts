@@ -23,6 +23,10 @@ import { serveEnv } from './support/served-env.js';
 
 const slugsOf = async (file: string) => (await loadTaskset(file, { importModule })).slugs;
 
+/** `hud eval <source> <agent> …flags --store <store>`. */
+const evalInto = (store: string, source: string, agent: string, ...flags: string[]) =>
+  runHud(['eval', source, agent, ...flags, '--store', store]);
+
 /** The body rows of the results table (cells trimmed), header excluded. */
 function tableRows(text: string): string[][] {
   const rows = text
@@ -36,6 +40,13 @@ function tableRows(text: string): string[][] {
     );
   expect(rows[0]).toEqual(['task', 'runs', 'mean reward', 'spread (std, min–max)', 'errors']);
   return rows.slice(1);
+}
+
+/** Asserts the results table in `text` lists `slugs` in order, each run once with mean reward `reward`. */
+function expectTable(text: string, slugs: readonly string[], reward: string): void {
+  const rows = tableRows(text);
+  expect(rows.map((row) => row[0])).toEqual(slugs);
+  for (const row of rows) expect(row.slice(1, 3)).toEqual(['1', reward]);
 }
 
 /** Parses stdout as exactly one JSON object (nothing else on it). */
@@ -63,9 +74,7 @@ describe('hud eval on the examples', () => {
     const store = scratchDir('store');
     const run = await runHud(['eval', LETTER_COUNT, 'oracle', '--all', '--store', store]);
     expect(run.code, run.stderr).toBe(0);
-    const rows = tableRows(run.stdout);
-    expect(rows.map((row) => row[0])).toEqual(letterSlugs);
-    for (const row of rows) expect(row.slice(1, 3)).toEqual(['1', '1.000']);
+    expectTable(run.stdout, letterSlugs, '1.000');
     expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);
 
     const jobId = jobIdOf(run.stdout);
@@ -140,15 +149,7 @@ describe('hud eval on the examples', () => {
 
   it('word-stats: oracle scores 1.0 (--json), nop 0.0, both exit 0', async () => {
     const store = scratchDir('store');
-    const oracle = await runHud([
-      'eval',
-      WORD_STATS,
-      'oracle',
-      '--all',
-      '--json',
-      '--store',
-      store,
-    ]);
+    const oracle = await evalInto(store, WORD_STATS, 'oracle', '--all', '--json');
     expect(oracle.code, oracle.stderr).toBe(0);
     const summary = onlyJson(oracle.stdout);
     expect(summary).toMatchObject({ reward: 1, runs: 4, verdicts: 4, errors: 0 });
@@ -157,9 +158,7 @@ describe('hud eval on the examples', () => {
 
     const nop = await runHud(['eval', WORD_STATS, 'nop', '--all', '--store', store]);
     expect(nop.code, nop.stderr).toBe(0);
-    const rows = tableRows(nop.stdout);
-    expect(rows.map((row) => row[0])).toEqual(wordSlugs);
-    for (const row of rows) expect(row.slice(1, 3)).toEqual(['1', '0.000']);
+    expectTable(nop.stdout, wordSlugs, '0.000');
     expect(nop.stdout).toMatch(/reward 0\.000 over 4 graded runs/);
     // The word-stats trace records the system+user prompt as two user-role messages (spec §5.4).
     const jobId = jobIdOf(nop.stdout);
@@ -190,15 +189,7 @@ describe('hud eval task selection and placement', () => {
     const slugs = await slugsOf(source); // ok 1, ok 2, ok 3, ok 4, echo 5
     expect(slugs).toHaveLength(5);
     const store = scratchDir('store');
-    const run = await runHud([
-      'eval',
-      source,
-      'oracle',
-      '--task-ids',
-      `${slugs[0]},echo,2`,
-      '--store',
-      store,
-    ]);
+    const run = await evalInto(store, source, 'oracle', '--task-ids', `${slugs[0]},echo,2`);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toContain('running only the first');
     const runs = readRunLines(store, jobIdOf(run.stdout));
@@ -206,15 +197,7 @@ describe('hud eval task selection and placement', () => {
     expect(runOf(runs, slugs[4] as string).task.id).toBe('echo');
     for (const record of runs) expect(record.reward).toBe(1);
 
-    const unknown = await runHud([
-      'eval',
-      source,
-      'oracle',
-      '--task-ids',
-      '1,nope',
-      '--store',
-      store,
-    ]);
+    const unknown = await evalInto(store, source, 'oracle', '--task-ids', '1,nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no task matches 'nope' in taskset 'pick'/);
     expect(jobIds(store)).toHaveLength(1); // the refused selection opened no job
@@ -223,16 +206,7 @@ describe('hud eval task selection and placement', () => {
   it('--group 2 runs every task twice, the two runs of a task sharing a group id', async () => {
     const store = scratchDir('store');
     const slugs = await slugsOf(LETTER_COUNT);
-    const run = await runHud([
-      'eval',
-      LETTER_COUNT,
-      'oracle',
-      '--all',
-      '--group',
-      '2',
-      '--store',
-      store,
-    ]);
+    const run = await evalInto(store, LETTER_COUNT, 'oracle', '--all', '--group', '2');
     expect(run.code, run.stderr).toBe(0);
     const rows = tableRows(run.stdout);
     expect(rows.map((row) => row.slice(0, 3))).toEqual(slugs.map((slug) => [slug, '2', '1.000']));
@@ -254,16 +228,7 @@ describe('hud eval task selection and placement', () => {
 
   it('--runtime inprocess serves the environment inside the CLI process', async () => {
     const store = scratchDir('store');
-    const run = await runHud([
-      'eval',
-      LETTER_COUNT,
-      'oracle',
-      '--all',
-      '--runtime',
-      'inprocess',
-      '--store',
-      store,
-    ]);
+    const run = await evalInto(store, LETTER_COUNT, 'oracle', '--all', '--runtime', 'inprocess');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^hud eval: 3 tasks × 1 with oracle on inprocess$/m);
     expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);
@@ -277,16 +242,7 @@ describe('hud eval task selection and placement', () => {
     const url = `tcp://127.0.0.1:${served.port}`;
     const store = scratchDir('store');
     try {
-      const run = await runHud([
-        'eval',
-        LETTER_COUNT,
-        'oracle',
-        '--all',
-        '--runtime',
-        url,
-        '--store',
-        store,
-      ]);
+      const run = await evalInto(store, LETTER_COUNT, 'oracle', '--all', '--runtime', url);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain(`with oracle on ${url}`);
       expect(run.stdout).toMatch(/reward 1\.000 over 3 graded runs/);

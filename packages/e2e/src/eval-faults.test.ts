@@ -64,6 +64,23 @@ function expectCompletedJob(
   expect(readJobMeta(store, jobId)).toMatchObject({ status: 'completed', totals });
 }
 
+/**
+ * `hud eval <faults/file> oracle --all --max-concurrent 1`, which must exit 1: the job, its first run (the
+ * faulty one) and the slugs of the others.
+ */
+async function faultInFirstRun(file: string) {
+  const fault = await evalFault('faults', file, ['--max-concurrent', '1']);
+  expect(fault.run.code, fault.run.stderr).toBe(1);
+  const [first, ...others] = fault.slugs;
+  return { fault, first: runOf(fault.runs, first as string), others };
+}
+
+/** The runs of `fine` graded 1, and the job completed with 2 verdicts and 1 error over its 3 runs. */
+function expectOthersGraded(fault: FaultRun, fine: readonly string[]) {
+  for (const slug of fine) expect(runOf(fault.runs, slug).reward).toBe(1);
+  expectCompletedJob(fault, { runs: 3, verdicts: 2, errors: 1 });
+}
+
 /** The run's error names its phase, and its trace ends with a system step saying the same. */
 function expectPhaseError(fault: FaultRun, record: RunRecord, phase: string, detail: RegExp) {
   expect(record.error).toMatch(new RegExp(`^\\[${phase}\\] `));
@@ -77,35 +94,20 @@ function expectPhaseError(fault: FaultRun, record: RunRecord, phase: string, det
 
 describe('hud eval faults inside a rollout', () => {
   it('a template that throws before its first yield fails while starting task', async () => {
-    const fault = await evalFault('faults', 'early.ts', ['--max-concurrent', '1']);
-    expect(fault.run.code, fault.run.stderr).toBe(1);
-    const [broken, ...fine] = fault.slugs;
-    expectPhaseError(
-      fault,
-      runOf(fault.runs, broken as string),
-      'starting task',
-      /setup exploded for 1/,
-    );
-    for (const slug of fine) expect(runOf(fault.runs, slug).reward).toBe(1);
-    expectCompletedJob(fault, { runs: 3, verdicts: 2, errors: 1 });
+    const { fault, first, others } = await faultInFirstRun('early.ts');
+    expectPhaseError(fault, first, 'starting task', /setup exploded for 1/);
+    expectOthersGraded(fault, others);
   });
 
   it('a template that throws after its first yield fails while grading', async () => {
-    const fault = await evalFault('faults', 'late.ts', ['--max-concurrent', '1']);
-    expect(fault.run.code, fault.run.stderr).toBe(1);
-    const [broken, ...fine] = fault.slugs;
-    const record = runOf(fault.runs, broken as string);
-    expectPhaseError(fault, record, 'grading', /grader exploded on '1'/);
-    expect(record.answer).toBe('1'); // the agent loop ran; only grading failed
-    for (const slug of fine) expect(runOf(fault.runs, slug).reward).toBe(1);
-    expectCompletedJob(fault, { runs: 3, verdicts: 2, errors: 1 });
+    const { fault, first, others } = await faultInFirstRun('late.ts');
+    expectPhaseError(fault, first, 'grading', /grader exploded on '1'/);
+    expect(first.answer).toBe('1'); // the agent loop ran; only grading failed
+    expectOthersGraded(fault, others);
   });
 
   it('an environment process that exits mid-rollout errors that run; later runs complete; its helper is killed too', async () => {
-    const fault = await evalFault('faults', 'crash.ts', ['--max-concurrent', '1']);
-    expect(fault.run.code, fault.run.stderr).toBe(1);
-    const [crashed, ...later] = fault.slugs;
-    const record = runOf(fault.runs, crashed as string);
+    const { fault, first: record, others: later } = await faultInFirstRun('crash.ts');
     // The connection's EOF, and the runtime's account of why: the process exited with code 3.
     expectPhaseError(
       fault,

@@ -3,14 +3,12 @@ import path from 'node:path';
 import { hasVerdict } from '@hud/eval';
 import { afterAll, expect, it } from 'vitest';
 import {
+  interruptedSleepyJob,
   jobIdOf,
   LETTER_COUNT,
   readJobMeta,
   readRunLines,
   removeScratch,
-  scratchDir,
-  spawnHud,
-  stageFixture,
 } from './support/eval-harness.js';
 import { runHud } from './support/run-hud.js';
 
@@ -21,28 +19,9 @@ import { runHud } from './support/run-hud.js';
 afterAll(removeScratch);
 
 it('refuses a resume that differs from the job, and resumes with the recorded settings when given none', async () => {
-  const dir = stageFixture('sleepy');
-  const source = path.join(dir, 'tasks.ts');
-  const store = scratchDir('store');
   // An oracle job stopped with Ctrl-C after its first run: 3 of its 4 slots have no verdict yet.
-  const hud = spawnHud([
-    'eval',
-    source,
-    'oracle',
-    '--all',
-    '--max-concurrent',
-    '1',
-    '-v',
-    '--store',
-    store,
-  ]);
-  try {
-    await hud.waitForStderr(/^✓ nap-/m, 30_000);
-    hud.child.kill('SIGINT');
-    expect(await hud.exited).toEqual({ code: 130, signal: null });
-  } finally {
-    hud.kill();
-  }
+  const { source, store, hud, exit } = await interruptedSleepyJob('oracle', 'SIGINT');
+  expect(exit).toEqual({ code: 130, signal: null });
   const jobId = jobIdOf(hud.stdout());
   const jobFile = path.join(store, jobId, 'job.json');
   const runsFile = path.join(store, jobId, 'runs.jsonl');

@@ -48,14 +48,7 @@ it('SIGINT stops a job within the deadline; the printed --resume command complet
     await hud.waitForStderr(/^[✓✗] nap-/m, 30_000);
     const sentAt = performance.now();
     hud.child.kill('SIGINT');
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      hud.exited,
-      new Promise<'deadline'>((resolve) => {
-        timer = setTimeout(() => resolve('deadline'), TEARDOWN_DEADLINE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    const outcome = await hud.exitWithin(TEARDOWN_DEADLINE_MS);
     const teardownMs = Math.round(performance.now() - sentAt);
     report(`SIGINT → CLI exit: ${teardownMs} ms (requirement ≤ 5000 ms)`);
     expect(outcome, `no exit within ${TEARDOWN_DEADLINE_MS} ms:\n${hud.stderr()}`).not.toBe(
@@ -126,14 +119,7 @@ it('a second SIGINT quits at once, and the environment processes still go (their
     hud.child.kill('SIGINT');
     await hud.waitForStderr(/^stopping: no new rollouts/m, 10_000);
     hud.child.kill('SIGINT');
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      hud.exited,
-      new Promise<'deadline'>((resolve) => {
-        timer = setTimeout(() => resolve('deadline'), TEARDOWN_DEADLINE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    const outcome = await hud.exitWithin(TEARDOWN_DEADLINE_MS);
     expect(outcome).toEqual({ code: 130, signal: null });
   } finally {
     hud.kill();

@@ -18,7 +18,7 @@ import {
   managedContainers,
   removeContainers,
 } from './support/docker.js';
-import { readRunLines } from './support/eval-harness.js';
+import { type EvalSummary, readRunLines } from './support/eval-harness.js';
 import { modelScratch, removeModelScratch, runClaude } from './support/model-agents.js';
 import { type HudRun, runHud } from './support/run-hud.js';
 import { REPO_ROOT } from './support/served-env.js';
@@ -50,16 +50,14 @@ const OWN_EXAMPLES = path.join(REPO_ROOT, 'examples/harbor');
 const OWN_TASKS = ['fix-greeting', 'notes-two-steps', 'word-report'];
 const FIX_GREETING = path.join(OWN_EXAMPLES, 'fix-greeting');
 
-interface Summary {
-  job_id: string;
-  /** `<store root>/<job id>`. */
-  store: string;
-  reward: number;
-  runs: number;
-  verdicts: number;
-  errors: number;
-  tasks: Array<{ slug: string; runs: number; reward: number }>;
-  failures: Array<{ slug: string; error: string }>;
+/** A fake Claude that runs `command` with its bash tool, then says it is done. */
+function bashOnce(command: string) {
+  return startFakeProvider({
+    handler: (body): FakeTurn =>
+      turnOf(body) === 0
+        ? { toolCalls: [{ name: 'bash', arguments: { command } }] }
+        : { text: 'Done.' },
+  });
 }
 
 /** Every job these tests ran: none may leave a container behind. */
@@ -69,21 +67,21 @@ const jobs: string[] = [];
  * The JSON summary (last stdout line) of a `hud eval … --json` run that exited with `code` (0: every run
  * has a verdict; 1: some are errors); its job is recorded for the leak check whatever the exit code.
  */
-function summaryOf(run: HudRun, code = 0): Summary {
-  let summary: Summary | undefined;
+function summaryOf(run: HudRun, code = 0): EvalSummary {
+  let summary: EvalSummary | undefined;
   try {
-    summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as Summary;
+    summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as EvalSummary;
     jobs.push(summary.job_id);
   } catch {
     // No summary line: the exit code and the missing summary are reported below.
   }
   expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(code);
   expect(summary, run.stdout).toBeDefined();
-  return summary as Summary;
+  return summary as EvalSummary;
 }
 
 /** `hud eval <source> <agent> --all --json` with a fresh store (cwd = a new temp dir). */
-async function evalJob(source: string, agent: string, code = 0): Promise<Summary> {
+async function evalJob(source: string, agent: string, code = 0): Promise<EvalSummary> {
   const run = await runHud(['eval', '--no-reap', source, agent, '--all', '--json'], {
     cwd: modelScratch('harbor-cwd'),
     timeoutMs: 240_000,
@@ -92,7 +90,7 @@ async function evalJob(source: string, agent: string, code = 0): Promise<Summary
 }
 
 /** The per-task rewards of a summary, by slug. */
-function rewardsBySlug(summary: Summary): Record<string, number> {
+function rewardsBySlug(summary: EvalSummary): Record<string, number> {
   return Object.fromEntries(summary.tasks.map((task) => [task.slug, task.reward]));
 }
 
@@ -109,7 +107,7 @@ interface Trial {
  * id>`, with its files present (a run whose verifier gave no verdict has no `verifier/reward.json`) and
  * `agent/trajectory.json` valid ATIF.
  */
-function trialsOf(summary: Summary): Record<string, Trial> {
+function trialsOf(summary: EvalSummary): Record<string, Trial> {
   const root = path.join(summary.store, 'harbor');
   const runs = readRunLines(path.dirname(summary.store), summary.job_id);
   expect(readdirSync(root).sort()).toEqual(
@@ -212,25 +210,23 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
   it(
     'examples/harbor: nop is rejected by every verifier (0), oracle passes every one (1)',
     async () => {
-      const nop = await evalJob(OWN_EXAMPLES, 'nop');
-      // A rejection is a verdict of 0, not an error.
-      expect(nop).toMatchObject({ reward: 0, runs: 3, verdicts: 3, errors: 0, failures: [] });
-      expect(rewardsBySlug(nop)).toEqual(Object.fromEntries(OWN_TASKS.map((slug) => [slug, 0])));
-      expect(verifierRewards(trialsOf(nop))).toEqual({
-        'fix-greeting': { reward: 0 },
-        'notes-two-steps': { reward: 0 },
-        // A multi-metric verifier (reward.json): each metric as the verifier wrote it.
-        'word-report': { correctness: 0, format: 0 },
-      });
-
-      const oracle = await evalJob(OWN_EXAMPLES, 'oracle');
-      expect(oracle).toMatchObject({ reward: 1, runs: 3, verdicts: 3, errors: 0, failures: [] });
-      expect(rewardsBySlug(oracle)).toEqual(Object.fromEntries(OWN_TASKS.map((slug) => [slug, 1])));
-      expect(verifierRewards(trialsOf(oracle))).toEqual({
-        'fix-greeting': { reward: 1 },
-        'notes-two-steps': { reward: 1 },
-        'word-report': { correctness: 1, format: 1 },
-      });
+      // A rejection is a verdict of 0, not an error; the oracle's pass a verdict of 1.
+      for (const [agent, reward] of [
+        ['nop', 0],
+        ['oracle', 1],
+      ] as const) {
+        const job = await evalJob(OWN_EXAMPLES, agent);
+        expect(job).toMatchObject({ reward, runs: 3, verdicts: 3, errors: 0, failures: [] });
+        expect(rewardsBySlug(job)).toEqual(
+          Object.fromEntries(OWN_TASKS.map((slug) => [slug, reward])),
+        );
+        expect(verifierRewards(trialsOf(job)), agent).toEqual({
+          'fix-greeting': { reward },
+          'notes-two-steps': { reward },
+          // A multi-metric verifier (reward.json): each metric as the verifier wrote it.
+          'word-report': { correctness: reward, format: reward },
+        });
+      }
     },
     TEST_TIMEOUT_MS,
   );
@@ -315,12 +311,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
     "claude on hello-user: bash runs as the task's [agent].user 'agent', graded 1",
     async () => {
       const command = 'whoami > /app/whoami.txt && echo "Hello, world!" > /app/hello.txt && whoami';
-      await using fake = await startFakeProvider({
-        handler: (body): FakeTurn =>
-          turnOf(body) === 0
-            ? { toolCalls: [{ name: 'bash', arguments: { command } }] }
-            : { text: 'Done.' },
-      });
+      await using fake = await bashOnce(command);
       const run = await runClaude(
         fake.url,
         ['eval', '--no-reap', path.join(SHARED_EXAMPLES, 'hello-user'), 'claude', '--json'],
@@ -370,12 +361,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
     async () => {
       const planted = 'planted-e2e-secret-7d1e';
       const command = 'env; echo "--- pid 1"; tr "\\0" "\\n" < /proc/1/environ';
-      await using fake = await startFakeProvider({
-        handler: (body): FakeTurn =>
-          turnOf(body) === 0
-            ? { toolCalls: [{ name: 'bash', arguments: { command } }] }
-            : { text: 'Done.' },
-      });
+      await using fake = await bashOnce(command);
       const run = await runClaude(
         fake.url,
         ['eval', '--no-reap', FIX_GREETING, 'claude', '--json'],

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import {
+  interruptedSleepyJob,
   jobIds,
   leftoverProcesses,
   readJobMeta,
@@ -30,27 +31,8 @@ async function listJobs(store: string): Promise<ListedJob[]> {
 }
 
 it('shows a SIGKILLed job as interrupted with its recorded runs, and its printed resume command finishes it', async () => {
-  const dir = stageFixture('sleepy');
-  const source = path.join(dir, 'tasks.ts');
-  const store = scratchDir('store');
-  const hud = spawnHud([
-    'eval',
-    source,
-    'nop',
-    '--all',
-    '--max-concurrent',
-    '1',
-    '-v',
-    '--store',
-    store,
-  ]);
-  try {
-    await hud.waitForStderr(/^✓ nap-/m, 30_000);
-    hud.child.kill('SIGKILL');
-    expect(await hud.exited).toEqual({ code: null, signal: 'SIGKILL' });
-  } finally {
-    hud.kill();
-  }
+  const { dir, store, exit } = await interruptedSleepyJob('nop', 'SIGKILL');
+  expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
   const [jobId] = jobIds(store) as [string];
   expect(readJobMeta(store, jobId)).toMatchObject({ status: 'running', totals: null }); // as left
   const recorded = readRunLines(store, jobId).length;

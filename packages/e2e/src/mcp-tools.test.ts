@@ -6,10 +6,10 @@ import { HudClient } from '@hud/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   envWithoutNodePath,
+  expectExampleReward,
   leftoverProcesses,
   removeScratch,
   runHudWithoutNodePath,
-  scratchDir,
 } from './support/eval-harness.js';
 import { HUD_BIN, REPO_ROOT } from './support/served-env.js';
 
@@ -58,26 +58,11 @@ async function sdk(): Promise<Sdk> {
   return { Client, StdioClientTransport };
 }
 
-const rewardLine = (stdout: string) => /reward (\d\.\d{3}) over (\d+) graded runs/.exec(stdout);
-
 describe('hud eval examples/mcp-tools', () => {
-  it('oracle scores 1.0 on every task (its solutions call the MCP tools)', async () => {
-    const store = scratchDir('mcp-store');
-    const run = await runHudWithoutNodePath(['eval', TASKS, 'oracle', '--all', '--store', store], {
-      timeoutMs: 120_000,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(rewardLine(run.stdout)?.slice(1)).toEqual(['1.000', '3']);
-  });
+  it('oracle scores 1.0 on every task (its solutions call the MCP tools)', () =>
+    expectExampleReward(TASKS, 'oracle', '1.000', 3));
 
-  it('nop scores 0.0 on every task', async () => {
-    const store = scratchDir('mcp-store');
-    const run = await runHudWithoutNodePath(['eval', TASKS, 'nop', '--all', '--store', store], {
-      timeoutMs: 120_000,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(rewardLine(run.stdout)?.slice(1)).toEqual(['0.000', '3']);
-  });
+  it('nop scores 0.0 on every task', () => expectExampleReward(TASKS, 'nop', '0.000', 3));
 });
 
 describe('hud serve --mcp', () => {

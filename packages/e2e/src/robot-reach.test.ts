@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HudClient, OpenPiClient, RobotEnvError } from '@hud/protocol';
+import { type HudClient, OpenPiClient, RobotEnvError } from '@hud/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeScratch, runHudWithoutNodePath, scratchDir } from './support/eval-harness.js';
-import { REPO_ROOT, serveEnv } from './support/served-env.js';
+import { expectExampleReward, removeScratch } from './support/eval-harness.js';
+import { connectClient, REPO_ROOT, serveEnv } from './support/served-env.js';
 
 // examples/robot-reach through the real CLI: a simulated two-link arm served as the `robot` capability
 // (openpi/0, a WebSocket reached through tunnel.open), graded on where the arm ends up.
@@ -21,35 +21,19 @@ interface PolicyModule {
 const policy = async () =>
   (await import(pathToFileURL(path.join(EXAMPLE, 'policy.ts')).href)) as PolicyModule;
 
-const rewardLine = (stdout: string) => /reward (\d\.\d{3}) over (\d+) graded runs/.exec(stdout);
-
 describe('hud eval examples/robot-reach', () => {
-  it('oracle scores 1.0 on every task (its solution drives the arm over the robot capability)', async () => {
-    const run = await runHudWithoutNodePath(
-      ['eval', TASKS, 'oracle', '--all', '--store', scratchDir('robot-store')],
-      { timeoutMs: 120_000 },
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(rewardLine(run.stdout)?.slice(1)).toEqual(['1.000', '3']);
-  });
+  it('oracle scores 1.0 on every task (its solution drives the arm over the robot capability)', () =>
+    expectExampleReward(TASKS, 'oracle', '1.000', 3));
 
-  it('nop scores 0.0 on every task (the arm never moves)', async () => {
-    const run = await runHudWithoutNodePath(
-      ['eval', TASKS, 'nop', '--all', '--store', scratchDir('robot-store')],
-      { timeoutMs: 120_000 },
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(rewardLine(run.stdout)?.slice(1)).toEqual(['0.000', '3']);
-  });
+  it('nop scores 0.0 on every task (the arm never moves)', () =>
+    expectExampleReward(TASKS, 'nop', '0.000', 3));
 });
 
 describe('the scripted policy against hud serve examples/robot-reach', () => {
   it('reaches the target through HudClient.open("robot") and grades 1.0; nobody else can take the arm', async () => {
     const served = await serveEnv(ENV_FILE);
     try {
-      const client = await HudClient.connect(`tcp://127.0.0.1:${served.port}`, {
-        heartbeatIntervalMs: 0,
-      });
+      const client = await connectClient(served);
       try {
         expect(client.manifest?.bindings.map(({ name, protocol }) => ({ name, protocol }))).toEqual(
           [{ name: 'robot', protocol: 'openpi/0' }],
@@ -91,9 +75,7 @@ describe('the scripted policy against hud serve examples/robot-reach', () => {
   it('an episode nobody acts in grades 0.0', async () => {
     const served = await serveEnv(ENV_FILE);
     try {
-      const client = await HudClient.connect(`tcp://127.0.0.1:${served.port}`, {
-        heartbeatIntervalMs: 0,
-      });
+      const client = await connectClient(served);
       try {
         await client.startTask('reach', { seed: 3 });
         const grade = await client.grade({ answer: 'done' });

@@ -2,24 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HudClient, type RfbClient } from '@hud/protocol';
+import type { RfbClient } from '@hud/protocol';
+import { alive } from '@hud/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serveEnv } from './support/served-env.js';
+import { lacking } from './support/host.js';
+import { connectClient, serveEnv } from './support/served-env.js';
 
 // `hud serve` of an env file with a password-protected env.screen(), as a separate process: the agent side
 // logs in with VNC authentication through the tunnel, and SIGTERM leaves no Xvfb or x11vnc behind.
 
-const missing = ['Xvfb', 'x11vnc'].filter((tool) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-if (missing.length > 0) {
-  console.warn(`skipping hud serve screen test: ${missing.join(', ')} not installed`);
-}
+const missing = lacking(['Xvfb', 'x11vnc'], 'hud serve screen test');
 
 // Outside the repo: the CLI lends the env file its own @hud/environment.
 const scratch = mkdtempSync(path.join(tmpdir(), 'hud-screen-e2e-'));
@@ -39,25 +31,14 @@ function processTable(): { pid: number; ppid: number; args: string }[] {
     .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), args: match[3] ?? '' }));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe.skipIf(missing.length > 0)('hud serve with env.screen()', () => {
+describe.skipIf(missing)('hud serve with env.screen()', () => {
   it('serves a password-protected screen and stops Xvfb and x11vnc on SIGTERM', async () => {
     const file = path.join(scratch, 'env.ts');
     writeFileSync(file, ENV_FILE);
     const served = await serveEnv(file);
     let stopped = false;
     try {
-      const client = await HudClient.connect(`tcp://127.0.0.1:${served.port}`, {
-        heartbeatIntervalMs: 0,
-      });
+      const client = await connectClient(served);
       const binding = client.binding('screen');
       expect(binding.protocol).toBe('rfb/3.8');
       expect(binding.params).toMatchObject({ password: 'sesame12', width: 640, height: 480 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +7,7 @@ import { type AgentTool, buildToolset, computerToolProvider } from '@hud/agents'
 import { type ControlServer, Environment, type Screen, serve } from '@hud/environment';
 import { HudClient, type RfbClient } from '@hud/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lacking } from './support/host.js';
 import { REPO_ROOT } from './support/served-env.js';
 
 // A served env.screen() (real Xvfb + x11vnc) reached through the control channel's tunnel: the RFB client
@@ -19,17 +20,7 @@ const { PNG } = createRequire(path.join(REPO_ROOT, 'packages/protocol/package.js
 const run = promisify(execFile);
 
 const TOOLS = ['Xvfb', 'x11vnc', 'xdotool', 'xev', 'xsetroot'];
-const missing = TOOLS.filter((tool) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-if (missing.length > 0) {
-  console.warn(`skipping screen end-to-end tests: ${missing.join(', ')} not installed`);
-}
+const missing = lacking(TOOLS, 'screen end-to-end tests');
 
 /** An `xev` window at (100, 100), 300x200, reporting what it receives. */
 interface EventWindow {
@@ -40,7 +31,7 @@ interface EventWindow {
   waitFor(pattern: RegExp): Promise<string>;
 }
 
-describe.skipIf(missing.length > 0)('screen capability through the tunnel', () => {
+describe.skipIf(missing)('screen capability through the tunnel', () => {
   let server: ControlServer;
   let client: HudClient;
   let screen: Screen;

@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   type Capability,
@@ -11,6 +9,7 @@ import {
   type McpClient,
   type RfbClient,
 } from '@hud/protocol';
+import { installed, MCP_INITIALIZE, rfbSecurityTypes } from '@hud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHud } from './support/run-hud.js';
 import { type ServedEnv, serveEnv } from './support/served-env.js';
@@ -24,14 +23,6 @@ import { type ServedEnv, serveEnv } from './support/served-env.js';
 const FIXTURE = fileURLToPath(new URL('./__fixtures__/token-ports/env.ts', import.meta.url));
 const TOKEN = 'e2e-control-token';
 
-function installed(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const CAPABILITIES = [
   'mcp',
   ...(installed('Xvfb') && installed('x11vnc') ? ['screen'] : []),
@@ -42,46 +33,15 @@ if (CAPABILITIES.length < 3) {
 }
 const has = (name: string) => CAPABILITIES.includes(name);
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '1' },
-  },
-});
-
 /** POSTs an MCP `initialize` straight to `url` (no Authorization header); the HTTP status. */
 async function mcpStatus(url: string): Promise<number> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-    body: INITIALIZE,
+    body: MCP_INITIALIZE,
   });
   await response.arrayBuffer();
   return response.status;
-}
-
-/** The RFB 3.8 security types the VNC server at `url` offers (1 = None, 2 = VNC authentication). */
-function securityTypes(url: string): Promise<number[]> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    const received: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      received.push(chunk);
-      const bytes = Buffer.concat(received);
-      if (bytes.length === 12) socket.write('RFB 003.008\n');
-      if (bytes.length > 12 && bytes.length >= 13 + (bytes[12] as number)) socket.destroy();
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const bytes = Buffer.concat(received);
-      resolve([...bytes.subarray(13, 13 + (bytes[12] ?? 0))]);
-    });
-  });
 }
 
 function binding(bindings: readonly Capability[], name: string): Capability {
@@ -120,7 +80,7 @@ describe('hud serve --token: the capability ports', () => {
     expect(await mcpStatus(binding(bindings, 'tools').url)).toBe(401);
     if (has('screen')) {
       const { url } = binding(bindings, 'screen');
-      expect(await securityTypes(url)).toEqual([2]);
+      expect(await rfbSecurityTypes(url)).toEqual([2]);
       const direct = await connectRfb(url).catch((error: unknown) => error);
       expect(HudError.isInstance(direct) && direct.code).toBe('unsupported');
     }
@@ -201,7 +161,7 @@ describe('hud serve without a token: the capability ports as before', () => {
     if (has('screen')) {
       const screen = binding(bindings, 'screen');
       expect(screen.params).not.toHaveProperty('password');
-      expect(await securityTypes(screen.url)).toEqual([1]);
+      expect(await rfbSecurityTypes(screen.url)).toEqual([1]);
     }
     if (has('browser')) {
       const response = await fetch(`${binding(bindings, 'browser').url}/json/version`);

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runHud } from './support/run-hud.js';
-import { HUD_BIN, type ServedEnv, serveEnv } from './support/served-env.js';
+import { HUD_BIN, serveForSuite } from './support/served-env.js';
 
 // `hud task start` for a user driving an environment by hand: `--out` keeps the whole start frame, and
 // `--bindings` prints the session's capabilities as URLs reachable from this machine.
@@ -28,15 +28,7 @@ async function roundTrip(port: number, text: string): Promise<string> {
 }
 
 describe('hud task start against hud serve', () => {
-  let served: ServedEnv;
-  let url: string;
-  beforeAll(async () => {
-    served = await serveEnv();
-    url = `tcp://127.0.0.1:${served.port}`;
-  });
-  afterAll(async () => {
-    await served?.stop();
-  });
+  const suite = serveForSuite();
 
   it('--out writes the whole start frame, per-episode bindings included', async () => {
     const out = path.join(scratch, 'start.json');
@@ -47,7 +39,7 @@ describe('hud task start against hud serve', () => {
       '--args',
       '{"a":2,"b":3}',
       '--url',
-      url,
+      suite.url,
       '--out',
       out,
     ]);
@@ -58,14 +50,14 @@ describe('hud task start against hud serve', () => {
       bindings: { echo: { hint: 'episode-scoped data, keyed like manifest bindings' } },
     });
     // The parked task is graded by another process.
-    const grade = await runHud(['task', 'grade', 'add', '--answer', '5', '--url', url]);
+    const grade = await runHud(['task', 'grade', 'add', '--answer', '5', '--url', suite.url]);
     expect(grade.stdout.trim()).toBe('1.0');
   });
 
   it('--bindings prints each capability as a local URL that reaches it, until Ctrl-C; the task stays parked', async () => {
     const child = spawn(
       process.execPath,
-      [HUD_BIN, 'task', 'start', 'add', '--args', '{"a":4}', '--url', url, '--bindings'],
+      [HUD_BIN, 'task', 'start', 'add', '--args', '{"a":4}', '--url', suite.url, '--bindings'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -115,7 +107,7 @@ describe('hud task start against hud serve', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     expect(stderr).toContain('stopped forwarding; the task stays parked');
-    const grade = await runHud(['task', 'grade', 'add', '--answer', '4', '--url', url]);
+    const grade = await runHud(['task', 'grade', 'add', '--answer', '4', '--url', suite.url]);
     expect(grade.stdout.trim()).toBe('1.0');
   });
 });

@@ -3,14 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobIdOf, readRunLines, report } from './support/eval-harness.js';
+import { CODING_FIX, jobIdOf, readRunLines, report } from './support/eval-harness.js';
 import { runHud } from './support/run-hud.js';
-import { REPO_ROOT } from './support/served-env.js';
 
 // `hud eval` on examples/coding-fix through the real CLI: a workspace per rollout (local runtime), the
 // oracle's fix applied through the workspace, `node --test` graded inside it.
 
-const CODING_FIX = path.join(REPO_ROOT, 'examples/coding-fix/tasks.ts');
 const stores = mkdtempSync(path.join(tmpdir(), 'coding-fix-store-'));
 afterAll(() => rmSync(stores, { recursive: true, force: true }));
 
@@ -39,17 +37,25 @@ function nodeTest(grade: unknown): { value: number; info: NodeTestInfo } {
   return found as unknown as { value: number; info: NodeTestInfo };
 }
 
+/**
+ * `hud eval <coding-fix> <agent> --all`: asserts it exits 0 with reward `reward` over its one run, completed
+ * without error; returns the run's record and its `node_test` sub-score.
+ */
+async function evalCodingFix(agent: string, reward: 0 | 1) {
+  const store = path.join(stores, agent);
+  const run = await runHud(['eval', CODING_FIX, agent, '--all', '--store', store], {
+    timeoutMs: 120_000,
+  });
+  expect(run.code, run.stderr + run.stdout).toBe(0);
+  expect(run.stdout).toMatch(new RegExp(`reward ${reward}\\.000 over 1 graded run`));
+  const [record] = readRunLines(store, jobIdOf(run.stdout));
+  expect(record).toMatchObject({ reward, status: 'completed', isError: false });
+  return { record, tests: nodeTest(record?.grade) };
+}
+
 describe('hud eval examples/coding-fix', () => {
   it('oracle fixes the bug through the workspace: reward 1.000', async () => {
-    const store = path.join(stores, 'oracle');
-    const run = await runHud(['eval', CODING_FIX, 'oracle', '--all', '--store', store], {
-      timeoutMs: 120_000,
-    });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/reward 1\.000 over 1 graded run/);
-    const [record] = readRunLines(store, jobIdOf(run.stdout));
-    expect(record).toMatchObject({ reward: 1, status: 'completed', isError: false });
-    const tests = nodeTest(record?.grade);
+    const { record, tests } = await evalCodingFix('oracle', 1);
     expect(tests.value).toBe(1);
     expect(tests.info._parameters.command).toBe('node --test');
     expect(tests.info.stdout).toMatch(/# pass 4\n# fail 0/);
@@ -57,15 +63,7 @@ describe('hud eval examples/coding-fix', () => {
   });
 
   it('nop leaves the bug in a fresh copy: reward 0.000, tests run inside the workspace', async () => {
-    const store = path.join(stores, 'nop');
-    const run = await runHud(['eval', CODING_FIX, 'nop', '--all', '--store', store], {
-      timeoutMs: 120_000,
-    });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/reward 0\.000 over 1 graded run/);
-    const [record] = readRunLines(store, jobIdOf(run.stdout));
-    expect(record).toMatchObject({ reward: 0, status: 'completed', isError: false });
-    const tests = nodeTest(record?.grade);
+    const { tests } = await evalCodingFix('nop', 0);
     expect(tests).toMatchObject({ value: 0, info: { exit_code: 1 } });
     expect(tests.info.stdout).toMatch(/# pass 1\n# fail 3/);
     // Under bubblewrap the project is at /workspace, which only exists inside the sandbox.

@@ -1,22 +1,15 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
 import { loadTaskset } from './loader.js';
 import { Taskset } from './taskset.js';
 import { writeTaskset } from './write-taskset.js';
 
-let directory: string;
-
-beforeEach(async () => {
-  directory = await mkdtemp(path.join(tmpdir(), 'hud-eval-loader-'));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const scratch = tempDirEachTest('hud-eval-loader-');
 
 async function write(name: string, text: string): Promise<string> {
-  const file = path.join(directory, name);
+  const file = path.join(scratch.path, name);
   await writeFile(file, text);
   return file;
 }
@@ -88,11 +81,11 @@ describe('loadTaskset: JSON and JSONL', () => {
     await expect(loadTaskset(empty)).rejects.toThrow(`no tasks in ${empty}`);
     const emptyList = await write('empty.json', '[]');
     await expect(loadTaskset(emptyList)).rejects.toThrow(`no tasks in ${emptyList}`);
-    await expect(loadTaskset(path.join(directory, 'missing.json'))).rejects.toThrow(
+    await expect(loadTaskset(path.join(scratch.path, 'missing.json'))).rejects.toThrow(
       'task source not found',
     );
     // A directory with none of the sources: the message names Harbor's task.toml too.
-    const nothing = path.join(directory, 'nothing');
+    const nothing = path.join(scratch.path, 'nothing');
     await mkdir(nothing);
     await expect(loadTaskset(nothing)).rejects.toThrow(
       `no tasks in ${nothing}: looked for tasks.ts, tasks.mts, tasks.js, tasks.mjs, index.ts, index.mts, index.js, index.mjs or *.json / *.jsonl files, and for Harbor tasks: task.toml in it, in its subdirectories (a dataset) or one level below those (a folder of datasets)`,
@@ -106,8 +99,8 @@ describe('loadTaskset: JSON and JSONL', () => {
     await write('b.jsonl', jsonl({ env: 'e', id: 'second' }));
     await write('a.json', JSON.stringify([{ env: 'e', id: 'first' }]));
     await write('notes.txt', 'ignored');
-    const taskset = await loadTaskset(directory);
-    expect(taskset.name).toBe(path.basename(directory));
+    const taskset = await loadTaskset(scratch.path);
+    expect(taskset.name).toBe(path.basename(scratch.path));
     expect(taskset.slugs).toEqual(['first', 'second']);
   });
 
@@ -120,10 +113,10 @@ describe('loadTaskset: JSON and JSONL', () => {
     const file = await write('compose.json', JSON.stringify([row]));
     const [task] = (await loadTaskset(file)).tasks;
     expect(task?.runtime_config?.compose).toEqual({
-      document: path.join(directory, 'compose/app.yaml'),
+      document: path.join(scratch.path, 'compose/app.yaml'),
       root: null,
     });
-    const out = path.join(directory, 'out', 'rows.jsonl');
+    const out = path.join(scratch.path, 'out', 'rows.jsonl');
     await writeTaskset(await loadTaskset(file), out);
     expect(JSON.parse(await readFile(out, 'utf8')).runtime_config.compose).toEqual({
       document: '../compose/app.yaml',
@@ -139,7 +132,7 @@ describe('writeTaskset', () => {
 
   it('round-trips through .json (a list indented by 2) and .jsonl (nulls excluded)', async () => {
     for (const name of ['rows.json', 'rows.jsonl']) {
-      const file = path.join(directory, name);
+      const file = path.join(scratch.path, name);
       await writeTaskset(taskset, file);
       const loaded = await loadTaskset(file);
       expect(loaded.tasks).toEqual([
@@ -159,9 +152,9 @@ describe('writeTaskset', () => {
         },
       ]);
     }
-    const json = await readFile(path.join(directory, 'rows.json'), 'utf8');
+    const json = await readFile(path.join(scratch.path, 'rows.json'), 'utf8');
     expect(json.startsWith('[\n  {\n    "env": "e"')).toBe(true);
-    const lines = (await readFile(path.join(directory, 'rows.jsonl'), 'utf8'))
+    const lines = (await readFile(path.join(scratch.path, 'rows.jsonl'), 'utf8'))
       .trimEnd()
       .split('\n');
     expect(lines).toHaveLength(2);
@@ -176,7 +169,7 @@ describe('writeTaskset', () => {
   });
 
   it('refuses other extensions', async () => {
-    await expect(writeTaskset(taskset, path.join(directory, 'rows.csv'))).rejects.toThrow(
+    await expect(writeTaskset(taskset, path.join(scratch.path, 'rows.csv'))).rejects.toThrow(
       'use .json or .jsonl',
     );
   });

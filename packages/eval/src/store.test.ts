@@ -1,17 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
 import { JsonlAppender, parseJsonl } from './jsonl.js';
 import { JobStore } from './store.js';
 
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'hud-eval-store-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const scratch = tempDirEachTest('hud-eval-store-');
 
 describe('JSONL files', () => {
   it('skips a torn last line but reports a corrupt line in the middle', () => {
@@ -23,7 +17,7 @@ describe('JSONL files', () => {
   });
 
   it('cuts a torn tail before appending, so new lines never glue onto it', async () => {
-    const file = path.join(root, 'x.jsonl');
+    const file = path.join(scratch.path, 'x.jsonl');
     await writeFile(file, '{"a":1}\n{"a":');
     const appender = await JsonlAppender.open(file);
     await appender.append({ a: 2 }, { sync: true });
@@ -34,10 +28,10 @@ describe('JSONL files', () => {
 
 describe('JobStore', () => {
   it('names what is missing', async () => {
-    const store = new JobStore(root);
-    await expect(store.openJob('0123abcd')).rejects.toThrow(`no job '0123abcd' in ${root}`);
-    await expect(store.readTrace('feed')).rejects.toThrow(`no trace 'feed' in ${root}`);
+    const store = new JobStore(scratch.path);
+    await expect(store.openJob('0123abcd')).rejects.toThrow(`no job '0123abcd' in ${scratch.path}`);
+    await expect(store.readTrace('feed')).rejects.toThrow(`no trace 'feed' in ${scratch.path}`);
     expect(() => store.jobDirectory('../etc')).toThrow("not a job id: '../etc'");
-    expect(await new JobStore(path.join(root, 'nothing')).listJobs()).toEqual([]);
+    expect(await new JobStore(path.join(scratch.path, 'nothing')).listJobs()).toEqual([]);
   });
 });

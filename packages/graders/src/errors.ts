@@ -1,3 +1,5 @@
+import { codedError } from '@hud/protocol';
+
 /**
  * Machine-readable codes of {@link GraderError}:
  * - `invalid_argument`: the caller passed something the grader cannot use (a value outside `[0, 1]`, an empty
@@ -17,27 +19,9 @@ export type GraderErrorCode =
   | 'provider_error'
   | 'not_available';
 
-const GRADER_BRAND = Symbol.for('hud.grader-error');
-
 /**
  * A failure raised by `@hud/graders`, with a string {@link GraderErrorCode} and the underlying `cause` when it
  * wraps another error. Infrastructure failures during grading are usually returned as error results instead
  * (see `errorSubScore`); this is thrown for caller mistakes and by command executors.
  */
-export class GraderError extends Error {
-  /** True for any GraderError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is GraderError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[GRADER_BRAND] === true
-    );
-  }
-  readonly [GRADER_BRAND] = true;
-  readonly code: GraderErrorCode;
-  constructor(code: GraderErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'GraderError';
-    this.code = code;
-  }
-}
+export class GraderError extends codedError<GraderErrorCode>('GraderError', 'hud.grader-error') {}

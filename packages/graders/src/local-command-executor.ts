@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { constants } from 'node:os';
-import { CappedOutput } from '@hud/protocol';
+import { CappedOutput, exitStatus, watchCommand } from '@hud/protocol';
 import type { CommandExecutor, CommandOutcome, CommandRunOptions } from './command-executor.js';
 import { GraderError } from './errors.js';
 
@@ -20,9 +19,6 @@ export interface LocalCommandExecutorOptions {
   /** Shell that runs script commands as `<shell> -lc <script>`; default `/bin/bash` (as hud-python). */
   shell?: string | undefined;
 }
-
-// setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); longer timeouts mean "no timeout".
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function withoutHudVariables(
   env: Readonly<Record<string, string | undefined>>,
@@ -103,19 +99,9 @@ export class LocalCommandExecutor implements CommandExecutor {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let timedOut = false;
       let spawnError: Error | undefined;
       let exitCode: number | null = null;
-      const timer =
-        options.timeoutMs <= MAX_TIMER_MS
-          ? setTimeout(() => {
-              timedOut = true;
-              killGroup(child.pid);
-            }, options.timeoutMs)
-          : undefined;
-      const onAbort = () => killGroup(child.pid);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.signal?.aborted) onAbort();
+      const watch = watchCommand(() => killGroup(child.pid), options);
 
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -123,22 +109,21 @@ export class LocalCommandExecutor implements CommandExecutor {
         spawnError = error;
       });
       child.on('exit', (code, signal) => {
-        exitCode = code ?? (signal ? -(constants.signals[signal] ?? 0) : null);
+        exitCode = exitStatus(code, signal);
         killGroup(child.pid);
       });
       child.on('close', () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+        watch.done();
         if (spawnError) {
           reject(spawnFailure(spawnError, file));
         } else if (options.signal?.aborted) {
           reject(options.signal.reason);
         } else {
           resolve({
-            exitCode: timedOut ? null : exitCode,
+            exitCode: watch.timedOut ? null : exitCode,
             stdout: stdout.text(),
             stderr: stderr.text(),
-            timedOut,
+            timedOut: watch.timedOut,
           });
         }
       });

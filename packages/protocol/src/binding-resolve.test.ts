@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { thrownHudError } from './__fixtures__/thrown.js';
 import { resolveBinding } from './binding-resolve.js';
-import { HudError } from './errors.js';
 import type { Capability } from './schemas.js';
 
 const binding = (name: string, protocol: string): Capability => ({
@@ -13,16 +13,6 @@ const echo = binding('echo', 'tcp-echo/1');
 const dead = binding('dead', 'tcp-echo/1');
 const shell = binding('shell', 'ssh/2');
 const tools = binding('tools', 'mcp/2025-11-25');
-
-function failure(run: () => unknown): HudError {
-  try {
-    run();
-  } catch (error) {
-    if (HudError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a HudError');
-}
 
 describe('resolveBinding', () => {
   it('matches the exact name', () => {
@@ -38,11 +28,11 @@ describe('resolveBinding', () => {
   });
 
   it('does not match a prefix that is not the family', () => {
-    expect(failure(() => resolveBinding([shell], 'ss')).code).toBe('capability_not_found');
+    expect(thrownHudError(() => resolveBinding([shell], 'ss')).code).toBe('capability_not_found');
   });
 
   it('reports an ambiguous ref with every match, as hud-python does', () => {
-    const error = failure(() => resolveBinding([echo, dead, shell], 'tcp-echo'));
+    const error = thrownHudError(() => resolveBinding([echo, dead, shell], 'tcp-echo'));
     expect(error.code).toBe('capability_ambiguous');
     expect(error.message).toBe(
       "ambiguous capability 'tcp-echo'; matches: echo (tcp-echo/1), dead (tcp-echo/1)",
@@ -50,7 +40,7 @@ describe('resolveBinding', () => {
   });
 
   it('reports an unknown ref with what is available', () => {
-    const error = failure(() => resolveBinding([echo, dead], 'nope'));
+    const error = thrownHudError(() => resolveBinding([echo, dead], 'nope'));
     expect(error.code).toBe('capability_not_found');
     expect(error.message).toBe(
       "no capability 'nope' (available: echo (tcp-echo/1), dead (tcp-echo/1))",
@@ -58,7 +48,7 @@ describe('resolveBinding', () => {
   });
 
   it('says <none> when there are no bindings, and quotes like Python repr', () => {
-    expect(failure(() => resolveBinding([], "it's")).message).toBe(
+    expect(thrownHudError(() => resolveBinding([], "it's")).message).toBe(
       `no capability "it's" (available: <none>)`,
     );
   });

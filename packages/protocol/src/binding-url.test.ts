@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forwardedBindingUrl } from './binding-url.js';
+import { thrownHudError } from './__fixtures__/thrown.js';
+import { forwardedBindingUrl, parseBindingUrl } from './binding-url.js';
 
 describe('forwardedBindingUrl', () => {
   it('replaces host and port with the forwarder', () => {
@@ -38,5 +39,18 @@ describe('forwardedBindingUrl', () => {
     expect(forwardedBindingUrl('unix:/run/x.sock', 40001)).toBe(
       'unix://127.0.0.1:40001/run/x.sock',
     );
+  });
+});
+
+describe('parseBindingUrl', () => {
+  it('parses the URL, and refuses one that does not parse naming the kind, capability and URL', () => {
+    expect(parseBindingUrl({ name: 'tools', url: 'http://127.0.0.1:9/mcp' }).port).toBe('9');
+    const refusal = (kind?: string) =>
+      thrownHudError(() => parseBindingUrl({ name: 'tools', url: 'not a url' }, kind));
+    expect(refusal('MCP')).toMatchObject({
+      code: 'invalid_argument',
+      message: "MCP capability 'tools' has an invalid url: not a url",
+    });
+    expect(refusal().message).toBe("capability 'tools' has an invalid url: not a url");
   });
 });

@@ -1,3 +1,5 @@
+import { HudError } from './errors.js';
+
 // urlsplit's grammar (RFC 3986 appendix B): scheme, //netloc, path, ?query, #fragment.
 const URL_PARTS =
   /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/s;
@@ -23,4 +25,21 @@ export function forwardedBindingUrl(url: string, port: number): string {
   if (query) result += `?${query}`;
   if (fragment) result += `#${fragment}`;
   return result;
+}
+
+/**
+ * The `url` of capability `binding`, parsed (WHATWG URL).
+ * @param kind the capability's kind as messages name it (`CDP`, `MCP`), if any.
+ * @throws HudError `invalid_argument` naming the capability and its URL when the URL does not parse.
+ */
+export function parseBindingUrl(binding: { name: string; url: string }, kind?: string): URL {
+  try {
+    return new URL(binding.url);
+  } catch (cause) {
+    throw new HudError(
+      'invalid_argument',
+      `${kind === undefined ? '' : `${kind} `}capability '${binding.name}' has an invalid url: ${binding.url}`,
+      { cause },
+    );
+  }
 }

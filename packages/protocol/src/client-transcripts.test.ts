@@ -99,6 +99,36 @@ async function finish(server: ScriptedServer): Promise<void> {
 }
 
 /** Sends `payload` to a local port, then half-closes, and returns everything received until EOF. */
+/**
+ * Replays a parked-task transcript: client a says hello, starts `count` and closes (parking it); client b
+ * says hello (with a's session id when `resume`, else a fresh session), grades `grades` times and closes.
+ */
+async function replayParkedTask(
+  name: string,
+  options: { resume: boolean; grades: number },
+): Promise<void> {
+  const { transcript, server, rewriteUrl, rawClient } = await scenario(name);
+  const a = await rawClient();
+  let b: HudClient | undefined;
+  const manifestCheck = (value: unknown, returned: unknown) =>
+    expectManifest(value as HudClient['manifest'], returned, rewriteUrl);
+  await replay(transcript.sdk_calls, [
+    { run: () => a.hello(), check: manifestCheck },
+    { run: () => a.startTask('count', { text: 'banana', letter: 'a' }) },
+    { run: () => a.close() },
+    {
+      run: async () => {
+        b = await rawClient();
+        return b.hello(options.resume ? a.manifest?.sessionId : undefined);
+      },
+      check: manifestCheck,
+    },
+    ...Array.from({ length: options.grades }, () => ({ run: () => b?.grade({ answer: '3' }) })),
+    { run: () => b?.close() },
+  ]);
+  await finish(server);
+}
+
 function exchange(port: number, payload: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
@@ -183,50 +213,11 @@ describe('hud-python 0.6.16 SDK transcripts', () => {
   });
 
   it('sdk_13_resume: a second client resumes the parked session with hello(session_id) and grades it', async () => {
-    const { transcript, server, rewriteUrl, rawClient } = await scenario('sdk_13_resume');
-    const a = await rawClient();
-    let b: HudClient | undefined;
-    const manifestCheck = (value: unknown, returned: unknown) =>
-      expectManifest(value as HudClient['manifest'], returned, rewriteUrl);
-    await replay(transcript.sdk_calls, [
-      { run: () => a.hello(), check: manifestCheck },
-      { run: () => a.startTask('count', { text: 'banana', letter: 'a' }) },
-      { run: () => a.close() },
-      {
-        run: async () => {
-          b = await rawClient();
-          return b.hello(a.manifest?.sessionId);
-        },
-        check: manifestCheck,
-      },
-      { run: () => b?.grade({ answer: '3' }) },
-      { run: () => b?.close() },
-    ]);
-    await finish(server);
+    await replayParkedTask('sdk_13_resume', { resume: true, grades: 1 });
   });
 
   it('sdk_14_adoption: a fresh session grades the single parked task', async () => {
-    const { transcript, server, rewriteUrl, rawClient } = await scenario('sdk_14_adoption');
-    const a = await rawClient();
-    let b: HudClient | undefined;
-    const manifestCheck = (value: unknown, returned: unknown) =>
-      expectManifest(value as HudClient['manifest'], returned, rewriteUrl);
-    await replay(transcript.sdk_calls, [
-      { run: () => a.hello(), check: manifestCheck },
-      { run: () => a.startTask('count', { text: 'banana', letter: 'a' }) },
-      { run: () => a.close() },
-      {
-        run: async () => {
-          b = await rawClient();
-          return b.hello();
-        },
-        check: manifestCheck,
-      },
-      { run: () => b?.grade({ answer: '3' }) },
-      { run: () => b?.grade({ answer: '3' }) },
-      { run: () => b?.close() },
-    ]);
-    await finish(server);
+    await replayParkedTask('sdk_14_adoption', { resume: false, grades: 2 });
   });
 
   it('sdk_17_tunnel_and_bindings: bytes through forwarders over tunnel.open, refusal, binding errors, open()', async () => {

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type FakeHandler, FakeServer, helloResult } from './__fixtures__/fake-server.js';
+import { rejection } from './__fixtures__/thrown.js';
 import { HudClient } from './client.js';
 import type { HudClientOptions } from './client-options.js';
 import { connectSocket } from './connect-socket.js';
@@ -23,15 +24,6 @@ async function clientOf(server: FakeServer, options: HudClientOptions = {}): Pro
   const client = HudClient.fromSocket(await connectSocket(endpoint), { endpoint, ...options });
   cleanups.push(() => client.close());
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Resolves when connecting to `port` is refused (nothing listens any more). */

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeServer, helloResult } from './__fixtures__/fake-server.js';
 import { closedPort } from './__fixtures__/scripted-server.js';
+import { rejection } from './__fixtures__/thrown.js';
 import { HudClient } from './client.js';
 import { parseControlUrl } from './connect-url.js';
 import { HudError, ProtocolError } from './errors.js';
@@ -10,15 +11,6 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function connected(client: Promise<HudClient>): Promise<HudClient> {
   const ready = await client;

@@ -103,25 +103,43 @@ function dial(port: number): Socket {
 
 const SIZE = 8 * 1024 * 1024;
 
+/**
+ * 8 MiB `up` and 8 MiB `down` through a forwarder to a backend that reads its connection to the end
+ * (`backendReceived`) while `answer` serves it; `client` is the local connection to the forwarder.
+ */
+async function spliceThrough(
+  answer: (socket: Socket, down: Buffer, received: Promise<Buffer>) => void,
+) {
+  const up = randomBytes(SIZE);
+  const down = randomBytes(SIZE);
+  let backendReceived: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
+  const backendPort = await listen(
+    createServer({ allowHalfOpen: true }, (socket) => {
+      backendReceived = readAll(socket);
+      answer(socket, down, backendReceived);
+    }),
+  );
+  const endpoint = await controlEndpoint(spliceTo(backendPort));
+  const forwarding = await forwarder(endpoint.port);
+  return {
+    up,
+    down,
+    endpoint,
+    client: dial(forwarding.port),
+    backendReceived: () => backendReceived,
+  };
+}
+
 describe('CapabilityForwarder', () => {
   it('splices 8 MiB each way; the client half-closes first and still receives the reply', async () => {
-    const up = randomBytes(SIZE);
-    const down = randomBytes(SIZE);
-    let backendReceived: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
-    const backendPort = await listen(
-      createServer({ allowHalfOpen: true }, (socket) => {
-        backendReceived = readAll(socket);
-        // Answer only after the client's EOF came through: proves the forwarder half-closes.
-        void backendReceived.then(() => socket.end(down));
-      }),
+    // Answer only after the client's EOF came through: proves the forwarder half-closes.
+    const { up, down, endpoint, client, backendReceived } = await spliceThrough(
+      (socket, down, received) => void received.then(() => socket.end(down)),
     );
-    const endpoint = await controlEndpoint(spliceTo(backendPort));
-    const forwarding = await forwarder(endpoint.port);
-    const client = dial(forwarding.port);
     const clientReceived = readAll(client);
     client.end(up);
     expect((await clientReceived).equals(down)).toBe(true);
-    expect((await backendReceived).equals(up)).toBe(true);
+    expect((await backendReceived()).equals(up)).toBe(true);
     expect(endpoint.requests).toEqual([
       '{"jsonrpc":"2.0","id":1,"method":"tunnel.open","params":{"capability":"blob"}}',
     ]);
@@ -138,22 +156,13 @@ describe('CapabilityForwarder', () => {
   });
 
   it('splices 8 MiB each way; the backend half-closes first and still receives the upload', async () => {
-    const up = randomBytes(SIZE);
-    const down = randomBytes(SIZE);
-    let backendReceived: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
-    const backendPort = await listen(
-      createServer({ allowHalfOpen: true }, (socket) => {
-        backendReceived = readAll(socket);
-        socket.end(down);
-      }),
+    const { up, down, client, backendReceived } = await spliceThrough((socket, down) =>
+      socket.end(down),
     );
-    const endpoint = await controlEndpoint(spliceTo(backendPort));
-    const forwarding = await forwarder(endpoint.port);
-    const client = dial(forwarding.port);
     // Upload only once the backend's EOF arrived: the client → backend direction must still be open.
     expect((await readAll(client)).equals(down)).toBe(true);
     client.end(up);
-    expect((await backendReceived).equals(up)).toBe(true);
+    expect((await backendReceived()).equals(up)).toBe(true);
   });
 
   it('forwards bytes that arrive in the same chunk as the tunnel.open reply', async () => {

@@ -1,7 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { ControlEndpoint, HudLogger } from './client-options.js';
 import { pyRepr } from './client-repr.js';
 import { openTunnel, splice } from './forwarder-tunnel.js';
+import { LoopbackServer } from './loopback-server.js';
 
 /** Options of {@link CapabilityForwarder.listen}. */
 export interface ForwarderOptions {
@@ -26,15 +27,13 @@ export class CapabilityForwarder {
   readonly capability: string;
   /** The local port it listens on (127.0.0.1). */
   readonly port: number;
-  readonly #server: Server;
+  readonly #listener: LoopbackServer;
   readonly #options: ForwarderOptions;
-  readonly #sockets = new Set<Socket>();
   readonly #stop = new AbortController();
-  #closing: Promise<void> | undefined;
 
-  private constructor(server: Server, port: number, options: ForwarderOptions) {
-    this.#server = server;
-    this.port = port;
+  private constructor(listener: LoopbackServer, options: ForwarderOptions) {
+    this.#listener = listener;
+    this.port = listener.port;
     this.capability = options.capability;
     this.#options = options;
   }
@@ -44,34 +43,20 @@ export class CapabilityForwarder {
    * @throws the listen error (e.g. `EADDRNOTAVAIL`).
    */
   static async listen(options: ForwarderOptions): Promise<CapabilityForwarder> {
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    let forwarder: CapabilityForwarder | undefined;
+    // No connection arrives before `forwarder` is set (that takes a turn of the event loop).
+    const listener = await LoopbackServer.listen((socket) => {
+      if (forwarder) forwarder.#accept(socket);
+      else socket.destroy();
     });
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const forwarder = new CapabilityForwarder(server, port, options);
-    server.on('connection', (socket) => forwarder.#accept(socket));
+    forwarder = new CapabilityForwarder(listener, options);
     return forwarder;
   }
 
   /** Stops listening and destroys every open tunnel. Idempotent; resolves once the listener is closed. */
   close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      this.#stop.abort();
-      this.#server.close(() => resolve());
-      for (const socket of this.#sockets) socket.destroy();
-    });
-    return this.#closing;
-  }
-
-  #track(socket: Socket): void {
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+    this.#stop.abort();
+    return this.#listener.close();
   }
 
   #accept(local: Socket): void {
@@ -79,7 +64,6 @@ export class CapabilityForwarder {
       local.destroy();
       return;
     }
-    this.#track(local);
     local.setNoDelay(true);
     local.on('error', () => undefined);
     void this.#route(local);
@@ -93,7 +77,7 @@ export class CapabilityForwarder {
         signal: this.#stop.signal,
         token,
       });
-      this.#track(upstream);
+      this.#listener.track(upstream);
       if (local.destroyed || this.#stop.signal.aborted) {
         upstream.destroy();
         local.destroy();

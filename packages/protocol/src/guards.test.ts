@@ -6,7 +6,8 @@ describe('isRecord', () => {
     expect(isRecord({})).toBe(true);
     expect(isRecord({ a: 1 })).toBe(true);
     expect(isRecord(Object.create(null))).toBe(true);
-    for (const value of [null, undefined, [], [1], 'a', 1, true]) expect(isRecord(value)).toBe(false);
+    for (const value of [null, undefined, [], [1], 'a', 1, true])
+      expect(isRecord(value)).toBe(false);
   });
 });
 

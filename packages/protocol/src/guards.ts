@@ -13,3 +13,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Whether `value` is an object marked with `brand` (`value[brand] === true`): how the `isInstance` of
+ * hud-ts's error classes recognises an instance made by another install of the same package, where
+ * `instanceof` fails. The brand is a `Symbol.for` key, the same in every copy.
+ */
+export function hasBrand(value: unknown, brand: symbol): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand] === true
+  );
+}

@@ -1,6 +1,12 @@
 export type { Agent, AgentContext, AgentResult } from './agent-contract.js';
 export { protocolFamily, resolveBinding } from './binding-resolve.js';
 export { forwardedBindingUrl } from './binding-url.js';
+export {
+  type BrandedErrorClass,
+  brandedError,
+  type CodedErrorClass,
+  codedError,
+} from './branded-error.js';
 export { CappedOutput } from './capped-output.js';
 export { HudClient, type Manifest } from './client.js';
 export {
@@ -76,6 +82,7 @@ export {
   type SshPty,
   shellQuote,
 } from './clients/ssh-options.js';
+export { type CommandWatch, exitStatus, watchCommand } from './command-watch.js';
 export { parseControlUrl } from './connect-url.js';
 export {
   ErrorCode,
@@ -109,6 +116,7 @@ export {
   type RequestId,
   type ResultFrame,
 } from './jsonrpc.js';
+export { LoopbackServer } from './loopback-server.js';
 export {
   type ProtocolClient,
   type ProtocolClientContext,

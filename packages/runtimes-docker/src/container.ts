@@ -3,7 +3,13 @@ import { HudClient, HudError } from '@hud/protocol';
 import Docker from 'dockerode';
 import { demuxLogs, lastLines } from './container-logs.js';
 import seccompProfile from './docker-seccomp.json' with { type: 'json' };
-import { DockerRuntimeError, engineMessage, isEngineUnreachable, statusOf } from './errors.js';
+import {
+  DockerRuntimeError,
+  engineMessage,
+  engineUnreachable,
+  isEngineUnreachable,
+  statusOf,
+} from './errors.js';
 import { ExecBridge } from './exec-bridge.js';
 import type { ContainerSettings } from './runtime-config.js';
 
@@ -54,14 +60,6 @@ async function pullImage(docker: Docker, image: string): Promise<void> {
   );
   const failure = events.find((event) => event.error);
   if (failure) throw new Error(failure.error);
-}
-
-function unreachable(cause: unknown): DockerRuntimeError {
-  return new DockerRuntimeError(
-    'docker_unavailable',
-    `cannot reach the Docker engine (${engineMessage(cause)}): is dockerd running? (scripts/docker-setup.sh starts one; DOCKER_HOST selects another)`,
-    { cause },
-  );
 }
 
 /**
@@ -124,7 +122,7 @@ export class HudContainer {
     try {
       container = await attempt();
     } catch (error) {
-      if (isEngineUnreachable(error)) throw unreachable(error);
+      if (isEngineUnreachable(error)) throw engineUnreachable(error);
       const status = statusOf(error);
       if (status === 400 && /invalid reference format/i.test(engineMessage(error))) {
         throw new DockerRuntimeError(
@@ -202,7 +200,7 @@ export class HudContainer {
     try {
       await this.#container.start();
     } catch (error) {
-      if (isEngineUnreachable(error)) throw unreachable(error);
+      if (isEngineUnreachable(error)) throw engineUnreachable(error);
       throw new DockerRuntimeError(
         'start_failed',
         `container ${this.shortId} of '${this.image}' did not start: ${engineMessage(error)}`,
@@ -367,7 +365,7 @@ export class HudContainer {
       } catch (error) {
         const status = statusOf(error);
         if (status === 404 || status === 409) return;
-        if (isEngineUnreachable(error)) throw unreachable(error);
+        if (isEngineUnreachable(error)) throw engineUnreachable(error);
         throw new DockerRuntimeError(
           'start_failed',
           `could not remove container ${this.shortId}: ${engineMessage(error)}`,

@@ -4,9 +4,10 @@ import { HudClient, type TaskRow } from '@hud/protocol';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEchoImage, hasDocker } from './__fixtures__/docker-gate.js';
+import { failure } from './__fixtures__/rejection.js';
 import {
   DockerRuntime,
-  DockerRuntimeError,
+  type DockerRuntimeError,
   Labels,
   listManagedContainers,
   reapOrphans,
@@ -20,16 +21,6 @@ const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
   args: {},
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<DockerRuntimeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (DockerRuntimeError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DockerRuntimeError');
-}
 
 const containersOf = async (job: string) => listManagedContainers({ docker, job });
 

@@ -1,4 +1,4 @@
-const BRAND = Symbol.for('hud.docker-runtime-error');
+import { brandedError } from '@hud/protocol';
 
 /** Machine-readable reason of a {@link DockerRuntimeError}. */
 export type DockerRuntimeErrorCode =
@@ -45,16 +45,10 @@ export interface DockerRuntimeErrorOptions extends ErrorOptions {
  * happened in (`provisioning` failures are infrastructure errors a scheduler may retry), the container's
  * last log lines when a container was involved (also appended to the message), and the `cause`.
  */
-export class DockerRuntimeError extends Error {
-  /** True for any DockerRuntimeError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is DockerRuntimeError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
-  }
-  readonly [BRAND] = true;
+export class DockerRuntimeError extends brandedError(
+  'DockerRuntimeError',
+  'hud.docker-runtime-error',
+) {
   readonly code: DockerRuntimeErrorCode;
   readonly phase: DockerRuntimePhase;
   /** The container's last log lines, or a failed build's last output lines (≤ 50), or `''`. */
@@ -73,7 +67,6 @@ export class DockerRuntimeError extends Error {
         : message,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.name = 'DockerRuntimeError';
     this.code = code;
     this.phase = options.phase ?? 'provisioning';
     this.output = output;
@@ -93,6 +86,15 @@ export function engineMessage(error: unknown): string {
   if (json && typeof json.message === 'string') return json.message;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The `docker_unavailable` error for `cause`, a dockerode error that {@link isEngineUnreachable}. */
+export function engineUnreachable(cause: unknown): DockerRuntimeError {
+  return new DockerRuntimeError(
+    'docker_unavailable',
+    `cannot reach the Docker engine (${engineMessage(cause)}): is dockerd running? (scripts/docker-setup.sh starts one; DOCKER_HOST selects another)`,
+    { cause },
+  );
 }
 
 /** Whether an error means the engine itself is unreachable (socket missing, refused, no permission). */

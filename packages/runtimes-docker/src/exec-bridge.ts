@@ -1,5 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { LoopbackServer } from '@hud/protocol';
 import type Docker from 'dockerode';
 
 /**
@@ -20,68 +21,56 @@ const BRIDGE_SCRIPT =
  */
 export class ExecBridge {
   readonly port: number;
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
+  readonly #listener: LoopbackServer;
 
-  private constructor(server: Server, port: number) {
-    this.#server = server;
-    this.port = port;
+  private constructor(listener: LoopbackServer) {
+    this.#listener = listener;
+    this.port = listener.port;
   }
 
   /** Listens on 127.0.0.1 for connections to bridge to `targetPort` inside `container`. */
   static async listen(container: Docker.Container, targetPort: number): Promise<ExecBridge> {
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
-    const bridge = new ExecBridge(
-      server,
-      typeof address === 'object' && address ? address.port : 0,
-    );
-    server.on('connection', (socket) => {
-      bridge.#sockets.add(socket);
-      socket.once('close', () => bridge.#sockets.delete(socket));
+    const listener = await LoopbackServer.listen((socket) => {
       socket.on('error', () => socket.destroy());
-      bridge.#splice(container, targetPort, socket).catch(() => socket.destroy());
+      splice(container, targetPort, socket).catch(() => socket.destroy());
     });
-    return bridge;
-  }
-
-  async #splice(container: Docker.Container, targetPort: number, socket: Socket): Promise<void> {
-    const exec = await container.exec({
-      Cmd: ['node', '-e', BRIDGE_SCRIPT, String(targetPort)],
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream & {
-      destroy(): void;
-    };
-    if (socket.destroyed) {
-      stream.destroy();
-      return;
-    }
-    const stdout = new PassThrough();
-    container.modem.demuxStream(stream, stdout, new PassThrough().resume());
-    stdout.pipe(socket);
-    socket.pipe(stream);
-    // The exec ended (the bridge exited): flush what it wrote, then end the host connection.
-    stream.on('end', () => stdout.end());
-    stream.on('close', () => stdout.end());
-    stream.on('error', () => socket.destroy());
-    socket.on('close', () => stream.destroy());
-    socket.resume();
+    return new ExecBridge(listener);
   }
 
   /** Stops listening and drops every bridged connection. */
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.#listener.close();
   }
+}
+
+/** Runs the bridge script in `container` for one host connection and splices the two. */
+async function splice(
+  container: Docker.Container,
+  targetPort: number,
+  socket: Socket,
+): Promise<void> {
+  const exec = await container.exec({
+    Cmd: ['node', '-e', BRIDGE_SCRIPT, String(targetPort)],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream & {
+    destroy(): void;
+  };
+  if (socket.destroyed) {
+    stream.destroy();
+    return;
+  }
+  const stdout = new PassThrough();
+  container.modem.demuxStream(stream, stdout, new PassThrough().resume());
+  stdout.pipe(socket);
+  socket.pipe(stream);
+  // The exec ended (the bridge exited): flush what it wrote, then end the host connection.
+  stream.on('end', () => stdout.end());
+  stream.on('close', () => stdout.end());
+  stream.on('error', () => socket.destroy());
+  socket.on('close', () => stream.destroy());
+  socket.resume();
 }

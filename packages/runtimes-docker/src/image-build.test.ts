@@ -4,7 +4,8 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, hasDocker } from './__fixtures__/docker-gate.js';
-import { buildImage, contextFilter, DockerRuntimeError, imageExists } from './index.js';
+import { failure } from './__fixtures__/rejection.js';
+import { buildImage, contextFilter, imageExists } from './index.js';
 
 const docker = new Docker();
 // Unique per process: another test run on the same engine must not remove this run's images.
@@ -21,16 +22,6 @@ function context(files: Record<string, string>): string {
     writeFileSync(path.join(dir, name), text);
   }
   return dir;
-}
-
-async function failure(promise: Promise<unknown>): Promise<DockerRuntimeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (DockerRuntimeError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a DockerRuntimeError');
 }
 
 afterAll(async () => {

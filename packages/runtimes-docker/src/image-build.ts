@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { pack } from 'tar-fs';
-import { DockerRuntimeError, engineMessage, isEngineUnreachable } from './errors.js';
+import {
+  DockerRuntimeError,
+  engineMessage,
+  engineUnreachable,
+  isEngineUnreachable,
+} from './errors.js';
 import { Labels } from './labels.js';
 
 /** Options of {@link buildImage}. */
@@ -204,13 +209,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     );
     if (pending) onLine(pending);
   } catch (error) {
-    if (isEngineUnreachable(error)) {
-      throw new DockerRuntimeError(
-        'docker_unavailable',
-        `cannot reach the Docker engine (${engineMessage(error)}): is dockerd running?`,
-        { cause: error },
-      );
-    }
+    if (isEngineUnreachable(error)) throw engineUnreachable(error);
     throw buildFailure(tag, step, engineMessage(error), tail);
   }
   // Required: the engine reports a failed step inside the stream, never as a rejected request.
@@ -232,13 +231,7 @@ export async function imageExists(
     await docker.getImage(image).inspect();
     return true;
   } catch (error) {
-    if (isEngineUnreachable(error)) {
-      throw new DockerRuntimeError(
-        'docker_unavailable',
-        `cannot reach the Docker engine (${engineMessage(error)}): is dockerd running?`,
-        { cause: error },
-      );
-    }
+    if (isEngineUnreachable(error)) throw engineUnreachable(error);
     return false;
   }
 }

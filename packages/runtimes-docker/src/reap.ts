@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { DockerRuntimeError, engineMessage, isEngineUnreachable, statusOf } from './errors.js';
+import { engineUnreachable, isEngineUnreachable, statusOf } from './errors.js';
 import { Labels, ownerGone } from './labels.js';
 
 /** A container hud-ts manages, as {@link listManagedContainers} reports it. */
@@ -31,13 +31,7 @@ export async function listManagedContainers(
       labels: info.Labels ?? {},
     }));
   } catch (error) {
-    if (isEngineUnreachable(error)) {
-      throw new DockerRuntimeError(
-        'docker_unavailable',
-        `cannot reach the Docker engine (${engineMessage(error)}): is dockerd running?`,
-        { cause: error },
-      );
-    }
+    if (isEngineUnreachable(error)) throw engineUnreachable(error);
     throw error;
   }
 }

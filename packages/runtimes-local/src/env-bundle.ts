@@ -106,7 +106,8 @@ export async function bundleEnvironment(
     splitting: true,
     platform: 'node',
     format: 'esm',
-    target: `node${process.versions.node.split('.')[0]}`,
+    // The oldest Node this package supports: children may run another binary (the `nodePath` option).
+    target: 'node22',
     outdir,
     outExtension: { '.js': '.mjs' },
     write: false,

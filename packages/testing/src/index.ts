@@ -33,6 +33,8 @@ export {
   throwingAgent,
   untilAborted,
 } from './scripted-agents.js';
+export { MCP_INITIALIZE, rfbSecurityTypes } from './service-probes.js';
+export { type TempDir, tempDirEachTest } from './temp-dir.js';
 export {
   type DropTurn,
   type ErrorTurn,

@@ -1,10 +1,4 @@
-import type {
-  AgentContext,
-  Capability,
-  HudClient,
-  PromptMessage,
-  StepInput,
-} from '@hud/protocol';
+import type { AgentContext, Capability, HudClient, PromptMessage, StepInput } from '@hud/protocol';
 import {
   type FakeProvider,
   type FakeTurn,

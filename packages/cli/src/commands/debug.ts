@@ -36,7 +36,6 @@ const PHASES = [
   'task start/cancel',
 ] as const;
 
-
 function requiredArgs(entry: TaskManifestEntry): string[] {
   const required = (entry.args as { required?: unknown }).required;
   return Array.isArray(required) ? required.map(String) : [];

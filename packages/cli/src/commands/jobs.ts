@@ -7,11 +7,10 @@ import {
   jobState,
   type RunRecord,
 } from '@hud/eval';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { shellWord } from '../eval/flag-values.js';
+import { renderTable } from '../table.js';
 
-const plain = (tty: boolean | undefined) => (tty ? {} : { head: [], border: [] });
 const reward = (value: number | null | undefined) =>
   value === null || value === undefined ? '—' : value.toFixed(3);
 
@@ -76,21 +75,16 @@ export function registerJobs(program: Command): void {
         if (flags.json) return console.log(JSON.stringify(rows));
         if (rows.length === 0)
           return console.log(`no jobs in ${store.root}: run one with hud eval`);
-        const table = new Table({
-          head: ['job', 'name', 'created', 'status', 'runs', 'reward'],
-          style: plain(process.stdout.isTTY),
-        });
-        for (const job of rows) {
-          table.push([
-            job.id,
-            job.name,
-            job.created_at,
-            job.status,
-            job.totals?.runs ?? '—',
-            reward(job.totals?.reward),
-          ]);
-        }
-        console.log(table.toString());
+        const cells = rows.map((job) => [
+          job.id,
+          job.name,
+          job.created_at,
+          job.status,
+          job.totals?.runs ?? '—',
+          reward(job.totals?.reward),
+        ]);
+        const head = ['job', 'name', 'created', 'status', 'runs', 'reward'];
+        console.log(renderTable(head, cells, process.stdout.isTTY === true));
         for (const job of rows.filter((row) => row.status === 'interrupted')) {
           console.log(
             `job ${job.id} was interrupted (its hud process is gone): resume with ${resumeCommand(job.id, flags.store)}`,
@@ -113,12 +107,8 @@ export function registerJobs(program: Command): void {
       console.log(
         `agent ${meta.agent.name}${meta.agent.model ? ` (${meta.agent.model})` : ''}; source ${meta.source ?? 'unknown'}`,
       );
-      const table = new Table({
-        head: ['task', 'group #', 'status', 'reward', 'stop', 'time', 'trace', 'error'],
-        style: plain(process.stdout.isTTY),
-      });
-      for (const run of job.runs) table.push(runRow(run));
-      console.log(table.toString());
+      const head = ['task', 'group #', 'status', 'reward', 'stop', 'time', 'trace', 'error'];
+      console.log(renderTable(head, job.runs.map(runRow), process.stdout.isTTY === true));
       console.log(
         `reward ${reward(job.reward)} over ${job.runs.length - job.errors.length} graded runs; ${job.errors.length} without a verdict`,
       );

@@ -1,9 +1,8 @@
 import { type GatewayModel, gatewayModels, knownModels } from '@hud/agents';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { loadSettings } from '../settings.js';
+import { renderTable } from '../table.js';
 
-const plain = (tty: boolean | undefined) => (tty ? {} : { head: [], border: [] });
 const dollars = (value: number | undefined) => (value === undefined ? '—' : `$${value}`);
 
 /** `hud models list`: the models each harness knows (with prices), and the HUD gateway's catalog. */
@@ -27,39 +26,31 @@ export function registerModels(program: Command): void {
       if (flags.json) {
         console.log(JSON.stringify({ models: known, gateway: gateway ?? null }));
       } else {
-        const table = new Table({
-          head: ['agent', 'model', 'input', 'cached input', 'output', ''],
-          style: plain(process.stdout.isTTY),
-        });
-        for (const entry of known) {
-          table.push([
-            entry.harness,
-            entry.model,
-            dollars(entry.price?.input),
-            dollars(entry.price?.cachedInput),
-            dollars(entry.price?.output),
-            entry.isDefault ? 'default' : '',
-          ]);
-        }
-        console.log(table.toString());
+        const color = process.stdout.isTTY === true;
+        const prices = known.map((entry) => [
+          entry.harness,
+          entry.model,
+          dollars(entry.price?.input),
+          dollars(entry.price?.cachedInput),
+          dollars(entry.price?.output),
+          entry.isDefault ? 'default' : '',
+        ]);
+        console.log(
+          renderTable(['agent', 'model', 'input', 'cached input', 'output', ''], prices, color),
+        );
         console.log('prices in USD per million tokens; — means unknown (cost_usd is then null)');
         if (gateway) {
-          const catalog = new Table({
-            head: ['name', 'model_name', 'id', 'provider', 'agent', 'trainable'],
-            style: plain(process.stdout.isTTY),
-          });
-          for (const entry of gateway) {
-            catalog.push([
-              entry.name,
-              entry.model_name ?? '',
-              entry.id,
-              entry.provider ?? '',
-              entry.sdk_agent_type ?? '',
-              entry.is_trainable ? 'yes' : '',
-            ]);
-          }
+          const head = ['name', 'model_name', 'id', 'provider', 'agent', 'trainable'];
+          const catalog = gateway.map((entry) => [
+            entry.name,
+            entry.model_name ?? '',
+            entry.id,
+            entry.provider ?? '',
+            entry.sdk_agent_type ?? '',
+            entry.is_trainable ? 'yes' : '',
+          ]);
           console.log(
-            `\nHUD gateway (${gateway.length} model${gateway.length === 1 ? '' : 's'}):\n${catalog.toString()}`,
+            `\nHUD gateway (${gateway.length} model${gateway.length === 1 ? '' : 's'}):\n${renderTable(head, catalog, color)}`,
           );
         }
       }

@@ -221,11 +221,9 @@ export function readEvalConfigFile(options: {
         { cause },
       );
     }
-    throw new HudError(
-      'invalid_argument',
-      `cannot read ${file}: ${errorMessage(cause)}`,
-      { cause },
-    );
+    throw new HudError('invalid_argument', `cannot read ${file}: ${errorMessage(cause)}`, {
+      cause,
+    });
   }
   const context: Context = { file, variables: options.variables, warn: options.warn };
   let defaults: EvalFileDefaults = {};

@@ -1,5 +1,5 @@
 import type { Job, RunRecord } from '@hud/eval';
-import Table from 'cli-table3';
+import { renderTable } from '../table.js';
 
 const fixed = (value: number | null, digits = 3) => (value === null ? '—' : value.toFixed(digits));
 
@@ -86,13 +86,8 @@ export function summaryText(job: Job, storeDir: string, options: { color: boolea
   let table: string;
   if (rows.length > CLI_TABLE_MAX_ROWS) table = boxTable(HEAD, rows, options);
   else {
-    const small = new Table({
-      head: HEAD,
-      // Plain text when the output is not a terminal (files, CI logs).
-      style: options.color ? {} : { head: [], border: [] },
-    });
-    small.push(...rows);
-    table = small.toString();
+    // Plain text when the output is not a terminal (files, CI logs).
+    table = renderTable(HEAD, rows, options.color === true);
   }
   const totals = job.totals();
   const lines = [table];

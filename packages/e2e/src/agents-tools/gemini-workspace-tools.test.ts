@@ -1,43 +1,25 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  type AgentTool,
-  GEMINI_WORKSPACE_TOOL_NAMES,
-  geminiWorkspaceTools,
-  type ToolOutput,
-} from '@hud/agents';
-import { Workspace } from '@hud/environment';
-import { connectSsh, type JsonObject, type SshClient } from '@hud/protocol';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AgentTool, GEMINI_WORKSPACE_TOOL_NAMES, geminiWorkspaceTools } from '@hud/agents';
+import type { JsonObject } from '@hud/protocol';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { directWorkspace, outputText } from '../support/workspace.js';
 
 // Gemini's workspace tools over a real workspace (SSH server, bash, files), connected directly.
 
-let workspace: Workspace;
-let shell: SshClient;
-let home: string;
+const ws = directWorkspace('gemini-tools');
 let tools: Map<string, AgentTool>;
-beforeAll(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'gemini-tools-home-'));
-  workspace = new Workspace(undefined, { isolation: 'none', env: { HOME: home } });
-  await workspace.start();
-  shell = await connectSsh(workspace.capability);
+beforeAll(() => {
   tools = new Map(
-    geminiWorkspaceTools(shell, { timeoutMs: 30_000, maxReadLines: 4 }).map((tool) => [
+    geminiWorkspaceTools(ws.shell, { timeoutMs: 30_000, maxReadLines: 4 }).map((tool) => [
       tool.name,
       tool,
     ]),
   );
 });
-afterAll(async () => {
-  await shell?.close();
-  await workspace?.stop();
-  await rm(home, { recursive: true, force: true });
-});
 
-const text = (output: ToolOutput) =>
-  output.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-const file = (name: string) => path.join(workspace.root, name);
+const text = outputText;
+const file = (name: string) => path.join(ws.workspace.root, name);
 const run = (name: string, input: JsonObject) => (tools.get(name) as AgentTool).run(input);
 
 describe('gemini workspace tools', { timeout: 60_000 }, () => {
@@ -60,7 +42,7 @@ describe('gemini workspace tools', { timeout: 60_000 }, () => {
 
   it('run_shell_command: output in the bash format, in dir_path when given', async () => {
     const root = await run('run_shell_command', { command: 'pwd', description: 'where am I' });
-    expect(text(root)).toBe(`$ pwd\n${workspace.root}\n\n(exit 0)`);
+    expect(text(root)).toBe(`$ pwd\n${ws.workspace.root}\n\n(exit 0)`);
     const inDir = await run('run_shell_command', { command: 'ls', dir_path: 'project/src' });
     expect(text(inDir)).toBe('$ ls\nlib\nsum.js\n\n(exit 0)');
     const failed = await run('run_shell_command', { command: 'exit 4' });
@@ -204,7 +186,7 @@ describe('gemini workspace tools', { timeout: 60_000 }, () => {
     ]);
     const spaced = await run('glob', { pattern: 'project/no such *', case_sensitive: true });
     expect(text(spaced)).toBe(
-      `No files found matching pattern "project/no such *" in ${workspace.root}.`,
+      `No files found matching pattern "project/no such *" in ${ws.workspace.root}.`,
     );
   });
 

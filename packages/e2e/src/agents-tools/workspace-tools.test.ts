@@ -1,42 +1,19 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  bashTool,
-  buildToolset,
-  editorTool,
-  sshToolProvider,
-  type ToolOutput,
-  truncateMiddle,
-} from '@hud/agents';
-import { Environment, serve, Workspace } from '@hud/environment';
-import { connectSsh, HudClient, type SshClient } from '@hud/protocol';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bashTool, buildToolset, editorTool, sshToolProvider, truncateMiddle } from '@hud/agents';
+import { Environment, serve } from '@hud/environment';
+import { HudClient } from '@hud/protocol';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { directWorkspace, outputText } from '../support/workspace.js';
 
 // The bash and editor tools over a real workspace (SSH server, bash, files), connected directly.
 
-let workspace: Workspace;
-let shell: SshClient;
-/** An empty HOME for the unisolated sessions, so the host's dotfiles stay out of tests. */
-let home: string;
-beforeAll(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'workspace-tools-home-'));
-  workspace = new Workspace(undefined, { isolation: 'none', env: { HOME: home } });
-  await workspace.start();
-  shell = await connectSsh(workspace.capability);
-});
-afterAll(async () => {
-  await shell?.close();
-  await workspace?.stop();
-  await rm(home, { recursive: true, force: true });
-});
-
-const text = (output: ToolOutput) =>
-  output.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-const file = (name: string) => path.join(workspace.root, name);
+const ws = directWorkspace('workspace-tools');
+const text = outputText;
+const file = (name: string) => path.join(ws.workspace.root, name);
 
 describe('bash tool', { timeout: 60_000 }, () => {
-  const bash = () => bashTool(shell, { timeoutMs: 30_000 });
+  const bash = () => bashTool(ws.shell, { timeoutMs: 30_000 });
 
   it("reports command, stdout, stderr and exit code in hud-python's format", async () => {
     const ok = await bash().run({ command: 'echo hello' });
@@ -60,7 +37,7 @@ describe('bash tool', { timeout: 60_000 }, () => {
   });
 
   it('caps long output by cutting the middle, marked', async () => {
-    const tool = bashTool(shell, { maxOutputBytes: 1000 });
+    const tool = bashTool(ws.shell, { maxOutputBytes: 1000 });
     const result = await tool.run({ command: 'seq 1 5000' });
     const shown = text(result);
     expect(Buffer.byteLength(shown)).toBeLessThan(1100);
@@ -73,7 +50,7 @@ describe('bash tool', { timeout: 60_000 }, () => {
 
 describe('editor tool', { timeout: 60_000 }, () => {
   // Built per test: `shell` is connected in beforeAll.
-  const tool = () => editorTool(shell);
+  const tool = () => editorTool(ws.shell);
 
   beforeEach(async () => {
     await writeFile(file('lines.txt'), 'one\ntwo\nthree\nfour\nfive\n');
@@ -174,7 +151,7 @@ describe('editor tool', { timeout: 60_000 }, () => {
   });
 
   it('refuses paths that leave the workspace', async () => {
-    for (const outside of ['../../etc/passwd', '/etc/passwd', `${workspace.root}/../x`]) {
+    for (const outside of ['../../etc/passwd', '/etc/passwd', `${ws.workspace.root}/../x`]) {
       const result = await tool().run({ command: 'view', path: outside });
       expect(result.isError, outside).toBe(true);
       expect(text(result)).toMatch(/is outside the workspace/);
@@ -201,7 +178,7 @@ describe('editor tool', { timeout: 60_000 }, () => {
 describe('sshToolProvider through HudClient', { timeout: 60_000 }, () => {
   it('builds bash and editor over the opened shell binding', async () => {
     const env = new Environment({ name: 'tools' });
-    env.workspace({ isolation: 'none', env: { HOME: home } });
+    env.workspace({ isolation: 'none', env: { HOME: ws.home } });
     const server = await serve(env);
     const client = await HudClient.connect(server.url, { heartbeatIntervalMs: 0 });
     try {

@@ -1,20 +1,14 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, OracleAgent } from '@hud/agents';
 import { hasVerdict, type JobProgress, JobStore, type RunOptions, Taskset } from '@hud/eval';
-import { fixedAgent, scriptedAgent, untilAborted } from '@hud/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedAgent, scriptedAgent, tempDirEachTest, untilAborted } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
 import { closedTemplates, count, env } from './__fixtures__/counter-env.js';
+import { expectUngraded } from './__fixtures__/expect-runs.js';
 import { perLeaseProvider, sharedServerProvider } from './__fixtures__/in-process-provider.js';
 
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'hud-eval-resume-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const scratch = tempDirEachTest('hud-eval-resume-');
 
 describe('cancellation', () => {
   it('starts nothing new, cancels running tasks, and resolves with the partial job', async () => {
@@ -22,7 +16,7 @@ describe('cancellation', () => {
     const shared = await sharedServerProvider(env);
     const controller = new AbortController();
     let inAgent = 0;
-    const store = new JobStore(root);
+    const store = new JobStore(scratch.path);
     const job = await new Taskset(
       'c',
       words.map((word) => count({ word, letter: 'w' })),
@@ -39,16 +33,11 @@ describe('cancellation', () => {
     });
     expect(job.cancelled).toBe(true);
     expect(job.runs).toHaveLength(2);
-    for (const run of job.runs) {
-      expect(run).toMatchObject({
-        status: 'cancelled',
-        stop_reason: 'cancelled',
-        grade: null,
-        isError: true,
-      });
-      expect(run.error).toBe('[agent loop] cancelled');
-    }
-    expect(job.reward).toBeNull();
+    expectUngraded(job, {
+      status: 'cancelled',
+      stop_reason: 'cancelled',
+      error: '[agent loop] cancelled',
+    });
     expect(job.totals()).toMatchObject({ runs: 2, verdicts: 0, errors: 2, cancelled: 2 });
     // The leases left the shared server running, so only tasks.cancel can have closed these templates.
     expect(closedTemplates).toEqual(expect.arrayContaining(['count:w-one', 'count:w-two']));
@@ -74,7 +63,7 @@ describe('cancellation', () => {
 
 describe('resume', () => {
   it('re-runs only the slots without a verdict and records each verdict exactly once', async () => {
-    const store = new JobStore(root);
+    const store = new JobStore(scratch.path);
     const lanes = perLeaseProvider(env);
     const taskset = new Taskset(
       'r',
@@ -106,7 +95,7 @@ describe('resume', () => {
     ]);
 
     // A crash mid-append leaves a torn line; resuming must cut it rather than glue onto it.
-    await appendFile(path.join(root, first.id, 'runs.jsonl'), '{"trace_id": "torn');
+    await appendFile(path.join(scratch.path, first.id, 'runs.jsonl'), '{"trace_id": "torn');
 
     let progress: JobProgress | undefined;
     const resumed = await taskset.run({
@@ -145,9 +134,9 @@ describe('resume', () => {
       status: 'completed',
       totals: { runs: 6, verdicts: 6, errors: 0, reward: 1 },
     });
-    expect((await readFile(path.join(root, first.id, 'runs.jsonl'), 'utf8')).endsWith('\n')).toBe(
-      true,
-    );
+    expect(
+      (await readFile(path.join(scratch.path, first.id, 'runs.jsonl'), 'utf8')).endsWith('\n'),
+    ).toBe(true);
 
     const again = await taskset.run({
       agent: oracle,
@@ -161,7 +150,7 @@ describe('resume', () => {
   });
 
   it('refuses to resume with another agent, model, group, step budget, source or taskset', async () => {
-    const store = new JobStore(root);
+    const store = new JobStore(scratch.path);
     const lanes = perLeaseProvider(env);
     const taskset = new Taskset(
       'r',
@@ -226,14 +215,14 @@ describe('resume', () => {
   });
 
   it('refuses to resume a job a live process is still running', async () => {
-    const store = new JobStore(root);
+    const store = new JobStore(scratch.path);
     const lanes = perLeaseProvider(env);
     const taskset = new Taskset('r', [count({ word: 'banana', letter: 'a' })]);
     const first = await taskset.run({ agent: new OracleAgent(), provider: lanes.provider, store });
     const meta = await store.openJob(first.id);
     // As if this (live) process were still working on it.
     await writeFile(
-      path.join(root, first.id, 'job.json'),
+      path.join(scratch.path, first.id, 'job.json'),
       JSON.stringify({ ...meta, status: 'running' }),
     );
     await expect(
@@ -253,9 +242,9 @@ describe('resume', () => {
     const run = new Taskset('r', [count({ word: 'a', letter: 'a' })]).run({
       agent: new OracleAgent(),
       provider: perLeaseProvider(env).provider,
-      store: new JobStore(root),
+      store: new JobStore(scratch.path),
       resume: 'deadbeef',
     });
-    await expect(run).rejects.toThrow(`no job 'deadbeef' in ${root}`);
+    await expect(run).rejects.toThrow(`no job 'deadbeef' in ${scratch.path}`);
   });
 });

@@ -1,25 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environmentOfTask, importModule } from '@hud/environment';
 import { loadTaskset } from '@hud/eval';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
 
 // Taskset modules loaded through @hud/environment's module importer, as `hud eval` loads them (the JSON and
 // JSONL loader's own tests stay in packages/eval/src/loader.test.ts).
 const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
-let directory: string;
-
-beforeEach(async () => {
-  directory = await mkdtemp(path.join(tmpdir(), 'hud-eval-loader-'));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const scratch = tempDirEachTest('hud-eval-loader-');
 
 async function write(name: string, text: string): Promise<string> {
-  const file = path.join(directory, name);
+  const file = path.join(scratch.path, name);
   await writeFile(file, text);
   return file;
 }

@@ -4,6 +4,7 @@ import type { Provider } from '@hud/protocol';
 import { fixedAgent, hangingAgent, scriptedAgent, throwingAgent, untilAborted } from '@hud/testing';
 import { describe, expect, it } from 'vitest';
 import { brokenGrader, count, env, explode, verify } from './__fixtures__/counter-env.js';
+import { expectUngraded } from './__fixtures__/expect-runs.js';
 import { perLeaseProvider } from './__fixtures__/in-process-provider.js';
 
 const banana = () => count({ word: 'banana', letter: 'a' });
@@ -109,16 +110,11 @@ describe('rollout phases and failure isolation', () => {
       provider: lanes.provider,
       rolloutTimeoutMs: 200,
     });
-    for (const run of job.runs) {
-      expect(run).toMatchObject({
-        status: 'error',
-        stop_reason: 'timeout',
-        grade: null,
-        isError: true,
-      });
-      expect(run.error).toBe('[agent loop] rollout exceeded its time limit of 200 ms');
-    }
-    expect(job.reward).toBeNull();
+    expectUngraded(job, {
+      status: 'error',
+      stop_reason: 'timeout',
+      error: '[agent loop] rollout exceeded its time limit of 200 ms',
+    });
     expect(job.errors).toHaveLength(2);
     // Background teardown finished before the job resolved.
     expect(lanes.active).toBe(0);

@@ -1,21 +1,15 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { OracleAgent } from '@hud/agents';
 import { JobStore, Taskset } from '@hud/eval';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirEachTest } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
 import { count, env } from './__fixtures__/counter-env.js';
 import { perLeaseProvider } from './__fixtures__/in-process-provider.js';
 
 // The job store filled by real runs over a served environment (the store's own unit tests stay in
 // packages/eval/src/store.test.ts).
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'hud-eval-store-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const scratch = tempDirEachTest('hud-eval-store-');
 
 const lines = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean);
 const taskset = () =>
@@ -26,7 +20,7 @@ const taskset = () =>
 
 describe('JobStore', () => {
   it('writes job.json, tasks.jsonl, one runs.jsonl line per run and one trace file per run', async () => {
-    const store = new JobStore(root);
+    const store = new JobStore(scratch.path);
     const job = await taskset().run({
       agent: new OracleAgent(),
       provider: perLeaseProvider(env).provider,
@@ -34,7 +28,7 @@ describe('JobStore', () => {
       store,
       source: 'letters.jsonl',
     });
-    const directory = path.join(root, job.id);
+    const directory = path.join(scratch.path, job.id);
     expect((await readdir(directory)).sort()).toEqual([
       'job.json',
       'runs.jsonl',
@@ -77,18 +71,18 @@ describe('JobStore', () => {
   });
 
   it('reads a store torn mid-line by a crash', async () => {
-    const store = new JobStore(root);
+    const store = new JobStore(scratch.path);
     const job = await taskset().run({
       agent: new OracleAgent(),
       provider: perLeaseProvider(env).provider,
       store,
     });
-    const runsFile = path.join(root, job.id, 'runs.jsonl');
+    const runsFile = path.join(scratch.path, job.id, 'runs.jsonl');
     await appendFile(runsFile, JSON.stringify(job.runs[0]).slice(0, 40));
     expect(await store.readRuns(job.id)).toHaveLength(3);
 
     const traceId = job.runs[1]?.trace_id as string;
-    const traceFile = path.join(root, job.id, 'traces', `${traceId}.jsonl`);
+    const traceFile = path.join(scratch.path, job.id, 'traces', `${traceId}.jsonl`);
     const text = await readFile(traceFile, 'utf8');
     await truncate(traceFile, Buffer.byteLength(text) - 10);
     const steps = await store.readTrace(traceId, { jobId: job.id });

@@ -96,9 +96,14 @@ export function dockerScratch(label: string): string {
   return mkdtempSync(path.join(tmpdir(), `hud-docker-e2e-${label}-`));
 }
 
-/** A copy of apps/sample-env (without `.hud/`) in a fresh scratch directory; returns the copy. */
-export function stageSampleEnv(label: string): string {
-  const dir = path.join(dockerScratch(label), 'sample-env');
+/**
+ * A copy of apps/sample-env (without `.hud/`) in a fresh scratch directory; returns the copy. The scratch
+ * directory is added to `made` (for {@link cleanUp}).
+ */
+export function stageSampleEnv(label: string, made: string[]): string {
+  const scratch = dockerScratch(label);
+  made.push(scratch);
+  const dir = path.join(scratch, 'sample-env');
   cpSync(SAMPLE_ENV, dir, {
     recursive: true,
     filter: (source) => !source.split(path.sep).includes('.hud'),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobMeta, RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
+import { expect } from 'vitest';
 import { type HudRun, runHud } from './run-hud.js';
 import { HUD_BIN, REPO_ROOT } from './served-env.js';
 
@@ -102,6 +103,19 @@ export function jobIdOf(output: string): string {
   return match[1] as string;
 }
 
+/** What `hud eval --json` prints as its last line (the fields these tests read). */
+export interface EvalSummary {
+  job_id: string;
+  /** `<store root>/<job id>`. */
+  store: string;
+  reward: number;
+  runs: number;
+  verdicts: number;
+  errors: number;
+  tasks: Array<{ slug: string; runs: number; reward: number }>;
+  failures: Array<{ slug: string; error: string }>;
+}
+
 /** The job ids in a store (its directories). */
 export function jobIds(store: string): string[] {
   return existsSync(store) ? readdirSync(store) : [];
@@ -162,6 +176,25 @@ export function runHudWithoutNodePath(
   return runHud(args, { ...options, env: envWithoutNodePath() });
 }
 
+/**
+ * Asserts `hud eval <tasks> <agent> --all` (a scratch store, module resolution as in a user's shell) exits 0
+ * with a mean reward of `reward` (as printed, e.g. `'1.000'`) over `runs` graded runs.
+ */
+export async function expectExampleReward(
+  tasks: string,
+  agent: string,
+  reward: string,
+  runs: number,
+): Promise<void> {
+  const store = scratchDir(`${agent}-store`);
+  const run = await runHudWithoutNodePath(['eval', tasks, agent, '--all', '--store', store], {
+    timeoutMs: 120_000,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  const summary = /reward (\d\.\d{3}) over (\d+) graded runs/.exec(run.stdout);
+  expect(summary?.slice(1)).toEqual([reward, String(runs)]);
+}
+
 /** A `hud` child process the test drives itself (to signal it mid-job). */
 export interface HudProcess {
   readonly child: ChildProcess;
@@ -171,6 +204,10 @@ export interface HudProcess {
   waitForStderr(pattern: RegExp, timeoutMs: number): Promise<void>;
   /** The exit code (null when a signal killed it) and signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** {@link exited}, or `'deadline'` when the CLI is still running after `ms` (a deadline, not a timing claim). */
+  exitWithin(
+    ms: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'deadline'>;
   /** SIGKILLs the CLI if it is still running (test cleanup). */
   kill(): void;
 }
@@ -200,6 +237,17 @@ export function spawnHud(args: string[], options: { cwd?: string } = {}): HudPro
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
+    async exitWithin(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), ms);
+      });
+      try {
+        return await Promise.race([exited, deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     waitForStderr(pattern, timeoutMs) {
       return new Promise<void>((resolve, reject) => {
         const done = (error?: Error) => {
@@ -230,6 +278,40 @@ export function spawnHud(args: string[], options: { cwd?: string } = {}): HudPro
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/** A `hud eval` of the `sleepy` fixture stopped by a signal after its first finished run. */
+export interface InterruptedJob {
+  /** The staged copy of the fixture, its taskset and the job's store. */
+  dir: string;
+  source: string;
+  store: string;
+  hud: HudProcess;
+  /** How the CLI exited. */
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+/**
+ * Stages the `sleepy` fixture (4 tasks), starts `hud eval <its tasks.ts> <agent> --all --max-concurrent 1 -v`
+ * into a scratch store, sends `signal` once the first run passed (`✓ nap-…` on stderr) and waits for the exit.
+ * @throws Error when no run passes within 30 s (the CLI is killed then).
+ */
+export async function interruptedSleepyJob(
+  agent: string,
+  signal: NodeJS.Signals,
+): Promise<InterruptedJob> {
+  const dir = stageFixture('sleepy');
+  const source = path.join(dir, 'tasks.ts');
+  const store = scratchDir('store');
+  const args = ['eval', source, agent, '--all', '--max-concurrent', '1', '-v', '--store', store];
+  const hud = spawnHud(args);
+  try {
+    await hud.waitForStderr(/^✓ nap-/m, 30_000);
+    hud.child.kill(signal);
+    return { dir, source, store, hud, exit: await hud.exited };
+  } finally {
+    hud.kill();
+  }
 }
 
 /** Writes a measured figure to the test output (the lint rules allow no console.info). */

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { HudClient } from '@hud/protocol';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Repo paths the end-to-end tests use. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -77,4 +79,40 @@ export async function serveEnv(
       return code;
     },
   };
+}
+
+/** The conformance env served for one `describe` block ({@link serveForSuite}). */
+export interface SuiteServe {
+  /** The `hud serve` child; throws outside a test (before `beforeAll` ran). */
+  readonly served: ServedEnv;
+  /** Its control channel, `tcp://127.0.0.1:<port>`. */
+  readonly url: string;
+}
+
+/** Serves `examples/conformance/env.ts` for the enclosing `describe`: started in `beforeAll`, stopped in `afterAll`. */
+export function serveForSuite(): SuiteServe {
+  let served: ServedEnv | undefined;
+  beforeAll(async () => {
+    served = await serveEnv();
+  });
+  afterAll(async () => {
+    await served?.stop();
+  });
+  const current = (): ServedEnv => {
+    if (!served) throw new Error('the suite env is served in beforeAll: read it inside a test');
+    return served;
+  };
+  return {
+    get served() {
+      return current();
+    },
+    get url() {
+      return `tcp://127.0.0.1:${current().port}`;
+    },
+  };
+}
+
+/** A HudClient (no heartbeat) connected to the control port of `served`. */
+export function connectClient(served: ServedEnv): Promise<HudClient> {
+  return HudClient.connect(`tcp://127.0.0.1:${served.port}`, { heartbeatIntervalMs: 0 });
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readProcTable } from '../workspace/proc-table.js';
 
 /**
  * What of this process's environment the helper daemons (Chromium, Xvfb, x11vnc) get: where programs,
@@ -84,13 +84,8 @@ export const WATCHDOG_SCRIPT = [
  * an orphan nobody reaps still counts for `kill(-pgid, 0)`), else probes with signal 0.
  */
 export function processGroupAlive(pgid: number): boolean {
-  let entries: string[] | undefined;
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    entries = undefined;
-  }
-  if (entries === undefined) {
+  const table = readProcTable();
+  if (table === undefined) {
     try {
       process.kill(-pgid, 0);
       return true;
@@ -98,19 +93,7 @@ export function processGroupAlive(pgid: number): boolean {
       return false;
     }
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // `pid (comm) state ppid pgrp …`; comm may contain spaces and parentheses: split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-  }
-  return false;
+  return table.some((entry) => entry.pgrp === pgid && entry.state !== 'Z');
 }
 
 /** Polls {@link processGroupAlive} until the group is empty or `timeoutMs` passes; true when empty. */

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { installed } from '@hud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChromiumBrowser, DEFAULT_CHROMIUM_PATH } from './browser.js';
 import { helperProcessEnv } from './browser-process.js';
@@ -44,15 +44,6 @@ function groupMembers(pgid: number): number[] {
 
 function leaked(text: string): string[] {
   return Object.values(PLANTED).filter((value) => text.includes(value));
-}
-
-function installed(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('helperProcessEnv', () => {

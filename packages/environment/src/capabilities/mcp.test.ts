@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { HudClient, type McpClient } from '@hud/protocol';
+import { MCP_INITIALIZE as INITIALIZE } from '@hud/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -81,16 +82,6 @@ function rawRequest(
   });
 }
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '1' },
-  },
-});
 const JSON_HEADERS = {
   'Content-Type': 'application/json',
   Accept: 'application/json, text/event-stream',

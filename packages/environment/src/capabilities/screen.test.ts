@@ -3,21 +3,13 @@ import { existsSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { connectRfb, HudClient, HudError, type RfbClient } from '@hud/protocol';
+import { alive, installed, rfbSecurityTypes } from '@hud/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, served } from '../__fixtures__/served.js';
 import { Environment } from '../environment.js';
 import { Screen } from './screen.js';
 
 const run = promisify(execFile);
-
-function installed(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const missing = ['Xvfb', 'x11vnc', 'xwininfo'].filter((command) => !installed(command));
 if (missing.length > 0) {
@@ -34,37 +26,9 @@ afterEach(async () => {
   await Promise.all(screens.splice(0).map((screen) => screen.stop()));
 });
 
-/** The RFB 3.8 security types the server at `port` offers (1 = None, 2 = VNC authentication). */
-function securityTypes(port: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const received: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      received.push(chunk);
-      const bytes = Buffer.concat(received);
-      if (bytes.length === 12) socket.write('RFB 003.008\n');
-      if (bytes.length > 12 && bytes.length >= 13 + (bytes[12] as number)) socket.destroy();
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const bytes = Buffer.concat(received);
-      resolve([...bytes.subarray(13, 13 + (bytes[12] ?? 0))]);
-    });
-  });
-}
-
 function tracked(screen: Screen): Screen {
   screens.push(screen);
   return screen;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The first bytes the server at `port` sends. */
@@ -224,7 +188,7 @@ describe.skipIf(missing.length > 0)('env.screen()', () => {
     const { params } = env.capability('screen');
     expect(params?.password).toMatch(/^[\w-]{8}$/);
     // Straight to the port: only VNC authentication is offered, and without the password it fails.
-    expect(await securityTypes(screen.port)).toEqual([2]);
+    expect(await rfbSecurityTypes(`tcp://127.0.0.1:${screen.port}`)).toEqual([2]);
     const direct = await connectRfb(screen.url).catch((error: unknown) => error);
     expect(HudError.isInstance(direct) && direct.code).toBe('unsupported');
     const guessed = await connectRfb(screen.url, { password: 'guessed!' }).catch(
@@ -246,7 +210,7 @@ describe.skipIf(missing.length > 0)('env.screen()', () => {
     const screen = env.screen({ width: 320, height: 200 });
     await served(env);
     expect(env.capability('screen').params).not.toHaveProperty('password');
-    expect(await securityTypes(screen.port)).toEqual([1]);
+    expect(await rfbSecurityTypes(`tcp://127.0.0.1:${screen.port}`)).toEqual([1]);
   });
 
   it('publishes the capability from an initialize hook and stops the daemons on shutdown', async () => {

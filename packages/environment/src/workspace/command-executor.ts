@@ -1,15 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { constants } from 'node:os';
 import path from 'node:path';
-import { CappedOutput, HudError } from '@hud/protocol';
+import { CappedOutput, exitStatus, HudError, watchCommand } from '@hud/protocol';
 import type { SandboxSpec } from './sandbox.js';
 import { spawnSession, terminateTree } from './session-process.js';
 
 /** Default cap of captured stdout and of stderr for workspace commands: 1 MiB each (as `@hud/graders`). */
 export const DEFAULT_WORKSPACE_OUTPUT_BYTES = 1024 * 1024;
-
-// setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); longer means "no timeout".
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Options of {@link WorkspaceCommandExecutor.run} (the `CommandRunOptions` of `@hud/graders`, plus `input`). */
 export interface WorkspaceRunOptions {
@@ -84,18 +80,9 @@ export class WorkspaceCommandExecutor {
     const stdout = new CappedOutput(this.#maxOutputBytes);
     const stderr = new CappedOutput(this.#maxOutputBytes);
     return new Promise<WorkspaceCommandOutcome>((resolve, reject) => {
-      let timedOut = false;
       let spawnError: Error | undefined;
       let exitCode: number | null = null;
-      const timer =
-        options.timeoutMs <= MAX_TIMER_MS
-          ? setTimeout(() => {
-              timedOut = true;
-              terminateTree(child);
-            }, options.timeoutMs)
-          : undefined;
-      const onAbort = () => terminateTree(child);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const watch = watchCommand(() => terminateTree(child), options);
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.stdin?.on('error', () => {});
@@ -104,21 +91,20 @@ export class WorkspaceCommandExecutor {
         spawnError = error;
       });
       child.on('exit', (code, signal) => {
-        exitCode = code ?? (signal ? -(constants.signals[signal] ?? 0) : null);
+        exitCode = exitStatus(code, signal);
         // Background processes left running would hold the pipes open.
         terminateTree(child);
       });
       child.on('close', () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+        watch.done();
         if (spawnError !== undefined) reject(spawnError);
         else if (options.signal?.aborted) reject(options.signal.reason);
         else {
           resolve({
-            exitCode: timedOut ? null : exitCode,
+            exitCode: watch.timedOut ? null : exitCode,
             stdout: stdout.text(),
             stderr: stderr.text(),
-            timedOut,
+            timedOut: watch.timedOut,
           });
         }
       });

@@ -1,6 +1,6 @@
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { shellQuote } from '@hud/protocol';
+import { readProcTable } from './proc-table.js';
 import { type SandboxSpec, sandboxTarget } from './sandbox.js';
 
 /** A pseudo-terminal for a session: terminal type and window size in characters. */
@@ -142,24 +142,9 @@ function withSessionEnv(env: Record<string, string>, spec: SessionSpec): Record<
 /** Child pids by parent pid, read from /proc. */
 function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return children;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the parenthesised command name: state, ppid, ...
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  for (const { pid, ppid } of readProcTable() ?? []) {
     const list = children.get(ppid) ?? [];
-    list.push(Number(entry));
+    list.push(pid);
     children.set(ppid, list);
   }
   return children;

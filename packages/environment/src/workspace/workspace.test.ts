@@ -67,6 +67,15 @@ describe('Workspace: SSH server', () => {
     await writeFile(knownHosts, `[127.0.0.1]:${port} ${params(workspace).host_pubkey}\n`);
   });
   afterAll(() => workspace.stop());
+  /** OpenSSH's options for this workspace: its client key, and its host key checked strictly. */
+  const openSshOptions = () => [
+    '-i',
+    params(workspace).client_key_path as string,
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+  ];
 
   it('publishes the ssh/2 binding with keys, user, shell, cwd and isolation', async () => {
     const capability = workspace.capability;
@@ -90,12 +99,7 @@ describe('Workspace: SSH server', () => {
 
   it("serves Debian's OpenSSH client with strict host key checking", async () => {
     const { stdout } = await run('ssh', [
-      '-i',
-      params(workspace).client_key_path as string,
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
+      ...openSshOptions(),
       '-o',
       'BatchMode=yes',
       '-p',
@@ -111,19 +115,7 @@ describe('Workspace: SSH server', () => {
     await writeFile(local, 'uploaded\n');
     const batch = path.join(scratch, 'batch');
     await writeFile(batch, `put ${local} up.txt\nget up.txt ${local}.back\n`);
-    await run('sftp', [
-      '-i',
-      params(workspace).client_key_path as string,
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-P',
-      port,
-      '-b',
-      batch,
-      'agent@127.0.0.1',
-    ]);
+    await run('sftp', [...openSshOptions(), '-P', port, '-b', batch, 'agent@127.0.0.1']);
     expect(await readFile(path.join(workspace.root, 'up.txt'), 'utf8')).toBe('uploaded\n');
     expect(await readFile(`${local}.back`, 'utf8')).toBe('uploaded\n');
   });
@@ -340,7 +332,9 @@ describe('Workspace: executor', () => {
 
   it('caps output on a UTF-8 character boundary, in the executor and over SSH', async () => {
     const script = "printf 'éé'; printf 'xyz' >&2";
-    const local = await workspace.executor({ maxOutputBytes: 3 }).run(script, { timeoutMs: 30_000 });
+    const local = await workspace
+      .executor({ maxOutputBytes: 3 })
+      .run(script, { timeoutMs: 30_000 });
     expect(local).toMatchObject({ stdout: 'é\n…[truncated 2 bytes]', stderr: 'xyz' });
     const shell = await connectSsh(workspace.capability);
     try {

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { portOf } from './port.js';
 
 /** One request line a {@link FakeServer} received. */
 export interface FakeRequest {
@@ -51,8 +52,7 @@ export class FakeServer {
   }
 
   get port(): number {
-    const address = this.#server.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return portOf(this.#server);
   }
 
   get url(): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { portOf } from './port.js';
 
 /** One entry of a recorded transcript (see README.md next to the recordings). */
 export interface TranscriptEntry {
@@ -98,8 +99,7 @@ export class ScriptedServer {
   }
 
   get port(): number {
-    const address = this.#server.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return portOf(this.#server);
   }
 
   get url(): string {
@@ -339,9 +339,8 @@ export async function startEchoServer(): Promise<{ port: number; close: () => Pr
     socket.pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
   return {
-    port: typeof address === 'object' && address !== null ? address.port : 0,
+    port: portOf(server),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -354,7 +353,7 @@ export async function startEchoServer(): Promise<{ port: number; close: () => Pr
 export async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
+  const port = portOf(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
+  return port;
 }

@@ -1,3 +1,4 @@
+import { parseBindingUrl } from '../binding-url.js';
 import { HudError } from '../errors.js';
 import {
   type ProtocolClient,
@@ -224,16 +225,7 @@ interface ResolvedTarget {
 
 /** hud-python `CDPClient.connect`'s target choice, with URLs rebuilt on the binding's host:port. */
 async function resolveTarget(binding: CdpBinding): Promise<ResolvedTarget> {
-  let url: URL;
-  try {
-    url = new URL(binding.url);
-  } catch (cause) {
-    throw new HudError(
-      'invalid_argument',
-      `CDP capability '${binding.name}' has an invalid url: ${binding.url}`,
-      { cause },
-    );
-  }
+  const url = parseBindingUrl(binding, 'CDP');
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
   if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
     throw new HudError(

@@ -1,19 +1,10 @@
-const CDP_BRAND = Symbol.for('hud.cdp-error');
+import { brandedError } from '../branded-error.js';
 
 /**
  * An error reply to a CDP command (hud-python `CDPError`): the browser's `{code, message, data?}` and the
  * method that failed, e.g. `CDP Page.navigate failed (-32000): Cannot navigate to invalid URL`.
  */
-export class CdpError extends Error {
-  /** True for any CdpError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is CdpError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[CDP_BRAND] === true
-    );
-  }
-  readonly [CDP_BRAND] = true;
+export class CdpError extends brandedError('CdpError', 'hud.cdp-error') {
   /** The CDP (JSON-RPC) error code, e.g. -32000 or -32601 for an unknown method. */
   readonly code: number;
   /** The command that failed. */
@@ -28,7 +19,6 @@ export class CdpError extends Error {
   ) {
     const detail = reply.data ? `${reply.message} (${reply.data})` : reply.message;
     super(`CDP ${method} failed (${reply.code}): ${detail}`, options);
-    this.name = 'CdpError';
     this.code = reply.code;
     this.method = method;
     this.cdpMessage = reply.message;

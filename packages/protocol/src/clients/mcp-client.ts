@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { parseBindingUrl } from '../binding-url.js';
 import { HudError } from '../errors.js';
 import { isRecord } from '../guards.js';
 import {
@@ -174,16 +175,7 @@ function requestOptions(options: McpCallOptions): { signal?: AbortSignal; timeou
 
 /** The SDK transport `params.transport` names (defaulted by scheme, as hud-python's `from_manifest`). */
 async function createTransport(binding: McpBinding): Promise<Transport> {
-  let url: URL;
-  try {
-    url = new URL(binding.url);
-  } catch (cause) {
-    throw new HudError(
-      'invalid_argument',
-      `MCP capability '${binding.name}' has an invalid url: ${binding.url}`,
-      { cause },
-    );
-  }
+  const url = parseBindingUrl(binding, 'MCP');
   const scheme = url.protocol.replace(/:$/, '');
   const params = binding.params ?? {};
   const transport =

@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { pyBytes } from '../__fixtures__/py-bytes.js';
 import { HudError } from '../errors.js';
 import { findProtocolClient, isConnectionError } from '../protocol-clients.js';
 import { OpenPiClient, openPiClientFactory } from './openpi-client.js';
@@ -16,26 +17,18 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function bytes(spec: string): Buffer {
-  const out: number[] = [];
-  for (const token of spec.match(/'[^']*'|[0-9a-f]{2}/g) ?? []) {
-    if (token.startsWith("'")) out.push(...Buffer.from(token.slice(1, -1), 'latin1'));
-    else out.push(Number.parseInt(token, 16));
-  }
-  return Buffer.from(out);
-}
 const hex = (data: Uint8Array) => Buffer.from(data).toString('hex');
 const ndarray = (data: string, dtype: string, shape: string) =>
   `84 c4 0b '__ndarray__' c3 c4 04 'data' c4 ${(data.replace(/ /g, '').length / 2).toString(16).padStart(2, '0')} ${data} c4 05 'dtype' a3 '${dtype}' c4 05 'shape' ${shape}`;
 
-const PY_METADATA = bytes("81 ae 'claim_required' c3");
-const PY_OBSERVATION = bytes(
+const PY_METADATA = pyBytes("81 ae 'claim_required' c3");
+const PY_OBSERVATION = pyBytes(
   `85 a5 'state' ${ndarray('0000003f 000080be', '<f4', '91 02')}` +
     ` a5 'image' ${ndarray('000102 030405 060708 090a0b', '|u1', '93 02 02 03')}` +
     ` aa 'terminated' c2 a6 'reward' cb 3fe0000000000000 a4 'meta' 81 a9 'obs_index' 03`,
 );
 const pyObservation = (state: string, terminated = false) =>
-  bytes(
+  pyBytes(
     `82 a5 'state' ${ndarray(state, '<f4', '91 02')} aa 'terminated' ${terminated ? 'c3' : 'c2'}`,
   );
 
@@ -114,8 +107,8 @@ async function connected(
     expect(claim.isBinary).toBe(true);
     const expected =
       token === null
-        ? bytes("81 a5 'claim' c0")
-        : bytes(`81 a5 'claim' a${token.length.toString(16)} '${token}'`);
+        ? pyBytes("81 a5 'claim' c0")
+        : pyBytes(`81 a5 'claim' a${token.length.toString(16)} '${token}'`);
     expect(hex(claim.data)).toBe(hex(expected));
     env.send(PY_OBSERVATION);
   }
@@ -144,7 +137,7 @@ describe('OpenPiClient against an env framing messages as hud-python does', () =
 
     await client.sendAction(Float32Array.of(0.5, -0.25));
     expect(hex((await env.next()).data)).toBe(
-      hex(bytes(`81 a7 'actions' ${ndarray('0000003f 000080be', '<f4', '91 02')}`)),
+      hex(pyBytes(`81 a7 'actions' ${ndarray('0000003f 000080be', '<f4', '91 02')}`)),
     );
     // hud-python casts to float32 (`np.asarray(action, dtype=np.float32)`), keeping the shape.
     await client.sendChunk(new NdArray(Float64Array.of(1, 0, 0, 1), [2, 2]), {
@@ -153,7 +146,7 @@ describe('OpenPiClient against an env framing messages as hud-python does', () =
     });
     expect(hex((await env.next()).data)).toBe(
       hex(
-        bytes(
+        pyBytes(
           `83 a7 'actions' ${ndarray('0000803f 00000000 00000000 0000803f', '<f4', '92 02 02')} a9 'obs_index' 07 aa 'delay_used' 02`,
         ),
       ),
@@ -171,7 +164,7 @@ describe('OpenPiClient against an env framing messages as hud-python does', () =
     const server = await envPeer();
     const connecting = OpenPiClient.connect(binding(server.url));
     const env = await server.accept();
-    env.send(bytes('80')); // metadata {}
+    env.send(pyBytes('80')); // metadata {}
     const client = await connecting;
     cleanups.push(() => client.close());
     env.send(pyObservation('00000000 00000000'));
@@ -179,7 +172,7 @@ describe('OpenPiClient against an env framing messages as hud-python does', () =
     await client.sendAction([1, 0]);
     // The first frame the env gets is the action: no claim was sent.
     expect(hex((await env.next()).data)).toBe(
-      hex(bytes(`81 a7 'actions' ${ndarray('0000803f 00000000', '<f4', '91 02')}`)),
+      hex(pyBytes(`81 a7 'actions' ${ndarray('0000803f 00000000', '<f4', '91 02')}`)),
     );
     const observation = await client.observation();
     expect((observation.data.state as NdArray).data).toEqual(Float32Array.of(1, 0));
@@ -238,7 +231,7 @@ describe('OpenPiClient against an env framing messages as hud-python does', () =
         error.code === 'invalid_frame' &&
         /robot 'robot' frame is not valid msgpack/.test(error.message),
     );
-    env.send(bytes(`81 a5 'state' ${ndarray('0000003f', '<f4', '91 02')}`));
+    env.send(pyBytes(`81 a5 'state' ${ndarray('0000003f', '<f4', '91 02')}`));
     await expect(client.observation()).rejects.toThrow(/4 data bytes for shape \[2\]/);
   });
 
@@ -271,7 +264,7 @@ describe('OpenPiClient against an env framing messages as hud-python does', () =
     });
     const env = await server.accept();
     env.send(PY_METADATA);
-    expect(hex((await env.next()).data)).toBe(hex(bytes("81 a5 'claim' af 'slot-0-0badcafe'")));
+    expect(hex((await env.next()).data)).toBe(hex(pyBytes("81 a5 'claim' af 'slot-0-0badcafe'")));
     env.send(pyObservation('00000000 00000000'));
     const client = await connecting;
     cleanups.push(() => client.close());

@@ -246,15 +246,14 @@ export class OpenPiClient implements ProtocolClient, AsyncDisposable {
     } else {
       try {
         const frame = unpackOpenPi(data, `robot '${this.binding.name}' frame`);
-        item =
-          isRecord(frame)
-            ? { frame }
-            : {
-                error: new HudError(
-                  'invalid_frame',
-                  `robot '${this.binding.name}' sent a frame that is not a map`,
-                ),
-              };
+        item = isRecord(frame)
+          ? { frame }
+          : {
+              error: new HudError(
+                'invalid_frame',
+                `robot '${this.binding.name}' sent a frame that is not a map`,
+              ),
+            };
       } catch (error) {
         item = { error: error as Error };
       }

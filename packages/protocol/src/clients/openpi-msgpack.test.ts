@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { pyBytes } from '../__fixtures__/py-bytes.js';
 import { HudError } from '../errors.js';
 import { PyFloat } from '../python-json.js';
 import { packOpenPi, unpackOpenPi } from './openpi-msgpack.js';
 import { NdArray, type NumericTypedArray } from './openpi-ndarray.js';
 
-/** Bytes from a hex string with spaces; `'…'` quoted runs are ASCII. */
-function bytes(spec: string): Uint8Array {
-  const out: number[] = [];
-  for (const token of spec.match(/'[^']*'|[0-9a-f]{2}/g) ?? []) {
-    if (token.startsWith("'")) out.push(...Buffer.from(token.slice(1, -1), 'latin1'));
-    else out.push(Number.parseInt(token, 16));
-  }
-  return Uint8Array.from(out);
-}
-
 // What numpy 2 + msgpack-python 1.x + openpi_client.msgpack_numpy write, worked out by hand from
 // msgpack_numpy.pack_array and the msgpack spec (bin keys, `<f4` as fixstr, shape tuple as fixarray).
 const NDARRAY_HEAD = "84 c4 0b '__ndarray__' c3 c4 04 'data'";
-const PY_ACTIONS = bytes(
+const PY_ACTIONS = pyBytes(
   `81 a7 'actions' ${NDARRAY_HEAD} c4 08 0000003f 000080be c4 05 'dtype' a3 '<f4' c4 05 'shape' 91 02`,
 );
 
@@ -46,7 +37,7 @@ describe('packOpenPi', () => {
       raw: Buffer.from('hi'),
       skipped: undefined,
     });
-    const expected = bytes(
+    const expected = pyBytes(
       `83 a5 'image' ${NDARRAY_HEAD} c4 02 0102 c4 05 'dtype' a3 '|u1' c4 05 'shape' 91 02` +
         ` a6 'reward' cb 3ff0000000000000 a3 'raw' c4 02 'hi'`,
     );
@@ -102,7 +93,7 @@ describe('unpackOpenPi', () => {
   });
 
   it('byte-swaps big-endian arrays and reads numpy scalars as plain values', () => {
-    const frame = bytes(
+    const frame = pyBytes(
       `83 a1 'x' ${NDARRAY_HEAD} c4 08 3fc00000 c0000000 c4 05 'dtype' a3 '>f4' c4 05 'shape' 91 02` +
         ` a1 'n' 83 c4 0d '__npgeneric__' c3 c4 04 'data' 07 c4 05 'dtype' a3 '<i8'` +
         ` a1 'b' 83 c4 0d '__npgeneric__' c3 c4 04 'data' c3 c4 05 'dtype' a3 '|b1'`,
@@ -129,7 +120,7 @@ describe('unpackOpenPi', () => {
 
   it('rejects an unsupported dtype, naming the key', () => {
     for (const dtype of ['<c8', '<U4', '|O', '|f4', 'float32']) {
-      const frame = bytes(
+      const frame = pyBytes(
         `81 a5 'state' ${NDARRAY_HEAD} c4 08 0000003f 000080be c4 05 'dtype' a${dtype.length.toString(16)} '${dtype}' c4 05 'shape' 91 02`,
       );
       expectHudError(
@@ -142,7 +133,7 @@ describe('unpackOpenPi', () => {
 
   it('rejects a shape that does not match the data length, or is not a list of extents', () => {
     const frame = (shape: string) =>
-      bytes(
+      pyBytes(
         `81 a5 'state' ${NDARRAY_HEAD} c4 08 0000003f 000080be c4 05 'dtype' a3 '<f4' c4 05 'shape' ${shape}`,
       );
     expectHudError(
@@ -156,7 +147,7 @@ describe('unpackOpenPi', () => {
       /'state': shape must be a list of non-negative integers, got \[-1,2\]/,
     );
     expectHudError(
-      () => unpackOpenPi(bytes(`81 a5 'state' 82 c4 0b '__ndarray__' c3 c4 04 'data' c4 00`)),
+      () => unpackOpenPi(pyBytes(`81 a5 'state' 82 c4 0b '__ndarray__' c3 c4 04 'data' c4 00`)),
       'invalid_frame',
       /'state': ndarray map without 'dtype'/,
     );

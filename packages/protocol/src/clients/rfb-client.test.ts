@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HudError } from '../errors.js';
+import { hudRejection } from '../__fixtures__/thrown.js';
 import { vncAuthResponse } from './rfb-auth.js';
 import { RfbClient, type RfbConnectOptions } from './rfb-client.js';
 import { SocketReader } from './rfb-reader.js';
@@ -98,16 +98,6 @@ async function connect(port: number, options: RfbConnectOptions = {}): Promise<R
   return client;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<HudError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (HudError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
 /** A Raw rectangle (RFC 6143 §7.7.1) in the client's R, G, B, X pixel format. */
 function rawRect(x: number, y: number, width: number, pixels: [number, number, number][]): Buffer {
   const header = Buffer.alloc(12);
@@ -152,7 +142,7 @@ describe('RfbClient handshake', () => {
     const { port } = await fakeServer((peer) =>
       acceptHandshake(peer, { password: 'right' }).then(() => undefined),
     );
-    const error = await rejection(connect(port, { password: 'wrong' }));
+    const error = await hudRejection(connect(port, { password: 'wrong' }));
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toBe('RFB authentication failed: bad password');
   });
@@ -163,7 +153,7 @@ describe('RfbClient handshake', () => {
       await peer.read(12);
       peer.write(Buffer.concat([hex('00 00000008'), Buffer.from('too many')]));
     });
-    const error = await rejection(connect(port));
+    const error = await hudRejection(connect(port));
     expect(error.message).toBe('RFB server refused the connection: too many');
   });
 
@@ -173,14 +163,14 @@ describe('RfbClient handshake', () => {
       await peer.read(12);
       peer.socket.end();
     });
-    expect((await rejection(connect(port))).code).toBe('connection_closed');
+    expect((await hudRejection(connect(port))).code).toBe('connection_closed');
   });
 
   it('refuses a 3.3 server', async () => {
     const { port } = await fakeServer(async (peer) => {
       peer.write(Buffer.from('RFB 003.003\n'));
     });
-    expect((await rejection(connect(port))).code).toBe('unsupported');
+    expect((await hudRejection(connect(port))).code).toBe('unsupported');
   });
 });
 
@@ -276,16 +266,16 @@ describe('RfbClient screenshots', () => {
       peer.write(hex('63'));
     });
     const client = await connect(port);
-    const error = await rejection(client.screenshot());
+    const error = await hudRejection(client.screenshot());
     expect(error.code).toBe('invalid_frame');
     expect(error.message).toContain('unknown server message type 99');
-    expect((await rejection(client.move(0, 0))).code).toBe('invalid_frame');
+    expect((await hudRejection(client.move(0, 0))).code).toBe('invalid_frame');
   });
 
   it('gives up on an update that never comes after updateTimeoutMs', async () => {
     const { port } = await fakeServer((peer) => acceptHandshake(peer).then(() => undefined));
     const client = await connect(port, { updateTimeoutMs: 100 });
-    const error = await rejection(client.screenshot());
+    const error = await hudRejection(client.screenshot());
     expect(error.code).toBe('timeout');
   });
 });
@@ -376,11 +366,11 @@ describe('RfbClient input', () => {
 
   it('refuses points off the screen and sends nothing', async () => {
     const { client, sent } = await recording();
-    const error = await rejection(client.click(640, 0));
+    const error = await hudRejection(client.click(640, 0));
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toContain('outside the 640x480 screen');
-    expect((await rejection(client.move(1.5, 2))).code).toBe('invalid_argument');
-    expect((await rejection(client.drag([{ x: 1, y: 1 }]))).code).toBe('invalid_argument');
+    expect((await hudRejection(client.move(1.5, 2))).code).toBe('invalid_argument');
+    expect((await hudRejection(client.drag([{ x: 1, y: 1 }]))).code).toBe('invalid_argument');
     expect(await sent()).toEqual(Buffer.alloc(0));
   });
 
@@ -389,6 +379,6 @@ describe('RfbClient input', () => {
     await client.move(5, 6);
     await client.mouseDown('middle');
     expect(await sent()).toEqual(hex('05 00 0005 0006  05 02 0005 0006  05 00 0005 0006'));
-    expect((await rejection(client.keyPress('a'))).code).toBe('connection_closed');
+    expect((await hudRejection(client.keyPress('a'))).code).toBe('connection_closed');
   });
 });

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HudError } from '../errors.js';
+import { thrownHudError } from '../__fixtures__/thrown.js';
 import { characterKeysym, keysymOf, splitChord } from './rfb-keysyms.js';
-
-function thrown(run: () => unknown): HudError {
-  try {
-    run();
-  } catch (error) {
-    if (HudError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a HudError');
-}
 
 // Expected values from X11 keysymdef.h.
 describe('keysymOf', () => {
@@ -66,10 +56,10 @@ describe('keysymOf', () => {
   });
 
   it('rejects unknown names with a hint', () => {
-    const error = thrown(() => keysymOf('Hyperdrive'));
+    const error = thrownHudError(() => keysymOf('Hyperdrive'));
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toContain('"Hyperdrive"');
-    expect(thrown(() => keysymOf('F36')).code).toBe('invalid_argument');
+    expect(thrownHudError(() => keysymOf('F36')).code).toBe('invalid_argument');
   });
 });
 
@@ -88,7 +78,7 @@ describe('characterKeysym', () => {
   });
 
   it('refuses other control characters', () => {
-    expect(thrown(() => characterKeysym('\u0007')).message).toContain('U+0007');
+    expect(thrownHudError(() => characterKeysym('\u0007')).message).toContain('U+0007');
   });
 });
 
@@ -105,7 +95,7 @@ describe('splitChord', () => {
   });
 
   it('rejects empty chords and empty keys', () => {
-    expect(thrown(() => splitChord('')).code).toBe('invalid_argument');
-    expect(thrown(() => splitChord('ctrl++a')).code).toBe('invalid_argument');
+    expect(thrownHudError(() => splitChord('')).code).toBe('invalid_argument');
+    expect(thrownHudError(() => splitChord('ctrl++a')).code).toBe('invalid_argument');
   });
 });

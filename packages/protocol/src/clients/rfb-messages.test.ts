@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HudError } from '../errors.js';
+import { thrownHudError } from '../__fixtures__/thrown.js';
 import { vncAuthResponse } from './rfb-auth.js';
 import {
   chooseSecurityType,
@@ -21,16 +21,6 @@ import {
 // Byte sequences written by hand from RFC 6143 §7 (big-endian fields, layouts as in the RFC's tables).
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
-function thrown(run: () => unknown): HudError {
-  try {
-    run();
-  } catch (error) {
-    if (HudError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a HudError');
-}
-
 describe('ProtocolVersion (RFC 6143 §7.1.1)', () => {
   it('answers a 3.8 server with the 12 bytes "RFB 003.008\\n"', () => {
     const answer = negotiateVersion(hex('524642203030332e3030380a'));
@@ -42,11 +32,13 @@ describe('ProtocolVersion (RFC 6143 §7.1.1)', () => {
   });
 
   it('refuses 3.3 and 3.7 servers and non-RFB greetings', () => {
-    expect(thrown(() => negotiateVersion(Buffer.from('RFB 003.003\n'))).message).toContain(
+    expect(thrownHudError(() => negotiateVersion(Buffer.from('RFB 003.003\n'))).message).toContain(
       'speaks 3.3',
     );
-    expect(thrown(() => negotiateVersion(Buffer.from('RFB 003.007\n'))).code).toBe('unsupported');
-    expect(thrown(() => negotiateVersion(Buffer.from('SSH-2.0-Open'))).message).toContain(
+    expect(thrownHudError(() => negotiateVersion(Buffer.from('RFB 003.007\n'))).code).toBe(
+      'unsupported',
+    );
+    expect(thrownHudError(() => negotiateVersion(Buffer.from('SSH-2.0-Open'))).message).toContain(
       'not an RFB server',
     );
   });
@@ -60,8 +52,10 @@ describe('security types (RFC 6143 §7.1.2)', () => {
   });
 
   it('explains a missing password and unsupported types', () => {
-    expect(thrown(() => chooseSecurityType([2], false)).message).toContain('params.password');
-    expect(thrown(() => chooseSecurityType([16, 19], true)).message).toContain('[16, 19]');
+    expect(thrownHudError(() => chooseSecurityType([2], false)).message).toContain(
+      'params.password',
+    );
+    expect(thrownHudError(() => chooseSecurityType([16, 19], true)).message).toContain('[16, 19]');
   });
 });
 

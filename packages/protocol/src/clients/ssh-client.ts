@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { constants } from 'node:os';
 import type { ClientChannel, ConnectConfig, Client as Ssh2Client } from 'ssh2';
 import ssh2 from 'ssh2';
+import { parseBindingUrl } from '../binding-url.js';
 import { CappedOutput } from '../capped-output.js';
 import type { HudLogger } from '../client-options.js';
+import { exitStatus, watchCommand } from '../command-watch.js';
 import { HudError } from '../errors.js';
 import type { ProtocolClient } from '../protocol-clients.js';
 import type { Capability } from '../schemas.js';
@@ -33,21 +34,10 @@ export interface SshConnectOptions {
   allowUnverifiedHost?: boolean;
 }
 
-// setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); longer means "no timeout".
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function endpoint(binding: Capability): { host: string; port: number } {
-  let url: URL;
-  try {
-    url = new URL(binding.url);
-  } catch (error) {
-    throw new HudError(
-      'invalid_argument',
-      `capability '${binding.name}' has an invalid url: ${binding.url}`,
-      { cause: error },
-    );
-  }
+  const url = parseBindingUrl(binding);
   return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 22 };
 }
 
@@ -55,15 +45,6 @@ function endpoint(binding: Capability): { host: string; port: number } {
 function publicKeyBlob(line: string): Buffer | undefined {
   const base64 = line.trim().split(/\s+/)[1];
   return base64 ? Buffer.from(base64, 'base64') : undefined;
-}
-
-function exitCodeOf(code: number | null | undefined, signal: string | undefined): number | null {
-  if (typeof code === 'number') return code;
-  if (signal) {
-    const name = (signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals;
-    return -(constants.signals[name] ?? 0);
-  }
-  return null;
 }
 
 /**
@@ -304,7 +285,6 @@ function collect(stream: ClientChannel, options: SshExecOptions): Promise<SshExe
   const stderr = new CappedOutput(maxBytes);
   return new Promise<SshExecResult>((resolve, reject) => {
     let exitCode: number | null = null;
-    let timedOut = false;
     const kill = () => {
       // Best effort (servers may refuse requests after our EOF): closing the channel is what makes a
       // hud-ts workspace end the command's process tree.
@@ -315,30 +295,19 @@ function collect(stream: ClientChannel, options: SshExecOptions): Promise<SshExe
       }
       stream.close();
     };
-    const timer =
-      options.timeoutMs !== undefined && options.timeoutMs <= MAX_TIMER_MS
-        ? setTimeout(() => {
-            timedOut = true;
-            kill();
-          }, options.timeoutMs)
-        : undefined;
-    const onAbort = () => kill();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    // The abort may have come while the server was still confirming the channel.
-    if (options.signal?.aborted) onAbort();
+    // An abort may have come while the server was still confirming the channel: watchCommand kills at once.
+    const watch = watchCommand(kill, options);
     stream.on('data', (chunk: Buffer) => stdout.push(chunk));
     stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     stream.once('error', (error: Error) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      watch.done();
       reject(error);
     });
     stream.on('exit', (code: number | null, signal?: string) => {
-      exitCode = exitCodeOf(code, signal);
+      exitCode = exitStatus(code, signal);
     });
     stream.once('close', () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      watch.done();
       if (options.signal?.aborted) {
         reject(options.signal.reason);
         return;
@@ -346,8 +315,8 @@ function collect(stream: ClientChannel, options: SshExecOptions): Promise<SshExe
       resolve({
         stdout: stdout.text(),
         stderr: stderr.text(),
-        exitCode: timedOut ? null : exitCode,
-        timedOut,
+        exitCode: watch.timedOut ? null : exitCode,
+        timedOut: watch.timedOut,
       });
     });
     stream.end(options.input === undefined ? undefined : Buffer.from(options.input));

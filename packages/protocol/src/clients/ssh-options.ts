@@ -1,3 +1,5 @@
+import { brandedError } from '../branded-error.js';
+
 /** The protocol id of shell workspaces (hud-python 0.6.16 `Capability.ssh`, spec §3.2). */
 export const SSH_PROTOCOL = 'ssh/2';
 
@@ -49,19 +51,8 @@ export interface SshExecResult {
   timedOut: boolean;
 }
 
-const COMMAND_ERROR_BRAND = Symbol.for('hud.ssh-command-error');
-
 /** A file helper's command (`cat`, `ls`) failed remotely: carries its exit status and stderr. */
-export class SshCommandError extends Error {
-  /** True for any SshCommandError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is SshCommandError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[COMMAND_ERROR_BRAND] === true
-    );
-  }
-  readonly [COMMAND_ERROR_BRAND] = true;
+export class SshCommandError extends brandedError('SshCommandError', 'hud.ssh-command-error') {
   readonly code = 'command_failed';
   readonly command: string;
   readonly exitCode: number | null;
@@ -71,7 +62,6 @@ export class SshCommandError extends Error {
     super(
       `remote command ${JSON.stringify(command)} ${why}: ${result.stderr.trim() || '(no stderr)'}`,
     );
-    this.name = 'SshCommandError';
     this.command = command;
     this.exitCode = result.exitCode;
     this.stderr = result.stderr;

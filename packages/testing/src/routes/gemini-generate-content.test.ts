@@ -1,41 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeProvider, startFakeProvider } from '../fake-provider.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { postTo, thinkAndCall } from '../__fixtures__/post-route.js';
+import { startFakeProvider } from '../fake-provider.js';
 import type { FakeTurn } from '../turns.js';
 import { geminiGenerateContentRoute } from './gemini-generate-content.js';
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
-});
-
-async function post(turns: FakeTurn[], model = 'gemini-test', body: unknown = { contents: [] }) {
-  const fake = await startFakeProvider({ turns, routes: [geminiGenerateContentRoute] });
-  fakes.push(fake);
-  const response = await fetch(`${fake.url}/v1beta/models/${model}:generateContent`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
-    body: JSON.stringify(body),
+const post = (turns: FakeTurn[], model = 'gemini-test', body: unknown = { contents: [] }) =>
+  postTo(geminiGenerateContentRoute, turns, `/v1beta/models/${model}:generateContent`, body, {
+    'x-goog-api-key': 'k',
   });
-  return { fake, response, json: (await response.json()) as Record<string, unknown> };
-}
 
 describe('gemini-generate-content route', () => {
   it('renders thought, text and function calls as parts of one candidate, model from the path', async () => {
-    const { fake, json } = await post(
-      [
-        {
-          reasoning: 'think',
-          text: 'calling',
-          toolCalls: [
-            { name: 'add', arguments: { a: 1 } },
-            { id: 'mine', name: 'add', arguments: '{"a":2}' },
-          ],
-          usage: { inputTokens: 30, outputTokens: 4, cachedTokens: 12 },
-        },
-      ],
-      'gemini-2.5-flash',
-      { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
-    );
+    const { fake, json } = await post([thinkAndCall('{"a":2}')], 'gemini-2.5-flash', {
+      contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+    });
     expect(json).toEqual({
       candidates: [
         {
@@ -139,7 +117,7 @@ describe('gemini-generate-content route', () => {
 
   it('is served by default, next to the other providers', async () => {
     const fake = await startFakeProvider({ turns: [{ text: 'hello' }] });
-    fakes.push(fake);
+    onTestFinished(() => fake.close());
     const response = await fetch(`${fake.url}/v1beta/models/gemini-3-pro-preview:generateContent`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,24 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeProvider, startFakeProvider } from '../fake-provider.js';
+import { describe, expect, it } from 'vitest';
+import { postTo } from '../__fixtures__/post-route.js';
 import type { FakeTurn } from '../turns.js';
 import { openaiChatCompletionsRoute } from './openai-chat-completions.js';
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
-});
-
-async function post(turns: FakeTurn[], body: unknown) {
-  const fake = await startFakeProvider({ turns, routes: [openaiChatCompletionsRoute] });
-  fakes.push(fake);
-  const response = await fetch(`${fake.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the test reads an arbitrary JSON envelope
-  return { response, json: (await response.json()) as any };
-}
+const post = (turns: FakeTurn[], body: unknown) =>
+  postTo(openaiChatCompletionsRoute, turns, '/v1/chat/completions', body);
 
 describe('openai-chat route', () => {
   it('renders reasoning_content, raw-string arguments, the turn’s model and usage with cached tokens', async () => {

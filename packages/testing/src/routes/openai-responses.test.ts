@@ -1,46 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeProvider, startFakeProvider } from '../fake-provider.js';
+import { describe, expect, it } from 'vitest';
+import { postTo, thinkAndCall } from '../__fixtures__/post-route.js';
 import type { FakeTurn } from '../turns.js';
 import { openaiResponsesRoute } from './openai-responses.js';
 
-const fakes: FakeProvider[] = [];
-afterEach(async () => {
-  for (const fake of fakes.splice(0)) await fake.close();
-});
-
-async function post(turns: FakeTurn[], body: unknown) {
-  const fake = await startFakeProvider({ turns, routes: [openaiResponsesRoute] });
-  fakes.push(fake);
-  const response = await fetch(`${fake.url}/v1/responses`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-    body: JSON.stringify(body),
-  });
-  return { fake, response, json: (await response.json()) as Record<string, unknown> };
-}
+const post = (turns: FakeTurn[], body: unknown) =>
+  postTo(openaiResponsesRoute, turns, '/v1/responses', body);
 
 describe('openai-responses route', () => {
   it('renders reasoning, text and function calls as output items, echoing the request', async () => {
-    const { fake, json } = await post(
-      [
-        {
-          reasoning: 'think',
-          text: 'calling',
-          toolCalls: [
-            { name: 'add', arguments: { a: 1 } },
-            { id: 'mine', name: 'add', arguments: '{"a":' },
-          ],
-          usage: { inputTokens: 30, outputTokens: 4, cachedTokens: 12 },
-        },
-      ],
-      {
-        model: 'gpt-test',
-        input: 'hi',
-        instructions: 'be brief',
-        store: false,
-        include: ['reasoning.encrypted_content'],
-      },
-    );
+    const { fake, json } = await post([thinkAndCall('{"a":')], {
+      model: 'gpt-test',
+      input: 'hi',
+      instructions: 'be brief',
+      store: false,
+      include: ['reasoning.encrypted_content'],
+    });
     expect(json).toMatchObject({
       id: 'resp_fake_0',
       object: 'response',
