@@ -91,11 +91,15 @@ describe('the results table', () => {
     const text = summaryText(big, 'store', { color: false });
     expect(text.startsWith(`${cliTable(rows, false)}\n`)).toBe(true);
 
+    // 20,000 rows draw (cli-table3 took about a minute; the time is measured in bench/, not asserted here).
     const many = Array.from({ length: 20_000 }, (_, index) => run(`t-${index}`, 1, index));
-    const started = performance.now();
-    summaryText(new Job({ id: 'job', name: 'n', group: 1, createdAt: '', runs: many }), 's', {
-      color: true,
-    });
-    expect(performance.now() - started).toBeLessThan(2_000); // cli-table3: about a minute
+    const drawn = summaryText(
+      new Job({ id: 'job', name: 'n', group: 1, createdAt: '', runs: many }),
+      's',
+      {
+        color: false,
+      },
+    );
+    expect(drawn).toContain('│ t-19999 ');
   });
 });
