@@ -4,7 +4,7 @@ import { withDeadline } from '@hud/testing';
 export { recordedLines, WireClient } from '@hud/testing';
 
 /** Deadline for any single wait in these tests (a deadline, not a timing claim). */
-export const DEADLINE_MS = 4_000;
+export const DEADLINE_MS = 15_000;
 
 /** Polls `check` until it returns true (deadline `ms`, default `DEADLINE_MS`). */
 export async function eventually(
