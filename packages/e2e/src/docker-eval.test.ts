@@ -5,6 +5,7 @@ import {
   BASE_IMAGE,
   cleanUp,
   containersAfter,
+  DOCKER_TEST_TIMEOUT_MS,
   docker,
   escaped,
   hasDocker,
@@ -16,9 +17,6 @@ import {
 } from './support/docker.js';
 import { type EvalSummary, readRunLines, report } from './support/eval-harness.js';
 import { runHud } from './support/run-hud.js';
-
-/** Real containers on 2 loaded cores: a generous bound per test (timings are reported, not asserted). */
-const TEST_TIMEOUT_MS = 300_000;
 
 // `hud build` of the sample environment, then `hud eval … --runtime docker`: one container per rollout,
 // every task graded 1.0 by the oracle, and nothing left behind.
@@ -79,7 +77,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
         'hud.managed': '1',
       });
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -102,7 +100,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       expect(runs).toHaveLength(5);
       expect(await containersAfter({ 'hud.job': summary.job_id })).toEqual([]);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -124,7 +122,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       expect(summary).toMatchObject({ reward: 1, runs: 20, verdicts: 20, errors: 0 });
       expect(await containersAfter({ 'hud.job': summary.job_id })).toEqual([]);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -156,7 +154,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       expect(run.stderr).toContain(`on docker (${TAG})`);
       expect(summaryOf(run.stdout)).toMatchObject({ reward: 1, runs: 2, verdicts: 2, errors: 0 });
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -176,7 +174,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
       );
       expect(await containersAfter({ 'hud.job': summary.job_id })).toEqual([]);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -200,7 +198,7 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
         /^✓ 4 tasks\.list +3 template\(s\): count_items, stock_of, write_report$/m,
       );
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -236,6 +234,6 @@ describe.skipIf(!hasDocker)('hud build + hud eval --runtime docker (real engine)
         await docker(['rm', '--force', id]);
       }
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 });

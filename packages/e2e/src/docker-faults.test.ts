@@ -7,6 +7,7 @@ import {
   containerGone,
   containersAfter,
   contextWith,
+  DOCKER_TEST_TIMEOUT_MS,
   dockerBuild,
   escaped,
   hasDocker,
@@ -18,17 +19,15 @@ import {
 } from './support/docker.js';
 import { runHud } from './support/run-hud.js';
 
-/** Real containers on 2 loaded cores: a generous bound per test (timings are reported, not asserted). */
-const TEST_TIMEOUT_MS = 240_000;
-
 // Faults a user meets with Docker, each a clear error naming its cause, and no container left behind:
 // a CMD that exits at once, a CMD that never serves (hud debug names phase 3), a failing build.
 
+/** Scratch directories to remove at the end. */
+const dirs: string[] = [];
 const EXITS = uniqueTag('exits-early');
 const SILENT = uniqueTag('never-serves');
 const DEBUG_TAG = uniqueTag('sample-env-debug');
 const BAD_TAG = uniqueTag('bad-build');
-const dirs: string[] = [];
 
 const row = { env: 'sample-env', id: 'count_items', slug: 'aisle-a', args: { aisle: 'a' } };
 
@@ -78,7 +77,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
       expect(error).toContain('boom: no environment in this image');
       expect(await containersAfter({ 'hud.job': summary.job_id })).toEqual([]);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -102,7 +101,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
       expect(id).not.toBe('');
       expect(await containerGone(id)).toBe(true);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -118,7 +117,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
         /^✗ 1 image +image 'hud-e2e\/not-built:1' not found locally: build it with hud build/m,
       );
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -140,7 +139,7 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
         /✓ 6 task start\/cancel +started 'count_items' .* and cancelled it/,
       );
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -168,6 +167,6 @@ describe.skipIf(!hasDocker)('Docker faults (real engine)', () => {
       expect(run.stderr).toContain('checking the bundle');
       expect(await imageExists(tag)).toBe(false);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 });

@@ -4,6 +4,7 @@ import {
   BASE_IMAGE,
   cleanUp,
   containersAfter,
+  DOCKER_TEST_TIMEOUT_MS,
   hasDocker,
   managedContainers,
   removeContainers,
@@ -19,9 +20,6 @@ import {
   spawnHud,
 } from './support/eval-harness.js';
 import { runHud } from './support/run-hud.js';
-
-/** Real containers on 2 loaded cores: a generous bound per test (timings are reported, not asserted). */
-const TEST_TIMEOUT_MS = 360_000;
 
 // No leaks: a `hud eval` killed with SIGKILL leaves its containers behind; the next job reaps them (and
 // says how many) and --resume completes the job. Ctrl-C tears down every container of the job promptly.
@@ -142,7 +140,7 @@ describe.skipIf(!hasDocker)('Docker jobs leave no containers (real engine)', () 
         await removeContainers(await managedContainers({ 'hud.job': jobId as string }));
       }
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -171,6 +169,6 @@ describe.skipIf(!hasDocker)('Docker jobs leave no containers (real engine)', () 
         await removeContainers(await managedContainers({ 'hud.owner.pid': String(pid) }));
       }
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 });

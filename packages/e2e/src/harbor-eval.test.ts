@@ -13,6 +13,7 @@ import {
 } from './support/anthropic-messages.js';
 import {
   containersAfter,
+  DOCKER_TEST_TIMEOUT_MS,
   docker,
   hasDocker,
   managedContainers,
@@ -26,9 +27,6 @@ import { REPO_ROOT } from './support/served-env.js';
 // `hud eval <Harbor task or dataset dir> …` through the real CLI on the real engine: each trial in a fresh
 // container of the task's image, graded by the task's own verifier, written out as a Harbor trial directory
 // (result.json, ATIF trajectory, verifier output); model agents act in that container through `shell`.
-
-/** Real image builds and containers on 2 loaded cores: a generous bound per test (timings not asserted). */
-const TEST_TIMEOUT_MS = 300_000;
 
 /** Third-party Harbor tasks, read in place (never copied): absent on machines without the shared tree. */
 const SHARED_EXAMPLES = fileURLToPath(
@@ -204,7 +202,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
         { step_name: 'append-content', verifier_result: { rewards: { reward: 1 } } },
       ]);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -228,7 +226,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
         });
       }
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -304,7 +302,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
       expect(toolSteps[0].observation.results[0].content).toContain(buggy);
       expect(toolSteps[0].observation.results[0].content).toMatch(/^root$/m);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it.skipIf(!hasShared)(
@@ -328,7 +326,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
       const trial = trialsOf(summary)['hello-user'] as Trial;
       expect(trial.result.verifier_result).toEqual({ rewards: { reward: 1 } });
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -353,7 +351,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
         rmSync(folder, { recursive: true, force: true });
       }
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -389,7 +387,7 @@ describe.skipIf(!hasDocker)('hud eval on Harbor tasks (real engine)', () => {
       expect(seen).not.toContain(planted);
       expect(seen).not.toMatch(/ANTHROPIC|OPENAI/);
     },
-    TEST_TIMEOUT_MS,
+    DOCKER_TEST_TIMEOUT_MS,
   );
 
   it('no job above leaves a hud-managed container behind', async () => {

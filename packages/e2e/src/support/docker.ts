@@ -6,6 +6,12 @@ import path from 'node:path';
 import type { HudRun } from './run-hud.js';
 import { REPO_ROOT } from './served-env.js';
 
+/**
+ * The deadline of one test with real image builds and containers on 2 loaded cores: generous, and a bound
+ * only (timings are reported, never asserted).
+ */
+export const DOCKER_TEST_TIMEOUT_MS = 360_000;
+
 /** The offline base scripts/docker-setup.sh builds (a stand-in for node:24-slim). */
 export const BASE_IMAGE = process.env.HUD_DOCKER_BASE ?? 'hud-test/bookworm-node:24';
 
