@@ -13,16 +13,9 @@
  */
 import { Frames, LineClient, runCycles } from './lib/line-client.ts';
 import { type ServerChild, startServer } from './lib/server-child.ts';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import * as stats from './lib/stats.ts';
 
-const RUNS = runCount();
+const RUNS = stats.runCount();
 const CONNECTIONS = 50;
 const CYCLES_PER_CONNECTION = 100;
 const BATCHES = 4;
@@ -52,7 +45,7 @@ async function batch(server: ServerChild): Promise<Batch> {
   };
 }
 
-await printContext(
+await stats.printContext(
   `Figure 2: ${CONNECTIONS} connections × ${CYCLES_PER_CONNECTION} start+grade cycles`,
 );
 const minimal = await startServer('minimal.ts');
@@ -69,36 +62,36 @@ try {
       result.minimal.push(await batch(minimal));
       result.ours.push(await batch(ours));
     }
-    result.ratio = median(
+    result.ratio = stats.median(
       result.ours.map(
         (our, index) => our.cyclesPerSecond / (result.minimal[index] as Batch).cyclesPerSecond,
       ),
     );
     runs.push(result);
-    const rate = (batches: Batch[]) => median(batches.map((b) => b.cyclesPerSecond));
+    const rate = (batches: Batch[]) => stats.median(batches.map((b) => b.cyclesPerSecond));
     console.log(
-      `run ${run + 1}: minimal ${formatNumber(rate(result.minimal))} cycles/s, ours ${formatNumber(rate(result.ours))} cycles/s (${formatRatio(result.ratio)})`,
+      `run ${run + 1}: minimal ${stats.formatNumber(rate(result.minimal))} cycles/s, ours ${stats.formatNumber(rate(result.ours))} cycles/s (${stats.formatRatio(result.ratio)})`,
     );
   }
   const rate = (pick: 'ours' | 'minimal') =>
-    median(runs.map((run) => median(run[pick].map((b) => b.cyclesPerSecond))));
+    stats.median(runs.map((run) => stats.median(run[pick].map((b) => b.cyclesPerSecond))));
   const cpu = (pick: 'ours' | 'minimal') =>
-    median(runs.map((run) => median(run[pick].map((b) => b.cpuUsPerCycle))));
-  printTable([
+    stats.median(runs.map((run) => stats.median(run[pick].map((b) => b.cpuUsPerCycle))));
+  stats.printTable([
     [`median of ${RUNS} runs`, 'ours', 'minimal', 'ratio', 'target', 'hud-python'],
     [
       `cycles/s, ${CONNECTIONS}×${CYCLES_PER_CONNECTION}`,
-      formatNumber(rate('ours')),
-      formatNumber(rate('minimal')),
-      formatRatio(median(runs.map((run) => run.ratio))),
+      stats.formatNumber(rate('ours')),
+      stats.formatNumber(rate('minimal')),
+      stats.formatRatio(stats.median(runs.map((run) => run.ratio))),
       '≥ 0.8×',
       '7,235 (0.43× of 17,000)',
     ],
     [
       'server CPU µs/cycle',
-      formatNumber(cpu('ours'), 1),
-      formatNumber(cpu('minimal'), 1),
-      formatRatio(cpu('ours') / cpu('minimal')),
+      stats.formatNumber(cpu('ours'), 1),
+      stats.formatNumber(cpu('minimal'), 1),
+      stats.formatRatio(cpu('ours') / cpu('minimal')),
       '≤ 60 µs',
       '136 (minimal 38)',
     ],

@@ -7,19 +7,14 @@
  */
 import path from 'node:path';
 import { buildSampleImage, hud } from './lib/docker-common.ts';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import * as stats from './lib/stats.ts';
 
-const RUNS = runCount();
+const RUNS = stats.runCount();
 const ROLLOUTS = 40;
 
-await printContext(`Docker throughput (${ROLLOUTS} rollouts at --max-concurrent 8 × ${RUNS} runs)`);
+await stats.printContext(
+  `Docker throughput (${ROLLOUTS} rollouts at --max-concurrent 8 × ${RUNS} runs)`,
+);
 const sample = await buildSampleImage();
 const tasks = path.join(sample.dir, 'tasks.ts');
 const rates = { docker: [] as number[], local: [] as number[] };
@@ -57,10 +52,14 @@ try {
   sample.remove();
 }
 
-const rate = (values: number[]) => `${formatNumber(median(values), 2)} rollouts/s`;
-printTable([
+const rate = (values: number[]) => `${stats.formatNumber(stats.median(values), 2)} rollouts/s`;
+stats.printTable([
   ['runtime', `median of ${RUNS}`, 'per run'],
   ['docker', rate(rates.docker), rates.docker.map((value) => value.toFixed(2)).join(', ')],
   ['local (same run)', rate(rates.local), rates.local.map((value) => value.toFixed(2)).join(', ')],
-  ['ratio docker / local', formatRatio(median(rates.docker) / median(rates.local)), ''],
+  [
+    'ratio docker / local',
+    stats.formatRatio(stats.median(rates.docker) / stats.median(rates.local)),
+    '',
+  ],
 ]);

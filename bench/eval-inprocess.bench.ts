@@ -19,22 +19,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runApi } from './lib/eval-common.ts';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import { againstCheckout, runApi } from './lib/eval-common.ts';
+import * as stats from './lib/stats.ts';
 
-const RUNS = runCount();
+const RUNS = stats.runCount();
 const ROWS = 3_000;
 const CONCURRENCY = 4;
-const againstIndex = process.argv.indexOf('--against');
-const AGAINST =
-  againstIndex === -1 ? undefined : path.resolve(process.argv[againstIndex + 1] ?? '');
+const AGAINST = againstCheckout();
 
 interface Figures {
   perSecond: number;
@@ -63,8 +54,8 @@ async function measure(kind: Kind): Promise<Figures> {
   };
 }
 
-await printContext(
-  `hud eval figure 2: ${formatNumber(ROWS)} letter-count tasks, oracle, in-process runtime, max-concurrent ${CONCURRENCY}`,
+await stats.printContext(
+  `hud eval figure 2: ${stats.formatNumber(ROWS)} letter-count tasks, oracle, in-process runtime, max-concurrent ${CONCURRENCY}`,
 );
 try {
   const runs: Record<Kind, Figures>[] = [];
@@ -74,39 +65,40 @@ try {
     for (const kind of order) figures[kind] = await measure(kind);
     runs.push(figures);
     const line = (kind: Kind) =>
-      `${formatNumber(figures[kind].perSecond)}/s (${formatRatio(figures[kind].perSecond / figures.raw.perSecond)}, ${formatNumber(figures[kind].cpuUsPerRollout)} µs CPU)`;
+      `${stats.formatNumber(figures[kind].perSecond)}/s (${stats.formatRatio(figures[kind].perSecond / figures.raw.perSecond)}, ${stats.formatNumber(figures[kind].cpuUsPerRollout)} µs CPU)`;
     console.log(
-      `run ${run + 1}: raw ${formatNumber(figures.raw.perSecond)} cycles/s (${formatNumber(figures.raw.cpuUsPerRollout)} µs CPU); with store ${line('store')}; without ${line('memory')}` +
+      `run ${run + 1}: raw ${stats.formatNumber(figures.raw.perSecond)} cycles/s (${stats.formatNumber(figures.raw.cpuUsPerRollout)} µs CPU); with store ${line('store')}; without ${line('memory')}` +
         (AGAINST
           ? `; against: with store ${line('storeAgainst')}, without ${line('memoryAgainst')}`
           : ''),
     );
   }
-  const med = (kind: Kind, pick: (f: Figures) => number) => median(runs.map((r) => pick(r[kind])));
-  const ratio = (kind: Kind) => median(runs.map((r) => r[kind].perSecond / r.raw.perSecond));
-  const raw = `${formatNumber(med('raw', (f) => f.perSecond))} raw cycles/s`;
+  const med = (kind: Kind, pick: (f: Figures) => number) =>
+    stats.median(runs.map((r) => pick(r[kind])));
+  const ratio = (kind: Kind) => stats.median(runs.map((r) => r[kind].perSecond / r.raw.perSecond));
+  const raw = `${stats.formatNumber(med('raw', (f) => f.perSecond))} raw cycles/s`;
   const rows: string[][] = [
     [`median of ${RUNS} runs`, 'ours', 'baseline (same run)', 'ratio', 'target', 'hud-python'],
     [
       '2. rollouts/s, JobStore on disk',
-      formatNumber(med('store', (f) => f.perSecond)),
+      stats.formatNumber(med('store', (f) => f.perSecond)),
       raw,
-      formatRatio(ratio('store')),
+      stats.formatRatio(ratio('store')),
       '≥ 1,500',
       '472',
     ],
     [
       '2. rollouts/s, no store',
-      formatNumber(med('memory', (f) => f.perSecond)),
+      stats.formatNumber(med('memory', (f) => f.perSecond)),
       raw,
-      formatRatio(ratio('memory')),
+      stats.formatRatio(ratio('memory')),
       '≥ 1,500',
       '472',
     ],
     [
       '2. CPU µs/rollout, store / no store',
-      `${formatNumber(med('store', (f) => f.cpuUsPerRollout))} / ${formatNumber(med('memory', (f) => f.cpuUsPerRollout))}`,
-      `${formatNumber(med('raw', (f) => f.cpuUsPerRollout))} µs/raw cycle`,
+      `${stats.formatNumber(med('store', (f) => f.cpuUsPerRollout))} / ${stats.formatNumber(med('memory', (f) => f.cpuUsPerRollout))}`,
+      `${stats.formatNumber(med('raw', (f) => f.cpuUsPerRollout))} µs/raw cycle`,
       '',
       '',
       '',
@@ -115,30 +107,30 @@ try {
   if (AGAINST) {
     rows.push([
       '   rollouts/s, store, against',
-      formatNumber(med('storeAgainst', (f) => f.perSecond)),
+      stats.formatNumber(med('storeAgainst', (f) => f.perSecond)),
       raw,
-      formatRatio(ratio('storeAgainst')),
+      stats.formatRatio(ratio('storeAgainst')),
       '',
       '',
     ]);
     rows.push([
       '   rollouts/s, no store, against',
-      formatNumber(med('memoryAgainst', (f) => f.perSecond)),
+      stats.formatNumber(med('memoryAgainst', (f) => f.perSecond)),
       raw,
-      formatRatio(ratio('memoryAgainst')),
+      stats.formatRatio(ratio('memoryAgainst')),
       '',
       '',
     ]);
     rows.push([
       '   CPU µs/rollout, store / no store, against',
-      `${formatNumber(med('storeAgainst', (f) => f.cpuUsPerRollout))} / ${formatNumber(med('memoryAgainst', (f) => f.cpuUsPerRollout))}`,
+      `${stats.formatNumber(med('storeAgainst', (f) => f.cpuUsPerRollout))} / ${stats.formatNumber(med('memoryAgainst', (f) => f.cpuUsPerRollout))}`,
       '',
       '',
       '',
       '',
     ]);
   }
-  printTable(rows);
+  stats.printTable(rows);
   if (AGAINST) console.log(`against: ${AGAINST}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

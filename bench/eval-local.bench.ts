@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import {
+  againstCheckout,
   bareSpawns,
   type CliRun,
   childrenCpuMs,
@@ -37,21 +38,12 @@ import {
   runCli,
 } from './lib/eval-common.ts';
 import { letterCountRows } from './lib/eval-tasks.ts';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import * as stats from './lib/stats.ts';
 
-const RUNS = runCount();
+const RUNS = stats.runCount();
 const ROWS = 100;
 const CONCURRENCY = 4;
-const againstIndex = process.argv.indexOf('--against');
-const AGAINST =
-  againstIndex === -1 ? undefined : path.resolve(process.argv[againstIndex + 1] ?? '');
+const AGAINST = againstCheckout();
 
 interface Figures {
   perSecond: number;
@@ -172,7 +164,7 @@ const measure: Record<Kind, () => Promise<Figures>> = {
   groupAgainst: () => group(AGAINST),
 };
 
-await printContext(
+await stats.printContext(
   `hud eval figure 1: ${ROWS} letter-count tasks, oracle, local runtime (prewarm 4), max-concurrent ${CONCURRENCY}`,
 );
 try {
@@ -195,41 +187,43 @@ try {
     runs.push(figures);
     const { bare: b, api: a, cli: c } = figures;
     console.log(
-      `run ${run + 1} (load average ${loadavg()[0]?.toFixed(2)}): bare ${formatNumber(b.perSecond, 1)} spawns/s (p50 ${formatNumber(b.p50)} ms); ` +
-        `API ${formatNumber(a.perSecond, 1)} rollouts/s (${formatRatio(a.perSecond / b.perSecond)}), lease→graded p50 ${formatNumber(a.p50)} ms, total p50 ${formatNumber(a.p50Total ?? 0)} ms, CPU/rollout ${formatNumber(a.cpu ?? 0, 1)} ms parent + ${formatNumber(a.childCpu ?? 0)} ms child; ` +
-        `CLI ${formatNumber(c.perSecond, 1)} rollouts/s (${formatRatio(c.perSecond / b.perSecond)}), p50 ${formatNumber(c.p50)} ms; ` +
-        `--group 34 ${formatNumber(figures.group.perSecond, 1)} rollouts/s (${formatRatio(figures.group.perSecond / b.perSecond)})` +
+      `run ${run + 1} (load average ${loadavg()[0]?.toFixed(2)}): bare ${stats.formatNumber(b.perSecond, 1)} spawns/s (p50 ${stats.formatNumber(b.p50)} ms); ` +
+        `API ${stats.formatNumber(a.perSecond, 1)} rollouts/s (${stats.formatRatio(a.perSecond / b.perSecond)}), lease→graded p50 ${stats.formatNumber(a.p50)} ms, total p50 ${stats.formatNumber(a.p50Total ?? 0)} ms, CPU/rollout ${stats.formatNumber(a.cpu ?? 0, 1)} ms parent + ${stats.formatNumber(a.childCpu ?? 0)} ms child; ` +
+        `CLI ${stats.formatNumber(c.perSecond, 1)} rollouts/s (${stats.formatRatio(c.perSecond / b.perSecond)}), p50 ${stats.formatNumber(c.p50)} ms; ` +
+        `--group 34 ${stats.formatNumber(figures.group.perSecond, 1)} rollouts/s (${stats.formatRatio(figures.group.perSecond / b.perSecond)})` +
         (AGAINST
-          ? `; against: API ${formatNumber(figures.apiAgainst.perSecond, 1)}/s p50 ${formatNumber(figures.apiAgainst.p50)} ms, CLI ${formatNumber(figures.cliAgainst.perSecond, 1)}/s p50 ${formatNumber(figures.cliAgainst.p50)} ms, --group 34 ${formatNumber(figures.groupAgainst.perSecond, 1)}/s`
+          ? `; against: API ${stats.formatNumber(figures.apiAgainst.perSecond, 1)}/s p50 ${stats.formatNumber(figures.apiAgainst.p50)} ms, CLI ${stats.formatNumber(figures.cliAgainst.perSecond, 1)}/s p50 ${stats.formatNumber(figures.cliAgainst.p50)} ms, --group 34 ${stats.formatNumber(figures.groupAgainst.perSecond, 1)}/s`
           : ''),
     );
   }
   const med = (kind: Kind, pick: (f: Figures) => number | undefined) =>
-    median(runs.map((run) => pick(run[kind]) ?? Number.NaN));
+    stats.median(runs.map((run) => pick(run[kind]) ?? Number.NaN));
   const ratio = (kind: Kind, pick: (f: Figures) => number | undefined) =>
-    median(runs.map((run) => (pick(run[kind]) ?? Number.NaN) / (pick(run.bare) ?? Number.NaN)));
+    stats.median(
+      runs.map((run) => (pick(run[kind]) ?? Number.NaN) / (pick(run.bare) ?? Number.NaN)),
+    );
   const rows: string[][] = [
     [`median of ${RUNS} runs`, 'ours', 'baseline (same run)', 'ratio', 'target', 'hud-python'],
   ];
   const rateRow = (label: string, kind: Kind, target: string, python: string) => [
     label,
-    formatNumber(
+    stats.formatNumber(
       med(kind, (f) => f.perSecond),
       1,
     ),
-    `${formatNumber(
+    `${stats.formatNumber(
       med('bare', (f) => f.perSecond),
       1,
     )} bare spawns/s`,
-    formatRatio(ratio(kind, (f) => f.perSecond)),
+    stats.formatRatio(ratio(kind, (f) => f.perSecond)),
     target,
     python,
   ];
   const p50Row = (label: string, kind: Kind, target: string, python: string) => [
     label,
-    formatNumber(med(kind, (f) => f.p50)),
-    `${formatNumber(med('bare', (f) => f.p50))} ms bare spawn→exit`,
-    formatRatio(ratio(kind, (f) => f.p50)),
+    stats.formatNumber(med(kind, (f) => f.p50)),
+    `${stats.formatNumber(med('bare', (f) => f.p50))} ms bare spawn→exit`,
+    stats.formatRatio(ratio(kind, (f) => f.p50)),
     target,
     python,
   ];
@@ -237,7 +231,7 @@ try {
   rows.push(p50Row('1. lease→graded p50 (ms), API', 'api', '≤ 150', '548'));
   rows.push([
     '1. total p50 incl. cleanup (ms), API',
-    formatNumber(med('api', (f) => f.p50Total)),
+    stats.formatNumber(med('api', (f) => f.p50Total)),
     '',
     '',
     '',
@@ -245,12 +239,12 @@ try {
   ]);
   rows.push([
     '1. CPU/rollout (ms), API: parent + child',
-    `${formatNumber(
+    `${stats.formatNumber(
       med('api', (f) => f.cpu),
       1,
-    )} + ${formatNumber(med('api', (f) => f.childCpu))}`,
-    `${formatNumber(med('bare', (f) => f.childCpu))} ms per bare spawn`,
-    formatRatio(ratio('api', (f) => f.childCpu)),
+    )} + ${stats.formatNumber(med('api', (f) => f.childCpu))}`,
+    `${stats.formatNumber(med('bare', (f) => f.childCpu))} ms per bare spawn`,
+    stats.formatRatio(ratio('api', (f) => f.childCpu)),
     '',
     '',
   ]);
@@ -262,12 +256,12 @@ try {
     rows.push(p50Row(`   lease→graded p50, API, against`, 'apiAgainst', '', ''));
     rows.push([
       '   CPU/rollout (ms), API, against',
-      `${formatNumber(
+      `${stats.formatNumber(
         med('apiAgainst', (f) => f.cpu),
         1,
-      )} + ${formatNumber(med('apiAgainst', (f) => f.childCpu))}`,
-      `${formatNumber(med('bare', (f) => f.childCpu))} ms per bare spawn`,
-      formatRatio(ratio('apiAgainst', (f) => f.childCpu)),
+      )} + ${stats.formatNumber(med('apiAgainst', (f) => f.childCpu))}`,
+      `${stats.formatNumber(med('bare', (f) => f.childCpu))} ms per bare spawn`,
+      stats.formatRatio(ratio('apiAgainst', (f) => f.childCpu)),
       '',
       '',
     ]);
@@ -275,7 +269,7 @@ try {
     rows.push(p50Row(`   lease→graded p50, CLI, against`, 'cliAgainst', '', ''));
     rows.push(rateRow(`   tasks.ts --group 34, against`, 'groupAgainst', '', ''));
   }
-  printTable(rows);
+  stats.printTable(rows);
   if (AGAINST) console.log(`against: ${AGAINST}`);
   console.log(
     `load average at the end: ${loadavg()

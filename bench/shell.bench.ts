@@ -18,14 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CapabilityRecord, Environment, type Isolation, serve } from '@hud/environment';
 import { connectSsh, HudClient, type SshClient } from '@hud/protocol';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import * as stats from './lib/stats.ts';
 
 const ROUND_TRIPS = 100;
 const BULK_BYTES = 64 * 1024 * 1024;
@@ -73,7 +66,7 @@ async function timed(shell: SshClient, command: string, maxOutputBytes?: number)
 }
 
 async function main(): Promise<void> {
-  const runs = runCount();
+  const runs = stats.runCount();
   const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -86,7 +79,7 @@ async function main(): Promise<void> {
     tunnel: await client.open<SshClient>('shell'),
     direct: await connectSsh(served.capability),
   };
-  await printContext(
+  await stats.printContext(
     `shell workspace: ssh/2 through tunnel.open vs direct (isolation: ${String(served.capability.params?.isolation)})`,
   );
   try {
@@ -116,18 +109,18 @@ async function main(): Promise<void> {
         rows.push([
           String(run),
           name,
-          formatNumber(percentile(samples[name], 0.5), 2),
-          formatNumber(percentile(samples[name], 0.99), 2),
-          formatNumber(bulk[name], 1),
+          stats.formatNumber(percentile(samples[name], 0.5), 2),
+          stats.formatNumber(percentile(samples[name], 0.99), 2),
+          stats.formatNumber(bulk[name], 1),
         ]);
       }
       ratios.p50.push(percentile(samples.tunnel, 0.5) / percentile(samples.direct, 0.5));
       ratios.p99.push(percentile(samples.tunnel, 0.99) / percentile(samples.direct, 0.99));
       ratios.bulk.push(bulk.tunnel / bulk.direct);
     }
-    printTable(rows);
+    stats.printTable(rows);
     console.log(
-      `\nmedian of ${runs} runs, tunnel/direct: exec true p50 ${formatRatio(median(ratios.p50))}, p99 ${formatRatio(median(ratios.p99))} (time, lower is better); 64 MiB output ${formatRatio(median(ratios.bulk))} (throughput)`,
+      `\nmedian of ${runs} runs, tunnel/direct: exec true p50 ${stats.formatRatio(stats.median(ratios.p50))}, p99 ${stats.formatRatio(stats.median(ratios.p99))} (time, lower is better); 64 MiB output ${stats.formatRatio(stats.median(ratios.bulk))} (throughput)`,
     );
   } finally {
     await Promise.all(Object.values(paths).map((shell) => shell.close()));

@@ -12,16 +12,9 @@
  */
 import { LineClient, runCycles } from './lib/line-client.ts';
 import { type ServerChild, startServer } from './lib/server-child.ts';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import * as stats from './lib/stats.ts';
 
-const RUNS = runCount();
+const RUNS = stats.runCount();
 const BLOCKS = 10;
 const BLOCK = 1_000;
 const WARMUP_CYCLES = 3_000;
@@ -42,7 +35,7 @@ async function block(server: ServerChild, client: LineClient, cycles: number, ta
   tally.cycles += cycles;
 }
 
-await printContext('Figure 1: start+grade cycles/s over one connection');
+await stats.printContext('Figure 1: start+grade cycles/s over one connection');
 const minimal = await startServer('minimal.ts');
 const ours = await startServer('hud.ts', ['conformance']);
 try {
@@ -62,20 +55,20 @@ try {
       await block(ours, ourClient, BLOCK, our);
       pairRatios.push((base.seconds - baseSeconds) / (our.seconds - ourSeconds));
     }
-    const ratio = median(pairRatios);
+    const ratio = stats.median(pairRatios);
     results.minimal.push(base);
     results.ours.push(our);
     results.ratio.push(ratio);
     console.log(
-      `run ${run + 1}: minimal ${formatNumber(base.cycles / base.seconds)} cycles/s, ours ${formatNumber(our.cycles / our.seconds)} cycles/s (${formatRatio(ratio)})`,
+      `run ${run + 1}: minimal ${stats.formatNumber(base.cycles / base.seconds)} cycles/s, ours ${stats.formatNumber(our.cycles / our.seconds)} cycles/s (${stats.formatRatio(ratio)})`,
     );
   }
   await Promise.all([minimalClient.close(), ourClient.close()]);
-  const rate = (tallies: Tally[]) => median(tallies.map((t) => t.cycles / t.seconds));
-  const cpu = (tallies: Tally[]) => median(tallies.map((t) => t.cpuUs / t.cycles));
-  printTable([
+  const rate = (tallies: Tally[]) => stats.median(tallies.map((t) => t.cycles / t.seconds));
+  const cpu = (tallies: Tally[]) => stats.median(tallies.map((t) => t.cpuUs / t.cycles));
+  stats.printTable([
     [
-      `median of ${RUNS} runs (${formatNumber(BLOCKS * BLOCK)} cycles each)`,
+      `median of ${RUNS} runs (${stats.formatNumber(BLOCKS * BLOCK)} cycles each)`,
       'ours',
       'minimal',
       'ratio',
@@ -84,17 +77,17 @@ try {
     ],
     [
       'cycles/s, 1 connection',
-      formatNumber(rate(results.ours)),
-      formatNumber(rate(results.minimal)),
-      formatRatio(median(results.ratio)),
+      stats.formatNumber(rate(results.ours)),
+      stats.formatNumber(rate(results.minimal)),
+      stats.formatRatio(stats.median(results.ratio)),
       '≥ 0.85×',
       '3,285 (0.54× of 6,100)',
     ],
     [
       'server CPU µs/cycle',
-      formatNumber(cpu(results.ours), 1),
-      formatNumber(cpu(results.minimal), 1),
-      formatRatio(cpu(results.ours) / cpu(results.minimal)),
+      stats.formatNumber(cpu(results.ours), 1),
+      stats.formatNumber(cpu(results.minimal), 1),
+      stats.formatRatio(cpu(results.ours) / cpu(results.minimal)),
       '',
       '',
     ],

@@ -13,16 +13,9 @@
  */
 import net from 'node:net';
 import { type ServerChild, startServer } from './lib/server-child.ts';
-import {
-  formatNumber,
-  formatRatio,
-  median,
-  printContext,
-  printTable,
-  runCount,
-} from './lib/stats.ts';
+import * as stats from './lib/stats.ts';
 
-const RUNS = runCount();
+const RUNS = stats.runCount();
 const TOTAL = 256 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const spliceArg = process.argv.indexOf('--splices');
@@ -105,7 +98,7 @@ async function transfer(
   return { mibPerSecond: mib / seconds, cpuMsPerMib: (after.cpuUs - before.cpuUs) / 1000 / mib };
 }
 
-await printContext('Figure 4: 256 MiB through tunnel.open vs direct loopback');
+await stats.printContext('Figure 4: 256 MiB through tunnel.open vs direct loopback');
 const server = await startServer('hud.ts', ['streams', ...SPLICE_NAMES]);
 const paths: { name: string; port: number; tunnel: boolean }[] = [
   { name: 'direct', port: 0, tunnel: false },
@@ -147,13 +140,13 @@ try {
       name === 'tunnel.open (hud server)' ? (direction === 'one-way' ? '0.25×' : '0.13×') : '';
     rows.push([
       `${direction}: ${name}`,
-      formatNumber(median(entry.mibPerSecond)),
-      formatRatio(median(entry.ratio)),
-      formatNumber(median(entry.cpu), 2),
+      stats.formatNumber(stats.median(entry.mibPerSecond)),
+      stats.formatRatio(stats.median(entry.ratio)),
+      stats.formatNumber(stats.median(entry.cpu), 2),
       python,
     ]);
   }
-  printTable(rows);
+  stats.printTable(rows);
 } finally {
   await server.stop();
 }

@@ -251,3 +251,9 @@ export function runApi(options: ApiOptions): Promise<import('./eval-api-child.ts
     });
   });
 }
+
+/** The checkout named by `--against <dir>` on the command line (absolute), for A/B rows in the same run. */
+export function againstCheckout(): string | undefined {
+  const index = process.argv.indexOf('--against');
+  return index === -1 ? undefined : path.resolve(process.argv[index + 1] ?? '');
+}

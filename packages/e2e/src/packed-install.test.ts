@@ -91,6 +91,7 @@ function run(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<HudRun> {
+  const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       command,
@@ -104,7 +105,13 @@ function run(
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
+        // A killed command (the step deadline, or a signal) has no exit code: say so in what the assertion
+        // prints, with how long it ran and the tail of its stdout, instead of an empty stderr.
+        const killed =
+          code === null
+            ? `\n[${command} ${args.slice(0, 2).join(' ')}: killed by ${error?.signal ?? 'a signal'} after ${Math.round((Date.now() - started) / 1000)} s; stdout tail:\n${stdout.slice(-4000)}]`
+            : '';
+        resolve({ code, stdout, stderr: stderr + killed });
       },
     );
   });
@@ -114,7 +121,21 @@ function run(
 function npmInstall(cwd: string, specs: readonly string[]): Promise<HudRun> {
   return run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      // npm waits 5 minutes on a stalled registry response by default (fetch-timeout 300000 ms), which is
+      // this step's whole budget: a CI run lost the step to one such stall. Give up on a stalled fetch after
+      // 30 s and retry it (npm's own retry, 4 times, 2–10 s apart) instead.
+      '--fetch-timeout=30000',
+      '--fetch-retries=4',
+      '--fetch-retry-mintimeout=2000',
+      '--fetch-retry-maxtimeout=10000',
+      ...specs,
+    ],
     { cwd },
   );
 }
