@@ -1,14 +1,31 @@
 /**
- * Docker per-rollout overhead with a cached image: one container per rollout of the sample environment,
- * timed create → ready (`hello` answers) → graded (`tasks.start` + `tasks.grade`) → removed, p50 / p90,
- * next to `docker run --rm <image> true` measured in the same run (the engine's own floor for a container
- * that does nothing). Target: p50 ≤ 1.0 s per rollout. Rollouts run one at a time.
+ * Docker per-rollout overhead with a cached image, one rollout at a time, alternating with the baseline
+ * `docker run --rm <image> true` measured in the same run (the engine's floor for a container that does
+ * nothing, docker CLI included). Three figures per rollout of the sample environment:
+ *
+ * - **rollout, create → verdict**: the provider call (create, start, `hello` answers) → `tasks.start` +
+ *   `tasks.grade` → the lease released. This is what a rollout waits for: the container's removal runs in
+ *   the background after the release, so it is timed separately.
+ * - **container, create → removed**: the same until the engine confirms the removal (`lease.removed()`).
+ * - **prewarmed rollout, lease → verdict**: with `prewarm: 1`, the pool is refilled (and earlier removals
+ *   finish) before the baseline is timed, so the machine is equally quiet for both; the rollout takes a
+ *   container that already answers `hello`, and the pool's refill runs during it.
+ *
+ * Each ratio is the median over the runs of (p50 of the run / baseline p50 of the run). Target: rollout
+ * ratio ≤ 1.3×.
  *
  *   node bench/docker-rollout.bench.ts [--runs 3] [--rollouts 20]
  */
 import { HudClient } from '@hud/protocol';
 import { buildSampleImage, dockerRuntime, IMAGE, percentile, run } from './lib/docker-common.ts';
-import { formatNumber, formatRatio, printContext, printTable, runCount } from './lib/stats.ts';
+import {
+  formatNumber,
+  formatRatio,
+  median,
+  printContext,
+  printTable,
+  runCount,
+} from './lib/stats.ts';
 
 const RUNS = runCount();
 const flag = process.argv.indexOf('--rollouts');
@@ -18,62 +35,116 @@ const task = { env: 'sample-env', id: 'count_items', slug: 'aisle-a', args: { ai
 await printContext(`Docker rollout overhead (${ROLLOUTS} rollouts × ${RUNS} runs, image cached)`);
 const sample = await buildSampleImage();
 const { DockerRuntime } = await dockerRuntime();
-const provider = DockerRuntime(IMAGE);
-const phases = {
-  ready: [] as number[],
-  graded: [] as number[],
-  removed: [] as number[],
-  total: [] as number[],
-};
-const baseline: number[] = [];
+const cold = DockerRuntime(IMAGE);
+const warm = DockerRuntime(IMAGE, { prewarm: 1 });
+type Provider = typeof cold;
+
+interface Samples {
+  ready: number[];
+  graded: number[];
+  verdict: number[];
+  removed: number[];
+  prewarmed: number[];
+  baseline: number[];
+}
+const runs: Samples[] = [];
+
+async function baseline(samples: Samples): Promise<void> {
+  const began = performance.now();
+  const ran = await run('docker', ['run', '--rm', IMAGE, 'true']);
+  if (ran.code !== 0) throw new Error(`docker run failed: ${ran.stderr}`);
+  samples.baseline.push(performance.now() - began);
+}
+
+/** One rollout on `provider`: times of ready, graded and released, from `began`. */
+async function rollout(provider: Provider, began: number) {
+  const lease = await provider(task);
+  const ready = performance.now();
+  const client = await HudClient.connect(lease, { heartbeatIntervalMs: 0 });
+  await client.startTask(task.id, task.args);
+  const { score } = await client.grade({ answer: '3' });
+  if (score !== 1) throw new Error(`graded ${score}, expected 1`);
+  await client.close();
+  const graded = performance.now();
+  await lease.close();
+  const released = performance.now();
+  return { lease, ready: ready - began, graded: graded - ready, verdict: released - began };
+}
+
 try {
   // Warm-up: the first container pays for page cache and the engine's first layer mounts.
-  await (await provider(task)).close();
+  await (await rollout(cold, performance.now())).lease.removed();
   await run('docker', ['run', '--rm', IMAGE, 'true']);
+  await warm.warm(task);
   for (let runIndex = 0; runIndex < RUNS; runIndex++) {
+    const samples: Samples = {
+      ready: [],
+      graded: [],
+      verdict: [],
+      removed: [],
+      prewarmed: [],
+      baseline: [],
+    };
+    runs.push(samples);
     for (let index = 0; index < ROLLOUTS; index++) {
+      // Nothing in the background (the pool's refill, removals) while the baseline runs.
+      await warm.warm(task);
+      await warm.whenRemoved();
       // Alternate with the baseline so both see the same machine load.
-      const baseBegan = performance.now();
-      const ran = await run('docker', ['run', '--rm', IMAGE, 'true']);
-      if (ran.code !== 0) throw new Error(`docker run failed: ${ran.stderr}`);
-      baseline.push(performance.now() - baseBegan);
-
+      await baseline(samples);
       const began = performance.now();
-      const lease = await provider(task);
-      const ready = performance.now();
-      const client = await HudClient.connect(lease, { heartbeatIntervalMs: 0 });
-      await client.startTask(task.id, task.args);
-      const { score } = await client.grade({ answer: '3' });
-      if (score !== 1) throw new Error(`graded ${score}, expected 1`);
-      await client.close();
-      const graded = performance.now();
-      await lease.close();
-      const removed = performance.now();
-      phases.ready.push(ready - began);
-      phases.graded.push(graded - ready);
-      phases.removed.push(removed - graded);
-      phases.total.push(removed - began);
+      const timed = await rollout(cold, began);
+      await timed.lease.removed();
+      samples.ready.push(timed.ready);
+      samples.graded.push(timed.graded);
+      samples.verdict.push(timed.verdict);
+      samples.removed.push(performance.now() - began);
+
+      const prewarmed = await rollout(warm, performance.now());
+      samples.prewarmed.push(prewarmed.verdict);
     }
   }
 } finally {
-  await provider.close();
+  await Promise.all([cold.close(), warm.close()]);
   sample.remove();
 }
 
+const all = (pick: (samples: Samples) => number[]) => runs.flatMap(pick);
 const ms = (values: number[], p: number) => `${formatNumber(percentile(values, p))} ms`;
+const row = (label: string, pick: (samples: Samples) => number[]) => [
+  label,
+  ms(all(pick), 50),
+  ms(all(pick), 90),
+];
+/** Median over the runs of this run's p50 / its baseline p50. */
+const ratio = (pick: (samples: Samples) => number[]) =>
+  median(runs.map((samples) => percentile(pick(samples), 50) / percentile(samples.baseline, 50)));
+const perRun = (pick: (samples: Samples) => number[]) =>
+  runs
+    .map((samples) => (percentile(pick(samples), 50) / percentile(samples.baseline, 50)).toFixed(2))
+    .join(', ');
+
 printTable([
-  ['per rollout', 'p50', 'p90'],
-  ['create → ready (hello answers)', ms(phases.ready, 50), ms(phases.ready, 90)],
-  ['ready → graded (start + grade)', ms(phases.graded, 50), ms(phases.graded, 90)],
-  ['graded → removed', ms(phases.removed, 50), ms(phases.removed, 90)],
-  ['total: create → removed', ms(phases.total, 50), ms(phases.total, 90)],
-  ['baseline: docker run --rm <image> true', ms(baseline, 50), ms(baseline, 90)],
+  ['per rollout (all runs)', 'p50', 'p90'],
+  row('create → ready (hello answers)', (s) => s.ready),
+  row('ready → graded (start + grade)', (s) => s.graded),
+  row('rollout: create → verdict (lease released)', (s) => s.verdict),
+  row('container: create → removed (engine confirms)', (s) => s.removed),
+  row('prewarmed rollout: lease → verdict', (s) => s.prewarmed),
+  row('baseline: docker run --rm <image> true', (s) => s.baseline),
+]);
+console.log('');
+printTable([
+  ['ratio of p50 to the baseline p50', `median of ${RUNS}`, 'per run'],
+  ['rollout: create → verdict', formatRatio(ratio((s) => s.verdict)), perRun((s) => s.verdict)],
+  ['container: create → removed', formatRatio(ratio((s) => s.removed)), perRun((s) => s.removed)],
   [
-    'ratio total / baseline',
-    formatRatio(percentile(phases.total, 50) / percentile(baseline, 50)),
-    formatRatio(percentile(phases.total, 90) / percentile(baseline, 90)),
+    'prewarmed rollout: lease → verdict',
+    formatRatio(ratio((s) => s.prewarmed)),
+    perRun((s) => s.prewarmed),
   ],
 ]);
+const met = ratio((s) => s.verdict) <= 1.3;
 console.log(
-  `target p50 ≤ 1000 ms: ${percentile(phases.total, 50) <= 1000 ? 'met' : 'NOT met'} (${ROLLOUTS * RUNS} rollouts)`,
+  `target rollout ratio ≤ 1.3×: ${met ? 'met' : 'NOT met'} (${ROLLOUTS * RUNS} rollouts of each kind)`,
 );

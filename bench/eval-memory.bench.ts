@@ -11,8 +11,14 @@
  *   in the same run (CLI loaded, one rollout, summary printed).
  * Also the peak RSS of the 10,000-row run and its rollouts/s.
  *
+ * `hud eval` restarts itself in the same process (`process.execve`: the pid sampled here is the one that
+ * runs the job) with V8's young generation capped, and lowers the old generation's growth factor (see
+ * packages/cli/src/launcher.ts). `--cli-node-options '--max-semi-space-size=64'` (the size V8 grows to on
+ * its own here) shows the job without the cap; `--against <checkout>` runs another built checkout's CLI
+ * in the same run (A/B, e.g. the commit before a change).
+ *
  *   node bench/eval-memory.bench.ts [--runs 3] [--rows 10000] [--against /path/to/other/checkout]
- *                                   [--cli-node-options '--max-semi-space-size=8']
+ *                                   [--cli-node-options '--max-semi-space-size=64']
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';

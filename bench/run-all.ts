@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHES = [
   'single-connection.bench.ts',
+  'wire-fast-client.bench.ts',
   'concurrent-connections.bench.ts',
   'parked-sessions.bench.ts',
   'tunnel.bench.ts',

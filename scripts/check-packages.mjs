@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks every published package (the non-private packages/*) the way npm will see it: packs each with
+// Checks every published package (the non-private packages/* and apps/*) the way npm will see it: packs each with
 // `pnpm pack` (workspace:/catalog: ranges rewritten, `files` applied) into a temporary directory, then
 //   - publint over the tarball: exports/files/bin/engines/type problems, suggestions included (any message
 //     fails);
@@ -9,7 +9,8 @@
 //     (`require()` from CommonJS, which only reaches an ESM-only package through a dynamic import): the
 //     packages are ESM-only by design (`"type": "module"`, NodeNext, one `types` + `default` condition per
 //     entry). `--no-definitely-typed` keeps it offline (no @types look-up);
-//   - our own rules: every published package is in the changesets `fixed` group (and back), declares
+//   - our own rules: every published packages/* package is in the changesets `fixed` group (and back; apps
+//     such as @hud/gateway are versioned on their own and stay out of it), every published package declares
 //     `engines.node`, `files` and `sideEffects`, and depends on no private workspace package (npm could not
 //     install it), and the packed package.json keeps no `workspace:`/`catalog:` range.
 // Needs built packages (`pnpm build`): it packs `dist/` as it is. Run by `pnpm lint`; exits 1 on any problem.
@@ -35,14 +36,19 @@ const ATTW_FLAGS = [
   '--no-color',
 ];
 
-/** `packages/*` manifests, with their directory. */
+/**
+ * Workspace manifests of `packages/*` (the libraries and the CLI, released together) and `apps/*` (apps such
+ * as @hud/gateway, versioned on their own), with their directory and which folder they are in.
+ */
 async function workspacePackages() {
-  const dirs = await readdir(path.join(root, 'packages'), { withFileTypes: true });
   const found = [];
-  for (const dir of dirs.filter((entry) => entry.isDirectory())) {
-    const file = path.join(root, 'packages', dir.name, 'package.json');
-    const manifest = JSON.parse(await readFile(file, 'utf8').catch(() => 'null'));
-    if (manifest) found.push({ dir: path.join(root, 'packages', dir.name), manifest });
+  for (const folder of ['packages', 'apps']) {
+    const dirs = await readdir(path.join(root, folder), { withFileTypes: true });
+    for (const dir of dirs.filter((entry) => entry.isDirectory())) {
+      const file = path.join(root, folder, dir.name, 'package.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8').catch(() => 'null'));
+      if (manifest) found.push({ dir: path.join(root, folder, dir.name), folder, manifest });
+    }
   }
   return found;
 }
@@ -51,8 +57,14 @@ async function workspacePackages() {
 function manifestProblems(published, privateNames, fixed) {
   const problems = [];
   const names = new Set(published.map((pkg) => pkg.manifest.name));
-  for (const name of names) {
-    if (!fixed.has(name)) problems.push(`${name}: not in .changeset/config.json's fixed group`);
+  for (const { folder, manifest } of published) {
+    const inFixed = fixed.has(manifest.name);
+    if (folder === 'packages' && !inFixed) {
+      problems.push(`${manifest.name}: not in .changeset/config.json's fixed group`);
+    }
+    if (folder === 'apps' && inFixed) {
+      problems.push(`${manifest.name}: an app is versioned on its own, not in the fixed group`);
+    }
   }
   for (const name of fixed) {
     if (!names.has(name))

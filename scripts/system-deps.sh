@@ -9,6 +9,7 @@ declare -A WANT=(
   [ssh]=openssh-client [/usr/lib/openssh/sftp-server]=openssh-sftp-server [bwrap]=bubblewrap
   [chromium]=chromium [Xvfb]=xvfb [x11vnc]=x11vnc [xdotool]=xdotool [xev]=x11-utils
   [xsetroot]=x11-xserver-utils
+  [/usr/lib/postgresql/15/bin/initdb]=postgresql-15 [/usr/bin/docker-registry]=docker-registry
 )
 missing=()
 for binary in "${!WANT[@]}"; do

@@ -9,7 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const HUD_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js');
+const hudFlag = process.argv.indexOf('--hud');
+/** The CLI the benches run: `--hud <bin.js>` (another build, to compare), else packages/cli/dist/bin.js. */
+export const HUD_BIN =
+  hudFlag === -1
+    ? path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
+    : path.resolve(process.argv[hudFlag + 1] ?? '');
 export const BASE_IMAGE = process.env.HUD_DOCKER_BASE ?? 'hud-test/bookworm-node:24';
 export const IMAGE = 'hud-bench/sample-env:latest';
 

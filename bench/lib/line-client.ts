@@ -87,3 +87,26 @@ export async function runCycles(client: LineClient, cycles: number, firstId = 1)
     if (!graded.includes('"score":1.0')) throw new Error(`tasks.grade replied ${graded}`);
   }
 }
+
+/**
+ * {@link runCycles} timing each cycle: resolves with the per-cycle latencies (start written → grade reply
+ * read), µs, in cycle order.
+ * @throws Error on an unexpected reply.
+ */
+export async function runTimedCycles(
+  client: LineClient,
+  cycles: number,
+  firstId = 1,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let id = firstId;
+  for (let cycle = 0; cycle < cycles; cycle++) {
+    const begun = performance.now();
+    const started = await client.request(Frames.start(id++));
+    if (!started.includes('"result":{"prompt"')) throw new Error(`tasks.start replied ${started}`);
+    const graded = await client.request(Frames.grade(id++));
+    if (!graded.includes('"score":1.0')) throw new Error(`tasks.grade replied ${graded}`);
+    latencies.push((performance.now() - begun) * 1000);
+  }
+  return latencies;
+}

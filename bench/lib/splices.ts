@@ -1,7 +1,8 @@
 /**
  * Ways to splice two sockets, measured against each other by tunnel.bench.ts in a bench-local relay.
- * `current` is a verbatim copy of packages/environment/src/tunnel.ts `splice`; `proposed` is the
- * replacement suggested in bench/README.md; the others are experiments kept for comparison.
+ * `current` is what packages/environment/src/tunnel.ts `splice` did when these were compared (pipe() both
+ * ways); `proposed` is the replacement suggested in bench/README.md, which tunnel.ts has since taken; the
+ * others are experiments kept for comparison.
  */
 import net from 'node:net';
 
@@ -15,14 +16,19 @@ export interface SpliceKind {
   readonly connect?: (endpoint: { host: string; port: number }, client: net.Socket) => net.Socket;
 }
 
-/** packages/environment/src/tunnel.ts today: pipe() both ways, an error destroys both. */
-const current: Splice = (client, backend) => {
+/** An error on either socket destroys both. */
+function destroyBothOnError(client: net.Socket, backend: net.Socket): void {
   const destroyBoth = () => {
     client.destroy();
     backend.destroy();
   };
   client.on('error', destroyBoth);
   backend.on('error', destroyBoth);
+}
+
+/** tunnel.ts's splice before `proposed`: pipe() both ways, an error destroys both. */
+const current: Splice = (client, backend) => {
+  destroyBothOnError(client, backend);
   client.pipe(backend);
   backend.pipe(client);
   client.resume();
@@ -71,12 +77,7 @@ function forwardCoalesced(from: net.Socket, to: net.Socket): void {
 }
 
 const coalescing: Splice = (client, backend) => {
-  const destroyBoth = () => {
-    client.destroy();
-    backend.destroy();
-  };
-  client.on('error', destroyBoth);
-  backend.on('error', destroyBoth);
+  destroyBothOnError(client, backend);
   closeTogether(client, backend);
   forwardCoalesced(client, backend);
   forwardCoalesced(backend, client);
@@ -110,12 +111,7 @@ function userBuffer(bytes: number): SpliceKind {
       return backend;
     },
     splice(client, backend) {
-      const destroyBoth = () => {
-        client.destroy();
-        backend.destroy();
-      };
-      client.on('error', destroyBoth);
-      backend.on('error', destroyBoth);
+      destroyBothOnError(client, backend);
       closeTogether(client, backend);
       client.pipe(backend);
       backend.on('end', () => client.end());

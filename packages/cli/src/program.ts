@@ -1,4 +1,3 @@
-import { HudError, ProtocolError } from '@hud/protocol';
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDebug } from './commands/debug.js';
@@ -48,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    // Loaded here, not at start-up: `hud --help` must not pay for the protocol package.
+    const { HudError, ProtocolError } = await import('@hud/protocol');
     if (HudError.isInstance(error) || ProtocolError.isInstance(error)) {
       console.error(`hud: ${error.message}`);
       return 1;

@@ -6,6 +6,7 @@ import {
   leftoverProcesses,
   readJobMeta,
   readRunLines,
+  recordedRuns,
   removeScratch,
   scratchDir,
   spawnHud,
@@ -35,9 +36,16 @@ it('shows a SIGKILLed job as interrupted with its recorded runs, and its printed
   expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
   const [jobId] = jobIds(store) as [string];
   expect(readJobMeta(store, jobId)).toMatchObject({ status: 'running', totals: null }); // as left
-  const recorded = readRunLines(store, jobId).length;
+  const runs = recordedRuns(store, jobId);
+  const recorded = runs.length;
   expect(recorded).toBeGreaterThanOrEqual(1);
   expect(recorded).toBeLessThan(4);
+  // The kill lost no step of a recorded run: a trace is written whole and closed before its run is
+  // appended to runs.jsonl (steps 1…n, ending with the grade's `task` step).
+  for (const { run, steps } of runs) {
+    expect(steps.map((step) => step.step_id)).toEqual(steps.map((_, index) => index + 1));
+    expect(steps.at(-1)?.source, run.trace_id).toBe('task');
+  }
 
   expect(await listJobs(store)).toEqual([
     expect.objectContaining({

@@ -227,34 +227,28 @@ describe('request handling', () => {
     );
   });
 
-  it('keeps the connection after a template error, whatever its message says', async () => {
+  it.each([
+    [
+      'a template error',
+      new Error('unauthorized: the agent used the wrong key'),
+      '{"code":-32000,"message":"unauthorized: the agent used the wrong key"}',
+    ],
+    [
+      'a WireError refusal (closing is a flag, not words)',
+      new WireError(ErrorCode.InvalidRequest, 'unauthorized: the robot refused the claim'),
+      '{"code":-32600,"message":"unauthorized: the robot refused the claim"}',
+    ],
+  ])('keeps the connection after %s whose text says unauthorized', async (_kind, thrown, error) => {
     const env = new Environment();
-    env.template({ id: 'picky' }, async function* () {
+    env.template({ id: 'refuses' }, async function* () {
       yield 'p';
-      throw new Error('unauthorized: the agent used the wrong key');
+      throw thrown;
     });
     const server = await bound(env);
     const client = await server.connect();
-    await client.call('tasks.start', { id: 'picky' });
+    await client.call('tasks.start', { id: 'refuses' });
     expect(await client.call('tasks.grade', { answer: 'x' })).toBe(
-      '{"jsonrpc":"2.0","id":2,"error":{"code":-32000,"message":"unauthorized: the agent used the wrong key"}}',
-    );
-    expect(await client.call('tasks.cancel')).toBe(
-      '{"jsonrpc":"2.0","id":3,"result":{"cancelled":true}}',
-    );
-  });
-
-  it('keeps the connection after a refusal whose text says unauthorized: closing is a flag, not words', async () => {
-    const env = new Environment();
-    env.template({ id: 'claim' }, async function* () {
-      yield 'p';
-      throw new WireError(ErrorCode.InvalidRequest, 'unauthorized: the robot refused the claim');
-    });
-    const server = await bound(env);
-    const client = await server.connect();
-    await client.call('tasks.start', { id: 'claim' });
-    expect(await client.call('tasks.grade', { answer: 'x' })).toBe(
-      '{"jsonrpc":"2.0","id":2,"error":{"code":-32600,"message":"unauthorized: the robot refused the claim"}}',
+      `{"jsonrpc":"2.0","id":2,"error":${error}}`,
     );
     expect(await client.call('tasks.cancel')).toBe(
       '{"jsonrpc":"2.0","id":3,"result":{"cancelled":true}}',
@@ -311,33 +305,21 @@ describe('request handling', () => {
     }
   });
 
-  it('replays the recorded start/grade errors of raw_04 and raw_10', async () => {
-    for (const file of ['raw_04_tasks_start_missing_args.json', 'raw_10_template_errors.json']) {
-      const env = await served(conformanceEnv());
-      const client = await env.connect();
-      const requests = recordedLines(file, 'c2s');
-      const replies = recordedLines(file, 's2c');
-      for (const [index, request] of requests.entries()) {
-        client.write(`${request}\n`);
-        expect(normalized(await client.line()), `${file} reply ${index + 1}`).toBe(
-          normalized(replies[index] as string),
-        );
-      }
-    }
-  });
-
-  it('replays the recorded grades of raw_07 and raw_08', async () => {
-    for (const file of ['raw_07_tasks_grade_correct.json', 'raw_08_tasks_grade_wrong.json']) {
-      const env = await served(conformanceEnv());
-      const client = await env.connect();
-      const requests = recordedLines(file, 'c2s');
-      const replies = recordedLines(file, 's2c');
-      for (const [index, request] of requests.entries()) {
-        client.write(`${request}\n`);
-        expect(normalized(await client.line()), `${file} reply ${index + 1}`).toBe(
-          normalized(replies[index] as string),
-        );
-      }
+  it.each([
+    'raw_04_tasks_start_missing_args.json',
+    'raw_10_template_errors.json',
+    'raw_07_tasks_grade_correct.json',
+    'raw_08_tasks_grade_wrong.json',
+  ])('replays the recorded start/grade replies of %s', async (file) => {
+    const env = await served(conformanceEnv());
+    const client = await env.connect();
+    const requests = recordedLines(file, 'c2s');
+    const replies = recordedLines(file, 's2c');
+    for (const [index, request] of requests.entries()) {
+      client.write(`${request}\n`);
+      expect(normalized(await client.line()), `${file} reply ${index + 1}`).toBe(
+        normalized(replies[index] as string),
+      );
     }
   });
 });

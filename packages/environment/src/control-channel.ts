@@ -19,8 +19,13 @@ export interface SessionHolder {
   authenticated: boolean;
 }
 
+/**
+ * A session's task slot. A live session keeps its slot while it has no task (`runner` undefined), so a
+ * start+grade cycle changes two fields rather than adding and deleting a map entry (V8 reallocates a
+ * small Map's table on such a delete); a session that is not live has a slot only while it holds a task.
+ */
 interface RunnerEntry {
-  runner: TaskRunner;
+  runner: TaskRunner | undefined;
   /** When the owning session disconnected (ms since epoch); undefined while it is live. */
   parkedAt: number | undefined;
 }
@@ -42,8 +47,30 @@ const isObject = (value: unknown): value is JsonObject =>
 
 function isPythonFalsy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length === 0;
-  if (isObject(value)) return Object.keys(value).length === 0;
+  if (isObject(value)) {
+    // Object.keys(value).length === 0, without building the array.
+    for (const key in value) if (Object.hasOwn(value, key)) return false;
+    return true;
+  }
   return !value;
+}
+
+/**
+ * Whether `tasks.start` params have the shape every well-formed request has, which `TasksStartParams`
+ * accepts without a look (a string id; args a plain object, as every JSON object is): the zod check, the
+ * costliest step of a start, then only runs for requests it may refuse.
+ */
+function isPlainStart(request: { id: unknown; args: unknown }): boolean {
+  return (
+    typeof request.id === 'string' &&
+    isObject(request.args) &&
+    Object.getPrototypeOf(request.args) === Object.prototype
+  );
+}
+
+/** `make()` once `pending` settles, or at once without it (no promise for nothing to wait on). */
+function after<T>(pending: Promise<void> | undefined, make: () => T): T | Promise<T> {
+  return pending ? pending.then(make) : make();
 }
 
 /**
@@ -84,13 +111,16 @@ export class ControlChannel {
   /** Number of sessions holding a task whose connection is gone. */
   get parkedCount(): number {
     let count = 0;
+    // Only live sessions have empty slots.
     for (const [sessionId] of this.#runners) if (!this.#live.has(sessionId)) count++;
     return count;
   }
 
   /** Number of suspended tasks (live or parked). */
   get runnerCount(): number {
-    return this.#runners.size;
+    let count = 0;
+    for (const entry of this.#runners.values()) if (entry.runner) count++;
+    return count;
   }
 
   /** Checks a `token` param against the server's token (always true when none is set). */
@@ -117,7 +147,8 @@ export class ControlChannel {
     if (!holder.sessionId) return;
     this.#live.delete(holder.sessionId);
     const entry = this.#runners.get(holder.sessionId);
-    if (entry) entry.parkedAt = Date.now();
+    if (entry?.runner) entry.parkedAt = Date.now();
+    else if (entry) this.#runners.delete(holder.sessionId);
   }
 
   /**
@@ -125,6 +156,16 @@ export class ControlChannel {
    * @throws WireError with the code and message to send; `closesConnection` for a refused token.
    */
   async dispatch(holder: SessionHolder, method: unknown, params: unknown): Promise<Outcome> {
+    return this.handle(holder, method, params);
+  }
+
+  /**
+   * {@link ControlChannel.dispatch} without a promise where none is needed (what the server's connections
+   * call): the outcome itself for a request answered at once (`hello`, `tasks.list`, a refusal), else a
+   * promise of it (a template runs, or a task is closed first). A refusal is thrown, not returned.
+   * @throws WireError as {@link ControlChannel.dispatch} rejects; the promise rejects with one.
+   */
+  handle(holder: SessionHolder, method: unknown, params: unknown): Outcome | Promise<Outcome> {
     if (!holder.authenticated && method !== Method.Hello) {
       throw new WireError(
         ErrorCode.InvalidRequest,
@@ -140,17 +181,18 @@ export class ControlChannel {
           result: { tasks: [...this.env.templates.values()].map((template) => template.manifest) },
         };
       case Method.TasksStart:
-        return { result: await this.#start(holder, params) };
+        return this.#start(holder, params);
       case Method.TasksGrade:
-        return { result: await this.#grade(holder, params) };
+        return this.#grade(holder, params);
       case Method.TasksCancel:
-        await this.#cancel(holder.sessionId);
-        return { result: { cancelled: true } };
+        return after(this.#cancel(holder.sessionId), () => ({ result: { cancelled: true } }));
       case Method.TasksSolve:
-        return { result: await this.#solve(holder) };
+        return this.#solve(holder).then((result) => ({ result }));
       case Method.Bye:
-        await this.#cancel(holder.sessionId);
-        return { result: { goodbye: true }, closeAfter: true };
+        return after(this.#cancel(holder.sessionId), () => ({
+          result: { goodbye: true },
+          closeAfter: true,
+        }));
       default:
         throw new WireError(
           ErrorCode.MethodNotFound,
@@ -183,6 +225,7 @@ export class ControlChannel {
             `session '${requested}' has a live connection`,
           );
         }
+        // A session that is not live has a slot only while it holds a task.
         const entry = this.#runners.get(requested);
         if (!entry) {
           throw new WireError(ErrorCode.InvalidRequest, `unknown session: '${requested}'`);
@@ -201,41 +244,67 @@ export class ControlChannel {
     };
   }
 
-  async #start(holder: SessionHolder, params: unknown): Promise<unknown> {
+  /** Starts a task for the session (replacing its current one). @throws WireError for bad params. */
+  #start(holder: SessionHolder, params: unknown): Promise<Outcome> {
     const given = isObject(params) ? params : {};
     // `params.get("args") or {}`: every falsy value (null, [], "", 0, false) means no args.
     const request = { id: given.id, args: isPythonFalsy(given.args) ? {} : given.args };
-    const problem = paramsError(Method.TasksStart, TasksStartParams, request);
+    const problem = isPlainStart(request)
+      ? undefined
+      : paramsError(Method.TasksStart, TasksStartParams, request);
     if (problem) throw problem;
     // Checked above; the client's own values go on (zod's copy of a record would drop a `__proto__` key).
     const { id, args } = request as { id: string; args: JsonObject };
     // As hud-python: a malformed request leaves the session's task alone; any other start replaces it.
-    await this.#cancel(holder.sessionId);
+    const cancelled = this.#cancel(holder.sessionId);
+    if (cancelled) return cancelled.then(() => this.#startTemplate(holder, id, args));
+    return this.#startTemplate(holder, id, args);
+  }
+
+  #startTemplate(holder: SessionHolder, id: string, args: JsonObject): Promise<Outcome> {
     const template = this.env.templates.get(id);
     if (!template) throw new WireError(ErrorCode.InvalidParams, `unknown task: '${id}'`);
     const prepared = prepareArgs(template, args);
     if (!prepared.ok) throw new WireError(prepared.code, prepared.message);
     const runner = new TaskRunner(template, prepared.args, this.env);
-    const frame = await runner.start();
-    if (this.#closed) {
-      // The server closed while the template was starting: nobody can grade or cancel it any more.
-      await runner.close();
-      throw new WireError(ErrorCode.InvalidRequest, 'server is shutting down');
-    }
-    const sessionId = holder.sessionId as string;
-    this.#runners.set(sessionId, {
-      runner,
-      parkedAt: this.#live.has(sessionId) ? undefined : Date.now(),
+    return runner.start().then((frame) => {
+      if (this.#closed) {
+        // The server closed while the template was starting: nobody can grade or cancel it any more.
+        return runner.close().then(() => {
+          throw new WireError(ErrorCode.InvalidRequest, 'server is shutting down');
+        });
+      }
+      this.#put(holder.sessionId as string, runner);
+      return { result: frame };
     });
-    return frame;
+  }
+
+  /** Gives `runner` to the session's slot: live, or parked as of now when its connection is gone. */
+  #put(sessionId: string, runner: TaskRunner): void {
+    const parkedAt = this.#live.has(sessionId) ? undefined : Date.now();
+    const entry = this.#runners.get(sessionId);
+    if (entry) {
+      entry.runner = runner;
+      entry.parkedAt = parkedAt;
+    } else this.#runners.set(sessionId, { runner, parkedAt });
+  }
+
+  /** Takes the session's task out of its slot (the slot stays while the session is live). */
+  #take(sessionId: string | undefined): TaskRunner | undefined {
+    if (!sessionId) return undefined;
+    const entry = this.#runners.get(sessionId);
+    const runner = entry?.runner;
+    if (!entry || !runner) return undefined;
+    if (this.#live.has(sessionId)) {
+      entry.runner = undefined;
+      entry.parkedAt = undefined;
+    } else this.#runners.delete(sessionId);
+    return runner;
   }
 
   #takeRunner(holder: SessionHolder): TaskRunner {
-    const own = holder.sessionId ? this.#runners.get(holder.sessionId) : undefined;
-    if (own) {
-      this.#runners.delete(holder.sessionId as string);
-      return own.runner;
-    }
+    const own = this.#take(holder.sessionId);
+    if (own) return own;
     const parked = [...this.#runners.keys()]
       .filter((sessionId) => !this.#live.has(sessionId))
       .sort();
@@ -246,43 +315,35 @@ export class ControlChannel {
         `${parked.length} parked sessions (${parked.join(', ')}); resume one by sending hello with its session_id`,
       );
     }
-    const adopted = parked[0] as string;
-    const entry = this.#runners.get(adopted) as RunnerEntry;
-    this.#runners.delete(adopted);
-    return entry.runner;
+    return this.#take(parked[0]) as TaskRunner;
   }
 
-  async #grade(holder: SessionHolder, params: unknown): Promise<unknown> {
+  #grade(holder: SessionHolder, params: unknown): Promise<Outcome> {
     const runner = this.#takeRunner(holder);
-    const frame = await runner.grade(isObject(params) ? params : {});
-    // A multi-step task went on to its next step (hud-ts extension): the runner returns under the grading
-    // session (for an adopted task, the adopter's), live or parked as that session is now.
-    if (!runner.closed) {
-      const sessionId = holder.sessionId as string;
-      // Requests of one session run one at a time, so its slot is still free, unless the server closed.
-      if (this.#closed || this.#runners.has(sessionId)) await runner.close();
-      else {
-        this.#runners.set(sessionId, {
-          runner,
-          parkedAt: this.#live.has(sessionId) ? undefined : Date.now(),
-        });
+    return runner.grade(isObject(params) ? params : {}).then((frame) => {
+      // A multi-step task went on to its next step (hud-ts extension): the runner returns under the
+      // grading session (for an adopted task, the adopter's), live or parked as that session is now.
+      if (!runner.closed) {
+        const sessionId = holder.sessionId as string;
+        // Requests of one session run one at a time, so its slot is still free, unless the server closed.
+        if (this.#closed || this.#runners.get(sessionId)?.runner) {
+          return runner.close().then(() => ({ result: frame }));
+        }
+        this.#put(sessionId, runner);
       }
-    }
-    return frame;
+      return { result: frame };
+    });
   }
 
   async #solve(holder: SessionHolder): Promise<unknown> {
-    const entry = holder.sessionId ? this.#runners.get(holder.sessionId) : undefined;
-    if (!entry) throw new WireError(ErrorCode.InvalidRequest, 'no task in progress');
-    return entry.runner.solve();
+    const runner = holder.sessionId ? this.#runners.get(holder.sessionId)?.runner : undefined;
+    if (!runner) throw new WireError(ErrorCode.InvalidRequest, 'no task in progress');
+    return runner.solve();
   }
 
-  async #cancel(sessionId: string | undefined): Promise<void> {
-    if (!sessionId) return;
-    const entry = this.#runners.get(sessionId);
-    if (!entry) return;
-    this.#runners.delete(sessionId);
-    await entry.runner.close();
+  /** Closes the session's task, if it has one: the promise of its close, else undefined. */
+  #cancel(sessionId: string | undefined): Promise<void> | undefined {
+    return this.#take(sessionId)?.close();
   }
 
   /** Closes parked tasks older than `ttlMs`; returns how many. */
@@ -299,7 +360,7 @@ export class ControlChannel {
       this.#runners.delete(sessionId);
       this.#options.logger.debug(`parked session ${sessionId} expired after ${ttlMs} ms`);
     }
-    await Promise.all(expired.map(([, entry]) => entry.runner.close()));
+    await Promise.all(expired.map(([, entry]) => entry.runner?.close()));
     return expired.length;
   }
 
@@ -309,6 +370,6 @@ export class ControlChannel {
     if (this.#sweeper) clearInterval(this.#sweeper);
     const entries = [...this.#runners.values()];
     this.#runners.clear();
-    await Promise.all(entries.map((entry) => entry.runner.close()));
+    await Promise.all(entries.map((entry) => entry.runner?.close()));
   }
 }

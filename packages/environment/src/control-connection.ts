@@ -11,7 +11,7 @@ import {
   type RequestId,
   WireError,
 } from '@hud/protocol';
-import type { ControlChannel, SessionHolder } from './control-channel.js';
+import type { ControlChannel, Outcome, SessionHolder } from './control-channel.js';
 import { closeGracefully } from './graceful-close.js';
 import type { Logger } from './logger.js';
 import { openTunnel } from './tunnel.js';
@@ -42,6 +42,8 @@ export class ControlConnection implements SessionHolder {
   #ending = false;
   #closed = false;
   #attached = false;
+  /** The request whose reply waits on a promise (at most one: requests are handled one at a time). */
+  #waiting: Record<string, unknown> | undefined;
 
   constructor(options: {
     socket: net.Socket;
@@ -73,36 +75,35 @@ export class ControlConnection implements SessionHolder {
     this.#feed(chunk);
   };
 
-  #feed(chunk: Buffer): void {
-    // Line by line: push() throws on an oversized line and would lose the lines it completed before it in
-    // the same chunk, which must still be answered, in order, before the refusal. The decoder copies what
-    // it keeps of a partial line, so subarrays of the chunk are enough.
-    for (let start = 0; start < chunk.length; ) {
+  #feed(chunk: Buffer, from = 0): void {
+    // Line by line: a refusal of an oversized line must come after the replies to the lines completed
+    // before it in the same chunk, in order. The decoder copies what it keeps of a partial line.
+    for (let start = from; start < chunk.length; ) {
       const newline = chunk.indexOf(NEWLINE, start);
       const end = newline === -1 ? chunk.length : newline + 1;
-      if (!this.#push(chunk.subarray(start, end))) return;
+      if (!this.#push(chunk, start, end)) return;
       start = end;
     }
   }
 
-  /** Feeds the decoder one piece holding at most one newline (at its end); false once refused. */
-  #push(piece: Buffer): boolean {
-    const frames = this.#decode(piece);
-    for (const frame of frames ?? []) this.#enqueueDecoded(frame);
-    return frames !== undefined;
+  /** Feeds the decoder `chunk[start, end)`, holding at most one newline (at its end); false once refused. */
+  #push(chunk: Buffer, start: number, end: number): boolean {
+    let frame: DecodedFrame | undefined;
+    try {
+      frame = this.#decoder.pushLine(chunk, start, end);
+    } catch (error) {
+      this.#refuseOversized(error as HudError);
+      return false;
+    }
+    if (frame !== undefined) this.#enqueueDecoded(frame);
+    return true;
   }
 
-  /** The frames `piece` completes; undefined (reading stopped, refusal queued) when it passes the limit. */
-  #decode(piece: Buffer): DecodedFrame[] | undefined {
-    try {
-      return this.#decoder.push(piece);
-    } catch (error) {
-      // Over the limit: stop reading at once; the refusal (error frame, then close) is queued in order.
-      this.#socket.pause();
-      this.#socket.off('data', this.#onData);
-      this.#enqueue({ invalid: error as HudError });
-      return undefined;
-    }
+  /** Over the limit: stop reading at once; the refusal (error frame, then close) is queued in order. */
+  #refuseOversized(error: HudError): void {
+    this.#socket.pause();
+    this.#socket.off('data', this.#onData);
+    this.#enqueue({ invalid: error });
   }
 
   #enqueueDecoded(frame: DecodedFrame): void {
@@ -117,14 +118,17 @@ export class ControlConnection implements SessionHolder {
   #readPreface(chunk: Buffer): void {
     const newline = chunk.indexOf(NEWLINE);
     if (newline === -1) {
-      this.#push(chunk);
+      this.#push(chunk, 0, chunk.length);
       return;
     }
     this.#preface = false;
-    const frames = this.#decode(chunk.subarray(0, newline + 1));
-    if (frames === undefined) return;
-    const first = frames[0] as DecodedFrame;
-    const rest = chunk.subarray(newline + 1);
+    let first: DecodedFrame;
+    try {
+      first = this.#decoder.pushLine(chunk, 0, newline + 1) as DecodedFrame;
+    } catch (error) {
+      this.#refuseOversized(error as HudError);
+      return;
+    }
     if (
       first.kind === 'frame' &&
       isObjectFrame(first.value) &&
@@ -137,7 +141,7 @@ export class ControlConnection implements SessionHolder {
         socket: this.#socket,
         id: request.id as RequestId | undefined,
         params: request.params,
-        remainder: Buffer.from(rest),
+        remainder: Buffer.from(chunk.subarray(newline + 1)),
         env: this.#channel.env,
         logger: this.#logger,
         authorize: (params) => this.#channel.checkToken(params),
@@ -145,7 +149,7 @@ export class ControlConnection implements SessionHolder {
       return;
     }
     this.#enqueueDecoded(first);
-    if (rest.length > 0) this.#feed(rest);
+    if (newline + 1 < chunk.length) this.#feed(chunk, newline + 1);
   }
 
   #enqueue(frame: unknown): void {
@@ -154,18 +158,30 @@ export class ControlConnection implements SessionHolder {
       this.#attached = true;
       this.#channel.attach(this);
     }
-    this.#queue.push(frame);
-    if (!this.#running) void this.#run();
+    if (this.#running) this.#queue.push(frame);
+    else this.#run(frame);
   }
 
-  async #run(): Promise<void> {
+  /**
+   * Handles `first`, then the queued frames, in order. A reply that is ready at once (most are, and a
+   * template's promise settles within the same turn) is written without going through a promise of this
+   * connection; the first that has to wait suspends the loop until it settles
+   * ({@link ControlConnection.#resume}).
+   */
+  #run(first?: unknown): void {
     this.#running = true;
-    while (this.#queue.length > 0 && !this.#closed) {
-      const frame = this.#queue.shift();
-      const keepGoing = await this.#handle(frame);
-      if (!keepGoing) {
-        this.#queue.length = 0;
-        this.#shutdown();
+    // `first` skips the queue (no frame is undefined: JSON has no such value).
+    let frame = first;
+    while (!this.#closed) {
+      if (frame === undefined) {
+        if (this.#queue.length === 0) break;
+        frame = this.#queue.shift();
+      }
+      const handled = this.#handle(frame);
+      frame = undefined;
+      if (handled === undefined) return; // #resume goes on once the reply is written
+      if (!handled) {
+        this.#stop();
         break;
       }
     }
@@ -173,8 +189,29 @@ export class ControlConnection implements SessionHolder {
     if (this.#ending) this.#shutdown();
   }
 
-  /** Handles one frame; returns false when the connection must close. */
-  async #handle(frame: unknown): Promise<boolean> {
+  /** Goes on after a reply that had to wait; `keepGoing` as {@link ControlConnection.#handle} returns it. */
+  #resume(keepGoing: boolean): void {
+    if (keepGoing) {
+      this.#run();
+      return;
+    }
+    this.#stop();
+    this.#running = false;
+    if (this.#ending) this.#shutdown();
+  }
+
+  /** A frame ended the session: drops what is queued behind it and closes. */
+  #stop(): void {
+    this.#queue.length = 0;
+    this.#shutdown();
+  }
+
+  /**
+   * Handles one frame: false when the connection must close; undefined when the reply waits on a promise
+   * (a template), and then {@link ControlConnection.#resume} is called once it is written. Never throws:
+   * every failure becomes an error frame.
+   */
+  #handle(frame: unknown): boolean | undefined {
     if (isObjectFrame(frame) && 'invalid' in frame && HudError.isInstance(frame.invalid)) {
       const error = frame.invalid;
       const code = error.code === 'invalid_frame' ? ErrorCode.ParseError : ErrorCode.InvalidRequest;
@@ -188,28 +225,61 @@ export class ControlConnection implements SessionHolder {
       this.#write(encodeError(null, ErrorCode.InvalidRequest, message));
       return false;
     }
-    const id = frame.id as RequestId | undefined;
-    const answer = id !== undefined && id !== null;
+    let outcome: Outcome | Promise<Outcome>;
     try {
-      const outcome = await this.#channel.dispatch(this, frame.method, frame.params);
-      if (answer) this.#write(encodeResult(id, outcome.result));
+      outcome = this.#channel.handle(this, frame.method, frame.params);
+    } catch (error) {
+      return this.#refuse(frame, error);
+    }
+    if (outcome instanceof Promise) {
+      // One request at a time: the one waiting is kept in a field, so no closures per request.
+      this.#waiting = frame;
+      outcome.then(this.#onSettled, this.#onFailed);
+      return undefined;
+    }
+    return this.#reply(frame, outcome);
+  }
+
+  readonly #onSettled = (outcome: Outcome): void => {
+    const request = this.#waiting as Record<string, unknown>;
+    this.#waiting = undefined;
+    this.#resume(this.#reply(request, outcome));
+  };
+
+  readonly #onFailed = (error: unknown): void => {
+    const request = this.#waiting as Record<string, unknown>;
+    this.#waiting = undefined;
+    this.#resume(this.#refuse(request, error));
+  };
+
+  /** Writes the result of `request` (unless it is a notification); false when the session ends. */
+  #reply(request: Record<string, unknown>, outcome: Outcome): boolean {
+    const id = request.id as RequestId | undefined;
+    try {
+      if (id !== undefined && id !== null) this.#write(encodeResult(id, outcome.result));
       return !outcome.closeAfter;
     } catch (error) {
-      const wire = WireError.isInstance(error)
-        ? error
-        : new WireError(
-            ErrorCode.ServerError,
-            error instanceof Error ? error.message : String(error),
-          );
-      if (wire.code === ErrorCode.ServerError) {
-        this.#logger.error(
-          `error handling ${String(frame.method)}: ${(error as Error)?.stack ?? wire.message}`,
-        );
-      }
-      if (answer) this.#write(encodeError(id, wire.code, wire.message));
-      // The error says whether it ends the session (a refused token), never its text.
-      return !wire.closesConnection;
+      return this.#refuse(request, error);
     }
+  }
+
+  /** Writes the error frame for `error`, thrown while handling `request`; false when the session ends. */
+  #refuse(request: Record<string, unknown>, error: unknown): boolean {
+    const id = request.id as RequestId | undefined;
+    const wire = WireError.isInstance(error)
+      ? error
+      : new WireError(
+          ErrorCode.ServerError,
+          error instanceof Error ? error.message : String(error),
+        );
+    if (wire.code === ErrorCode.ServerError) {
+      this.#logger.error(
+        `error handling ${String(request.method)}: ${(error as Error)?.stack ?? wire.message}`,
+      );
+    }
+    if (id !== undefined && id !== null) this.#write(encodeError(id, wire.code, wire.message));
+    // The error says whether it ends the session (a refused token), never its text.
+    return !wire.closesConnection;
   }
 
   #write(line: string): void {

@@ -1,16 +1,8 @@
 import { HudError } from '@hud/protocol';
+import { thrownBy } from '@hud/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Environment } from './environment.js';
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 const shell = {
   name: 'shell',
@@ -61,7 +53,7 @@ describe('capabilities', () => {
 
   it('refuses a capability without a url', () => {
     const env = new Environment();
-    const error = thrown(() => env.addCapability({ name: 'shell', protocol: 'ssh/2', url: '' }));
+    const error = thrownBy(() => env.addCapability({ name: 'shell', protocol: 'ssh/2', url: '' }));
     expect(HudError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'invalid_argument' });
     expect((error as Error).message).toMatch(/^capability 'shell' has no url: start its service/);
@@ -72,7 +64,7 @@ describe('capabilities', () => {
   it('finds a capability by exact name, else throws capability_not_found', () => {
     const env = new Environment({ capabilities: [shell] });
     expect(env.capability('shell')).toBe(shell);
-    const error = thrown(() => env.capability('Shell'));
+    const error = thrownBy(() => env.capability('Shell'));
     expect(error).toMatchObject({
       code: 'capability_not_found',
       message: "unknown capability: 'Shell'",

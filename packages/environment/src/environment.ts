@@ -1,4 +1,4 @@
-import { HudError } from '@hud/protocol';
+import { HudError, hasBrand } from '@hud/protocol';
 import type { z } from 'zod';
 import type { BrowserOptions } from './capabilities/browser.js';
 import type { McpServeOptions, McpSource } from './capabilities/mcp.js';
@@ -46,11 +46,7 @@ export interface EnvironmentOptions {
 export class Environment {
   /** True for any Environment, including one created by another copy of this package. */
   static isInstance(value: unknown): value is Environment {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[ENVIRONMENT_BRAND] === true
-    );
+    return hasBrand(value, ENVIRONMENT_BRAND);
   }
   readonly [ENVIRONMENT_BRAND] = true;
   readonly name: string;
@@ -165,20 +161,12 @@ export class Environment {
    * env.mcp([mcpTool({ name: 'kv_get', description: 'Read a key', inputSchema: { key: z.string() }, handler: ({ key }) => store.get(key) ?? '' })]);
    */
   mcp(source: McpSource, options: McpServeOptions = {}): void {
-    let service: { close(): Promise<void> } | undefined;
-    this.initialize(async () => {
+    this.#runService(options.name, async () => {
       const { McpHttpService } = await import('./capabilities/mcp.js');
-      const started = await McpHttpService.start(source, {
+      return McpHttpService.start(source, {
         serverInfo: { name: this.name, version: this.version },
         ...options,
       });
-      service = started;
-      this.addCapability(started.capability(options.name));
-    });
-    this.shutdown(async () => {
-      const running = service;
-      service = undefined;
-      await running?.close();
     });
   }
 
@@ -190,16 +178,29 @@ export class Environment {
    * @throws BrowserLaunchError from the initialize hook when Chromium is missing or does not start.
    */
   browser(options: BrowserOptions = {}): void {
-    let browser: { close(): Promise<void> } | undefined;
-    this.initialize(async () => {
+    this.#runService(options.name, async () => {
       const { ChromiumBrowser } = await import('./capabilities/browser.js');
-      const launched = await ChromiumBrowser.launch(options);
-      browser = launched;
-      this.addCapability(launched.capability(options.name));
+      return ChromiumBrowser.launch(options);
+    });
+  }
+
+  /**
+   * Registers an initialize hook that starts a service and publishes its capability `name` (the service's
+   * default when undefined), and a shutdown hook that closes it (once; nothing when it never started).
+   */
+  #runService(
+    name: string | undefined,
+    start: () => Promise<{ capability(name?: string): CapabilityRecord; close(): Promise<void> }>,
+  ): void {
+    let service: { close(): Promise<void> } | undefined;
+    this.initialize(async () => {
+      const started = await start();
+      service = started;
+      this.addCapability(started.capability(name));
     });
     this.shutdown(async () => {
-      const running = browser;
-      browser = undefined;
+      const running = service;
+      service = undefined;
       await running?.close();
     });
   }

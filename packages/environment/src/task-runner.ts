@@ -147,7 +147,10 @@ export class TaskRunner {
    * Runs the template to its first yield and returns the `tasks.start` frame.
    * @throws WireError ServerError (-32000) with the template's error message (the runner is closed).
    */
-  async start(): Promise<Record<string, unknown>> {
+  start(): Promise<Record<string, unknown>> {
+    // Promise chains rather than async functions: one promise per step, not one per level (the server
+    // runs this on every `tasks.start`).
+    let first: Promise<IteratorResult<unknown, unknown>>;
     try {
       const body: unknown = this.template.body(this.args, this.#context);
       if (!isAsyncGenerator(body)) {
@@ -159,19 +162,24 @@ export class TaskRunner {
         );
       }
       this.#generator = body;
-      const first = await this.#generator.next();
-      if (first.done) {
-        throw new WireError(
-          ErrorCode.ServerError,
-          `task '${this.template.id}' ended before yielding a prompt`,
-        );
-      }
-      return promptFrame(first.value);
+      first = Promise.resolve(body.next());
     } catch (error) {
-      await this.close();
-      if (WireError.isInstance(error)) throw error;
-      throw new WireError(ErrorCode.ServerError, messageOf(error), { cause: error });
+      return this.#fail(error);
     }
+    return first.then(
+      (result) => {
+        if (result.done) {
+          return this.#fail(
+            new WireError(
+              ErrorCode.ServerError,
+              `task '${this.template.id}' ended before yielding a prompt`,
+            ),
+          );
+        }
+        return promptFrame(result.value);
+      },
+      (error: unknown) => this.#fail(error),
+    );
   }
 
   /**
@@ -187,31 +195,51 @@ export class TaskRunner {
    *   errors, ungradable values and a *returned* (not yielded) `done: false` grade with a prompt, which no
    *   answer could ever reach.
    */
-  async grade(payload: JsonObject): Promise<Record<string, unknown>> {
-    let continues = false;
+  grade(payload: JsonObject): Promise<Record<string, unknown>> {
+    let step: Promise<IteratorResult<unknown, unknown>>;
     try {
       if (!this.#generator || this.#closed)
         throw new WireError(ErrorCode.InvalidRequest, 'no task in progress');
       const answer = buildAnswer(this.template, payload);
-      const next = await this.#generator.next(answer);
-      if (next.done && next.value === undefined) return { score: pyFloat(0) };
-      const frame = normalizeGrade(this.template.id, next.value);
-      if (isNextStep(frame)) {
-        if (next.done) {
-          throw new WireError(
-            ErrorCode.ServerError,
-            `task '${this.template.id}' returned a grade with done: false and a next prompt; yield it instead, so the task can go on`,
-          );
-        }
-        continues = true;
-      }
-      return frame;
+      step = Promise.resolve(this.#generator.next(answer));
     } catch (error) {
+      return this.#fail(error);
+    }
+    return step.then(
+      (next) => {
+        let frame: Record<string, unknown>;
+        try {
+          frame = this.#gradeFrame(next);
+        } catch (error) {
+          return this.#fail(error);
+        }
+        // A next step keeps the generator suspended; any other grade ends the task.
+        if (isNextStep(frame) && !next.done) return frame;
+        return this.#closeWith(frame);
+      },
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  /** The grade frame for what the generator yielded or returned. @throws as {@link TaskRunner.grade}. */
+  #gradeFrame(next: IteratorResult<unknown, unknown>): Record<string, unknown> {
+    if (next.done && next.value === undefined) return { score: pyFloat(0) };
+    const frame = normalizeGrade(this.template.id, next.value);
+    if (next.done && isNextStep(frame)) {
+      throw new WireError(
+        ErrorCode.ServerError,
+        `task '${this.template.id}' returned a grade with done: false and a next prompt; yield it instead, so the task can go on`,
+      );
+    }
+    return frame;
+  }
+
+  /** Closes the runner, then rejects with `error`: itself when a WireError, else a ServerError naming it. */
+  #fail(error: unknown): Promise<never> {
+    return this.close().then(() => {
       if (WireError.isInstance(error)) throw error;
       throw new WireError(ErrorCode.ServerError, messageOf(error), { cause: error });
-    } finally {
-      if (!continues) await this.close();
-    }
+    });
   }
 
   /**
@@ -236,15 +264,24 @@ export class TaskRunner {
     }
   }
 
-  /** Aborts the task's signal and finishes the generator. Idempotent; never throws. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Aborts the task's signal and finishes the generator. Idempotent; never throws (nor rejects). */
+  close(): Promise<void> {
+    return this.#closeWith(undefined);
+  }
+
+  /** {@link TaskRunner.close}, then `value` (one promise, not a close and a `then` after it). */
+  #closeWith<T>(value: T): Promise<T> {
+    if (this.#closed) return Promise.resolve(value);
     this.#closed = true;
     this.#context.abort();
+    const generator = this.#generator;
+    if (!generator) return Promise.resolve(value);
+    // A template failing in its cleanup must not take the session down.
+    const settled = () => value;
     try {
-      await this.#generator?.return(undefined);
+      return Promise.resolve(generator.return(undefined)).then(settled, settled);
     } catch {
-      // A template failing in its cleanup must not take the session down.
+      return Promise.resolve(value);
     }
   }
 }

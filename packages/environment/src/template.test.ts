@@ -1,4 +1,5 @@
 import { HudError } from '@hud/protocol';
+import { thrownBy } from '@hud/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { conformanceEnv } from './__fixtures__/conformance-env.js';
@@ -23,15 +24,6 @@ function letterCount() {
   );
   const plain = env.template({ id: 'plain' }, noop);
   return { env, count, chat, plain };
-}
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('task factories', () => {
@@ -87,7 +79,7 @@ describe('task factories', () => {
 
   it('refuse a missing arg at mint time with a HudError naming the template', () => {
     const { count } = letterCount();
-    const error = thrown(() => count({ sentence: 'banana' } as never));
+    const error = thrownBy(() => count({ sentence: 'banana' } as never));
     expect(HudError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({
       code: 'invalid_argument',
@@ -104,7 +96,7 @@ describe('task factories', () => {
 
   it('refuse a wrongly typed arg at mint time, naming the arg', () => {
     const { chat } = letterCount();
-    const error = thrown(() => chat({ topic: 'fruit', turns: 'two' } as never)) as HudError;
+    const error = thrownBy(() => chat({ topic: 'fruit', turns: 'two' } as never)) as HudError;
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(/^template 'chat': turns: /);
   });
@@ -133,7 +125,7 @@ describe('template registration', () => {
   it('refuses a duplicate id with the hud-python message', () => {
     const env = new Environment({ name: 'y' });
     env.template({ id: 'x' }, noop);
-    const error = thrown(() => env.template({ id: 'x' }, noop));
+    const error = thrownBy(() => env.template({ id: 'x' }, noop));
     expect(error).toMatchObject({
       code: 'template_error',
       message: "template 'x' already registered on env 'y'",

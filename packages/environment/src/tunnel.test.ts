@@ -62,23 +62,23 @@ describe('tunnel.open', () => {
     expect(await client.bytes(5)).toEqual(binary);
   });
 
-  it('forwards bytes sent in the same write as the preface', async () => {
+  it.each([
+    [
+      'with an id after its reply frame',
+      '{"jsonrpc": "2.0", "id": 1, "method": "tunnel.open", "params": {"capability": "echo"}}',
+      '{"jsonrpc":"2.0","id":1,"result":{"capability":"echo"}}',
+    ],
+    [
+      'without an id with no reply frame',
+      '{"jsonrpc":"2.0","method":"tunnel.open","params":{"capability":"echo"}}',
+      undefined,
+    ],
+  ])('forwards bytes sent in the same write as a preface %s', async (_case, preface, reply) => {
     const env = await envWith({ echo: `tcp://127.0.0.1:${await backend(echo)}` });
     const client = await env.connect();
-    client.write(
-      '{"jsonrpc": "2.0", "id": 1, "method": "tunnel.open", "params": {"capability": "echo"}}\nsame-write-bytes\n',
-    );
-    expect(await client.line()).toBe('{"jsonrpc":"2.0","id":1,"result":{"capability":"echo"}}');
+    client.write(`${preface}\nsame-write-bytes\n`);
+    if (reply !== undefined) expect(await client.line()).toBe(reply);
     expect(await client.line()).toBe('same-write-bytes');
-  });
-
-  it('sends no reply frame for a preface without id', async () => {
-    const env = await envWith({ echo: `tcp://127.0.0.1:${await backend(echo)}` });
-    const client = await env.connect();
-    client.write(
-      '{"jsonrpc":"2.0","method":"tunnel.open","params":{"capability":"echo"}}\nno-id-preface\n',
-    );
-    expect(await client.line()).toBe('no-id-preface');
   });
 
   it('only reaches declared capabilities: unknown name → one error frame, then close', async () => {

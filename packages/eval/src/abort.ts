@@ -42,25 +42,3 @@ export function abortable<T>(
     );
   });
 }
-
-/** Resolves `'done'` when `promise` settles (either way) or `'timeout'` after `ms`. */
-export async function settleWithin(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<'done' | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => 'done' as const,
-        () => 'done' as const,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -64,14 +64,20 @@ function routedBindings(client: HudClient): Capability[] {
  */
 export async function runAgentPhase(input: AgentPhaseInput): Promise<AgentPhaseResult> {
   const { client, trace, timeoutMs } = input;
-  const limit = new AbortController();
+  // The agent's signal: aborted by the rollout's signal, the dropped connection or the time limit. Plain
+  // listeners removed when the phase ends, not AbortSignal.any, whose weak references and finalization
+  // records outlive every rollout until a full collection (a long job's heap filled with them).
+  const agentStop = new AbortController();
+  const signal = agentStop.signal;
+  let timeLimit: HudError | undefined;
   const timer =
     timeoutMs === undefined
       ? undefined
       : setTimeout(() => {
-          limit.abort(new HudError('timeout', `agent exceeded its time limit of ${timeoutMs} ms`));
+          timeLimit = new HudError('timeout', `agent exceeded its time limit of ${timeoutMs} ms`);
+          agentStop.abort(timeLimit);
         }, timeoutMs);
-  const signal = AbortSignal.any([input.signal, limit.signal, client.signal]);
+  const unfollow = [input.signal, client.signal].map((source) => follow(source, agentStop));
   const messages = promptMessages(input.prompt);
   const context: AgentContext = {
     task: input.task,
@@ -98,12 +104,28 @@ export async function runAgentPhase(input: AgentPhaseInput): Promise<AgentPhaseR
     return { answer, stopReason: result?.stopReason ?? 'done', error: null };
   } catch (error) {
     if (input.signal.aborted) throw input.signal.reason;
-    const timedOut = limit.signal.aborted;
-    const cause = timedOut ? limit.signal.reason : error;
+    const cause = timeLimit ?? error;
     const text = `[agent loop] ${cause instanceof Error ? cause.message : String(cause)}`;
     trace.record({ source: 'system', error: text });
-    return { answer: '', stopReason: timedOut ? 'timeout' : null, error: text };
+    return { answer: '', stopReason: timeLimit ? 'timeout' : null, error: text };
   } finally {
     clearTimeout(timer);
+    for (const stop of unfollow) stop();
   }
+}
+
+/**
+ * Aborts `target` with `source`'s reason when `source` aborts (at once if it has); returns what removes
+ * the listener.
+ */
+function follow(source: AbortSignal, target: AbortController): () => void {
+  if (source.aborted) {
+    if (!target.signal.aborted) target.abort(source.reason);
+    return () => {};
+  }
+  const onAbort = () => {
+    if (!target.signal.aborted) target.abort(source.reason);
+  };
+  source.addEventListener('abort', onAbort, { once: true });
+  return () => source.removeEventListener('abort', onAbort);
 }

@@ -1,3 +1,5 @@
+import { codedError, errorMessage } from '@hud/protocol';
+
 /** String codes of `@hud/eval` failures. */
 export type HudEvalErrorCode =
   /** A task row failed validation (the message names the source and the row). */
@@ -25,32 +27,12 @@ export type HudEvalErrorCode =
   /** A store file that cannot be read back (a corrupt line that is not the torn last one). */
   | 'store_corrupt';
 
-const BRAND = Symbol.for('hud.eval-error');
-
 /**
  * A failure of `@hud/eval` (loading, selecting, configuring a run, reading the job store), with a
  * machine-readable `code` and, when wrapping, the underlying `cause`. Rollout failures never throw: they
  * are recorded on the run (`error: "[<phase>] <message>"`).
  */
-export class HudEvalError extends Error {
-  /** True for any HudEvalError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is HudEvalError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
-  }
-  readonly [BRAND] = true;
-  readonly code: HudEvalErrorCode;
-  constructor(code: HudEvalErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'HudEvalError';
-    this.code = code;
-  }
-}
+export class HudEvalError extends codedError<HudEvalErrorCode>('HudEvalError', 'hud.eval-error') {}
 
-/** The message of anything thrown. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The message of anything thrown (`error.message` for an `Error`, else `String(error)`). */
+export const messageOf: (error: unknown) => string = errorMessage;

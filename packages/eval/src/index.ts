@@ -25,7 +25,7 @@ export {
 export type { RunStore } from './run-store.js';
 export { jobName, type RunnableTaskset } from './run-taskset.js';
 export { JobStore } from './store.js';
-export { JobWriter, TraceWriter } from './store-writer.js';
+export { JobWriter, TRACE_FLUSH_INTERVAL_MS, TraceWriter } from './store-writer.js';
 export { isTaskLike, type ParseTaskOptions, parseTask } from './task.js';
 export { Task } from './task-api.js';
 export { Taskset, type TasksetOptions } from './taskset.js';

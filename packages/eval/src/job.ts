@@ -78,7 +78,14 @@ export class Job {
    * out, never counted as 0 (hud-python `Job.reward`). Null when no run has a verdict (hud-python: 0.0).
    */
   get reward(): number | null {
-    return mean(this.runs.filter(hasVerdict).map((run) => run.reward as number));
+    let sum = 0;
+    let verdicts = 0;
+    for (const run of this.runs) {
+      if (!hasVerdict(run)) continue;
+      sum += run.reward as number;
+      verdicts++;
+    }
+    return verdicts === 0 ? null : sum / verdicts;
   }
 
   /** The runs without a verdict: infrastructure failures, cancellations, `isError` grades. */
@@ -88,40 +95,64 @@ export class Job {
 
   /** Counts and the mean reward. */
   totals(): JobTotals {
-    const verdicts = this.runs.filter(hasVerdict).length;
+    let verdicts = 0;
+    let cancelled = 0;
+    for (const run of this.runs) {
+      if (hasVerdict(run)) verdicts++;
+      if (run.status === 'cancelled') cancelled++;
+    }
     return {
       runs: this.runs.length,
       verdicts,
       errors: this.runs.length - verdicts,
-      cancelled: this.runs.filter((run) => run.status === 'cancelled').length,
+      cancelled,
       reward: this.reward,
     };
   }
 
-  /** Runs grouped by slug, in first-run order, with per-task mean, spread (std, min, max), counts. */
+  /**
+   * Runs grouped by slug, in first-run order, with per-task mean, spread (std, min, max), counts. One pass
+   * over the runs keeping only each task's rewards (a job's end with 10,000 tasks must not copy every run).
+   */
   results(): TaskResult[] {
-    const bySlug = new Map<string, RunRecord[]>();
+    const bySlug = new Map<string, { count: number; rewards: number[] }>();
     for (const run of this.runs) {
-      const runs = bySlug.get(run.slug);
-      if (runs) runs.push(run);
-      else bySlug.set(run.slug, [run]);
+      let task = bySlug.get(run.slug);
+      if (!task) {
+        task = { count: 0, rewards: [] };
+        bySlug.set(run.slug, task);
+      }
+      task.count++;
+      if (hasVerdict(run)) task.rewards.push(run.reward as number);
     }
-    return [...bySlug].map(([slug, runs]) => {
-      const rewards = runs.filter(hasVerdict).map((run) => run.reward as number);
+    const results: TaskResult[] = [];
+    for (const [slug, { count, rewards }] of bySlug) {
       const average = mean(rewards);
-      const variance =
-        average === null ? null : mean(rewards.map((reward) => (reward - average) ** 2));
-      return {
+      let variance: number | null = null;
+      let min: number | null = null;
+      let max: number | null = null;
+      if (average !== null) {
+        let squares = 0;
+        min = max = rewards[0] as number;
+        for (const reward of rewards) {
+          squares += (reward - average) ** 2;
+          if (reward < min) min = reward;
+          if (reward > max) max = reward;
+        }
+        variance = squares / rewards.length;
+      }
+      results.push({
         slug,
-        count: runs.length,
+        count,
         verdicts: rewards.length,
-        errors: runs.length - rewards.length,
+        errors: count - rewards.length,
         mean: average,
         std: variance === null ? null : Math.sqrt(variance),
-        min: rewards.length ? Math.min(...rewards) : null,
-        max: rewards.length ? Math.max(...rewards) : null,
-      };
-    });
+        min,
+        max,
+      });
+    }
+    return results;
   }
 
   /** The in-memory trace of a run of this job, when the run kept it (`keepTraces`). */

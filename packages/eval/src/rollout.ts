@@ -7,10 +7,11 @@ import {
   type Provider,
   promptMessages,
   type RuntimeLease,
+  settleWithin,
   type TaskRow,
   type TraceStep,
 } from '@hud/protocol';
-import { abortable, RolloutStop, settleWithin } from './abort.js';
+import { abortable, RolloutStop } from './abort.js';
 import { messageOf } from './errors.js';
 import {
   hasVerdict,

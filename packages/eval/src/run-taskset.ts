@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { isoTimestamp, type TaskRow } from '@hud/protocol';
-import { settleWithin } from './abort.js';
+import { isoTimestamp, settleWithin, type TaskRow } from '@hud/protocol';
 import { agentTimeoutMs } from './agent-phase.js';
 import { HudEvalError, messageOf } from './errors.js';
 import { type JobEvent, ProgressTracker, type RunInfo } from './events.js';

@@ -1,14 +1,8 @@
-import { close, mkdirSync, open } from 'node:fs';
+import { closeSync, mkdirSync, open } from 'node:fs';
 import path from 'node:path';
 import type { TraceStep } from '@hud/protocol';
 import type { JobMeta } from './job-meta.js';
-import {
-  appendJsonlSync,
-  type JsonlAppender,
-  openJsonlSync,
-  writeFileAtomic,
-  writeJsonlTextSync,
-} from './jsonl.js';
+import { type JsonlAppender, openJsonlSync, writeFileAtomic, writeJsonlTextSync } from './jsonl.js';
 import type { RunRecord } from './run-record.js';
 
 /**
@@ -19,82 +13,102 @@ import type { RunRecord } from './run-record.js';
 export const RUNS_SYNC_INTERVAL_MS = 1_000;
 
 /**
- * Streams one trace's steps to `traces/<trace-id>.jsonl`: each step is written as one line as soon as it
- * is recorded (no buffering in this process beyond the file's creation, see `appendJsonlSync`), so a crash
- * of this process loses none that were written. The file is created and closed in the thread pool (creating
- * a file is the costly part) and not fsynced: a disk flush per rollout would cost more than the rollout.
+ * How long a step recorded in a trace that is still open may wait in memory before it is written, ms: the
+ * job's writer flushes its open traces this often. A trace's steps are otherwise written when it closes, in
+ * one write (a whole short rollout's trace), so a crash of this process loses at most this much of a run
+ * still in progress, and never a step of a recorded run (a trace is closed before its run is appended).
+ */
+export const TRACE_FLUSH_INTERVAL_MS = 1_000;
+
+/**
+ * Writes one trace's steps to `traces/<trace-id>.jsonl`, one JSON line per step. The file is created in the
+ * thread pool when the first step is recorded (creating a file is the costly part, and the rollout goes on
+ * meanwhile); steps are kept in memory and written in one synchronous write when the trace closes, or by
+ * the job writer's periodic flush ({@link TRACE_FLUSH_INTERVAL_MS}) while it stays open. The file is closed
+ * synchronously (closing is cheap; a thread-pool round trip is not) and not fsynced: a disk flush per
+ * rollout would cost more than the rollout.
  */
 export class TraceWriter {
   readonly file: string;
   readonly #fresh: boolean;
+  readonly #onClose: ((trace: TraceWriter) => void) | undefined;
   #fd: number | undefined;
-  /** Set while the file is being created: the lines recorded meanwhile, and the creation. */
-  #opening: { lines: string[]; done: Promise<void> } | undefined;
+  /** The lines recorded and not written yet. */
+  #pending: string[] = [];
+  /** Set while the file is being created. */
+  #opening: Promise<void> | undefined;
   #closed = false;
   #failure: unknown;
 
   /**
-   * @param fresh (internal) the directory exists and the file is new: open it without further checks.
+   * @param fresh (internal) the directory exists and the file is new: create it without further checks.
    *   Otherwise the directory is created and a torn tail cut on open.
+   * @param onClose (internal) told when the trace has closed.
    */
-  constructor(file: string, fresh = false) {
+  constructor(file: string, fresh = false, onClose?: (trace: TraceWriter) => void) {
     this.file = file;
     this.#fresh = fresh;
+    this.#onClose = onClose;
   }
 
-  /** Writes a step; the first write creates the file. A write failure surfaces from `close()`. */
+  /** Records a step; the first creates the file. A write failure surfaces from `close()`. */
   write(step: TraceStep): void {
     if (this.#closed || this.#failure !== undefined) return;
-    try {
-      if (this.#fd !== undefined) appendJsonlSync(this.#fd, step);
-      else if (this.#opening) this.#opening.lines.push(`${JSON.stringify(step)}\n`);
-      else if (!this.#fresh) {
+    this.#pending.push(`${JSON.stringify(step)}\n`);
+    if (this.#fd === undefined && this.#opening === undefined) this.#open();
+  }
+
+  #open(): void {
+    if (!this.#fresh) {
+      try {
         this.#fd = openJsonlSync(this.file);
-        appendJsonlSync(this.#fd, step);
-      } else this.#create(`${JSON.stringify(step)}\n`);
+      } catch (error) {
+        this.#failure = error;
+      }
+      return;
+    }
+    this.#opening = new Promise<void>((resolve) => {
+      open(this.file, 'a', (error, fd) => {
+        this.#opening = undefined;
+        if (error) this.#failure ??= error;
+        else this.#fd = fd;
+        resolve();
+      });
+    });
+  }
+
+  /** Writes the steps recorded so far, once the file exists. A write failure surfaces from `close()`. */
+  flush(): void {
+    if (this.#fd === undefined || this.#pending.length === 0 || this.#failure !== undefined) return;
+    const text = this.#pending.join('');
+    this.#pending = [];
+    try {
+      writeJsonlTextSync(this.#fd, text);
     } catch (error) {
       this.#failure = error;
     }
   }
 
-  #create(firstLine: string): void {
-    const lines = [firstLine];
-    const done = new Promise<void>((resolve) => {
-      open(this.file, 'a', (error, fd) => {
-        this.#opening = undefined;
-        if (error) this.#failure ??= error;
-        else {
-          this.#fd = fd;
-          try {
-            writeJsonlTextSync(fd, lines.join(''));
-          } catch (failure) {
-            this.#failure ??= failure;
-          }
-        }
-        resolve();
-      });
-    });
-    this.#opening = { lines, done };
-  }
-
   /**
-   * Closes the file (once its creation and the steps recorded meanwhile are done).
-   * @throws the first write failure.
+   * Writes the steps not written yet and closes the file (once its creation is done).
+   * @throws the first failure to create or write it.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#opening) await this.#opening.done;
+    if (this.#opening) await this.#opening;
+    this.flush();
+    this.#pending = [];
     const fd = this.#fd;
     this.#fd = undefined;
     if (fd !== undefined) {
-      await new Promise<void>((resolve) =>
-        close(fd, (error) => {
-          this.#failure ??= error ?? undefined;
-          resolve();
-        }),
-      );
+      try {
+        closeSync(fd);
+      } catch (error) {
+        this.#failure ??= error;
+      }
     }
+    this.#onClose?.(this);
     if (this.#failure !== undefined) throw this.#failure;
   }
 }
@@ -106,6 +120,12 @@ export class JobWriter {
   readonly #runs: JsonlAppender;
   #tracesDirectory = false;
   #syncTimer: NodeJS.Timeout | undefined;
+  /** The traces open now, flushed every {@link TRACE_FLUSH_INTERVAL_MS} (from the first trace to `close`). */
+  readonly #openTraces = new Set<TraceWriter>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #traceClosed = (trace: TraceWriter) => {
+    this.#openTraces.delete(trace);
+  };
 
   /** @internal use `JobStore.create` / `JobStore.reopen`. */
   constructor(directory: string, runs: JsonlAppender) {
@@ -155,14 +175,25 @@ export class JobWriter {
         this.#tracesDirectory = true;
       } catch {
         // The trace's first write reports it (it retries the directory).
-        return new TraceWriter(path.join(directory, `${traceId}.jsonl`));
       }
     }
-    return new TraceWriter(path.join(directory, `${traceId}.jsonl`), true);
+    const trace = new TraceWriter(
+      path.join(directory, `${traceId}.jsonl`),
+      this.#tracesDirectory,
+      this.#traceClosed,
+    );
+    this.#openTraces.add(trace);
+    this.#flushTimer ??= setInterval(() => {
+      for (const open of this.#openTraces) open.flush();
+    }, TRACE_FLUSH_INTERVAL_MS).unref();
+    return trace;
   }
 
-  /** Syncs and closes `runs.jsonl`. */
+  /** Syncs and closes `runs.jsonl` (traces still open are flushed; their writers close them). */
   async close(): Promise<void> {
+    clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    for (const open of this.#openTraces) open.flush();
     try {
       await this.sync();
     } finally {

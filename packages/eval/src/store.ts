@@ -18,11 +18,14 @@ const JOB_ID = /^[0-9a-zA-Z_-]+$/;
  * - `job.json` ({@link JobMeta}), rewritten atomically at start and end;
  * - `tasks.jsonl`, the taskset's rows;
  * - `runs.jsonl`, one {@link RunRecord} per finished run, appended as each finishes;
- * - `traces/<trace-id>.jsonl`, one `hud.step.v1` step per line, streamed as recorded.
+ * - `traces/<trace-id>.jsonl`, one `hud.step.v1` step per line, written when the run ends (and at least
+ *   once a second while it runs).
  * Readers skip a torn last line of a JSONL file. A job is written by one process at a time.
  *
- * Every line reaches the file system as soon as it is written, so a crash of the writing process loses
- * nothing already recorded. Disk flushes (fdatasync) guard against losing the machine: `runs.jsonl` is
+ * A run's trace is written and closed before its line is appended to `runs.jsonl`, and every line reaches
+ * the file system as soon as it is written, so a crash of the writing process loses no recorded run nor any
+ * step of one (of a run still in progress, at most the steps of the last second: see
+ * `TRACE_FLUSH_INTERVAL_MS`). Disk flushes (fdatasync) guard against losing the machine: `runs.jsonl` is
  * flushed in the background at most once a second, and before each `job.json` write (so `job.json` never
  * counts runs the disk does not hold); trace files are left to the operating system's writeback.
  * @example

@@ -1,28 +1,19 @@
-import {
-  type Agent,
-  type GradeResult,
-  type HudClient,
-  promptMessages,
-  type StopReason,
-  type TaskRow,
-} from '@hud/protocol';
-import { agentTimeoutMs, runAgentPhase } from './agent-phase.js';
+import { type GradeResult, promptMessages, type StopReason } from '@hud/protocol';
+import { type AgentPhaseInput, agentTimeoutMs, runAgentPhase } from './agent-phase.js';
 import { nextStepOf, runGradePhase } from './grade-phase.js';
 import type { RolloutPhase } from './run-record.js';
-import type { Trace } from './trace.js';
 
-/** What the agent-then-grade steps of a started task need. */
-export interface TaskStepsInput {
-  agent: Agent;
-  task: TaskRow;
-  client: HudClient;
-  /** The prompt of `tasks.start` (already recorded as a `user` step). */
-  prompt: unknown;
-  trace: Trace;
-  maxSteps: number;
+/**
+ * What the agent-then-grade steps of a started task need: what the agent phase takes (`prompt` being that
+ * of `tasks.start`, already recorded as a `user` step), and the rest below.
+ */
+export interface TaskStepsInput
+  extends Pick<
+    AgentPhaseInput,
+    'agent' | 'task' | 'client' | 'prompt' | 'trace' | 'maxSteps' | 'signal'
+  > {
   /** The job's agent time limit (ms), which a row's `agent_config.timeout_seconds` overrides. */
   agentTimeoutMs: number | undefined;
-  signal: AbortSignal;
   /** Records a failure as the run's error and a `system` step. */
   fail(text: string): void;
   /** Moves the rollout into `phase` (timings and progress). */

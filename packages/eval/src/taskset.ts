@@ -1,4 +1,4 @@
-import type { TaskRow } from '@hud/protocol';
+import { hasBrand, type TaskRow } from '@hud/protocol';
 import { HudEvalError } from './errors.js';
 import type { Job } from './job.js';
 import type { RunOptions } from './run-options.js';
@@ -39,11 +39,7 @@ export function duplicateSlugs(rows: readonly TaskRow[]): Map<string, number[]> 
 export class Taskset implements Iterable<TaskRow> {
   /** True for any Taskset, including one created by another copy of this package. */
   static isInstance(value: unknown): value is Taskset {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
+    return hasBrand(value, BRAND);
   }
   readonly [BRAND] = true;
   /** Default `"taskset"`, as hud-python. */

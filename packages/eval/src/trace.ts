@@ -10,7 +10,7 @@ import {
 export interface TraceOptions {
   /** The run's trace id (`uuid4().hex`). */
   traceId: string;
-  /** Called with every recorded step, in order (the job store streams them to `traces/<id>.jsonl`). */
+  /** Called with every recorded step, in order (the job store writes them to `traces/<id>.jsonl`). */
   onStep?: (step: TraceStep) => void;
 }
 

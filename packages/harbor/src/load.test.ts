@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rejectedError, thrownError } from '@hud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarborLoadError } from './errors.js';
 import { harborTaskRow, isHarborSource, loadHarborSource, readHarborTask } from './load.js';
@@ -16,25 +17,8 @@ function parsed(text: string) {
   return parseTaskToml(text, WHERE);
 }
 
-function loadError(run: () => unknown): HarborLoadError {
-  try {
-    run();
-  } catch (error) {
-    if (HarborLoadError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a HarborLoadError');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<HarborLoadError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!HarborLoadError.isInstance(error))
-    throw new Error(`expected a HarborLoadError, got ${error}`);
-  return error;
-}
+const loadError = (run: () => unknown) => thrownError(HarborLoadError, run);
+const rejection = (promise: Promise<unknown>) => rejectedError(HarborLoadError, promise);
 
 describe('parseTaskToml', () => {
   it('applies the Harbor v0.22 defaults to an empty file', () => {

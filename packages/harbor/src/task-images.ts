@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { withTimeLimit } from '@hud/protocol';
 import { buildImage, imageExists } from '@hud/runtimes-docker';
 import type Docker from 'dockerode';
 import { HarborRunError } from './errors.js';
@@ -92,21 +93,8 @@ export class TaskImages {
     const tag = `hud-harbor/${name}-${role}:${hashTree(createHash('sha256'), context).digest('hex').slice(0, 12)}`;
     if (!this.#options.forceBuild && (await imageExists(tag, { docker: this.#options.docker })))
       return tag;
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new HarborRunError(
-              'image_build_failed',
-              `task '${task.slug}': building ${path.relative(task.dir, context)}/Dockerfile took longer than build_timeout_sec = ${timeoutSec} s`,
-            ),
-          ),
-        timeoutSec * 1000,
-      );
-    });
     try {
-      await Promise.race([
+      await withTimeLimit(
         buildImage({
           context,
           tags: [tag],
@@ -116,8 +104,13 @@ export class TaskImages {
           onProgress: this.#options.onProgress,
           docker: this.#options.docker,
         }),
-        limit,
-      ]);
+        timeoutSec * 1000,
+        () =>
+          new HarborRunError(
+            'image_build_failed',
+            `task '${task.slug}': building ${path.relative(task.dir, context)}/Dockerfile took longer than build_timeout_sec = ${timeoutSec} s`,
+          ),
+      );
     } catch (error) {
       if (HarborRunError.isInstance(error)) throw error;
       throw new HarborRunError(
@@ -125,8 +118,6 @@ export class TaskImages {
         `task '${task.slug}': building ${path.relative(task.dir, context)}/Dockerfile failed: ${(error as Error).message}`,
         { cause: error },
       );
-    } finally {
-      clearTimeout(timer);
     }
     return tag;
   }

@@ -1,10 +1,13 @@
 import { hasBrand } from './guards.js';
 
+/** Any class whose instances are `T` (the `this` of a static `isInstance` that narrows to its own class). */
+export type ClassOf<T> = abstract new (...args: never[]) => T;
+
 /** The class {@link brandedError} returns: an `Error` subclass with a static `isInstance`. */
 export interface BrandedErrorClass {
   new (message?: string, options?: ErrorOptions): Error;
   /** True for any instance of this class, including copies from another install of its package. */
-  isInstance<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T;
+  isInstance<T>(this: ClassOf<T>, value: unknown): value is T;
 }
 
 /**
@@ -24,7 +27,7 @@ export function brandedError(name: string, brandKey: string): BrandedErrorClass 
   const brand = Symbol.for(brandKey);
   return class BrandedError extends Error {
     /** True for any instance of this class, including copies from another install of its package. */
-    static isInstance<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    static isInstance<T>(this: ClassOf<T>, value: unknown): value is T {
       return hasBrand(value, brand);
     }
 
@@ -40,7 +43,7 @@ export function brandedError(name: string, brandKey: string): BrandedErrorClass 
 export interface CodedErrorClass<Code> {
   new (code: Code, message: string, options?: ErrorOptions): Error & { readonly code: Code };
   /** True for any instance of this class, including copies from another install of its package. */
-  isInstance<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T;
+  isInstance<T>(this: ClassOf<T>, value: unknown): value is T;
 }
 
 /**

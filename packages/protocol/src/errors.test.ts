@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, ProtocolError, WireError } from './errors.js';
+import { ErrorCode, HudError, ProtocolError, WireError } from './errors.js';
 import { encodeError } from './jsonrpc.js';
 
 describe('WireError (what a server answers a request with)', () => {
@@ -38,5 +38,22 @@ describe('WireError (what a server answers a request with)', () => {
     const copy = { [Symbol.for('hud.wire-error')]: true };
     expect(WireError.isInstance(copy)).toBe(true);
     expect(WireError.isInstance(null)).toBe(false);
+  });
+});
+
+describe('ProtocolError (a wire error received from a peer)', () => {
+  it('prefixes the code, keeps the bare text and is recognised across copies', () => {
+    const error = new ProtocolError(ErrorCode.MethodNotFound, 'no such method');
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({
+      name: 'ProtocolError',
+      code: -32601,
+      message: 'hud rpc error -32601: no such method',
+      rpcMessage: 'no such method',
+    });
+    expect(ProtocolError.isInstance(error)).toBe(true);
+    expect(ProtocolError.isInstance({ [Symbol.for('hud.protocol-error')]: true })).toBe(true);
+    expect(ProtocolError.isInstance(new HudError('timeout', 'x'))).toBe(false);
+    expect(WireError.isInstance(error)).toBe(false);
   });
 });

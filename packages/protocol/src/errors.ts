@@ -1,3 +1,6 @@
+import { brandedError, type ClassOf, codedError } from './branded-error.js';
+import { hasBrand } from './guards.js';
+
 /**
  * JSON-RPC 2.0 error codes used on the HUD control channel (and, being JSON-RPC's own, in the JSON-RPC
  * replies of the MCP and CDP fronts an environment serves).
@@ -24,32 +27,19 @@ export const ErrorCode = {
 /** One of the {@link ErrorCode} values (other integers are allowed on the wire too). */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const PROTOCOL_BRAND = Symbol.for('hud.protocol-error');
-const HUD_BRAND = Symbol.for('hud.error');
-
 /**
  * An error that crosses the wire: a JSON-RPC error object `{code, message}` received from or sent to a peer.
  *
  * `message` is the peer's text verbatim (hud-python formats it as `hud rpc error <code>: <message>`; we keep
  * the bare message in {@link ProtocolError.rpcMessage} and prefix the code in `message`).
  */
-export class ProtocolError extends Error {
-  /** True for any ProtocolError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is ProtocolError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[PROTOCOL_BRAND] === true
-    );
-  }
-  readonly [PROTOCOL_BRAND] = true;
+export class ProtocolError extends brandedError('ProtocolError', 'hud.protocol-error') {
   /** The JSON-RPC error code. */
   readonly code: number;
   /** The peer's message, unprefixed. */
   readonly rpcMessage: string;
   constructor(code: number, message: string, options?: ErrorOptions) {
     super(`hud rpc error ${code}: ${message}`, options);
-    this.name = 'ProtocolError';
     this.code = code;
     this.rpcMessage = message;
   }
@@ -79,12 +69,8 @@ export interface WireErrorOptions extends ErrorOptions {
  */
 export class WireError extends ProtocolError {
   /** True for any WireError, including copies from another install of this package. */
-  static override isInstance(value: unknown): value is WireError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[WIRE_BRAND] === true
-    );
+  static override isInstance<T>(this: ClassOf<T>, value: unknown): value is T {
+    return hasBrand(value, WIRE_BRAND);
   }
   readonly [WIRE_BRAND] = true;
   /** Whether the server closes the connection once this error is sent. */
@@ -119,20 +105,4 @@ export type HudErrorCode =
  * A local failure of hud-ts (never sent on the wire as such), with a machine-readable `code` and the
  * underlying `cause` when wrapping another error.
  */
-export class HudError extends Error {
-  /** True for any HudError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is HudError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[HUD_BRAND] === true
-    );
-  }
-  readonly [HUD_BRAND] = true;
-  readonly code: HudErrorCode;
-  constructor(code: HudErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'HudError';
-    this.code = code;
-  }
-}
+export class HudError extends codedError<HudErrorCode>('HudError', 'hud.error') {}

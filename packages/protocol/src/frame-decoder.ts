@@ -1,4 +1,4 @@
-import { constants as bufferConstants } from 'node:buffer';
+import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { HudError } from './errors.js';
 
 /** Default largest frame accepted, in bytes of JSON before the newline: 64 MiB (hud-python: 64 KiB). */
@@ -74,26 +74,47 @@ export class FrameDecoder {
    */
   push(chunk: Uint8Array): DecodedFrame[] {
     const frames: DecodedFrame[] = [];
+    const bytes = asBuffer(chunk);
     let start = 0;
-    let newline = chunk.indexOf(NEWLINE, start);
+    let newline = bytes.indexOf(NEWLINE, start);
     while (newline !== -1) {
-      const lineBytes = this.#pendingBytes + (newline - start);
-      this.#checkSize(lineBytes);
-      if (this.#pendingBytes === 0) {
-        frames.push(parseLine(chunk.subarray(start, newline)));
-      } else {
-        this.#append(chunk.subarray(start, newline));
-        frames.push(parseLine(new Uint8Array(this.#store as ArrayBuffer, 0, lineBytes)));
-        this.#release();
-      }
+      frames.push(this.#completeLine(bytes, start, newline));
       start = newline + 1;
-      newline = chunk.indexOf(NEWLINE, start);
+      newline = bytes.indexOf(NEWLINE, start);
     }
-    if (start < chunk.length) {
-      this.#checkSize(this.#pendingBytes + (chunk.length - start));
-      this.#append(chunk.subarray(start));
-    }
+    if (start < bytes.length) this.#keep(bytes, start, bytes.length);
     return frames;
+  }
+
+  /**
+   * {@link push} for a caller that splits lines itself and handles each frame as it completes (no array,
+   * no copies of a line that arrives whole): feeds `chunk[start, end)`, whose only newline, if any, must
+   * be its last byte, and returns the frame that newline completes, else undefined (the bytes are kept
+   * as the start of a line). Same limits and errors as {@link push}; the chunk is not kept.
+   * @throws HudError `frame_too_large` when the line exceeds `maxFrameBytes`.
+   */
+  pushLine(chunk: Uint8Array, start = 0, end = chunk.length): DecodedFrame | undefined {
+    const bytes = asBuffer(chunk);
+    if (end > start && bytes[end - 1] === NEWLINE) return this.#completeLine(bytes, start, end - 1);
+    if (start < end) this.#keep(bytes, start, end);
+    return undefined;
+  }
+
+  /** The frame of the line made of the unfinished line plus `bytes[start, newline)`. */
+  #completeLine(bytes: Buffer, start: number, newline: number): DecodedFrame {
+    const lineBytes = this.#pendingBytes + (newline - start);
+    this.#checkSize(lineBytes);
+    if (this.#pendingBytes === 0) return parseLine(bytes, start, newline);
+    this.#append(bytes.subarray(start, newline));
+    const frame = parseLine(Buffer.from(this.#store as ArrayBuffer, 0, lineBytes), 0, lineBytes);
+    this.#release();
+    return frame;
+  }
+
+  /** Keeps `bytes[start, end)` (no newline) as the start, or more, of the unfinished line. */
+  #keep(bytes: Buffer, start: number, end: number): void {
+    this.#checkSize(this.#pendingBytes + (end - start));
+    this.#append(bytes.subarray(start, end));
   }
 
   /**
@@ -139,17 +160,28 @@ export class FrameDecoder {
   }
 }
 
-function parseLine(line: Uint8Array): DecodedFrame {
-  const bytes = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+/** `chunk` as a Buffer over the same memory (no copy). */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk)
+    ? chunk
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Parses the line `bytes[start, end)` (UTF-8 JSON, without its newline). */
+function parseLine(bytes: Buffer, start: number, end: number): DecodedFrame {
   try {
-    return { kind: 'frame', value: JSON.parse(bytes.toString('utf8')), bytes: line.byteLength };
+    return {
+      kind: 'frame',
+      value: JSON.parse(bytes.toString('utf8', start, end)),
+      bytes: end - start,
+    };
   } catch (cause) {
     // 240 bytes hold at least 60 characters: no need to decode a huge line twice for the preview.
-    const head = bytes.subarray(0, 240).toString('utf8');
-    const preview = head.length > 60 || bytes.length > 240 ? `${head.slice(0, 60)}…` : head;
+    const head = bytes.toString('utf8', start, Math.min(end, start + 240));
+    const preview = head.length > 60 || end - start > 240 ? `${head.slice(0, 60)}…` : head;
     return {
       kind: 'invalid',
-      bytes: line.byteLength,
+      bytes: end - start,
       error: new HudError(
         'invalid_frame',
         `frame is not valid JSON (${(cause as Error).message}): ${JSON.stringify(preview)}`,

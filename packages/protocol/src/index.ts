@@ -4,6 +4,7 @@ export { forwardedBindingUrl } from './binding-url.js';
 export {
   type BrandedErrorClass,
   brandedError,
+  type ClassOf,
   type CodedErrorClass,
   codedError,
 } from './branded-error.js';
@@ -104,7 +105,7 @@ export {
   type SubScore,
   subScoreToWire,
 } from './grade.js';
-export { errorMessage, isRecord } from './guards.js';
+export { errorMessage, hasBrand, isRecord } from './guards.js';
 export {
   type ErrorFrame,
   encodeError,
@@ -153,6 +154,7 @@ export {
   WireSubScore,
 } from './schemas.js';
 export { taskSlug } from './slug.js';
+export { settleWithin, withTimeLimit } from './time-limit.js';
 export {
   type ImageContent,
   isoTimestamp,

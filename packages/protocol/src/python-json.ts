@@ -9,6 +9,9 @@
  *   one number type, so an integral number is written as a Python `int` unless wrapped with {@link pyFloat}.
  */
 
+// Imported, not the global: Node defines `globalThis.Buffer` as a getter, looked up on every use.
+import { Buffer } from 'node:buffer';
+
 declare global {
   interface JSON {
     rawJSON(text: string): unknown;
@@ -17,7 +20,6 @@ declare global {
 }
 
 const NON_ASCII = /[\u007f-\uffff]/g;
-const HAS_NON_ASCII = /[\u007f-\uffff]/;
 
 function escapeCodeUnit(char: string): string {
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -25,7 +27,12 @@ function escapeCodeUnit(char: string): string {
 
 /** Replaces every UTF-16 code unit outside printable ASCII that JSON text leaves raw (DEL and above) with `\uXXXX`, as Python's `ensure_ascii` does (its escape class is `[^\ -~]`). */
 export function asciiEscape(jsonText: string): string {
-  return HAS_NON_ASCII.test(jsonText) ? jsonText.replace(NON_ASCII, escapeCodeUnit) : jsonText;
+  // The common case, checked without a regex scan: a UTF-8 length equal to the UTF-16 length means no code
+  // unit is 0x80 or above (a lone surrogate counts 3 bytes); DEL is the one ASCII character to escape.
+  if (Buffer.byteLength(jsonText, 'utf8') === jsonText.length && !jsonText.includes('\x7f')) {
+    return jsonText;
+  }
+  return jsonText.replace(NON_ASCII, escapeCodeUnit);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   statusOf,
 } from './errors.js';
 import { ExecBridge } from './exec-bridge.js';
+import { type ContainerExit, type ExitWatch, waitAfter } from './exit-watch.js';
 import type { ContainerSettings } from './runtime-config.js';
 
 /** Lines of container log attached to errors (hud-python: 40–50). */
@@ -27,11 +28,7 @@ export const SECURITY_OPTS: readonly string[] = [
   'apparmor=unconfined',
 ];
 
-/** How a container ended. */
-export interface ContainerExit {
-  /** The exit status (137 after SIGKILL, e.g. on removal). */
-  readonly code: number;
-}
+export type { ContainerExit } from './exit-watch.js';
 
 /** What {@link HudContainer.create} needs. */
 export interface ContainerSpec {
@@ -77,20 +74,30 @@ export class HudContainer {
   #exit: ContainerExit | undefined;
   #removing: Promise<void> | undefined;
 
-  private constructor(docker: Docker, container: Docker.Container, spec: ContainerSpec) {
+  readonly #exits: ExitWatch | undefined;
+
+  private constructor(
+    docker: Docker,
+    container: Docker.Container,
+    spec: ContainerSpec,
+    exits: ExitWatch | undefined,
+  ) {
     this.#docker = docker;
     this.#container = container;
     this.#spec = spec;
+    this.#exits = exits;
   }
 
   /**
    * Creates (does not start) a container for `spec`. A missing image is pulled first when `spec.pull`.
+   * `engine.exits` (a provider's shared event stream) learns when it stops; without it, {@link start}
+   * sends one `wait` request for that.
    * @throws DockerRuntimeError `image_not_found` (missing locally, and not pulled or the pull failed),
    *   `docker_unavailable`, `invalid_argument` (a malformed image reference), `start_failed`.
    */
   static async create(
     spec: ContainerSpec,
-    engine: { docker?: Docker } = {},
+    engine: { docker?: Docker; exits?: ExitWatch } = {},
   ): Promise<HudContainer> {
     const docker = engine.docker ?? new Docker();
     const { settings } = spec;
@@ -156,7 +163,7 @@ export class HudContainer {
       }
       container = await attempt();
     }
-    return new HudContainer(docker, container, spec);
+    return new HudContainer(docker, container, spec, engine.exits);
   }
 
   /** The full container id. */
@@ -197,8 +204,24 @@ export class HudContainer {
    *   conflict…), `exited_early` (it stopped at once; with its last log lines).
    */
   async start(): Promise<void> {
+    await this.#exits?.open();
+    if (this.#removing) {
+      throw new DockerRuntimeError(
+        'start_failed',
+        `container ${this.shortId} of '${this.image}' was removed before it started`,
+        { containerId: this.shortId },
+      );
+    }
+    const starting = this.#container.start();
+    // Watched from the moment the start request leaves, so an exit at once is not missed.
+    this.#exited = (
+      this.#exits?.exitOf(this.#container, starting) ?? waitAfter(this.#container, starting)
+    ).then((exit) => {
+      this.#exit ??= exit;
+      return this.#exit;
+    });
     try {
-      await this.#container.start();
+      await starting;
     } catch (error) {
       if (isEngineUnreachable(error)) throw engineUnreachable(error);
       throw new DockerRuntimeError(
@@ -207,17 +230,6 @@ export class HudContainer {
         { cause: error, containerId: this.shortId, output: await this.logs() },
       );
     }
-    this.#exited = this.#container.wait().then(
-      (result: { StatusCode?: number }) => {
-        this.#exit = { code: result.StatusCode ?? -1 };
-        return this.#exit;
-      },
-      () => {
-        // The container vanished (removed) while waiting.
-        this.#exit ??= { code: -1 };
-        return this.#exit;
-      },
-    );
     if (!this.#spec.network) {
       this.#bridge = await ExecBridge.listen(this.#container, this.#spec.port);
       this.#url = `tcp://127.0.0.1:${this.#bridge.port}`;
@@ -371,6 +383,8 @@ export class HudContainer {
           `could not remove container ${this.shortId}: ${engineMessage(error)}`,
           { cause: error, phase: 'teardown', containerId: this.shortId },
         );
+      } finally {
+        this.#exits?.forget(this.id);
       }
     })();
     return this.#removing;

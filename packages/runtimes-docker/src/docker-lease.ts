@@ -3,8 +3,9 @@ import type { HudContainer } from './container.js';
 
 /**
  * A rollout's container, leased from a {@link DockerRuntime}: its control URL (`tcp://127.0.0.1:<port>`)
- * plus the container's id, liveness and logs. Disposing it (or `close()`) removes the container
- * (`docker rm --force`); containers are never reused.
+ * plus the container's id, liveness and logs. Disposing it (or `close()`) releases the container: its
+ * removal (`docker rm --force`) runs in the background (see {@link DockerLease.removed}); containers are
+ * never reused.
  */
 export class DockerLease implements RuntimeLease {
   /** `tcp://127.0.0.1:<host port>` of the container's control port. */
@@ -22,6 +23,7 @@ export class DockerLease implements RuntimeLease {
   readonly #container: HudContainer;
   readonly #died: AbortSignal;
   readonly #release: () => Promise<void>;
+  #removal: Promise<void> | undefined;
 
   /** @internal leases come from a {@link DockerRuntime}. */
   constructor(options: {
@@ -58,9 +60,23 @@ export class DockerLease implements RuntimeLease {
     return this.#container.logs(lines);
   }
 
-  /** Removes the container. Idempotent. */
+  /**
+   * Releases the container and resolves at once: its removal runs in the background (the provider's
+   * close() waits for it; a failure is logged and reported there). Idempotent; never rejects.
+   */
   close(): Promise<void> {
-    return this.#release();
+    this.#removal ??= this.#release();
+    return Promise.resolve();
+  }
+
+  /**
+   * Releases the container (as {@link close}) if that was not done yet, and resolves once the engine has
+   * removed it.
+   * @throws DockerRuntimeError `docker_unavailable` or the engine's refusal.
+   */
+  removed(): Promise<void> {
+    this.#removal ??= this.#release();
+    return this.#removal;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -46,7 +46,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
     }
   });
 
-  it('leases a labelled container on loopback that answers hello, and removes it on release', async () => {
+  it('leases a labelled container on loopback that answers hello, and removes it once released', async () => {
     const job = newJob();
     await using provider = DockerRuntime(image, {
       job,
@@ -90,6 +90,8 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
     await lease.close();
     await lease.close(); // idempotent
+    // Released: the removal runs in the background until the engine confirms it.
+    await lease.removed();
     expect(provider.containers).toHaveLength(0);
     expect(await containersOf(job)).toEqual([]);
   });

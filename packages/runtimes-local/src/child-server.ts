@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { PORT_ANNOUNCEMENT } from '@hud/environment';
+import { settleWithin } from '@hud/protocol';
 import { LocalRuntimeError } from './errors.js';
 import { OutputTail } from './output-tail.js';
 
@@ -229,15 +230,9 @@ export class ChildServer {
     this.#stopping ??= (async () => {
       if (this.alive) {
         this.#signalGroup('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        const graceful = await Promise.race([
-          this.exited.then(() => true),
-          new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(false), this.#options.killGraceMs);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (!graceful) this.#signalGroup('SIGKILL');
+        if ((await settleWithin(this.exited, this.#options.killGraceMs)) === 'timeout') {
+          this.#signalGroup('SIGKILL');
+        }
       }
       const exit = await this.exited;
       this.#signalGroup('SIGKILL');

@@ -1,6 +1,4 @@
-import type { TaskRow } from '@hud/protocol';
-
-const BRAND = Symbol.for('hud.runtime-error');
+import { codedError, type TaskRow } from '@hud/protocol';
 
 /** Machine-readable reason of a {@link LocalRuntimeError}. */
 export type LocalRuntimeErrorCode =
@@ -41,17 +39,10 @@ export interface LocalRuntimeErrorOptions extends ErrorOptions {
  * happened in (`provisioning` failures are infrastructure errors a scheduler may retry), the child's output
  * tail when a child process was involved, and the underlying `cause` when wrapping another error.
  */
-export class LocalRuntimeError extends Error {
-  /** True for any LocalRuntimeError, including copies from another install of this package. */
-  static isInstance(value: unknown): value is LocalRuntimeError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
-  }
-  readonly [BRAND] = true;
-  readonly code: LocalRuntimeErrorCode;
+export class LocalRuntimeError extends codedError<LocalRuntimeErrorCode>(
+  'LocalRuntimeError',
+  'hud.runtime-error',
+) {
   readonly phase: RuntimePhase;
   /** The child's last output lines (≤ 50 lines, ≤ 16 KiB), or `''`. */
   readonly output: string;
@@ -60,9 +51,7 @@ export class LocalRuntimeError extends Error {
     message: string,
     options: LocalRuntimeErrorOptions = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'LocalRuntimeError';
-    this.code = code;
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.phase = options.phase ?? 'provisioning';
     this.output = options.output ?? '';
   }

@@ -1,7 +1,8 @@
 import { Environment } from '@hud/environment';
 import { HudClient } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import { eventually, row } from './__fixtures__/processes.js';
+import { eventually } from './__fixtures__/processes.js';
+import { row } from './__fixtures__/rows.js';
 import { InProcessRuntime } from './in-process-runtime.js';
 
 function counterEnv(name = 'counter') {

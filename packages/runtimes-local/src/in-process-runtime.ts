@@ -6,7 +6,7 @@ import {
   type Logger,
   silentLogger,
 } from '@hud/environment';
-import type { ProvideOptions, RuntimeLease, TaskRow } from '@hud/protocol';
+import { type ProvideOptions, type RuntimeLease, type TaskRow, withTimeLimit } from '@hud/protocol';
 import { abortable } from './abortable.js';
 import { LocalRuntimeError, rejectRuntimeConfig } from './errors.js';
 
@@ -145,19 +145,6 @@ class InProcessHost {
   #start(env: Environment): Promise<void> {
     let started = this.#started.get(env);
     if (!started) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new LocalRuntimeError(
-                'not_ready',
-                `InProcessRuntime: initialize hooks of env '${env.name}' did not finish within ${this.#readyTimeoutMs} ms; raise readyTimeoutMs if they are just slow`,
-              ),
-            ),
-          this.#readyTimeoutMs,
-        );
-      });
       const hooks = env.start().catch((cause: unknown) => {
         throw new LocalRuntimeError(
           'start_failed',
@@ -165,7 +152,15 @@ class InProcessHost {
           { cause },
         );
       });
-      started = Promise.race([hooks, timeout]).finally(() => clearTimeout(timer));
+      started = withTimeLimit(
+        hooks,
+        this.#readyTimeoutMs,
+        () =>
+          new LocalRuntimeError(
+            'not_ready',
+            `InProcessRuntime: initialize hooks of env '${env.name}' did not finish within ${this.#readyTimeoutMs} ms; raise readyTimeoutMs if they are just slow`,
+          ),
+      );
       started.catch(() => {});
       this.#started.set(env, started);
     }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HudClient } from '@hud/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordingLogger, row } from './__fixtures__/processes.js';
+import { recordingLogger } from './__fixtures__/providers.js';
+import { row } from './__fixtures__/rows.js';
 import type { LocalRuntimeError } from './errors.js';
 import { type LocalProvider, LocalRuntime, type LocalRuntimeOptions } from './local-runtime.js';
 

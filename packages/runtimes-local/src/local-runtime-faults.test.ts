@@ -1,40 +1,20 @@
 import { HudClient } from '@hud/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  fixture,
-  noSuchProcess,
-  recordingLogger,
-  row,
-} from './__fixtures__/processes.js';
+import { rejectedError } from '@hud/testing';
+import { describe, expect, it } from 'vitest';
+import { eventually, noSuchProcess } from './__fixtures__/processes.js';
+import { recordingLogger, trackProviders } from './__fixtures__/providers.js';
+import { fixture, row } from './__fixtures__/rows.js';
 import { LocalRuntimeError } from './errors.js';
-import { type LocalProvider, LocalRuntime } from './local-runtime.js';
+import { LocalRuntime } from './local-runtime.js';
 
-const providers: LocalProvider[] = [];
-const track = (provider: LocalProvider) => {
-  providers.push(provider);
-  return provider;
-};
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((provider) => provider.close()));
-});
-
-async function failure(promise: Promise<unknown>): Promise<LocalRuntimeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!LocalRuntimeError.isInstance(error))
-    throw new Error(`expected a LocalRuntimeError, got ${error}`);
-  return error;
-}
+const track = trackProviders();
 
 describe('LocalRuntime faults', () => {
   it("reports a file that fails to load with the child's output, leaving no process", async () => {
     const logger = recordingLogger();
     const file = fixture('syntax-error.ts');
     const provider = track(LocalRuntime(file, { logger }));
-    const error = await failure(provider(row('broken', 'x')));
+    const error = await rejectedError(LocalRuntimeError, provider(row('broken', 'x')));
     expect(error.code).toBe('exited_early');
     expect(error.phase).toBe('provisioning');
     expect(error.message).toContain(file);
@@ -56,7 +36,7 @@ describe('LocalRuntime faults', () => {
         killGraceMs: 2000,
       }),
     );
-    const error = await failure(provider(row('hang', 'x')));
+    const error = await rejectedError(LocalRuntimeError, provider(row('hang', 'x')));
     expect(error.code).toBe('not_ready');
     expect(error.message).toContain(fixture('hang-initialize.js'));
     expect(error.message).toContain('readyTimeoutMs');
@@ -96,7 +76,7 @@ describe('LocalRuntime faults', () => {
     const provider = track(
       LocalRuntime(fixture('hooks.ts'), { nodePath: '/nonexistent/bin/node' }),
     );
-    const error = await failure(provider(row('hooks', 'ping')));
+    const error = await rejectedError(LocalRuntimeError, provider(row('hooks', 'ping')));
     expect(error.code).toBe('spawn_failed');
     expect(error.message).toContain('/nonexistent/bin/node');
     expect(error.cause).toBeInstanceOf(Error);

@@ -1,25 +1,12 @@
 import { HudClient } from '@hud/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CONFORMANCE_ENV,
-  countRow,
-  eventually,
-  fixture,
-  noSuchProcess,
-  recordingLogger,
-  row,
-} from './__fixtures__/processes.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, noSuchProcess } from './__fixtures__/processes.js';
+import { recordingLogger, trackProviders } from './__fixtures__/providers.js';
+import { CONFORMANCE_ENV, countRow, fixture, row } from './__fixtures__/rows.js';
 import type { LocalLease } from './local-lease.js';
 import { type LocalProvider, LocalRuntime } from './local-runtime.js';
 
-const providers: LocalProvider[] = [];
-const track = (provider: LocalProvider) => {
-  providers.push(provider);
-  return provider;
-};
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((provider) => provider.close()));
-});
+const track = trackProviders();
 
 async function rollout(lease: LocalLease): Promise<number> {
   await using client = await HudClient.connect(lease);

@@ -2,28 +2,14 @@ import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HudClient } from '@hud/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CONFORMANCE_ENV,
-  countRow,
-  eventually,
-  fixture,
-  noSuchProcess,
-  notRunning,
-  recordingLogger,
-  row,
-} from './__fixtures__/processes.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, noSuchProcess, notRunning } from './__fixtures__/processes.js';
+import { recordingLogger, trackProviders } from './__fixtures__/providers.js';
+import { CONFORMANCE_ENV, countRow, fixture, row } from './__fixtures__/rows.js';
 import { LocalRuntimeError } from './errors.js';
-import { type LocalProvider, LocalRuntime } from './local-runtime.js';
+import { LocalRuntime } from './local-runtime.js';
 
-const providers: LocalProvider[] = [];
-const track = (provider: LocalProvider) => {
-  providers.push(provider);
-  return provider;
-};
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((provider) => provider.close()));
-});
+const track = trackProviders();
 
 describe('LocalRuntime', () => {
   it('serves a conformance row from a child and kills the child and its group on dispose', async () => {

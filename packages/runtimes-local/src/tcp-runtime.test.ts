@@ -1,7 +1,7 @@
 import { Environment, serve } from '@hud/environment';
 import { HudClient } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import { row } from './__fixtures__/processes.js';
+import { row } from './__fixtures__/rows.js';
 import { attachRuntime, TcpRuntime } from './tcp-runtime.js';
 
 function pingEnv() {

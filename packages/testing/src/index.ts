@@ -36,6 +36,13 @@ export {
 export { MCP_INITIALIZE, rfbSecurityTypes } from './service-probes.js';
 export { type TempDir, tempDirEachTest } from './temp-dir.js';
 export {
+  type RecognisedError,
+  rejectedError,
+  rejectionOf,
+  thrownBy,
+  thrownError,
+} from './thrown.js';
+export {
   type DropTurn,
   type ErrorTurn,
   type FakeToolCall,

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { withTimeLimit } from '@hud/protocol';
 
 /** How long any one wait of a {@link WireClient} may take by default (a deadline, not a timing claim). */
 export const WIRE_DEADLINE_MS = 10_000;
@@ -228,9 +229,5 @@ export class WireClient {
  * @throws the promise's rejection, or the deadline error.
  */
 export function withDeadline<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`deadline passed waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withTimeLimit(promise, ms, () => new Error(`deadline passed waiting for ${what}`));
 }

@@ -114,11 +114,4 @@ export function agentContext(overrides: Partial<AgentContext> = {}): {
 }
 
 /** What `promise` rejects with. @throws Error when it resolves instead. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+export { rejectionOf as rejection } from '@hud/testing';

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
+import { DEFAULT_STORE } from '../defaults.js';
 import type { EvalFlags } from '../eval/plan.js';
-import { DEFAULT_STORE } from '../eval/report.js';
-import { runEval } from '../eval/run-eval.js';
-import { watchEval } from '../eval/watch.js';
 
 /** `hud eval <source> [agent]`: run an agent over tasks, locally, with a live display and a job store. */
 export function registerEval(program: Command): void {
@@ -81,9 +79,11 @@ export function registerEval(program: Command): void {
         if (flags.groupSize) flags.group = flags.groupSize;
         if (flags.watch) {
           if (!source) throw new Error('--watch needs a task source');
+          const { watchEval } = await import('../eval/watch.js');
           await watchEval(process.argv, source);
           return;
         }
+        const { runEval } = await import('../eval/run-eval.js');
         await runEval(source, agentName, flags);
       },
     );

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { scaffoldFiles } from '../scaffold.js';
 import { CLI_VERSION } from '../version.js';
 
 /** `hud init <name> [--dir] [--force]`: a new TypeScript environment project. */
@@ -14,12 +13,13 @@ export function registerInit(program: Command): void {
     .argument('<name>', 'project (and environment) name')
     .option('-d, --dir <dir>', 'parent directory', '.')
     .option('-f, --force', 'write into a non-empty directory, replacing the scaffold files')
-    .action((name: string, flags: { dir: string; force?: boolean }) => {
+    .action(async (name: string, flags: { dir: string; force?: boolean }) => {
       const target = path.resolve(flags.dir, name);
       if (existsSync(target) && readdirSync(target).length > 0 && !flags.force) {
         throw new Error(`${target} is not empty: pick another name or pass --force`);
       }
       mkdirSync(target, { recursive: true });
+      const { scaffoldFiles } = await import('../scaffold.js');
       const files = scaffoldFiles({ name: path.basename(target), version: CLI_VERSION });
       for (const [file, text] of Object.entries(files))
         writeFileSync(path.join(target, file), text);

@@ -1,56 +1,6 @@
-import path from 'node:path';
-import {
-  type Job,
-  type JobMeta,
-  type JobState,
-  JobStore,
-  jobState,
-  type RunRecord,
-} from '@hud/eval';
 import type { Command } from 'commander';
-import { shellWord } from '../eval/flag-values.js';
-import { renderTable } from '../table.js';
-
-const reward = (value: number | null | undefined) =>
-  value === null || value === undefined ? '—' : value.toFixed(3);
-
-function runRow(run: RunRecord): string[] {
-  return [
-    run.slug,
-    String(run.group_index),
-    run.status,
-    reward(run.reward),
-    run.stop_reason ?? '',
-    `${Math.round(run.timings.total)} ms`,
-    run.trace_id,
-    run.error ?? '',
-  ];
-}
-
-const DEFAULT_STORE = '.hud/jobs';
-
-/** A job as `hud jobs` shows it: its status as seen now (`interrupted` included) and its totals. */
-interface ShownJob extends Omit<JobMeta, 'status'> {
-  status: JobState;
-}
-
-/** Whether job `meta`'s totals must be counted from its runs: it never wrote them (running or killed). */
-const needsRuns = (meta: JobMeta) => meta.totals === null || meta.status === 'running';
-
-/**
- * `meta` with the status a reader should see (see `jobState`: a `running` job whose process is gone is
- * `interrupted`) and, when {@link needsRuns}, the totals of `job` (read from `runs.jsonl`).
- */
-function shown(meta: JobMeta, job: Job | undefined): ShownJob {
-  const totals = job && needsRuns(meta) ? job.totals() : meta.totals;
-  return { ...meta, status: jobState(meta), totals };
-}
-
-/** The command that resumes job `id` (its source, agent and settings come from job.json). */
-function resumeCommand(id: string, storeFlag: string): string {
-  const store = storeFlag === DEFAULT_STORE ? '' : ` --store ${shellWord(storeFlag)}`;
-  return `hud eval --resume ${id}${store}`;
-}
+import { DEFAULT_STORE } from '../defaults.js';
+import type { JobsFlags } from './jobs-action.js';
 
 /** `hud jobs [job-id]`: the jobs in the local store, or the runs of one job. */
 export function registerJobs(program: Command): void {
@@ -60,62 +10,7 @@ export function registerJobs(program: Command): void {
     .argument('[job-id]', 'a job id (a unique prefix is enough)')
     .option('--store <dir>', 'job store directory', DEFAULT_STORE)
     .option('--json', 'print JSON instead of a table')
-    .action(async (jobId: string | undefined, flags: { store: string; json?: boolean }) => {
-      const store = new JobStore(path.resolve(flags.store));
-      const jobs = await store.listJobs();
-      if (!jobId) {
-        const rows = await Promise.all(
-          jobs.map(async (meta) =>
-            shown(
-              meta,
-              needsRuns(meta) ? await store.loadJob(meta.id).catch(() => undefined) : undefined,
-            ),
-          ),
-        );
-        if (flags.json) return console.log(JSON.stringify(rows));
-        if (rows.length === 0)
-          return console.log(`no jobs in ${store.root}: run one with hud eval`);
-        const cells = rows.map((job) => [
-          job.id,
-          job.name,
-          job.created_at,
-          job.status,
-          job.totals?.runs ?? '—',
-          reward(job.totals?.reward),
-        ]);
-        const head = ['job', 'name', 'created', 'status', 'runs', 'reward'];
-        console.log(renderTable(head, cells, process.stdout.isTTY === true));
-        for (const job of rows.filter((row) => row.status === 'interrupted')) {
-          console.log(
-            `job ${job.id} was interrupted (its hud process is gone): resume with ${resumeCommand(job.id, flags.store)}`,
-          );
-        }
-        return;
-      }
-      const matches = jobs.filter((job) => job.id.startsWith(jobId));
-      if (matches.length !== 1) {
-        throw new Error(
-          matches.length === 0
-            ? `no job '${jobId}' in ${store.root}`
-            : `'${jobId}' matches ${matches.length} jobs: give more of the id`,
-        );
-      }
-      const job = await store.loadJob((matches[0] as JobMeta).id);
-      const meta = shown(matches[0] as JobMeta, job);
-      if (flags.json) return console.log(JSON.stringify({ ...meta, runs: job.runs }));
-      console.log(`job ${meta.id} — ${meta.name} (${meta.status}, created ${meta.created_at})`);
-      console.log(
-        `agent ${meta.agent.name}${meta.agent.model ? ` (${meta.agent.model})` : ''}; source ${meta.source ?? 'unknown'}`,
-      );
-      const head = ['task', 'group #', 'status', 'reward', 'stop', 'time', 'trace', 'error'];
-      console.log(renderTable(head, job.runs.map(runRow), process.stdout.isTTY === true));
-      console.log(
-        `reward ${reward(job.reward)} over ${job.runs.length - job.errors.length} graded runs; ${job.errors.length} without a verdict`,
-      );
-      if (meta.status === 'interrupted')
-        console.log(
-          `interrupted (its hud process is gone): resume with ${resumeCommand(meta.id, flags.store)}`,
-        );
-      console.log('show a run: hud trace <trace-id>');
-    });
+    .action(async (jobId: string | undefined, flags: JobsFlags) =>
+      (await import('./jobs-action.js')).jobsAction(jobId, flags),
+    );
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { setUserSetting } from '../settings.js';
 
 /** `hud set KEY=VALUE…`: store settings (API keys, URLs) in `~/.hud/.env`. */
 export function registerSet(program: Command): void {
@@ -9,7 +8,8 @@ export function registerSet(program: Command): void {
       'store settings such as API keys in ~/.hud/.env (the environment and ./.env take precedence)',
     )
     .argument('<assignments...>', 'KEY=VALUE pairs')
-    .action((assignments: string[]) => {
+    .action(async (assignments: string[]) => {
+      const { setUserSetting } = await import('../settings.js');
       for (const assignment of assignments) {
         const equals = assignment.indexOf('=');
         if (equals <= 0) throw new Error(`expected KEY=VALUE, got '${assignment}'`);

@@ -1,65 +1,6 @@
-import path from 'node:path';
-import { JobStore } from '@hud/eval';
-import { Method, type TraceStep } from '@hud/protocol';
 import type { Command } from 'commander';
-
-const clip = (text: string, width = 160) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-};
-
-function describe(step: TraceStep): string {
-  if (step.task_call) {
-    const call = step.task_call;
-    const summary =
-      call.phase === 'evaluate'
-        ? `score ${String((call.result as { score?: unknown } | null)?.score ?? '—')}`
-        : '';
-    return `${call.phase === 'setup' ? Method.TasksStart : Method.TasksGrade} ${call.name} ${clip(JSON.stringify(call.arguments), 80)} ${summary}`;
-  }
-  if (step.source === 'user' || (step.messages && !step.content)) {
-    return (step.messages ?? [])
-      .map(
-        (message) =>
-          `${message.role}: ${clip(String((message.content as { text?: unknown }).text ?? JSON.stringify(message.content)))}`,
-      )
-      .join(' | ');
-  }
-  const parts: string[] = [];
-  if (step.content) parts.push(clip(step.content));
-  for (const call of step.tool_calls ?? [])
-    parts.push(
-      `→ ${call.name}(${clip(typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments), 80)})`,
-    );
-  if (step.call) parts.push(`${step.call.name}(${clip(JSON.stringify(step.call.arguments), 80)})`);
-  if (step.result) {
-    const text = step.result.content
-      .map((part) =>
-        String(
-          (part as { text?: unknown }).text ?? `[${String((part as { type?: unknown }).type)}]`,
-        ),
-      )
-      .join(' ');
-    parts.push(`${step.result.isError ? '✗' : '='} ${clip(text, 100)}`);
-  }
-  if (step.usage)
-    parts.push(`(${step.usage.prompt_tokens}+${step.usage.completion_tokens} tokens)`);
-  return parts.join(' ') || '(empty)';
-}
-
-/** Renders a trace as a step timeline: time since the first step, source, summary, errors. */
-export function renderTrace(steps: readonly TraceStep[]): string {
-  const first = steps[0]?.started_at ?? steps[0]?.ended_at;
-  const origin = first ? Date.parse(first) : 0;
-  return steps
-    .map((step) => {
-      const at = step.ended_at ?? step.started_at;
-      const offset = at && origin ? `+${((Date.parse(at) - origin) / 1000).toFixed(3)}s` : '';
-      const line = `${String(step.step_id).padStart(3)} ${offset.padStart(9)} ${step.source.padEnd(6)} ${describe(step)}`;
-      return step.error ? `${line}\n              error: ${step.error}` : line;
-    })
-    .join('\n');
-}
+import { DEFAULT_STORE } from '../defaults.js';
+import type { TraceFlags } from './trace-show.js';
 
 /** `hud trace <trace-id>`: the steps of one run from the local store. */
 export function registerTrace(program: Command): void {
@@ -67,17 +8,10 @@ export function registerTrace(program: Command): void {
     .command('trace')
     .description('show the step timeline of one run from the local store')
     .argument('<trace-id>', 'the trace id (hud jobs <job> lists them)')
-    .option('--store <dir>', 'job store directory', '.hud/jobs')
+    .option('--store <dir>', 'job store directory', DEFAULT_STORE)
     .option('--job <job-id>', 'the job holding the trace (faster in a large store)')
     .option('--json', 'print the steps as JSON lines')
-    .action(async (traceId: string, flags: { store: string; job?: string; json?: boolean }) => {
-      const store = new JobStore(path.resolve(flags.store));
-      const steps = await store.readTrace(traceId, { jobId: flags.job });
-      if (flags.json) {
-        for (const step of steps) console.log(JSON.stringify(step));
-        return;
-      }
-      console.log(`trace ${traceId}: ${steps.length} step${steps.length === 1 ? '' : 's'}`);
-      console.log(renderTrace(steps));
-    });
+    .action(async (traceId: string, flags: TraceFlags) =>
+      (await import('./trace-show.js')).showTrace(traceId, flags),
+    );
 }

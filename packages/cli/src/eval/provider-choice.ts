@@ -1,3 +1,4 @@
+import type { Logger } from '@hud/environment';
 import type { Provider, TaskRow } from '@hud/protocol';
 import type { ReapResult } from '@hud/runtimes-docker';
 import { InProcessRuntime, LocalRuntime, resolveEnvSource, TcpRuntime } from '@hud/runtimes-local';
@@ -40,6 +41,11 @@ export async function chooseProvider(options: {
   tasks?: readonly TaskRow[];
   /** The job id for container labels, once the job has started. */
   job?: () => string | undefined;
+  /**
+   * Where the local runtime reports (its warnings, e.g. why the environment is served unbundled, and its
+   * debug lines). Default: silent.
+   */
+  logger?: Logger;
 }): Promise<ChosenProvider> {
   const { runtime } = options;
   const harborRows = (options.tasks ?? []).filter(isHarborRow).length;
@@ -62,6 +68,7 @@ export async function chooseProvider(options: {
       prewarm: options.prewarm,
       readyTimeoutMs: options.readyTimeoutMs,
       fallbacks: hudModuleFallbacks(),
+      logger: options.logger,
     });
     return { provider, label: `local (${provider.file})`, close: () => provider.close() };
   }
@@ -117,6 +124,9 @@ async function withHarbor(options: ChoiceOptions, harborRows: number): Promise<C
   };
 }
 
+/** The most containers `--runtime docker` keeps started ahead of need. */
+const DOCKER_PREWARM = 2;
+
 /**
  * One container per rollout (`--runtime docker[:image]`): the forced image, else each row's
  * `runtime_config.image`, else the image `hud build` recorded for the row's environment.
@@ -130,6 +140,11 @@ function dockerProvider(
     imageFor: (task) => recordedImage(task.env, options.source)?.tag,
     readyTimeoutMs: options.readyTimeoutMs,
     job: options.job,
+    // Containers started ahead of need, like the local pool, but at most DOCKER_PREWARM: each serves one
+    // rollout, so whatever is still pooled when the job ends was created for nothing (a container costs
+    // ~1 s of engine CPU here), and a deeper pool measured no faster (bench/docker-throughput.bench.ts).
+    prewarm: Math.min(options.prewarm, DOCKER_PREWARM),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }
 
@@ -161,6 +176,7 @@ async function localAndDocker(options: ChoiceOptions, imageRows: number): Promis
       prewarm: options.prewarm,
       readyTimeoutMs: options.readyTimeoutMs,
       fallbacks: hudModuleFallbacks(),
+      logger: options.logger,
     });
     return local(task, provideOptions);
   };

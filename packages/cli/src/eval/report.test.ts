@@ -1,6 +1,7 @@
-import { Job } from '@hud/eval';
+import { Job, type RunRecord } from '@hud/eval';
 import { describe, expect, it } from 'vitest';
 import { EvalReport, resumeLine } from './report.js';
+import { summaryText } from './summary.js';
 
 function streams() {
   const out = { text: '', write: (chunk: string) => (out.text += chunk) };
@@ -73,5 +74,33 @@ describe('EvalReport', () => {
     });
     expect(out.text).toContain(`.hud/jobs/${'f'.repeat(32)}`);
     expect(err.text).toBe('resume with: hud eval t.ts oracle --resume x\n');
+  });
+
+  it('writes a long summary in chunks of ordinary size, the same text as in one piece', () => {
+    const runs = Array.from(
+      { length: 3_000 },
+      (_, index) =>
+        ({
+          slug: `task-${index}`,
+          group_index: 0,
+          reward: 1,
+          grade: { score: 1 },
+          status: 'completed',
+          error: null,
+        }) as unknown as RunRecord,
+    );
+    const big = new Job({ id: 'f'.repeat(32), name: 'many', group: 1, createdAt: '', runs });
+    const chunks: string[] = [];
+    const out = { write: (chunk: string) => chunks.push(chunk) };
+    new EvalReport({ json: false, stdout: out, stderr: streams().err }).finished(big, {
+      storeRoot: '/work/.hud/jobs',
+      cwd: '/work',
+      resumeLine: '',
+    });
+    const store = `.hud/jobs/${'f'.repeat(32)}`;
+    expect(chunks.join('')).toBe(`${summaryText(big, store, { color: false })}\n`);
+    expect(chunks.length).toBeGreaterThan(10);
+    // Each well below V8's large-object size (128 KiB; a two-byte string takes 2 bytes a character).
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThan(20_000);
   });
 });

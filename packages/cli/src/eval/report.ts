@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { Job } from '@hud/eval';
+import { DEFAULT_STORE } from '../defaults.js';
 import { shellWord } from './flag-values.js';
-import { summaryJson, summaryText } from './summary.js';
-
-/** The `--store` default. */
-export const DEFAULT_STORE = '.hud/jobs';
+import { summaryJson, summaryLines } from './summary.js';
 
 /** A stream the report writes to (`process.stdout`, `process.stderr`, or a test's buffer). */
 export interface ReportStream {
@@ -22,6 +20,25 @@ export function resumeLine(
 ): string {
   const storeFlag = plan.store === DEFAULT_STORE ? '' : ` --store ${shellWord(plan.store)}`;
   return `resume with: hud eval ${shellWord(plan.source)} ${plan.agent.name} --resume ${jobId}${storeFlag}\n`;
+}
+
+/**
+ * Characters per write of a long report: small enough that each chunk is an ordinary young-generation string
+ * (a 10,000-row table built as one string went to V8's large-object space, held until a full collection).
+ */
+const CHUNK_CHARS = 16_384;
+
+/** Writes `lines` (newline-terminated each) to `stream` in chunks of about {@link CHUNK_CHARS}. */
+function writeLines(stream: ReportStream, lines: Iterable<string>): void {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += `${line}\n`;
+    if (chunk.length >= CHUNK_CHARS) {
+      stream.write(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) stream.write(chunk);
 }
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -101,7 +118,11 @@ export class EvalReport {
   ): void {
     const storeDir = path.join(options.storeRoot, job.id);
     const shown = path.relative(options.cwd, storeDir) || storeDir;
-    this.say(summaryText(job, shown, { color: Boolean(this.#human.isTTY) }));
+    const results = job.results();
+    writeLines(
+      this.#human,
+      summaryLines(job, shown, { color: Boolean(this.#human.isTTY) }, results),
+    );
     if (job.stopped) this.say(`stopped early: ${job.stopped}`);
     if (options.unpricedCalls) {
       this.note(
@@ -109,7 +130,7 @@ export class EvalReport {
       );
     }
     if (this.#json) {
-      const summary = { ...summaryJson(job, storeDir), stopped: job.stopped };
+      const summary = { ...summaryJson(job, storeDir, results), stopped: job.stopped };
       this.#stdout.write(`${JSON.stringify(summary)}\n`);
     }
     if (job.cancelled) this.#stderr.write(options.resumeLine);

@@ -169,6 +169,8 @@ export async function runEval(
     readyTimeoutMs: plan.readyTimeoutMs,
     tasks: taskset.tasks,
     job: () => jobId.current,
+    // Warnings always (why the env is served unbundled); the runtime's debug lines with -vv.
+    logger: logger ?? stderrLogger(),
   });
   try {
     // Containers of earlier runs killed before their teardown (SIGKILL, a crash) go first.

@@ -1,4 +1,4 @@
-import type { Job, RunRecord } from '@hud/eval';
+import type { Job, RunRecord, TaskResult } from '@hud/eval';
 import { renderTable } from '../table.js';
 
 const fixed = (value: number | null, digits = 3) => (value === null ? '—' : value.toFixed(digits));
@@ -31,13 +31,14 @@ export function displayWidth(text: string): number {
 
 /**
  * The box table cli-table3 draws with its default style (a rule between every row, one space of padding,
- * left-aligned single-line cells; with `color`, a red head and grey borders), in time linear in rows.
+ * left-aligned single-line cells; with `color`, a red head and grey borders), in time linear in rows, one
+ * line at a time (no newlines): a 10,000-row table is written without building it as one string.
  */
-export function boxTable(
+export function* boxTableLines(
   head: readonly string[],
   rows: readonly (readonly string[])[],
   options: { color: boolean },
-): string {
+): Generator<string> {
   const widths = head.map((cell) => displayWidth(cell));
   const cellWidths = rows.map((row) =>
     row.map((cell, column) => {
@@ -59,18 +60,37 @@ export function boxTable(
     return border('│') + content.join(border('│')) + border('│');
   };
   const between = rule('├', '┼', '┤');
-  const lines = [rule('┌', '┬', '┐'), line(head, head.map(displayWidth), true)];
-  rows.forEach((row, index) => {
-    lines.push(between, line(row, cellWidths[index] ?? [], false));
-  });
-  lines.push(rule('└', '┴', '┘'));
-  return lines.join('\n');
+  yield rule('┌', '┬', '┐');
+  yield line(head, head.map(displayWidth), true);
+  for (const [index, row] of rows.entries()) {
+    yield between;
+    yield line(row, cellWidths[index] ?? [], false);
+  }
+  yield rule('└', '┴', '┘');
 }
 
-/** The per-task results table and the job line, as text. */
-export function summaryText(job: Job, storeDir: string, options: { color: boolean }): string {
+/** {@link boxTableLines} as one string. */
+export function boxTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: { color: boolean },
+): string {
+  return [...boxTableLines(head, rows, options)].join('\n');
+}
+
+/**
+ * The per-task results table, the job line, the failures and the store, line by line (a line may hold
+ * several when the table is cli-table3's). `results` is `job.results()`, computed once by a caller that
+ * needs it for more than this.
+ */
+export function* summaryLines(
+  job: Job,
+  storeDir: string,
+  options: { color: boolean },
+  results: readonly TaskResult[] = job.results(),
+): Generator<string> {
   const rows: string[][] = [];
-  for (const result of job.results()) {
+  for (const result of results) {
     const spread =
       result.std === null
         ? '—'
@@ -83,34 +103,42 @@ export function summaryText(job: Job, storeDir: string, options: { color: boolea
       String(result.errors),
     ]);
   }
-  let table: string;
-  if (rows.length > CLI_TABLE_MAX_ROWS) table = boxTable(HEAD, rows, options);
-  else {
-    // Plain text when the output is not a terminal (files, CI logs).
-    table = renderTable(HEAD, rows, options.color === true);
-  }
+  if (rows.length > CLI_TABLE_MAX_ROWS) yield* boxTableLines(HEAD, rows, options);
+  // Plain text when the output is not a terminal (files, CI logs).
+  else yield renderTable(HEAD, rows, options.color === true);
   const totals = job.totals();
-  const lines = [table];
-  lines.push(
-    `job ${job.id} — reward ${fixed(job.reward)} over ${totals.verdicts} graded run${totals.verdicts === 1 ? '' : 's'}` +
-      (totals.runs - totals.verdicts > 0
-        ? `, ${totals.runs - totals.verdicts} without a verdict (not counted)`
-        : '') +
-      (job.cancelled ? ' — cancelled' : ''),
-  );
+  yield `job ${job.id} — reward ${fixed(job.reward)} over ${totals.verdicts} graded run${totals.verdicts === 1 ? '' : 's'}` +
+    (totals.runs - totals.verdicts > 0
+      ? `, ${totals.runs - totals.verdicts} without a verdict (not counted)`
+      : '') +
+    (job.cancelled ? ' — cancelled' : '');
   // Every run that hit a failure, graded or not: an agent error graded 0 must not pass unnoticed.
-  const failed = job.runs.filter((run) => run.error !== null || run.reward === null);
-  for (const run of failed.slice(0, 10)) {
+  let failed = 0;
+  for (const run of job.runs) {
+    if (run.error === null && run.reward !== null) continue;
+    failed++;
+    if (failed > 10) continue;
     const graded = run.reward === null ? '' : ` (graded anyway: ${fixed(run.reward)})`;
-    lines.push(`  ✗ ${run.slug}: ${run.error ?? run.status}${graded}`);
+    yield `  ✗ ${run.slug}: ${run.error ?? run.status}${graded}`;
   }
-  if (failed.length > 10) lines.push(`  … and ${failed.length - 10} more (hud jobs ${job.id})`);
-  lines.push(`store: ${storeDir}`);
-  return lines.join('\n');
+  if (failed > 10) yield `  … and ${failed - 10} more (hud jobs ${job.id})`;
+  yield `store: ${storeDir}`;
 }
 
-/** The `--json` summary: one object with the job id, reward, counts and per-task results. */
-export function summaryJson(job: Job, storeDir: string): Record<string, unknown> {
+/** The per-task results table and the job line, as text ({@link summaryLines} joined). */
+export function summaryText(job: Job, storeDir: string, options: { color: boolean }): string {
+  return [...summaryLines(job, storeDir, options)].join('\n');
+}
+
+/**
+ * The `--json` summary: one object with the job id, reward, counts and per-task results (`results` as in
+ * {@link summaryLines}).
+ */
+export function summaryJson(
+  job: Job,
+  storeDir: string,
+  results: readonly TaskResult[] = job.results(),
+): Record<string, unknown> {
   const totals = job.totals();
   return {
     job_id: job.id,
@@ -121,7 +149,7 @@ export function summaryJson(job: Job, storeDir: string): Record<string, unknown>
     errors: totals.runs - totals.verdicts,
     cancelled: job.cancelled,
     store: storeDir,
-    tasks: job.results().map((result) => ({
+    tasks: results.map((result) => ({
       slug: result.slug,
       runs: result.count,
       reward: result.mean,

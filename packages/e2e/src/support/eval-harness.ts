@@ -149,6 +149,20 @@ export function readTraceSteps(store: string, jobId: string, traceId: string): T
   return jsonLines(path.join(store, jobId, 'traces', `${traceId}.jsonl`)) as TraceStep[];
 }
 
+/**
+ * Each run of `runs.jsonl` with its trace's steps (`traces/<trace_id>.jsonl`, parsed strictly: a missing
+ * file or a torn line fails).
+ */
+export function recordedRuns(
+  store: string,
+  jobId: string,
+): { run: RunRecord; steps: TraceStep[] }[] {
+  return readRunLines(store, jobId).map((run) => ({
+    run,
+    steps: readTraceSteps(store, jobId, run.trace_id),
+  }));
+}
+
 /** The run of `runs` for `slug` (the only one). */
 export function runOf(runs: readonly RunRecord[], slug: string): RunRecord {
   const matching = runs.filter((run) => run.slug === slug);

@@ -47,6 +47,24 @@ async function pageServer(html: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
+/**
+ * Points TMPDIR at a fresh directory for the rest of the test, so that the profile directory, and so every
+ * command line of the Chromium started meanwhile, names it; TMPDIR is restored and the directory removed
+ * after the test. Returns the directory.
+ */
+function scratchTmpdir(): string {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'hud-bt-'));
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = scratch;
+  cleanups.push(async () => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    // Chromium's last helper processes may still be writing there for a moment after the browser stops.
+    rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  });
+  return scratch;
+}
+
 /** Pids of processes whose command line mentions `marker` (Linux /proc). */
 function processesMentioning(marker: string): number[] {
   const found: number[] = [];
@@ -215,15 +233,7 @@ describe.skipIf(noChromium)('env.browser() through the control channel', () => {
     const page = await pageServer(
       '<!doctype html><title>Fact sheet</title><body><h1>Velmora</h1><p id="fact">The lighthouse is 42 m tall.</p></body>',
     );
-    // A TMPDIR of its own: the profile directory, and so every Chromium command line, names it.
-    const scratch = mkdtempSync(path.join(tmpdir(), 'hud-bt-'));
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = scratch;
-    cleanups.push(async () => {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-      rmSync(scratch, { recursive: true, force: true });
-    });
+    const scratch = scratchTmpdir();
     const env = new Environment({ name: 'browser-env' });
     env.browser();
     const { server } = await served(env);
@@ -263,15 +273,7 @@ describe.skipIf(noChromium)('env.browser() through the control channel', () => {
 
   it('served with a token: Chromium has no DevTools port, its front refuses other processes and serves the tunnel', async () => {
     const page = await pageServer('<!doctype html><title>Guarded</title><p id="x">inside</p>');
-    // A TMPDIR of its own: the profile directory, and so this Chromium's command lines, name it.
-    const scratch = mkdtempSync(path.join(tmpdir(), 'hud-bt-'));
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = scratch;
-    cleanups.push(async () => {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-      rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-    });
+    const scratch = scratchTmpdir();
     const env = new Environment({ name: 'browser-env' });
     env.browser();
     const { server } = await served(env, { token: 'control-token' });

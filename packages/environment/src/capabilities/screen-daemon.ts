@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { HudError } from '@hud/protocol';
+import { HudError, settleWithin } from '@hud/protocol';
 import { helperProcessEnv } from './browser-process.js';
 
 const STDERR_TAIL_BYTES = 4096;
@@ -136,15 +136,7 @@ export class Daemon {
   async stop(graceMs = 3_000): Promise<void> {
     if (this.running) {
       this.#signal('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = await Promise.race([
-        this.exited.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!graceful) this.#signal('SIGKILL');
+      if ((await settleWithin(this.exited, graceMs)) === 'timeout') this.#signal('SIGKILL');
     }
     await this.exited;
     this.#signal('SIGKILL');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { connectRfb, HudClient, HudError, type RfbClient } from '@hud/protocol';
-import { alive, installed, rfbSecurityTypes } from '@hud/testing';
+import { alive, installed, rejectedError, rfbSecurityTypes } from '@hud/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, served } from '../__fixtures__/served.js';
 import { Environment } from '../environment.js';
@@ -43,16 +43,6 @@ function greeting(port: number): Promise<string> {
     socket.on('error', reject);
     socket.on('close', () => resolve(text));
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<HudError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (HudError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
@@ -124,7 +114,7 @@ describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
 
   it('reports an Xvfb that will not start with its stderr', async () => {
     const screen = tracked(new Screen({ xvfbArgs: ['-no-such-option'] }));
-    const error = await rejection(screen.start());
+    const error = await rejectedError(HudError, screen.start());
     expect(error.code).toBe('not_ready');
     expect(error.message).toMatch(/^Xvfb exited .* while starting the X display/);
     expect(error.message).toContain('-no-such-option');
@@ -134,7 +124,7 @@ describe.skipIf(missing.length > 0)('Screen (real Xvfb + x11vnc)', () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      const error = await rejection(tracked(new Screen()).start());
+      const error = await rejectedError(HudError, tracked(new Screen()).start());
       expect(error.code).toBe('unsupported');
       expect(error.message).toContain('apt-get install xvfb');
     } finally {

@@ -1,7 +1,7 @@
 import type { RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import { PROMPT, runRecord, TRACE_ID } from './__fixtures__/run-record.js';
+import { PROMPT, runRecord, TRACE_ID, TWO_CALL_USAGE } from './__fixtures__/run-record.js';
 import { type AtifTrajectory, toAtif, validateAtif } from './atif.js';
 
 const setupStep: TraceStep = {
@@ -100,15 +100,7 @@ const modelSteps: TraceStep[] = [
   evaluateStep(7),
 ];
 
-const modelRecord = runRecord({
-  usage: {
-    prompt_tokens: 2700,
-    completion_tokens: 100,
-    cached_tokens: 2200,
-    cost_usd: 0.003,
-    llm_call_count: 2,
-  },
-});
+const modelRecord = runRecord({ usage: TWO_CALL_USAGE });
 
 function convert(record: RunRecord, steps: TraceStep[]): AtifTrajectory {
   return toAtif({ record, steps, agentName: 'claude', agentVersion: '0.1.0' });

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import type { RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runRecord as baseRecord, PROMPT, TRACE_ID } from './__fixtures__/run-record.js';
+import {
+  runRecord as baseRecord,
+  PROMPT,
+  TRACE_ID,
+  TWO_CALL_USAGE,
+} from './__fixtures__/run-record.js';
 import { validateAtif } from './atif.js';
 import { harborTrialName, toTrialResult, writeHarborTrial } from './trial-result.js';
 
@@ -123,13 +128,7 @@ describe('toTrialResult', () => {
       runRecord({
         grade: { score: 0.5, info: { rewards: { correctness: 1, performance: 0 } } },
         reward: 0.5,
-        usage: {
-          prompt_tokens: 2700,
-          completion_tokens: 100,
-          cached_tokens: 2200,
-          cost_usd: 0.003,
-          llm_call_count: 2,
-        },
+        usage: TWO_CALL_USAGE,
       }),
       'anthropic/claude-sonnet-4-5',
     );

@@ -3,6 +3,7 @@ import type { HudLogger } from '../client-options.js';
 import { HudError } from '../errors.js';
 import { isRecord } from '../guards.js';
 import type { ProtocolClient, ProtocolClientContext } from '../protocol-clients.js';
+import { withTimeLimit } from '../time-limit.js';
 import { type RobotContract, type RobotSpaces, robotSpaces } from './openpi-contract.js';
 import { RobotEnvError } from './openpi-error.js';
 import { packOpenPi, unpackOpenPi } from './openpi-msgpack.js';
@@ -126,12 +127,16 @@ export class OpenPiClient implements ProtocolClient, AsyncDisposable {
     const client = new OpenPiClient(binding, socket, options.logger);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
-      await withTimeout(
+      await withTimeLimit(
         new Promise<Inbound>((resolve, reject) => {
           client.#metadataWaiter = { resolve, reject };
         }),
         timeoutMs,
-        `robot capability '${binding.name}' sent no metadata within ${timeoutMs} ms`,
+        () =>
+          new HudError(
+            'timeout',
+            `robot capability '${binding.name}' sent no metadata within ${timeoutMs} ms`,
+          ),
       );
       client.#phase = 'claim';
       if (client.metadata.claim_required === true || options.token !== undefined) {
@@ -372,14 +377,6 @@ function closedError(binding: OpenPiBinding, detail: string, cause?: unknown): H
       cause,
     },
   );
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HudError('timeout', message)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

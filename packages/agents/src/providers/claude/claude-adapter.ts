@@ -1,14 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Usage } from '@hud/protocol';
 import { AgentError } from '../../errors.js';
-import type {
-  ConversationInit,
-  ErrorClass,
-  ModelConversation,
-  ModelTurn,
-  ProviderEndpoint,
-  ToolResultEntry,
-} from '../../model/adapter.js';
+import type * as Adapter from '../../model/adapter.js';
 import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError } from '../../model/retry.js';
 import { lazy, OptionalPeer } from '../lazy.js';
@@ -54,16 +47,16 @@ function positiveInteger(config: Readonly<Record<string, unknown>>, key: string)
 }
 
 /** One run's conversation with the Messages API: holds the native history. */
-class ClaudeConversation implements ModelConversation {
+class ClaudeConversation implements Adapter.ModelConversation {
   readonly #client: () => Promise<Anthropic>;
-  readonly #init: ConversationInit;
+  readonly #init: Adapter.ConversationInit;
   readonly #tools: ClaudeToolParams;
   readonly #history: ClaudeMessage[];
   readonly #maxTokens: number;
   readonly #timeoutMs: number;
 
   /** `user` names who needs the SDK when it is missing (`the claude agent`). */
-  constructor(init: ConversationInit, endpoint: ProviderEndpoint, user: string) {
+  constructor(init: Adapter.ConversationInit, endpoint: Adapter.ProviderEndpoint, user: string) {
     this.#init = init;
     // Built at the first model call: the SDK is imported then.
     this.#client = lazy(async () => {
@@ -106,7 +99,7 @@ class ClaudeConversation implements ModelConversation {
     return body;
   }
 
-  async next({ signal }: { signal: AbortSignal }): Promise<ModelTurn> {
+  async next({ signal }: { signal: AbortSignal }): Promise<Adapter.ModelTurn> {
     const body = this.#body();
     const options = { signal, timeout: this.#timeoutMs };
     const { betas } = this.#tools;
@@ -131,7 +124,7 @@ class ClaudeConversation implements ModelConversation {
     };
   }
 
-  addToolResults(results: readonly ToolResultEntry[]): void {
+  addToolResults(results: readonly Adapter.ToolResultEntry[]): void {
     if (results.length > 0) appendBlocks(this.#history, 'user', toolResultBlocks(results));
   }
 
@@ -173,12 +166,15 @@ export class ClaudeAdapter extends ModelHarness {
    * when `@anthropic-ai/sdk` is not installed).
    * @throws AgentError `invalid_config` for a `max_tokens` that is not a whole number ≥ 1.
    */
-  override start(init: ConversationInit, endpoint: ProviderEndpoint): ModelConversation {
+  override start(
+    init: Adapter.ConversationInit,
+    endpoint: Adapter.ProviderEndpoint,
+  ): Adapter.ModelConversation {
     return new ClaudeConversation(init, endpoint, `the ${this.name} agent`);
   }
 
   /** {@link classifyHttpError}, except that an abort is final. */
-  override classifyError(error: unknown): ErrorClass {
+  override classifyError(error: unknown): Adapter.ErrorClass {
     const sdk = anthropicSdk.loaded();
     if (sdk && error instanceof sdk.APIUserAbortError) {
       return { status: undefined, retryable: false, retryAfterMs: undefined };

@@ -45,19 +45,6 @@ function bodies(provider: FakeProvider): Body[] {
 }
 
 describe('GeminiAdapter', () => {
-  it('describes the gemini agent', () => {
-    const adapter = new GeminiAdapter();
-    expect(adapter.name).toBe('gemini');
-    expect(adapter.defaultModel).toBe('gemini-3-pro-preview');
-    expect(adapter.keyNames).toEqual(['GEMINI_API_KEY']);
-    expect(adapter.toolProviders.map((provider) => provider.protocol)).toEqual([
-      'ssh',
-      'rfb',
-      'mcp',
-      'cdp',
-    ]);
-  });
-
   it("sends the first request with the official SDK: v1beta path, key header, hud-python's generation defaults", async () => {
     const provider = await fake([{ text: 'Four.', reasoning: 'Two and two.' }]);
     const { conversation } = start(provider, {

@@ -1,12 +1,5 @@
 import type { Content, GenerateContentParameters, GoogleGenAI } from '@google/genai';
-import type {
-  ConversationInit,
-  ErrorClass,
-  ModelConversation,
-  ModelTurn,
-  ProviderEndpoint,
-  ToolResultEntry,
-} from '../../model/adapter.js';
+import type * as Adapter from '../../model/adapter.js';
 import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError, retryAfterFromHeaders } from '../../model/retry.js';
 import { lazy, OptionalPeer } from '../lazy.js';
@@ -75,9 +68,9 @@ const failures = new WeakMap<object, FailureInfo>();
  * thought signatures included, as Gemini 3 requires), answers function calls with one `user` turn of
  * `functionResponse` parts and sends only the last few screenshot turns' images.
  */
-export class GeminiConversation implements ModelConversation {
+export class GeminiConversation implements Adapter.ModelConversation {
   readonly #client: () => Promise<GoogleGenAI>;
-  readonly #init: ConversationInit;
+  readonly #init: Adapter.ConversationInit;
   readonly #settings: GeminiRequestSettings;
   readonly #contents: Content[];
   #calls = new Map<string, CallRecord>();
@@ -92,7 +85,10 @@ export class GeminiConversation implements ModelConversation {
    * and the request time limit.
    * @throws AgentError `invalid_config` for a setting of the wrong type or an unknown choice.
    */
-  constructor(client: (options: ClientOptions) => Promise<GoogleGenAI>, init: ConversationInit) {
+  constructor(
+    client: (options: ClientOptions) => Promise<GoogleGenAI>,
+    init: Adapter.ConversationInit,
+  ) {
     this.#init = init;
     this.#settings = geminiRequestSettings(init);
     this.#contents = promptContents(init.messages);
@@ -115,7 +111,7 @@ export class GeminiConversation implements ModelConversation {
     };
   }
 
-  async next({ signal }: { signal: AbortSignal }): Promise<ModelTurn> {
+  async next({ signal }: { signal: AbortSignal }): Promise<Adapter.ModelTurn> {
     const client = await this.#client();
     const request = this.request();
     request.config = { ...request.config, abortSignal: signal };
@@ -150,7 +146,7 @@ export class GeminiConversation implements ModelConversation {
     return parsed.turn;
   }
 
-  addToolResults(results: readonly ToolResultEntry[]): void {
+  addToolResults(results: readonly Adapter.ToolResultEntry[]): void {
     const responses = [];
     const notes = [];
     for (const { call, output } of results) {
@@ -220,7 +216,10 @@ export class GeminiAdapter extends ModelHarness {
    * httpOptions: {baseUrl, headers, timeout}})` (no `/v1beta` in `baseUrl`; the SDK adds it).
    * @throws AgentError `invalid_config` for a setting of the wrong type or an unknown choice.
    */
-  override start(init: ConversationInit, endpoint: ProviderEndpoint): GeminiConversation {
+  override start(
+    init: Adapter.ConversationInit,
+    endpoint: Adapter.ProviderEndpoint,
+  ): GeminiConversation {
     return new GeminiConversation(async ({ fetch, timeoutMs }) => {
       const { GoogleGenAI } = await genaiSdk.load(`the ${this.name} agent`);
       return new GoogleGenAI({
@@ -242,7 +241,7 @@ export class GeminiAdapter extends ModelHarness {
    * `request_timeout_seconds`; `retryAfterMs` from the response's `retry-after` or Google's `RetryInfo`.
    * Not: other 4xx, aborts, a blocked prompt.
    */
-  override classifyError(error: unknown): ErrorClass {
+  override classifyError(error: unknown): Adapter.ErrorClass {
     const failure = typeof error === 'object' && error !== null ? failures.get(error) : undefined;
     if (failure?.timedOut) return { status: undefined, retryable: true, retryAfterMs: undefined };
     const classified = classifyHttpError(error);

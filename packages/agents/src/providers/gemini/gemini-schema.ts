@@ -1,4 +1,5 @@
 import { isRecord, type JsonObject } from '@hud/protocol';
+import { mergeSchemaInto } from '../schema-merge.js';
 
 /**
  * The JSON Schema keywords Gemini's `parametersJsonSchema` accepts (ai.google.dev, "JSON Schema support":
@@ -35,19 +36,6 @@ function convertList(value: unknown): unknown[] | undefined {
   return Array.isArray(value) ? value.map(convert) : undefined;
 }
 
-/** Merges `allOf` members into one schema: properties joined, `required` concatenated, else first wins. */
-function mergeInto(target: JsonObject, member: JsonObject): void {
-  for (const [key, value] of Object.entries(member)) {
-    if (key === 'properties' && isRecord(value) && isRecord(target.properties)) {
-      target.properties = { ...target.properties, ...value };
-    } else if (key === 'required' && Array.isArray(value) && Array.isArray(target.required)) {
-      target.required = [...new Set([...target.required, ...value])];
-    } else if (!(key in target)) {
-      target[key] = value;
-    }
-  }
-}
-
 function convert(schema: unknown): unknown {
   if (!isRecord(schema)) return schema;
   const result: JsonObject = {};
@@ -74,7 +62,7 @@ function convert(schema: unknown): unknown {
   if (Array.isArray(schema.allOf)) {
     for (const member of schema.allOf) {
       const converted = convert(member);
-      if (isRecord(converted)) mergeInto(result, converted);
+      if (isRecord(converted)) mergeSchemaInto(result, converted);
     }
   }
   return result;

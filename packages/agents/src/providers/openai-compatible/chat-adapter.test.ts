@@ -57,14 +57,6 @@ function bodies(provider: FakeProvider): Body[] {
 }
 
 describe('OpenAICompatibleAdapter', () => {
-  it('describes the openai_compatible agent: OpenCode-style ssh tools, then MCP tools', () => {
-    const adapter = new OpenAICompatibleAdapter();
-    expect(adapter.name).toBe('openai_compatible');
-    expect(adapter.defaultModel).toBe('gpt-5.4-mini');
-    expect(adapter.keyNames).toEqual(['OPENAI_COMPATIBLE_API_KEY', 'OPENAI_API_KEY']);
-    expect(adapter.toolProviders.map((provider) => provider.protocol)).toEqual(['ssh', 'mcp']);
-  });
-
   it('sends system prompt, merged prompt messages, function tools with sanitized schemas and tool_choice auto', async () => {
     const provider = await fake([{ text: 'Four.', usage: { inputTokens: 30, outputTokens: 2 } }]);
     const { conversation } = start(provider, {

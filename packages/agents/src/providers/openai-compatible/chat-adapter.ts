@@ -6,14 +6,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AgentError } from '../../errors.js';
-import type {
-  ConversationInit,
-  ErrorClass,
-  ModelConversation,
-  ModelTurn,
-  ProviderEndpoint,
-  ToolResultEntry,
-} from '../../model/adapter.js';
+import type * as Adapter from '../../model/adapter.js';
 import { ConfigReader } from '../../model/config-reader.js';
 import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { classifyHttpError } from '../../model/retry.js';
@@ -130,7 +123,7 @@ interface RequestSettings {
   replayReasoning: boolean;
 }
 
-function requestSettings(init: ConversationInit): RequestSettings {
+function requestSettings(init: Adapter.ConversationInit): RequestSettings {
   const { config } = init;
   const read = new ConfigReader(openAICompatibleSpec.name, config);
   const kwargs = objectSetting(read, 'completion_kwargs') ?? {};
@@ -184,16 +177,16 @@ function requestSettings(init: ConversationInit): RequestSettings {
  * One run's conversation over Chat Completions: the whole history (system prompt, prompt, every assistant
  * reply with its tool calls, tool messages) stays on the client and is sent with every call.
  */
-export class OpenAICompatibleConversation implements ModelConversation {
+export class OpenAICompatibleConversation implements Adapter.ModelConversation {
   readonly #client: () => Promise<OpenAI>;
-  readonly #init: ConversationInit;
+  readonly #init: Adapter.ConversationInit;
   readonly #tools: ChatCompletionFunctionTool[];
   readonly #settings: RequestSettings;
   readonly #messages: ChatCompletionMessageParam[];
   #turns = 0;
 
   /** `client` is called once, at the first {@link next}. */
-  constructor(client: () => Promise<OpenAI>, init: ConversationInit) {
+  constructor(client: () => Promise<OpenAI>, init: Adapter.ConversationInit) {
     this.#client = lazy(client);
     this.#init = init;
     this.#tools = chatTools(init.tools);
@@ -212,7 +205,7 @@ export class OpenAICompatibleConversation implements ModelConversation {
     return body;
   }
 
-  async next({ signal }: { signal: AbortSignal }): Promise<ModelTurn> {
+  async next({ signal }: { signal: AbortSignal }): Promise<Adapter.ModelTurn> {
     const client = await this.#client();
     const completion: ChatCompletion = await client.chat.completions.create(this.request(), {
       signal,
@@ -226,7 +219,7 @@ export class OpenAICompatibleConversation implements ModelConversation {
     return turn;
   }
 
-  addToolResults(results: readonly ToolResultEntry[]): void {
+  addToolResults(results: readonly Adapter.ToolResultEntry[]): void {
     this.#messages.push(...toolMessages(results));
   }
 
@@ -272,7 +265,10 @@ export class OpenAICompatibleAdapter extends ModelHarness {
    *   default model (`gpt-5.4-mini`, served by the HUD gateway and OpenAI) to another server: such servers
    *   serve their own models, so name one with `--model`.
    */
-  override start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAICompatibleConversation {
+  override start(
+    init: Adapter.ConversationInit,
+    endpoint: Adapter.ProviderEndpoint,
+  ): OpenAICompatibleConversation {
     if (
       init.model === this.defaultModel &&
       endpoint.route !== 'gateway' &&
@@ -292,7 +288,7 @@ export class OpenAICompatibleAdapter extends ModelHarness {
    * failures and timeouts, and 200 replies whose error body names such a status; not: other 4xx, aborts.
    * `retryAfterMs` from `retry-after-ms` / `retry-after`.
    */
-  override classifyError(error: unknown): ErrorClass {
+  override classifyError(error: unknown): Adapter.ErrorClass {
     if (error instanceof ChatResponseError) {
       return error.status === undefined
         ? { status: undefined, retryable: false, retryAfterMs: undefined }

@@ -1,4 +1,5 @@
 import { isRecord, type JsonObject } from '@hud/protocol';
+import { mergeSchemaInto } from '../schema-merge.js';
 
 /**
  * Keywords kept as they are: the JSON Schema subset OpenAI-compatible servers agree on (vLLM, Ollama,
@@ -50,19 +51,6 @@ function inferType(schema: JsonObject): string | undefined {
   return undefined;
 }
 
-/** Merges `from` into `into`: properties joined, `required` united, other keys only where unset. */
-function merge(into: JsonObject, from: JsonObject): void {
-  for (const [key, value] of Object.entries(from)) {
-    if (key === 'properties' && isRecord(value) && isRecord(into.properties)) {
-      into.properties = { ...into.properties, ...value };
-    } else if (key === 'required' && Array.isArray(value) && Array.isArray(into.required)) {
-      into.required = [...new Set([...into.required, ...value])];
-    } else if (into[key] === undefined) {
-      into[key] = value;
-    }
-  }
-}
-
 function sanitize(
   schema: JsonObject,
   definitions: Definitions,
@@ -76,7 +64,7 @@ function sanitize(
   if (typeof ref === 'string') {
     const target = definitions.get(ref);
     if (target && !resolving.has(ref)) {
-      merge(out, sanitize(target, definitions, new Set([...resolving, ref]), depth + 1));
+      mergeSchemaInto(out, sanitize(target, definitions, new Set([...resolving, ref]), depth + 1));
     } else {
       // A recursive or unknown reference: the shape is lost, the kind is kept.
       out.type = (target && firstType(target.type)) ?? 'object';
@@ -89,11 +77,15 @@ function sanitize(
     const branch = branches.find(
       (candidate): candidate is JsonObject => isRecord(candidate) && candidate.type !== 'null',
     );
-    merge(out, branch ? sanitize(branch, definitions, resolving, depth + 1) : { type: 'string' });
+    mergeSchemaInto(
+      out,
+      branch ? sanitize(branch, definitions, resolving, depth + 1) : { type: 'string' },
+    );
   }
   if (Array.isArray(schema.allOf)) {
     for (const branch of schema.allOf) {
-      if (isRecord(branch)) merge(out, sanitize(branch, definitions, resolving, depth + 1));
+      if (isRecord(branch))
+        mergeSchemaInto(out, sanitize(branch, definitions, resolving, depth + 1));
     }
   }
 

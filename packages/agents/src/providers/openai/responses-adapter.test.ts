@@ -41,19 +41,6 @@ function inputOf(provider: FakeProvider, index: number): { type?: string; output
 }
 
 describe('OpenAIResponsesAdapter', () => {
-  it('describes the openai agent', () => {
-    const adapter = new OpenAIResponsesAdapter();
-    expect(adapter.name).toBe('openai');
-    expect(adapter.defaultModel).toBe('gpt-5.6');
-    expect(adapter.keyNames).toEqual(['OPENAI_API_KEY']);
-    expect(adapter.toolProviders.map((provider) => provider.protocol)).toEqual([
-      'ssh',
-      'rfb',
-      'cdp',
-      'mcp',
-    ]);
-  });
-
   it('sends the first request with the official SDK: prompt, instructions, strict function tools, store false', async () => {
     const provider = await fake([{ text: 'Four.' }]);
     const { conversation } = start(provider, {

@@ -7,14 +7,7 @@ import type {
   ResponseInputItem,
 } from 'openai/resources/responses/responses';
 import type { Reasoning, ReasoningEffort } from 'openai/resources/shared';
-import type {
-  ConversationInit,
-  ErrorClass,
-  ModelConversation,
-  ModelTurn,
-  ProviderEndpoint,
-  ToolResultEntry,
-} from '../../model/adapter.js';
+import type * as Adapter from '../../model/adapter.js';
 import { ConfigReader } from '../../model/config-reader.js';
 import { type HarnessOptions, ModelHarness } from '../../model/harness.js';
 import { retryAfterFromHeaders } from '../../model/retry.js';
@@ -124,7 +117,7 @@ interface RequestSettings {
   imageDetail: ImageDetail | undefined;
 }
 
-function requestSettings(init: ConversationInit): RequestSettings {
+function requestSettings(init: Adapter.ConversationInit): RequestSettings {
   const read = new ConfigReader(openaiSpec.name, init.config);
   const params: Partial<ResponseCreateParamsNonStreaming> = {};
   const maxOutputTokens = read.number('max_output_tokens', 'max_tokens');
@@ -160,15 +153,15 @@ function requestSettings(init: ConversationInit): RequestSettings {
  * `function_call_output`), so it needs no server-side state (`store: false`, no `previous_response_id`)
  * and works with any Responses-compatible server (hud-python relied on `previous_response_id`, spec §12.9).
  */
-export class OpenAIResponsesConversation implements ModelConversation {
+export class OpenAIResponsesConversation implements Adapter.ModelConversation {
   readonly #client: () => Promise<OpenAI>;
-  readonly #init: ConversationInit;
+  readonly #init: Adapter.ConversationInit;
   readonly #toolset: ResponsesToolset;
   readonly #settings: RequestSettings;
   readonly #input: ResponseInputItem[];
 
   /** `client` is called once, at the first {@link next}. */
-  constructor(client: () => Promise<OpenAI>, init: ConversationInit) {
+  constructor(client: () => Promise<OpenAI>, init: Adapter.ConversationInit) {
     this.#client = lazy(client);
     this.#init = init;
     this.#toolset = responsesTools(init.tools);
@@ -188,7 +181,7 @@ export class OpenAIResponsesConversation implements ModelConversation {
     return body;
   }
 
-  async next({ signal }: { signal: AbortSignal }): Promise<ModelTurn> {
+  async next({ signal }: { signal: AbortSignal }): Promise<Adapter.ModelTurn> {
     const client = await this.#client();
     const response = await client.responses.create(this.request(), { signal });
     const turn = parseResponse(response, this.#toolset.plans, this.#init.model);
@@ -196,7 +189,7 @@ export class OpenAIResponsesConversation implements ModelConversation {
     return turn;
   }
 
-  addToolResults(results: readonly ToolResultEntry[]): void {
+  addToolResults(results: readonly Adapter.ToolResultEntry[]): void {
     for (const { call, output } of results) {
       this.#input.push(functionCallOutput(call.id, output, this.#settings.imageDetail));
     }
@@ -241,7 +234,10 @@ export class OpenAIResponsesAdapter extends ModelHarness {
   /**
    * @throws AgentError `invalid_config` for a setting of the wrong type or an unknown choice.
    */
-  override start(init: ConversationInit, endpoint: ProviderEndpoint): OpenAIResponsesConversation {
+  override start(
+    init: Adapter.ConversationInit,
+    endpoint: Adapter.ProviderEndpoint,
+  ): OpenAIResponsesConversation {
     return new OpenAIResponsesConversation(async () => this.#createClient(endpoint), init);
   }
 
@@ -249,7 +245,7 @@ export class OpenAIResponsesAdapter extends ModelHarness {
    * Retryable: 408, 409, 429 and 5xx responses (or whatever `x-should-retry` says), connection failures
    * and timeouts; not: other 4xx, aborts, other errors.
    */
-  override classifyError(error: unknown): ErrorClass {
+  override classifyError(error: unknown): Adapter.ErrorClass {
     return classifyOpenAIError(error);
   }
 }

@@ -4,6 +4,15 @@ import type { RunRecord } from '@hud/eval';
 export const TRACE_ID = '3f2a9c1e7b4d4e0f9a8b7c6d5e4f3a2b';
 export const PROMPT = 'Create /app/hello.txt containing "Hello, world!"';
 
+/** The usage of a run with two model calls (2,700 prompt tokens, 2,200 of them cached; $0.003). */
+export const TWO_CALL_USAGE: RunRecord['usage'] = {
+  prompt_tokens: 2700,
+  completion_tokens: 100,
+  cached_tokens: 2200,
+  cost_usd: 0.003,
+  llm_call_count: 2,
+};
+
 /** A finished oracle run of a Harbor task graded 1.0, as the job store records it; `overrides` replace fields. */
 export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
   return {

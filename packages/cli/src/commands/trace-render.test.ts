@@ -1,6 +1,6 @@
 import type { TraceStep } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import { renderTrace } from './trace.js';
+import { renderTrace } from './trace-render.js';
 
 describe('renderTrace', () => {
   it('shows each step with its offset, source and summary, and errors on their own line', () => {

@@ -1,0 +1,96 @@
+import fastify, { type FastifyInstance, LogController } from 'fastify';
+import { Authenticator, installAuth, type RouteFlags } from './http/auth.js';
+import { installRequestLog, type LogLevel, loggerOptions } from './http/logging.js';
+import { installErrorReplies } from './http/replies.js';
+import type { BodyLimits, DeviceFlowOptions, RouteContext } from './routes/context.js';
+import { registerDeviceRoutes } from './routes/device.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerKeyRoutes } from './routes/keys.js';
+import { registerLifecycleRoutes } from './routes/lifecycle.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerRegistryRoutes } from './routes/registry.js';
+import { registerRolloutRoutes } from './routes/rollouts.js';
+import { registerTasksetRoutes } from './routes/tasksets.js';
+import { registerTelemetryRoutes } from './routes/telemetry.js';
+import type { GatewayStore } from './store/store.js';
+import { VERSION } from './version.js';
+
+const MiB = 1024 * 1024;
+
+/** Options of {@link createGatewayApp}. */
+export interface GatewayAppOptions {
+  store: GatewayStore;
+  /** Log level (default `info`); lines go to `logStream` (default stderr) as JSON. */
+  logLevel?: LogLevel;
+  logStream?: NodeJS.WritableStream;
+  /** Body limits in bytes (defaults: 1 MiB, telemetry 64 MiB, task uploads 32 MiB). */
+  bodyLimits?: Partial<BodyLimits>;
+  /** Device flow timing (defaults: codes live 600 s, clients poll every 5 s). */
+  deviceFlow?: Partial<DeviceFlowOptions>;
+  /** The URL people open the gateway at (device page links); default: the request's own host. */
+  publicUrl?: string;
+  /** How long a key check is cached, ms (default 5,000). */
+  keyCacheMs?: number;
+}
+
+/**
+ * The gateway's fastify instance with every route registered and nothing listening yet (tests drive it
+ * with `inject`; {@link startGateway} listens). Every route but `/health` and the device flow needs a key;
+ * errors answer `{error: {code, message}, detail}`. A later part adds its routes with the same flags
+ * (`config: {public: true}` or `{queryKey: true}`, see {@link RouteFlags}).
+ */
+export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
+  const limits: BodyLimits = {
+    default: options.bodyLimits?.default ?? MiB,
+    telemetry: options.bodyLimits?.telemetry ?? 64 * MiB,
+    tasks: options.bodyLimits?.tasks ?? 32 * MiB,
+  };
+  const app = fastify({
+    logger: loggerOptions(options.logLevel ?? 'info', options.logStream ?? process.stderr),
+    // Requests are logged by installRequestLog (redacted, at debug), not by fastify's default lines.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.default,
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const authenticator = new Authenticator(options.store.keys, {
+    ...(options.keyCacheMs === undefined ? {} : { cacheMs: options.keyCacheMs }),
+  });
+  const context: RouteContext = {
+    store: options.store,
+    authenticator,
+    limits,
+    device: {
+      codeTtlSeconds: options.deviceFlow?.codeTtlSeconds ?? 600,
+      pollIntervalSeconds: options.deviceFlow?.pollIntervalSeconds ?? 5,
+    },
+    publicUrl: options.publicUrl,
+    version: VERSION,
+  };
+  // The /device form posts urlencoded fields; WHATWG URLSearchParams reads them.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+  installErrorReplies(app);
+  installAuth(app, authenticator);
+  installRequestLog(app);
+
+  const health: RouteFlags = { public: true };
+  app.get('/health', { config: health }, async () => ({
+    status: 'ok',
+    version: VERSION,
+    database: options.store.dialect,
+  }));
+  registerKeyRoutes(app, context);
+  registerDeviceRoutes(app, context);
+  registerTelemetryRoutes(app, context);
+  registerLifecycleRoutes(app, context);
+  registerJobRoutes(app, context);
+  registerTasksetRoutes(app, context);
+  registerRegistryRoutes(app, context);
+  registerModelRoutes(app, context);
+  registerRolloutRoutes(app, context);
+  return app;
+}

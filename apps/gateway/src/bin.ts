@@ -1,0 +1,104 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { messageOf } from './errors.js';
+import { startGateway } from './gateway.js';
+import type { LogLevel } from './http/logging.js';
+import { VERSION } from './version.js';
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  }
+  return parsed;
+}
+
+function databaseUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\//.test(value)) {
+    throw new InvalidArgumentError('expected a postgres:// or postgresql:// URL');
+  }
+  return value;
+}
+
+const program = new Command('hud-gateway')
+  .description(
+    'A self-hosted HUD platform: the API of the hud CLI and the Python hud SDK, on SQLite or PostgreSQL.',
+  )
+  .version(VERSION)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0: any free port)', port, 7600)
+  .option(
+    '--data-dir <dir>',
+    'where the SQLite database lives',
+    path.join(homedir(), '.hud', 'gateway'),
+  )
+  .option(
+    '--database-url <url>',
+    'use PostgreSQL at this postgres:// URL instead of SQLite',
+    databaseUrl,
+  )
+  .option('--public-url <url>', 'the URL people open the gateway at (device login links)')
+  .addOption(
+    new Option('--log-level <level>', 'log level (JSON lines on stderr)')
+      .choices(LOG_LEVELS)
+      .default('info'),
+  )
+  .addHelpText(
+    'after',
+    '\nEnvironment: HUD_GATEWAY_BOOTSTRAP_KEY=<key> accepts that admin key (stored on first use) instead of\nminting one. Point clients at the gateway with HUD_API_URL=<url> and HUD_API_KEY=<key>.\n',
+  )
+  .action(
+    async (options: {
+      host: string;
+      port: number;
+      dataDir: string;
+      databaseUrl?: string;
+      publicUrl?: string;
+      logLevel: LogLevel;
+    }) => {
+      const bootstrapKey = process.env.HUD_GATEWAY_BOOTSTRAP_KEY || undefined;
+      const gateway = await startGateway({
+        host: options.host,
+        port: options.port,
+        dataDir: options.dataDir,
+        logLevel: options.logLevel,
+        ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+        ...(bootstrapKey ? { bootstrapKey } : {}),
+      });
+      const lines = [
+        `hud-gateway ${VERSION} listening on ${gateway.url} (${gateway.store.dialect}: ${gateway.database})`,
+      ];
+      if (gateway.adminKey) {
+        lines.push(
+          `admin API key (shown once, keep it now): ${gateway.adminKey}`,
+          `  export HUD_API_URL=${gateway.url} HUD_API_KEY=${gateway.adminKey}`,
+        );
+      } else if (gateway.bootstrap === 'bootstrap-key') {
+        lines.push('admin API key: the one in HUD_GATEWAY_BOOTSTRAP_KEY (stored now)');
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        gateway
+          .close()
+          .then(() => process.stderr.write(`hud-gateway: stopped (${signal})\n`))
+          .catch((error: unknown) => {
+            process.stderr.write(`hud-gateway: error while stopping: ${messageOf(error)}\n`);
+            process.exitCode = 1;
+          });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    },
+  );
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`hud-gateway: ${messageOf(error)}\n`);
+  process.exitCode = 1;
+});

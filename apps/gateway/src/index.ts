@@ -1,0 +1,39 @@
+export { bootstrapKeyProblem, generateKey, hashKey, KEY_PREFIX, keyPrefix } from './api-keys.js';
+export { createGatewayApp, type GatewayAppOptions } from './app.js';
+export { GatewayError, type GatewayErrorCode, STATUS_OF } from './errors.js';
+export { describeDatabaseUrl, type Gateway, type GatewayOptions, startGateway } from './gateway.js';
+export { type AuthContext, authOf, type RouteFlags, requireAdmin } from './http/auth.js';
+export { type LogLevel, redactUrl } from './http/logging.js';
+export type { ErrorBody } from './http/replies.js';
+export type { BodyLimits, DeviceFlowOptions, RouteContext } from './routes/context.js';
+export type { DeviceCodeReply, DeviceTokenReply } from './routes/device.js';
+export type { Page, TraceEventsReply, TraceSpansReply } from './routes/jobs.js';
+export type { KeyCreateReply } from './routes/keys.js';
+export type { CancelAllReply } from './routes/rollouts.js';
+export type { TasksetExportReply, TasksUploadReply } from './routes/tasksets.js';
+export type { TelemetryUploadReply } from './routes/telemetry.js';
+export type { CancelStore, TraceCancelOutcome } from './store/areas/cancels.js';
+export type { DeviceCodeRecord, DeviceStatus, DeviceStore } from './store/areas/devices.js';
+export type { JobRecord, JobStore, TraceRecord, TraceStatus } from './store/areas/jobs.js';
+export type { ApiKeyRecord, KeyRole, KeyStore, TeamRecord } from './store/areas/keys.js';
+export type {
+  CheckpointInput,
+  CheckpointRecord,
+  ModelRecord,
+  ModelStore,
+} from './store/areas/models.js';
+export type { EnvironmentRecord, RegistryStore } from './store/areas/registry.js';
+export type {
+  ExportedTask,
+  TaskInput,
+  TasksetRecord,
+  TasksetStore,
+  TasksetVersion,
+  TaskVersion,
+  UploadResult,
+} from './store/areas/tasksets.js';
+export type { SpanRow, TelemetryStore } from './store/areas/telemetry.js';
+export { type CatalogModel, MODEL_CATALOG } from './store/model-catalog.js';
+export { type GatewayStore, openStore, SQLITE_FILE, type StoreLocation } from './store/store.js';
+export type { TraceEvent } from './trace-events.js';
+export { VERSION } from './version.js';

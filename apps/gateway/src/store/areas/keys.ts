@@ -1,0 +1,129 @@
+import { newUuid, nowIso } from '../../ids.js';
+import type { Sql } from '../sql.js';
+
+/** What a key may do: `admin` also manages keys (any team's); `member` uses the API for its team. */
+export type KeyRole = 'admin' | 'member';
+
+/** A team: the scope of every job, trace, taskset, environment and forked model. */
+export interface TeamRecord {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+/** An API key as listed (never its secret; `prefix` is its first characters, to recognise it). */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  team_id: string;
+  team_name: string;
+  role: KeyRole;
+  prefix: string;
+  created_at: string;
+  /** ISO-8601 time of revocation, or null while the key works. */
+  revoked_at: string | null;
+}
+
+/** Teams and API keys. Keys are stored as SHA-256 hashes of the secret only. */
+export interface KeyStore {
+  /** The team named `name`, created when missing. */
+  ensureTeam(name: string): Promise<TeamRecord>;
+  /** Stores a new key (its hash) for `teamId`. */
+  createKey(input: {
+    teamId: string;
+    name: string;
+    role: KeyRole;
+    keyHash: string;
+    prefix: string;
+  }): Promise<ApiKeyRecord>;
+  /** The key whose secret hashes to `keyHash` (revoked keys included), with its stored hash. */
+  findKeyByHash(keyHash: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined>;
+  /** One key by id. */
+  getKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Keys, newest first: all teams' or one team's. */
+  listKeys(options?: { teamId?: string }): Promise<ApiKeyRecord[]>;
+  /** Revokes a key (a second revoke keeps the first time); undefined when no such key. */
+  revokeKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /** How many keys exist, revoked included (0 on a fresh database: bootstrap time). */
+  countKeys(): Promise<number>;
+}
+
+const KEY_COLUMNS = `k.id, k.name, k.team_id, t.name AS team_name, k.role, k.prefix, k.created_at, k.revoked_at`;
+
+/** The SQL implementation of {@link KeyStore}. */
+export class SqlKeyStore implements KeyStore {
+  readonly #sql: Sql;
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async ensureTeam(name: string): Promise<TeamRecord> {
+    await this.#sql.run(
+      'INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+      [newUuid(), name, nowIso()],
+    );
+    const team = await this.#sql.get<TeamRecord>(
+      'SELECT id, name, created_at FROM teams WHERE name = $1',
+      [name],
+    );
+    if (!team) throw new Error(`team ${name} vanished after insert`);
+    return team;
+  }
+
+  async createKey(input: {
+    teamId: string;
+    name: string;
+    role: KeyRole;
+    keyHash: string;
+    prefix: string;
+  }): Promise<ApiKeyRecord> {
+    const id = newUuid();
+    await this.#sql.run(
+      'INSERT INTO api_keys (id, team_id, name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [id, input.teamId, input.name, input.role, input.keyHash, input.prefix, nowIso()],
+    );
+    const key = await this.getKey(id);
+    if (!key) throw new Error(`key ${id} vanished after insert`);
+    return key;
+  }
+
+  findKeyByHash(keyHash: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined> {
+    return this.#sql.get(
+      `SELECT ${KEY_COLUMNS}, k.key_hash FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.key_hash = $1`,
+      [keyHash],
+    );
+  }
+
+  getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.#sql.get(
+      `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.id = $1`,
+      [id],
+    );
+  }
+
+  listKeys(options: { teamId?: string } = {}): Promise<ApiKeyRecord[]> {
+    return options.teamId === undefined
+      ? this.#sql.all(
+          `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id ORDER BY k.created_at DESC, k.id`,
+        )
+      : this.#sql.all(
+          `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.team_id = $1 ORDER BY k.created_at DESC, k.id`,
+          [options.teamId],
+        );
+  }
+
+  async revokeKey(id: string): Promise<ApiKeyRecord | undefined> {
+    await this.#sql.run(
+      'UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [id, nowIso()],
+    );
+    return this.getKey(id);
+  }
+
+  async countKeys(): Promise<number> {
+    const row = await this.#sql.get<{ n: number }>(
+      'SELECT CAST(count(*) AS INTEGER) AS n FROM api_keys',
+    );
+    return row?.n ?? 0;
+  }
+}

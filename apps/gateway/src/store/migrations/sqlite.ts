@@ -1,0 +1,172 @@
+import type { Migration } from '../migrate.js';
+
+/**
+ * The SQLite schema, one migration per step, applied in order and never edited once released (add a new
+ * one instead). Kept in step with `postgres.ts`: the same tables, columns and indexes.
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'keys, telemetry, jobs, tasksets, registry, models',
+    sql: `
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams (id),
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE device_codes (
+  device_code_hash TEXT PRIMARY KEY,
+  user_code TEXT NOT NULL,
+  client_name TEXT,
+  client_version TEXT,
+  status TEXT NOT NULL,
+  interval_s INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  last_polled_at TEXT,
+  team_id TEXT,
+  approved_by_key_id TEXT,
+  decided_at TEXT
+);
+CREATE UNIQUE INDEX device_codes_pending_user_code ON device_codes (user_code) WHERE status = 'pending';
+CREATE TABLE jobs (
+  team_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT,
+  group_size INTEGER NOT NULL DEFAULT 1,
+  taskset_id TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  cancel_requested_at TEXT,
+  PRIMARY KEY (team_id, id)
+);
+CREATE INDEX jobs_recent ON jobs (team_id, created_at, id);
+CREATE TABLE traces (
+  team_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  job_id TEXT,
+  group_id TEXT,
+  task_slug TEXT,
+  model TEXT,
+  status TEXT NOT NULL,
+  reward REAL,
+  error TEXT,
+  evaluation_result TEXT,
+  stop_reason TEXT,
+  metadata TEXT,
+  span_count INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  updated_at TEXT NOT NULL,
+  cancel_requested_at TEXT,
+  PRIMARY KEY (team_id, id)
+);
+CREATE INDEX traces_by_job ON traces (team_id, job_id, created_at);
+CREATE TABLE spans (
+  team_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  start_time TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (team_id, trace_id, span_id)
+);
+CREATE INDEX spans_in_order ON spans (team_id, trace_id, sort_key);
+CREATE TABLE environments (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  latest_version TEXT,
+  image TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (team_id, name)
+);
+CREATE TABLE tasksets (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (team_id, name)
+);
+CREATE TABLE taskset_versions (
+  taskset_id TEXT NOT NULL REFERENCES tasksets (id),
+  version INTEGER NOT NULL,
+  created_count INTEGER NOT NULL,
+  updated_count INTEGER NOT NULL,
+  unchanged_count INTEGER NOT NULL,
+  key_id TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (taskset_id, version)
+);
+CREATE TABLE tasks (
+  taskset_id TEXT NOT NULL REFERENCES tasksets (id),
+  slug TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  env_name TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  content TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (taskset_id, slug)
+);
+CREATE TABLE task_versions (
+  taskset_id TEXT NOT NULL,
+  slug TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  change TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (taskset_id, slug, version)
+);
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  owner_team_id TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  display_name TEXT,
+  model_name TEXT,
+  provider TEXT,
+  sdk_agent_type TEXT,
+  is_trainable INTEGER NOT NULL,
+  forked_from TEXT,
+  base_checkpoint_id TEXT,
+  head_checkpoint_id TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (owner_team_id, name)
+);
+CREATE TABLE checkpoints (
+  id TEXT PRIMARY KEY,
+  model_id TEXT NOT NULL REFERENCES models (id),
+  name TEXT,
+  checkpoint_name TEXT,
+  prev_model_checkpoint_id TEXT,
+  created_at TEXT NOT NULL,
+  num_traces INTEGER,
+  num_datums INTEGER,
+  num_tokens INTEGER,
+  mean_reward REAL,
+  learning_rate REAL,
+  loss_fn TEXT,
+  metrics TEXT
+);
+CREATE INDEX checkpoints_by_model ON checkpoints (model_id, created_at);
+`,
+  },
+];
