@@ -121,6 +121,9 @@ describe('LocalRuntime with bundled environments', () => {
     expect(first.seen.word).toBe('one');
     expect(first.argv).not.toContain('--bundle');
     expect(second.argv).not.toContain('--bundle');
+    // The refused build ends in the background (both probes may finish first on a loaded machine): warm()
+    // waits for it, so the reason has been logged by now, and still only once.
+    await local.warm('probe');
     const notes = logger.lines.filter(
       (line) => line.includes('serving') && line.includes('unbundled'),
     );
