@@ -1,21 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { HudClient, type TaskRow } from '@hud/protocol';
+import { HudClient } from '@hud/protocol';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEchoImage, hasDocker } from './__fixtures__/docker-gate.js';
+import { describe, expect, it } from 'vitest';
+import { hasDocker } from './__fixtures__/docker-gate.js';
+import { containersOf, docker, echoSuite, task } from './__fixtures__/echo-suite.js';
 import { EngineProxy } from './__fixtures__/engine-proxy.js';
-import { DockerRuntime, Labels, listManagedContainers } from './index.js';
+import { DockerRuntime, Labels } from './index.js';
 
-const docker = new Docker();
-const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
-  env: 'echo',
-  id: 'echo',
-  slug: 'echo-task',
-  args: {},
-  ...overrides,
-});
-
-const containersOf = async (job: string) => listManagedContainers({ docker, job });
 const exists = (id: string) =>
   docker
     .getContainer(id)
@@ -38,30 +28,13 @@ async function rollout(provider: ReturnType<typeof DockerRuntime>): Promise<stri
 }
 
 describe.skipIf(!hasDocker)('DockerRuntime pool (real engine)', () => {
-  let image: string;
-  const jobs: string[] = [];
-  const newJob = () => {
-    const job = `test-${randomUUID()}`;
-    jobs.push(job);
-    return job;
-  };
-
-  beforeAll(async () => {
-    image = await buildEchoImage();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const job of jobs) {
-      for (const container of await containersOf(job)) {
-        await docker.getContainer(container.id).remove({ force: true });
-      }
-    }
-  });
+  const suite = echoSuite();
+  const { newJob } = suite;
 
   it('makes four engine requests per rollout (create, start, inspect, remove) and one event stream', async () => {
     const proxy = await EngineProxy.start();
     try {
-      await using provider = DockerRuntime(image, {
+      await using provider = DockerRuntime(suite.image, {
         job: newJob(),
         docker: new Docker({ socketPath: proxy.path }),
       });
@@ -85,7 +58,7 @@ describe.skipIf(!hasDocker)('DockerRuntime pool (real engine)', () => {
 
   it('starts containers ahead of need, labelled like the others, each serving one rollout', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job, prewarm: 2 });
+    await using provider = DockerRuntime(suite.image, { job, prewarm: 2 });
     await provider.warm(task());
     const pooled = provider.containers;
     expect(pooled.map(({ state, prewarmed, slug }) => ({ state, prewarmed, slug }))).toEqual([
@@ -133,7 +106,7 @@ describe.skipIf(!hasDocker)('DockerRuntime pool (real engine)', () => {
     const first = newJob();
     const second = newJob();
     let job = first;
-    await using provider = DockerRuntime(image, {
+    await using provider = DockerRuntime(suite.image, {
       job: () => job,
       prewarm: 1,
       envVars: { FIXTURE_MODE: 'silent' },
@@ -181,7 +154,7 @@ describe.skipIf(!hasDocker)('DockerRuntime pool (real engine)', () => {
     const proxy = await EngineProxy.start();
     const job = newJob();
     try {
-      const provider = DockerRuntime(image, {
+      const provider = DockerRuntime(suite.image, {
         job,
         prewarm: 1,
         docker: new Docker({ socketPath: proxy.path }),

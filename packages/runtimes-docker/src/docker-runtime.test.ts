@@ -1,54 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { HudClient, type TaskRow } from '@hud/protocol';
-import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEchoImage, hasDocker } from './__fixtures__/docker-gate.js';
+import { HudClient } from '@hud/protocol';
+import { describe, expect, it } from 'vitest';
+import { hasDocker } from './__fixtures__/docker-gate.js';
+import { containersOf, docker, echoSuite, task } from './__fixtures__/echo-suite.js';
 import { failure } from './__fixtures__/rejection.js';
-import {
-  DockerRuntime,
-  type DockerRuntimeError,
-  Labels,
-  listManagedContainers,
-  reapOrphans,
-} from './index.js';
-
-const docker = new Docker();
-const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
-  env: 'echo',
-  id: 'echo',
-  slug: 'echo-task',
-  args: {},
-  ...overrides,
-});
-
-const containersOf = async (job: string) => listManagedContainers({ docker, job });
+import { DockerRuntime, type DockerRuntimeError, Labels, reapOrphans } from './index.js';
 
 describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
-  let image: string;
-  const jobs: string[] = [];
-  const newJob = () => {
-    const job = `test-${randomUUID()}`;
-    jobs.push(job);
-    return job;
-  };
-
-  beforeAll(async () => {
-    image = await buildEchoImage();
-  }, 120_000);
-
-  afterAll(async () => {
-    // Nothing a test created may outlive the file, whatever failed.
-    for (const job of jobs) {
-      for (const container of await containersOf(job)) {
-        await docker.getContainer(container.id).remove({ force: true });
-      }
-    }
-  });
+  const suite = echoSuite();
+  const { newJob } = suite;
 
   it('leases a labelled container on loopback that answers hello, and removes it once released', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, {
+    await using provider = DockerRuntime(suite.image, {
       job,
       envVars: { ENV_NAME: 'from-env-var' },
       runtimeConfig: { resources: { cpu: 0.5 } },
@@ -99,12 +63,14 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
   it('takes the image from the row, else from imageFor, and says what to do without one', async () => {
     await using provider = DockerRuntime(undefined, {
       job: newJob(),
-      imageFor: (row) => (row.env === 'echo' ? image : undefined),
+      imageFor: (row) => (row.env === 'echo' ? suite.image : undefined),
     });
-    await using fromRow = await provider(task({ env: 'other', runtime_config: { image } }));
-    expect(fromRow.image).toBe(image);
+    await using fromRow = await provider(
+      task({ env: 'other', runtime_config: { image: suite.image } }),
+    );
+    expect(fromRow.image).toBe(suite.image);
     await using fromLookup = await provider(task());
-    expect(fromLookup.image).toBe(image);
+    expect(fromLookup.image).toBe(suite.image);
     expect(fromLookup.params.ready_timeout).toBe(120); // the default readiness limit, in seconds
     const error = await failure(provider(task({ env: 'other' })));
     expect(error.code).toBe('invalid_argument');
@@ -124,7 +90,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('reports a container that exits before serving, with its logs, and removes it', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job, envVars: { FIXTURE_MODE: 'exit' } });
+    await using provider = DockerRuntime(suite.image, { job, envVars: { FIXTURE_MODE: 'exit' } });
     const error = await failure(provider(task()));
     expect(error.code).toBe('exited_early');
     expect(error.message).toMatch(/exited with status 3 before its control port answered/);
@@ -135,7 +101,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('gives up on a CMD that never serves after limits.startup_timeout_s', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job, envVars: { FIXTURE_MODE: 'silent' } });
+    await using provider = DockerRuntime(suite.image, { job, envVars: { FIXTURE_MODE: 'silent' } });
     const error = await failure(
       provider(task({ runtime_config: { limits: { startup_timeout_s: 1 } } })),
     );
@@ -146,7 +112,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
   });
 
   it('aborts the lease signal when the container dies while leased', async () => {
-    await using provider = DockerRuntime(image, {
+    await using provider = DockerRuntime(suite.image, {
       job: newJob(),
       envVars: { FIXTURE_MODE: 'late-exit' },
     });
@@ -161,7 +127,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('removes a container after limits.run_timeout_s', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job });
+    await using provider = DockerRuntime(suite.image, { job });
     await using lease = await provider(task({ runtime_config: { limits: { run_timeout_s: 1 } } }));
     await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve()));
     expect((lease.signal.reason as DockerRuntimeError).code).toBe('run_timeout');
@@ -173,7 +139,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('refuses a container with less free space than resources.storage_mb', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job });
+    await using provider = DockerRuntime(suite.image, { job });
     const error = await failure(
       provider(task({ runtime_config: { resources: { storage_mb: 1e9 } } })),
     );
@@ -182,7 +148,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
   });
 
   it('serves a container without a network through docker exec', async () => {
-    await using provider = DockerRuntime(image, { job: newJob(), network: false });
+    await using provider = DockerRuntime(suite.image, { job: newJob(), network: false });
     await using lease = await provider(task());
     const info = await docker.getContainer(lease.containerId).inspect();
     expect(info.HostConfig.NetworkMode).toBe('none');
@@ -198,7 +164,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('removes a container whose provisioning is aborted', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job, envVars: { FIXTURE_MODE: 'silent' } });
+    await using provider = DockerRuntime(suite.image, { job, envVars: { FIXTURE_MODE: 'silent' } });
     const controller = new AbortController();
     const pending = provider(task(), { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('stop')), 500);
@@ -208,7 +174,7 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('close() removes every leased container and refuses new acquisitions', async () => {
     const job = newJob();
-    const provider = DockerRuntime(image, { job });
+    const provider = DockerRuntime(suite.image, { job });
     await Promise.all([provider(task()), provider(task()), provider(task())]);
     expect(await containersOf(job)).toHaveLength(3);
     await provider.close();
@@ -218,11 +184,11 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
 
   it('reaps containers whose owner process is gone, and only those', async () => {
     const job = newJob();
-    await using provider = DockerRuntime(image, { job });
+    await using provider = DockerRuntime(suite.image, { job });
     await using live = await provider(task());
     const dead = spawnSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' });
     const orphan = await docker.createContainer({
-      Image: image,
+      Image: suite.image,
       Labels: {
         ...(await docker.getContainer(live.containerId).inspect()).Config.Labels,
         [Labels.ownerPid]: dead.stdout.trim(),
