@@ -14,39 +14,48 @@ import {
 
 export type { JobRecord, TraceRecord, TraceStatus } from './job-records.js';
 
+/** What `POST /v2/trace/job/{id}/enter` records (spec §8.4), with the caller's team. */
+export interface JobEnter {
+  teamId: string;
+  jobId: string;
+  name: string;
+  group: number;
+  tasksetId: string | null;
+}
+
+/** What `POST /v2/trace/{id}/enter` records (spec §8.4), with the caller's team. */
+export interface TraceEnter {
+  teamId: string;
+  traceId: string;
+  jobId: string;
+  groupId: string | null;
+  taskSlug: string | null;
+  model: string | null;
+}
+
+/** What `POST /v2/trace/{id}/exit` records (spec §8.4), with the caller's team. */
+export interface TraceExit {
+  teamId: string;
+  traceId: string;
+  status: Exclude<TraceStatus, 'running'>;
+  reward: number | null;
+  error: string | null;
+  evaluationResult: unknown;
+  stopReason: string | null;
+  metadata: unknown;
+}
+
 /** Jobs and traces from the lifecycle reports (spec §8.4). */
 export interface JobStore {
   /** `POST /v2/trace/job/{id}/enter`: creates the job or updates its name, group and taskset. */
-  enterJob(input: {
-    teamId: string;
-    jobId: string;
-    name: string;
-    group: number;
-    tasksetId: string | null;
-  }): Promise<JobRecord>;
+  enterJob(input: JobEnter): Promise<JobRecord>;
   /**
    * `POST /v2/trace/{id}/enter`: the trace starts (`running`) in `jobId` (created when unknown). A trace
    * that already ended keeps its status.
    */
-  enterTrace(input: {
-    teamId: string;
-    traceId: string;
-    jobId: string;
-    groupId: string | null;
-    taskSlug: string | null;
-    model: string | null;
-  }): Promise<TraceRecord>;
+  enterTrace(input: TraceEnter): Promise<TraceRecord>;
   /** `POST /v2/trace/{id}/exit`: the trace's outcome (created when no `enter` came first). */
-  exitTrace(input: {
-    teamId: string;
-    traceId: string;
-    status: Exclude<TraceStatus, 'running'>;
-    reward: number | null;
-    error: string | null;
-    evaluationResult: unknown;
-    stopReason: string | null;
-    metadata: unknown;
-  }): Promise<TraceRecord>;
+  exitTrace(input: TraceExit): Promise<TraceRecord>;
   /** Jobs newest first, `limit` at a time; `before` is the `next` of the previous page. */
   listJobs(input: {
     teamId: string;
@@ -76,13 +85,7 @@ export class SqlJobStore implements JobStore {
     this.#sql = sql;
   }
 
-  async enterJob(input: {
-    teamId: string;
-    jobId: string;
-    name: string;
-    group: number;
-    tasksetId: string | null;
-  }): Promise<JobRecord> {
+  async enterJob(input: JobEnter): Promise<JobRecord> {
     await this.#sql.run(
       `INSERT INTO jobs (team_id, id, name, group_size, taskset_id, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $6)
@@ -93,14 +96,7 @@ export class SqlJobStore implements JobStore {
     return this.#requireJob(input.teamId, input.jobId);
   }
 
-  async enterTrace(input: {
-    teamId: string;
-    traceId: string;
-    jobId: string;
-    groupId: string | null;
-    taskSlug: string | null;
-    model: string | null;
-  }): Promise<TraceRecord> {
+  async enterTrace(input: TraceEnter): Promise<TraceRecord> {
     const now = nowIso();
     await this.#sql.tx(async (tx) => {
       await tx.run(
@@ -120,16 +116,7 @@ export class SqlJobStore implements JobStore {
     return this.#requireTrace(input.teamId, input.traceId);
   }
 
-  async exitTrace(input: {
-    teamId: string;
-    traceId: string;
-    status: Exclude<TraceStatus, 'running'>;
-    reward: number | null;
-    error: string | null;
-    evaluationResult: unknown;
-    stopReason: string | null;
-    metadata: unknown;
-  }): Promise<TraceRecord> {
+  async exitTrace(input: TraceExit): Promise<TraceRecord> {
     await this.#sql.run(
       `INSERT INTO traces (team_id, id, status, reward, error, evaluation_result, stop_reason, metadata,
           created_at, ended_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)
