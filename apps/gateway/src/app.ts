@@ -1,12 +1,18 @@
+import websocket from '@fastify/websocket';
+import type Docker from 'dockerode';
 import fastify, { type FastifyInstance, LogController } from 'fastify';
+import { BuildService } from './builds/build-service.js';
 import { Authenticator, installAuth, type RouteFlags } from './http/auth.js';
 import { installRequestLog, type LogLevel, loggerOptions } from './http/logging.js';
 import { installErrorReplies } from './http/replies.js';
+import type { LlmOptions } from './llm/options.js';
+import { registerBuildRoutes } from './routes/builds.js';
 import type { BodyLimits, DeviceFlowOptions, RouteContext } from './routes/context.js';
 import { registerDeviceRoutes } from './routes/device.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerLifecycleRoutes } from './routes/lifecycle.js';
+import { registerLlmRoutes } from './routes/llm.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRegistryRoutes } from './routes/registry.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
@@ -31,6 +37,24 @@ export interface GatewayAppOptions {
   publicUrl?: string;
   /** How long a key check is cached, ms (default 5,000). */
   keyCacheMs?: number;
+  /** Environment builds (`/v2/builds/*`); without `dir` those routes answer 503. */
+  builds?: BuildOptions;
+  /** The LLM gateway (`/v1/*`, `/v1beta/*`): pooled provider keys, retries; without keys calls answer 503. */
+  llm?: LlmOptions;
+}
+
+/** Where and how the gateway builds environments. */
+export interface BuildOptions {
+  /** Where build contexts and logs live (`<data dir>/builds`). */
+  dir?: string;
+  /** `host:port` of an OCI registry each built version is pushed to (else images stay on the engine). */
+  registry?: string;
+  /** Largest build context accepted, bytes (default 512 MiB). */
+  contextLimit?: number;
+  /** Seconds an upload URL stays valid (default 900). */
+  uploadTtlSeconds?: number;
+  /** The Docker engine (default: dockerode's, from DOCKER_HOST or the local socket). */
+  docker?: Docker;
 }
 
 /**
@@ -92,5 +116,25 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
   registerRegistryRoutes(app, context);
   registerModelRoutes(app, context);
   registerRolloutRoutes(app, context);
+  registerLlmRoutes(app, context, options.llm);
+  const builds = options.builds ?? {};
+  const service = builds.dir
+    ? new BuildService({
+        store: options.store.builds,
+        dir: builds.dir,
+        ...(builds.registry ? { registry: builds.registry } : {}),
+        ...(builds.docker ? { docker: builds.docker } : {}),
+      })
+    : undefined;
+  // Builds a previous process left unfinished are marked FAILED before the first request.
+  if (service) app.addHook('onReady', () => service.recover());
+  app.register(websocket, { options: { maxPayload: MiB } });
+  app.register(async (scope) =>
+    registerBuildRoutes(scope, context, {
+      service,
+      contextLimit: builds.contextLimit ?? 512 * MiB,
+      uploadTtlSeconds: builds.uploadTtlSeconds ?? 900,
+    }),
+  );
   return app;
 }

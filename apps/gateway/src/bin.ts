@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { messageOf } from './errors.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './http/logging.js';
+import type { ProviderAccess } from './llm/options.js';
 import { VERSION } from './version.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -16,11 +17,33 @@ function port(value: string): number {
   return parsed;
 }
 
+function registryAddress(value: string): string {
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._/-]+)?$/.test(value)) {
+    throw new InvalidArgumentError('expected host:port of an OCI registry, e.g. 127.0.0.1:5000');
+  }
+  return value;
+}
+
 function databaseUrl(value: string): string {
   if (!/^postgres(ql)?:\/\//.test(value)) {
     throw new InvalidArgumentError('expected a postgres:// or postgresql:// URL');
   }
   return value;
+}
+
+/** Pooled provider keys from the gateway's own environment (`<P>_API_KEY`, optional `<P>_BASE_URL`). */
+function pooledProviderKeys(): Record<string, ProviderAccess> {
+  const providers: Record<string, ProviderAccess> = {};
+  for (const [provider, prefix] of [
+    ['anthropic', 'ANTHROPIC'],
+    ['openai', 'OPENAI'],
+    ['gemini', 'GEMINI'],
+  ] as const) {
+    const apiKey = process.env[`${prefix}_API_KEY`];
+    const baseUrl = process.env[`${prefix}_BASE_URL`];
+    if (apiKey) providers[provider] = { apiKey, ...(baseUrl ? { baseUrl } : {}) };
+  }
+  return providers;
 }
 
 const program = new Command('hud-gateway')
@@ -32,13 +55,18 @@ const program = new Command('hud-gateway')
   .option('--port <port>', 'port to listen on (0: any free port)', port, 7600)
   .option(
     '--data-dir <dir>',
-    'where the SQLite database lives',
+    'where the SQLite database and the build contexts and logs live',
     path.join(homedir(), '.hud', 'gateway'),
   )
   .option(
     '--database-url <url>',
     'use PostgreSQL at this postgres:// URL instead of SQLite',
     databaseUrl,
+  )
+  .option(
+    '--registry <host:port>',
+    'push each built environment version to this OCI registry (else images stay on the Docker engine)',
+    registryAddress,
   )
   .option('--public-url <url>', 'the URL people open the gateway at (device login links)')
   .addOption(
@@ -48,7 +76,7 @@ const program = new Command('hud-gateway')
   )
   .addHelpText(
     'after',
-    '\nEnvironment: HUD_GATEWAY_BOOTSTRAP_KEY=<key> accepts that admin key (stored on first use) instead of\nminting one. Point clients at the gateway with HUD_API_URL=<url> and HUD_API_KEY=<key>.\n',
+    '\nEnvironment: HUD_GATEWAY_BOOTSTRAP_KEY=<key> accepts that admin key (stored on first use) instead of\nminting one. ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY (with optional *_BASE_URL)\nare the pooled provider keys of the LLM routes (/v1/*, /v1beta/*).\nPoint clients at the gateway with HUD_API_URL=<url> and HUD_API_KEY=<key>.\n',
   )
   .action(
     async (options: {
@@ -57,6 +85,7 @@ const program = new Command('hud-gateway')
       dataDir: string;
       databaseUrl?: string;
       publicUrl?: string;
+      registry?: string;
       logLevel: LogLevel;
     }) => {
       const bootstrapKey = process.env.HUD_GATEWAY_BOOTSTRAP_KEY || undefined;
@@ -67,7 +96,9 @@ const program = new Command('hud-gateway')
         logLevel: options.logLevel,
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
         ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+        ...(options.registry ? { builds: { registry: options.registry } } : {}),
         ...(bootstrapKey ? { bootstrapKey } : {}),
+        llm: { providers: pooledProviderKeys() },
       });
       const lines = [
         `hud-gateway ${VERSION} listening on ${gateway.url} (${gateway.store.dialect}: ${gateway.database})`,

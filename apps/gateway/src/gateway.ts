@@ -13,7 +13,10 @@ export interface GatewayOptions extends Omit<GatewayAppOptions, 'store'> {
   host?: string;
   /** Port (default 7600; 0 picks a free one, see `Gateway.url`). */
   port?: number;
-  /** Where the SQLite database lives (default `~/.hud/gateway`); unused with `databaseUrl`. */
+  /**
+   * Where the SQLite database (unused with `databaseUrl`) and the build contexts and logs (`builds/`) live
+   * (default `~/.hud/gateway`).
+   */
   dataDir?: string;
   /** `postgres://user[:password]@host:port/db`: use PostgreSQL instead of SQLite. */
   databaseUrl?: string;
@@ -98,17 +101,19 @@ async function bootstrapAdmin(
  * console.log(gateway.url);
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
-  const sqliteFile = path.join(
-    options.dataDir ?? path.join(homedir(), '.hud', 'gateway'),
-    SQLITE_FILE,
-  );
+  const dataDir = options.dataDir ?? path.join(homedir(), '.hud', 'gateway');
+  const sqliteFile = path.join(dataDir, SQLITE_FILE);
   const store = await openStore(
     options.databaseUrl ? { postgres: options.databaseUrl } : { sqlite: sqliteFile },
   );
   let app: FastifyInstance | undefined;
   try {
     const { adminKey, bootstrap } = await bootstrapAdmin(store, options.bootstrapKey);
-    app = createGatewayApp({ ...options, store });
+    app = createGatewayApp({
+      ...options,
+      store,
+      builds: { dir: path.join(dataDir, 'builds'), ...options.builds },
+    });
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7600 });
     const address = app.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

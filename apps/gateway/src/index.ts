@@ -1,17 +1,21 @@
 export { bootstrapKeyProblem, generateKey, hashKey, KEY_PREFIX, keyPrefix } from './api-keys.js';
-export { createGatewayApp, type GatewayAppOptions } from './app.js';
+export { type BuildOptions, createGatewayApp, type GatewayAppOptions } from './app.js';
 export { GatewayError, type GatewayErrorCode, STATUS_OF } from './errors.js';
 export { describeDatabaseUrl, type Gateway, type GatewayOptions, startGateway } from './gateway.js';
 export { type AuthContext, authOf, type RouteFlags, requireAdmin } from './http/auth.js';
 export { type LogLevel, redactUrl } from './http/logging.js';
 export type { ErrorBody } from './http/replies.js';
+export type { LlmApi, LlmOptions, LlmRetryOptions, ProviderAccess } from './llm/options.js';
+export type { BuildLogMessage } from './routes/builds-logs.js';
 export type { BodyLimits, DeviceFlowOptions, RouteContext } from './routes/context.js';
 export type { DeviceCodeReply, DeviceTokenReply } from './routes/device.js';
 export type { Page, TraceEventsReply, TraceSpansReply } from './routes/jobs.js';
 export type { KeyCreateReply } from './routes/keys.js';
+export type { LlmModelItem, LlmModelList } from './routes/llm.js';
 export type { CancelAllReply } from './routes/rollouts.js';
 export type { TasksetExportReply, TasksUploadReply } from './routes/tasksets.js';
 export type { TelemetryUploadReply } from './routes/telemetry.js';
+export type { BuildRecord, BuildStatus, BuildStore } from './store/areas/builds.js';
 export type { CancelStore, TraceCancelOutcome } from './store/areas/cancels.js';
 export type { DeviceCodeRecord, DeviceStatus, DeviceStore } from './store/areas/devices.js';
 export type { JobRecord, JobStore, TraceRecord, TraceStatus } from './store/areas/jobs.js';
@@ -33,6 +37,7 @@ export type {
   UploadResult,
 } from './store/areas/tasksets.js';
 export type { SpanRow, TelemetryStore } from './store/areas/telemetry.js';
+export type { UsageInput, UsageStore, UsageTotals } from './store/areas/usage.js';
 export { type CatalogModel, MODEL_CATALOG } from './store/model-catalog.js';
 export { type GatewayStore, openStore, SQLITE_FILE, type StoreLocation } from './store/store.js';
 export type { TraceEvent } from './trace-events.js';

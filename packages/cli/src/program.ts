@@ -1,12 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
+import { registerCancel } from './commands/cancel.js';
 import { registerDebug } from './commands/debug.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerEval } from './commands/eval.js';
+import { registerGateway } from './commands/gateway.js';
 import { registerInit } from './commands/init.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerKeys } from './commands/keys.js';
+import { registerLogin } from './commands/login.js';
 import { registerModels } from './commands/models.js';
 import { registerServe } from './commands/serve.js';
 import { registerSet } from './commands/set.js';
+import { registerSync } from './commands/sync.js';
 import { registerTask } from './commands/task.js';
 import { registerTrace } from './commands/trace.js';
 import { CLI_VERSION } from './version.js';
@@ -35,7 +41,13 @@ export function buildProgram(): Command {
   registerSet(program);
   registerBuild(program);
   registerDebug(program);
+  registerDeploy(program);
   registerModels(program);
+  registerLogin(program);
+  registerKeys(program);
+  registerCancel(program);
+  registerGateway(program);
+  registerSync(program);
   return program;
 }
 

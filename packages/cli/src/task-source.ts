@@ -1,6 +1,19 @@
 import { importModule, resolveEnvironmentFile } from '@hud/environment';
+import { loadTaskset, type Taskset } from '@hud/eval';
 import { HudError, type TaskRow, TaskRow as TaskRowSchema } from '@hud/protocol';
 import { hudModuleFallbacks } from './module-fallbacks.js';
+
+/**
+ * The local taskset of a source as `hud eval` loads it (hud-python `Taskset.from_file` / `from_module`):
+ * a `.ts`/`.js` module (the files it imports get the packages the CLI lends), a directory (`tasks.ts`…, or
+ * its `*.json` / `*.jsonl`), a `.json` or `.jsonl` file.
+ * @throws HudEvalError `load_failed`, `invalid_task`, `duplicate_slugs` (naming each duplicated slug and
+ *   every place it occurs: `'a' (tasks.jsonl line 1, tasks.jsonl line 3)`), `unsupported_source`.
+ */
+export function loadLocalTaskset(source: string): Promise<Taskset> {
+  const fallbacks = hudModuleFallbacks();
+  return loadTaskset(source, { importModule: (file) => importModule(file, { fallbacks }) });
+}
 
 function asRow(value: unknown): TaskRow | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;

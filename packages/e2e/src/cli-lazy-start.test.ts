@@ -25,9 +25,22 @@ const DEFINITIONS = new Set(
     'dist/version.js',
     'dist/defaults.js',
     'dist/launcher.js',
-    ...['build', 'debug', 'eval', 'init', 'jobs', 'models', 'serve', 'set', 'task', 'trace'].map(
-      (name) => `dist/commands/${name}.js`,
-    ),
+    ...[
+      'build',
+      'debug',
+      'eval',
+      'init',
+      'jobs',
+      'models',
+      'serve',
+      'set',
+      'task',
+      'trace',
+      'login',
+      'keys',
+      'cancel',
+      'gateway',
+    ].map((name) => `dist/commands/${name}.js`),
   ].map((file) => path.join(CLI_ROOT, file)),
 );
 
@@ -98,6 +111,11 @@ describe('hud start-up loads no command dependencies', () => {
     [['jobs', '--help']],
     [['trace', '--help']],
     [['models', 'list', '--help']],
+    [['models', 'fork', '--help']],
+    [['login', '--help']],
+    [['keys', 'create', '--help']],
+    [['cancel', '--help']],
+    [['gateway', '--help']],
     [['build', '--help']],
     [['debug', '--help']],
   ])('hud %j imports commander and the command definitions only', async (args) => {

@@ -30,4 +30,18 @@ export { isTaskLike, type ParseTaskOptions, parseTask } from './task.js';
 export { Task } from './task-api.js';
 export { Taskset, type TasksetOptions } from './taskset.js';
 export { Trace, type TraceOptions } from './trace.js';
+export { JobUploader, type JobUploaderOptions } from './upload/job-uploader.js';
+export {
+  jobEnterReport,
+  type LifecycleReport,
+  traceEnterReport,
+  traceExitReport,
+} from './upload/lifecycle.js';
+export { UploadError, type UploadErrorCode } from './upload/send.js';
+export { type HudSpan, normalizeTraceId, stepSpan, stepSpanId } from './upload/span.js';
+export {
+  TelemetryUploader,
+  type TelemetryUploaderOptions,
+  type UploadSummary,
+} from './upload/telemetry-uploader.js';
 export { dumpTaskRow, writeTaskset } from './write-taskset.js';

@@ -18,6 +18,11 @@ export interface RouteFlags {
   public?: boolean;
   /** Also accepts the key as `?api_key=` (hud-python puts it there for its build-log WebSocket). */
   queryKey?: boolean;
+  /**
+   * Also accepts the key where the providers' SDKs put theirs (the LLM routes): `x-api-key` (Anthropic),
+   * `x-goog-api-key` or `?key=` (Gemini).
+   */
+  providerKeys?: boolean;
 }
 
 const contexts = new WeakMap<FastifyRequest, AuthContext>();
@@ -122,6 +127,18 @@ function presentedKey(request: FastifyRequest, flags: RouteFlags): string {
   if (flags.queryKey) {
     const fromQuery = (request.query as Record<string, unknown> | undefined)?.api_key;
     if (typeof fromQuery === 'string' && fromQuery) return fromQuery;
+  }
+  if (flags.providerKeys) {
+    for (const name of ['x-api-key', 'x-goog-api-key']) {
+      const value = request.headers[name];
+      if (typeof value === 'string' && value.trim()) return value.trim();
+    }
+    const fromQuery = (request.query as Record<string, unknown> | undefined)?.key;
+    if (typeof fromQuery === 'string' && fromQuery) return fromQuery;
+    throw new GatewayError(
+      'unauthorized',
+      'missing API key: use your HUD_API_KEY as the SDK\'s API key ("Authorization: Bearer <key>", "x-api-key" or "x-goog-api-key")',
+    );
   }
   throw new GatewayError(
     'unauthorized',

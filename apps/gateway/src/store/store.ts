@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { type BuildStore, SqlBuildStore } from './areas/builds.js';
 import { type CancelStore, SqlCancelStore } from './areas/cancels.js';
 import { type DeviceStore, SqlDeviceStore } from './areas/devices.js';
 import { type JobStore, SqlJobStore } from './areas/jobs.js';
@@ -8,6 +9,7 @@ import { type ModelStore, SqlModelStore } from './areas/models.js';
 import { type RegistryStore, SqlRegistryStore } from './areas/registry.js';
 import { SqlTasksetStore, type TasksetStore } from './areas/tasksets.js';
 import { SqlTelemetryStore, type TelemetryStore } from './areas/telemetry.js';
+import { SqlUsageStore, type UsageStore } from './areas/usage.js';
 import { migrate } from './migrate.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
@@ -31,6 +33,10 @@ export interface GatewayStore {
   readonly tasksets: TasksetStore;
   readonly registry: RegistryStore;
   readonly models: ModelStore;
+  /** Environment builds (`/v2/builds/*`). */
+  readonly builds: BuildStore;
+  /** LLM usage per request (the LLM gateway). */
+  readonly usage: UsageStore;
   /** Closes the database connection (or pool). */
   close(): Promise<void>;
 }
@@ -51,6 +57,8 @@ class SqlGatewayStore implements GatewayStore {
   readonly tasksets: TasksetStore;
   readonly registry: RegistryStore;
   readonly models: ModelStore;
+  readonly builds: BuildStore;
+  readonly usage: UsageStore;
   readonly #sql: Sql;
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -63,6 +71,8 @@ class SqlGatewayStore implements GatewayStore {
     this.tasksets = new SqlTasksetStore(sql);
     this.registry = new SqlRegistryStore(sql);
     this.models = new SqlModelStore(sql);
+    this.builds = new SqlBuildStore(sql);
+    this.usage = new SqlUsageStore(sql);
   }
   close(): Promise<void> {
     return this.#sql.close();

@@ -10,6 +10,7 @@ import {
 import { DEFAULT_STORE } from '../defaults.js';
 import { shellWord } from '../eval/flag-values.js';
 import { renderTable } from '../table.js';
+import { type JobsFlags, parseLimit } from './jobs-source.js';
 
 const reward = (value: number | null | undefined) =>
   value === null || value === undefined ? '—' : value.toFixed(3);
@@ -45,33 +46,33 @@ function shown(meta: JobMeta, job: Job | undefined): ShownJob {
 }
 
 /** The command that resumes job `id` (its source, agent and settings come from job.json). */
-function resumeCommand(id: string, storeFlag: string): string {
-  const store = storeFlag === DEFAULT_STORE ? '' : ` --store ${shellWord(storeFlag)}`;
+function resumeCommand(id: string, storeFlag: string | undefined): string {
+  const store =
+    storeFlag === undefined || storeFlag === DEFAULT_STORE
+      ? ''
+      : ` --store ${shellWord(storeFlag)}`;
   return `hud eval --resume ${id}${store}`;
 }
 
-/** The flags of `hud jobs` as commander parses them. */
-export interface JobsFlags {
-  store: string;
-  json?: boolean;
-}
-
 /**
- * The action of `hud jobs [job-id]`: the jobs of the store as a table (or JSON), or the runs of the one job
- * whose id starts with `jobId`.
+ * `hud jobs [job-id]` over the local store: the (`--limit` newest) jobs of the store as a table (or JSON),
+ * or the runs of the one job whose id starts with `jobId`.
  * @throws Error when `jobId` matches no job or several.
  */
 export async function jobsAction(jobId: string | undefined, flags: JobsFlags): Promise<void> {
-  const store = new JobStore(path.resolve(flags.store));
+  const store = new JobStore(path.resolve(flags.store ?? DEFAULT_STORE));
   const jobs = await store.listJobs();
   if (!jobId) {
+    const limit = parseLimit(flags.limit);
     const rows = await Promise.all(
-      jobs.map(async (meta) =>
-        shown(
-          meta,
-          needsRuns(meta) ? await store.loadJob(meta.id).catch(() => undefined) : undefined,
+      jobs
+        .slice(0, limit)
+        .map(async (meta) =>
+          shown(
+            meta,
+            needsRuns(meta) ? await store.loadJob(meta.id).catch(() => undefined) : undefined,
+          ),
         ),
-      ),
     );
     if (flags.json) return console.log(JSON.stringify(rows));
     if (rows.length === 0) return console.log(`no jobs in ${store.root}: run one with hud eval`);
@@ -85,6 +86,9 @@ export async function jobsAction(jobId: string | undefined, flags: JobsFlags): P
     ]);
     const head = ['job', 'name', 'created', 'status', 'runs', 'reward'];
     console.log(renderTable(head, cells, process.stdout.isTTY === true));
+    if (jobs.length > rows.length) {
+      console.log(`showing the ${rows.length} newest of ${jobs.length} jobs: --limit shows more`);
+    }
     for (const job of rows.filter((row) => row.status === 'interrupted')) {
       console.log(
         `job ${job.id} was interrupted (its hud process is gone): resume with ${resumeCommand(job.id, flags.store)}`,

@@ -1,16 +1,23 @@
 import type { Command } from 'commander';
 import { DEFAULT_STORE } from '../defaults.js';
-import type { JobsFlags } from './jobs-action.js';
+import type { JobsFlags } from './jobs-source.js';
 
-/** `hud jobs [job-id]`: the jobs in the local store, or the runs of one job. */
+/** `hud jobs [job-id]`: the recent jobs, or the runs of one job, from the platform or the local store. */
 export function registerJobs(program: Command): void {
   program
     .command('jobs')
-    .description('list the jobs in the local store, or show the runs of one job')
+    .description(
+      'list recent jobs, or show the runs of one job: from the HUD platform (HUD_API_URL) when HUD_API_KEY is set, else from the local job store',
+    )
     .argument('[job-id]', 'a job id (a unique prefix is enough)')
-    .option('--store <dir>', 'job store directory', DEFAULT_STORE)
+    .option('--local', 'read the local job store even when HUD_API_KEY is set')
+    .option(
+      '--store <dir>',
+      `the local job store directory (default ${DEFAULT_STORE}; implies --local)`,
+    )
+    .option('-n, --limit <count>', 'how many jobs (or runs of a job) to show', '20')
     .option('--json', 'print JSON instead of a table')
     .action(async (jobId: string | undefined, flags: JobsFlags) =>
-      (await import('./jobs-action.js')).jobsAction(jobId, flags),
+      (await import('./jobs-source.js')).jobsCommand(jobId, flags),
     );
 }

@@ -1,21 +1,51 @@
-import { type GatewayModel, gatewayModels, knownModels } from '@hud/agents';
+import { knownModels } from '@hud/agents';
+import { type PlatformClient, PlatformError, platformClient } from '../platform/client.js';
+import { listOf, PlatformModel } from '../platform/shapes.js';
 import { loadSettings } from '../settings.js';
 import { renderTable } from '../table.js';
 
 const dollars = (value: number | undefined) => (value === undefined ? '—' : `$${value}`);
 
+/** A catalog entry as `hud models list --json` prints it (`provider` flattened to its name). */
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  model_name: string | null;
+  sdk_agent_type: string | null;
+  is_trainable: boolean;
+  provider: string | null;
+}
+
+/** The platform's catalog (`GET /v2/models`, spec §9.8) for `client`. */
+export async function platformCatalog(client: PlatformClient): Promise<CatalogEntry[]> {
+  const models = await client.get('/v2/models', { schema: listOf(PlatformModel) });
+  return models.map((model) => ({
+    id: model.id,
+    name: model.name,
+    model_name: model.model_name ?? null,
+    sdk_agent_type: model.sdk_agent_type ?? null,
+    is_trainable: model.is_trainable === true,
+    provider: model.provider?.name ?? null,
+  }));
+}
+
 /**
- * The action of `hud models list`: the models each harness knows with their prices, and the HUD gateway's
- * catalog when it can be read (else a note on stderr).
+ * The action of `hud models list`: the models each harness knows with their prices, and the platform's
+ * catalog when `HUD_API_KEY` is set. A catalog that cannot be read is a note on stderr; a rejected key is
+ * an error (exit 1) after the harness table.
+ * @throws PlatformError `unauthorized` when the platform rejects the key.
  */
 export async function modelsList(flags: { json?: boolean }): Promise<void> {
   const known = knownModels();
-  let gateway: GatewayModel[] | undefined;
-  let gatewayError: string | undefined;
-  try {
-    gateway = await gatewayModels({ settings: loadSettings() });
-  } catch (error) {
-    gatewayError = (error as Error).message;
+  const settings = loadSettings();
+  let gateway: CatalogEntry[] | undefined;
+  let gatewayError: unknown;
+  if (settings.HUD_API_KEY?.trim()) {
+    try {
+      gateway = await platformCatalog(platformClient(settings));
+    } catch (error) {
+      gatewayError = error;
+    }
   }
   if (flags.json) {
     console.log(JSON.stringify({ models: known, gateway: gateway ?? null }));
@@ -48,5 +78,11 @@ export async function modelsList(flags: { json?: boolean }): Promise<void> {
       );
     }
   }
-  if (gatewayError) console.error(`note: could not read the gateway catalog: ${gatewayError}`);
+  if (gatewayError === undefined) return;
+  if (PlatformError.isInstance(gatewayError) && gatewayError.code === 'unauthorized') {
+    throw gatewayError;
+  }
+  console.error(
+    `note: could not read the gateway catalog: ${(gatewayError as Error).message ?? String(gatewayError)}`,
+  );
 }

@@ -5,6 +5,8 @@ import { importModule } from '@hud/environment';
 import { type Job, JobStore, loadTaskset, type Taskset } from '@hud/eval';
 import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { platformTaskset } from '../platform/remote-eval.js';
+import { type EvalUpload, startEvalUpload } from '../platform/telemetry-upload.js';
 import { loadSettings } from '../settings.js';
 import { readEvalConfigFile } from './config-file.js';
 import { evalExitCode } from './exit-code.js';
@@ -64,6 +66,8 @@ async function runJob(options: {
   logger: Logger | undefined;
   /** The job's id, set here once the job starts (container labels and the resume line read it). */
   jobId: { current: string | undefined };
+  /** The upload to the platform (with `HUD_API_KEY`), told every event. */
+  upload: EvalUpload | undefined;
 }): Promise<Job> {
   const { plan, taskset, agent, store, report, budget, jobId } = options;
   return runInterruptible(
@@ -103,6 +107,7 @@ async function runJob(options: {
           teardownTimeoutMs: 5_000,
           onEvent: (event) => {
             if (event.type === 'job-start') jobId.current = event.job.id;
+            options.upload?.onEvent(event);
             if (event.type === 'run-end') harborOutputs.onRunEnd(event.run);
             display.onEvent(event);
           },
@@ -154,15 +159,27 @@ export async function runEval(
     exists: existsSync,
   });
   const fallbacks = hudModuleFallbacks();
-  const taskset = await loadTasks(plan, store, fallbacks, report.note);
+  // A taskset name with HUD_API_KEY set: the platform's taskset, run here (hud sync's counterpart).
+  const platform = await platformTaskset(plan, settings, fallbacks, report.note);
+  const taskset = platform
+    ? selectTasks(platform.taskset, plan.tasks, report.note)
+    : await loadTasks(plan, store, fallbacks, report.note);
   const budget = plan.budget ? new Budget(plan.budget) : undefined;
   const logger = plan.verbose > 1 ? stderrLogger({ verbose: true }) : undefined;
   const agent = await buildAgent(plan, { settings, budget, logger });
   if (plan.runtime === 'local')
     await checkRowEnvironments(path.resolve(plan.source), taskset.tasks, fallbacks);
+  // With HUD_API_KEY: spans and lifecycle reports go to the platform as the job runs (read from the store).
+  const upload = startEvalUpload({
+    settings,
+    store,
+    model: agent.model ?? null,
+    say: report.say,
+    warn: report.warn,
+  });
   // Container labels carry the job id, known once the job starts (or resumes).
   const jobId = { current: plan.resume };
-  const chosen = await chooseProvider({
+  const chosen = await (platform?.provider ?? chooseProvider)({
     runtime: plan.runtime,
     source: plan.source,
     prewarm: prewarmCount(plan, taskset.size),
@@ -185,6 +202,7 @@ export async function runEval(
       budget,
       logger,
       jobId,
+      upload,
     });
     report.finished(job, {
       storeRoot: store.root,
@@ -194,6 +212,11 @@ export async function runEval(
     });
     process.exitCode = evalExitCode(job);
   } finally {
-    await chosen.close();
+    try {
+      await chosen.close();
+    } finally {
+      // Bounded; an incomplete upload is one warning, never a failed eval.
+      await upload?.finish();
+    }
   }
 }

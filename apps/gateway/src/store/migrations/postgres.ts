@@ -171,4 +171,60 @@ CREATE TABLE checkpoints (
 CREATE INDEX checkpoints_by_model ON checkpoints (model_id, created_at);
 `,
   },
+  {
+    id: 2,
+    name: 'environment builds',
+    sql: `
+CREATE TABLE builds (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  team_id TEXT COLLATE "C" NOT NULL,
+  key_id TEXT COLLATE "C",
+  status TEXT COLLATE "C" NOT NULL,
+  upload_token_hash TEXT COLLATE "C",
+  upload_expires_at TEXT COLLATE "C",
+  context_bytes INTEGER,
+  environment_id TEXT COLLATE "C",
+  name TEXT COLLATE "C",
+  version TEXT COLLATE "C",
+  image TEXT COLLATE "C",
+  no_cache INTEGER NOT NULL DEFAULT 0,
+  build_args TEXT COLLATE "C",
+  environment_variables TEXT COLLATE "C",
+  secret_ids TEXT COLLATE "C",
+  error TEXT COLLATE "C",
+  created_at TEXT COLLATE "C" NOT NULL,
+  triggered_at TEXT COLLATE "C",
+  finished_at TEXT COLLATE "C",
+  UNIQUE (environment_id, version)
+);
+CREATE INDEX builds_by_environment ON builds (environment_id, created_at);
+CREATE INDEX builds_by_status ON builds (status);
+`,
+  },
+  {
+    id: 3,
+    name: 'llm usage',
+    sql: `
+CREATE TABLE llm_usage (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  team_id TEXT COLLATE "C" NOT NULL,
+  key_id TEXT COLLATE "C" NOT NULL,
+  trace_id TEXT COLLATE "C",
+  job_id TEXT COLLATE "C",
+  model TEXT COLLATE "C" NOT NULL,
+  upstream_model TEXT COLLATE "C" NOT NULL,
+  provider TEXT COLLATE "C" NOT NULL,
+  api TEXT COLLATE "C" NOT NULL,
+  streamed INTEGER NOT NULL,
+  complete INTEGER NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cached_tokens INTEGER,
+  cost_usd DOUBLE PRECISION,
+  created_at TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX llm_usage_by_trace ON llm_usage (team_id, trace_id);
+CREATE INDEX llm_usage_by_job ON llm_usage (team_id, job_id);
+`,
+  },
 ];

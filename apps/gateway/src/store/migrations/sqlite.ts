@@ -169,4 +169,60 @@ CREATE TABLE checkpoints (
 CREATE INDEX checkpoints_by_model ON checkpoints (model_id, created_at);
 `,
   },
+  {
+    id: 2,
+    name: 'environment builds',
+    sql: `
+CREATE TABLE builds (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  key_id TEXT,
+  status TEXT NOT NULL,
+  upload_token_hash TEXT,
+  upload_expires_at TEXT,
+  context_bytes INTEGER,
+  environment_id TEXT,
+  name TEXT,
+  version TEXT,
+  image TEXT,
+  no_cache INTEGER NOT NULL DEFAULT 0,
+  build_args TEXT,
+  environment_variables TEXT,
+  secret_ids TEXT,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  triggered_at TEXT,
+  finished_at TEXT,
+  UNIQUE (environment_id, version)
+);
+CREATE INDEX builds_by_environment ON builds (environment_id, created_at);
+CREATE INDEX builds_by_status ON builds (status);
+`,
+  },
+  {
+    id: 3,
+    name: 'llm usage',
+    sql: `
+CREATE TABLE llm_usage (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  trace_id TEXT,
+  job_id TEXT,
+  model TEXT NOT NULL,
+  upstream_model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  api TEXT NOT NULL,
+  streamed INTEGER NOT NULL,
+  complete INTEGER NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cached_tokens INTEGER,
+  cost_usd REAL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX llm_usage_by_trace ON llm_usage (team_id, trace_id);
+CREATE INDEX llm_usage_by_job ON llm_usage (team_id, job_id);
+`,
+  },
 ];

@@ -1,0 +1,118 @@
+import type { TraceStep } from '@hud/protocol';
+import { messageOf } from '../errors.js';
+import type { JobEvent } from '../events.js';
+import { jobEnterReport, traceEnterReport, traceExitReport } from './lifecycle.js';
+import { stepSpan } from './span.js';
+import {
+  TelemetryUploader,
+  type TelemetryUploaderOptions,
+  type UploadSummary,
+} from './telemetry-uploader.js';
+
+/** Options of {@link JobUploader}: the uploader's (its `reload` is built from `readSteps`), plus these. */
+export interface JobUploaderOptions extends Omit<TelemetryUploaderOptions, 'reload'> {
+  /**
+   * The recorded steps of trace `traceId` of job `jobId`, in order: the job store's file, which the runner
+   * has written in full before it emits `run-end` (e.g. `(trace, job) => store.readTrace(trace, {jobId: job})`).
+   */
+  readSteps: (traceId: string, jobId: string) => Promise<readonly TraceStep[]>;
+  /** The model named in `trace enter` reports (the agent's), if any. */
+  model?: string | null;
+}
+
+/**
+ * Uploads a job to the HUD platform as it runs, from its {@link JobEvent}s (pass {@link JobUploader.onEvent}
+ * to `taskset.run({onEvent})`, or call it from your own handler): `job-start` → `POST /v2/trace/job/{id}/enter`;
+ * `run-start` → `POST /v2/trace/{trace}/enter`; `run-end` → the trace's steps, read back from the job store,
+ * as `hud.step.v1` spans, then `POST /v2/trace/{trace}/exit` (spec §8.2–8.4), all through a
+ * {@link TelemetryUploader}. The upload only reads the store: the local record is complete whatever the
+ * platform does, and `onEvent` returns at once. Call {@link flush} when the job has ended.
+ */
+export class JobUploader {
+  readonly uploader: TelemetryUploader;
+  readonly #readSteps: JobUploaderOptions['readSteps'];
+  readonly #model: string | null;
+  readonly #pending = new Set<Promise<void>>();
+  #jobId: string | undefined;
+  #readFailure: string | undefined;
+
+  constructor(options: JobUploaderOptions) {
+    const { readSteps, model, ...rest } = options;
+    this.#readSteps = readSteps;
+    this.#model = model ?? null;
+    this.uploader = new TelemetryUploader({
+      ...rest,
+      reload: async (traceId) => this.#spansOf(traceId),
+    });
+  }
+
+  /** Queues the reports and spans an event calls for; never throws, never waits. */
+  readonly onEvent = (event: JobEvent): void => {
+    switch (event.type) {
+      case 'job-start':
+        this.#jobId = event.job.id;
+        this.uploader.report(`job:${event.job.id}`, jobEnterReport(event.job));
+        return;
+      case 'run-start':
+        if (this.#jobId === undefined) return;
+        this.uploader.report(
+          event.run.trace_id,
+          traceEnterReport({
+            traceId: event.run.trace_id,
+            jobId: this.#jobId,
+            groupId: event.run.group_id,
+            slug: event.run.slug,
+            model: this.#model,
+          }),
+        );
+        return;
+      case 'run-end': {
+        const run = event.run;
+        const work = this.#spansOf(run.trace_id, run.job_id)
+          .then(
+            (spans) => this.uploader.spans(run.trace_id, spans),
+            (error: unknown) => {
+              this.#readFailure ??= `the steps of trace ${run.trace_id} could not be read from the job store: ${messageOf(error)}`;
+            },
+          )
+          .then(() => this.uploader.report(run.trace_id, traceExitReport(run)));
+        this.#pending.add(work);
+        void work.finally(() => this.#pending.delete(work));
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  /**
+   * Waits, at most `timeoutMs` in all, for every queued report and span to be sent (see
+   * {@link TelemetryUploader.flush}), and returns what went and what did not.
+   */
+  async flush(timeoutMs: number): Promise<UploadSummary> {
+    const deadline = performance.now() + timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#pending),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const summary = await this.uploader.flush(Math.max(0, deadline - performance.now()));
+    if (this.#readFailure !== undefined) {
+      return {
+        ...summary,
+        failures: summary.failures + 1,
+        failure: summary.failure ?? this.#readFailure,
+      };
+    }
+    return summary;
+  }
+
+  async #spansOf(traceId: string, jobId = this.#jobId) {
+    if (jobId === undefined) return [];
+    const steps = await this.#readSteps(traceId, jobId);
+    return steps.map((step) => stepSpan(traceId, step));
+  }
+}
