@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -9,9 +8,13 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  registrySkip,
+  startRegistry,
+  type TestRegistry,
+} from '../../../apps/gateway/src/testing/docker-registry.js';
 import {
   BASE_IMAGE,
   cleanUp,
@@ -31,53 +34,15 @@ import { REPO_ROOT } from './support/served-env.js';
 // RUN step but no image layer, database row, log file or output.
 
 const GATEWAY_BIN = path.join(REPO_ROOT, 'apps/gateway/bin/hud-gateway.js');
-const REGISTRY_BIN = '/usr/bin/docker-registry';
 const KEY = newAdminKey();
 const SECRET = 'e2e-deploy-secret-4b1d9f0c';
 const made: string[] = [];
 const images: string[] = [];
-let registry: ChildProcess | undefined;
+let registry: TestRegistry | undefined;
 let registryAddress = '';
 let gateway: GatewayProcess | undefined;
 
-const skip = !hasDocker || !existsSync(REGISTRY_BIN);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRegistry(dir: string): Promise<void> {
-  const port = await freePort();
-  const config = path.join(dir, 'registry.yml');
-  writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'registry')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
-  );
-  registry = spawn(REGISTRY_BIN, ['serve', config], { stdio: 'ignore' });
-  registryAddress = `127.0.0.1:${port}`;
-  for (;;) {
-    if (registry.exitCode !== null) throw new Error('docker-registry exited');
-    const ok = await fetch(`http://${registryAddress}/v2/`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const registryJson = async (route: string) =>
-  (await fetch(`http://${registryAddress}/v2/${route}`)).json() as Promise<{
-    repositories?: string[];
-    tags?: string[];
-  }>;
+const skip = !hasDocker || registrySkip() !== '';
 
 function deploy(dir: string, args: string[], vars: Record<string, string> = {}): Promise<HudRun> {
   const home = path.join(path.dirname(dir), 'home');
@@ -132,7 +97,8 @@ describe.skipIf(skip)('hud deploy against the gateway bin (real engine, real reg
     }
     const scratch = dockerScratch('deploy-gateway');
     made.push(scratch);
-    await startRegistry(scratch);
+    registry = await startRegistry();
+    registryAddress = registry.address;
     const dataDir = path.join(scratch, 'data');
     gateway = await startGatewayProcess(
       GATEWAY_BIN,
@@ -144,11 +110,7 @@ describe.skipIf(skip)('hud deploy against the gateway bin (real engine, real reg
 
   afterAll(async () => {
     await gateway?.stop();
-    if (registry && registry.exitCode === null) {
-      const exited = new Promise((resolve) => registry?.once('exit', resolve));
-      registry.kill('SIGTERM');
-      await exited;
-    }
+    await registry?.stop();
     await cleanUp(made, images);
   });
 
@@ -162,18 +124,15 @@ describe.skipIf(skip)('hud deploy against the gateway bin (real engine, real reg
       images.push(`${image}:v0.1.0`, `${image}:v0.1.1`);
       expect(first.stdout).toContain(`deployed 'sample-env' v0.1.0 as ${image}:v0.1.0`);
       expect(first.stderr).toMatch(/COPY \.hud\/build\/ \/app\//);
-      expect((await registryJson('_catalog')).repositories).toContain('sample-env');
-      expect((await registryJson('sample-env/tags/list')).tags).toEqual(['v0.1.0']);
+      expect(await registry?.catalog()).toContain('sample-env');
+      expect(await registry?.tags('sample-env')).toEqual(['v0.1.0']);
       const link = JSON.parse(readFileSync(path.join(dir, '.hud', 'config.json'), 'utf8'));
       expect(link).toEqual({ registryId: expect.any(String), registryName: 'sample-env' });
 
       const second = await deploy(dir, []);
       expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
       expect(second.stdout).toContain(`deployed 'sample-env' v0.1.1`);
-      expect((await registryJson('sample-env/tags/list')).tags?.sort()).toEqual([
-        'v0.1.0',
-        'v0.1.1',
-      ]);
+      expect((await registry?.tags('sample-env'))?.sort()).toEqual(['v0.1.0', 'v0.1.1']);
       const relinked = JSON.parse(readFileSync(path.join(dir, '.hud', 'config.json'), 'utf8'));
       expect(relinked.registryId).toBe(link.registryId);
       const listed = (await (
@@ -239,7 +198,7 @@ describe.skipIf(skip)('hud deploy against the gateway bin (real engine, real reg
       const version = /deployed 'sample-env' (v0\.1\.\d+)/.exec(deployed.stdout)?.[1];
       expect(version).toBeDefined();
       images.push(`${registryAddress}/sample-env:${version}`);
-      expect((await registryJson('sample-env/tags/list')).tags).toContain(version);
+      expect(await registry?.tags('sample-env')).toContain(version);
 
       // 2. hud sync tasks letter-count examples/letter-count/tasks.ts: creates every task.
       const project = path.join(dockerScratch('chain-project'), 'letter-count');

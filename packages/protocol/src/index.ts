@@ -130,6 +130,7 @@ export {
   encodeCompact,
   formatPythonFloat,
   PyFloat,
+  type PythonSeparators,
   pyFloat,
 } from './python-json.js';
 export type { ProvideOptions, Provider, Runtime, RuntimeLease } from './runtime.js';

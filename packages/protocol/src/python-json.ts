@@ -120,7 +120,11 @@ function dumpsNumber(value: number): string {
   return formatPythonFloat(value);
 }
 
-function dumpsValue(value: unknown): string {
+/** `json.dumps`' `separators`: between items and between a key and its value. */
+export type PythonSeparators = readonly [item: string, key: string];
+
+function dumpsValue(value: unknown, separators: PythonSeparators): string {
+  const [item, key] = separators;
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -133,12 +137,13 @@ function dumpsValue(value: unknown): string {
       return value.toString();
     case 'object': {
       if (value instanceof PyFloat) return formatPythonFloat(value.value);
-      if (Array.isArray(value)) return `[${value.map(dumpsValue).join(', ')}]`;
+      if (Array.isArray(value))
+        return `[${value.map((entry) => dumpsValue(entry, separators)).join(item)}]`;
       if (value instanceof Date) return asciiEscape(JSON.stringify(String(value)));
       const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, item]) => item !== undefined)
+        .filter(([, entry]) => entry !== undefined)
         .sort(([a], [b]) => compareCodePoints(a, b));
-      return `{${entries.map(([key, item]) => `${asciiEscape(JSON.stringify(key))}: ${dumpsValue(item)}`).join(', ')}}`;
+      return `{${entries.map(([name, entry]) => `${asciiEscape(JSON.stringify(name))}${key}${dumpsValue(entry, separators)}`).join(item)}}`;
     }
     default:
       // Python's default=str: anything JSON cannot hold is written as its string form.
@@ -147,9 +152,11 @@ function dumpsValue(value: unknown): string {
 }
 
 /**
- * `json.dumps(value, sort_keys=True, default=str)` exactly as CPython writes it: separators `", "` and
- * `": "`, keys sorted by code point, non-ASCII escaped, floats in `repr` form, `undefined` members dropped.
+ * `json.dumps(value, sort_keys=True, default=str, separators=separators)` exactly as CPython writes it:
+ * separators `", "` and `": "` by default (`[",", ":"]` for the compact form), keys sorted by code point at
+ * every depth, non-ASCII escaped (`ensure_ascii`), floats in `repr` form, integral numbers as ints,
+ * `undefined` members dropped.
  */
-export function dumpsSorted(value: unknown): string {
-  return dumpsValue(value);
+export function dumpsSorted(value: unknown, separators: PythonSeparators = [', ', ': ']): string {
+  return dumpsValue(value, separators);
 }
