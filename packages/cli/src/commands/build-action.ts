@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { buildProjectImage, parsePairs } from '../docker/build-image.js';
+import { buildProjectImage } from '../docker/build-image.js';
+import { parsePairs } from '../eval/flag-values.js';
 
 /** The flags of `hud build` as commander parses them. */
 export interface BuildFlags {

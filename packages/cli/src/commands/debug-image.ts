@@ -11,8 +11,9 @@ import {
 } from '@hud/protocol';
 import type { HudContainer } from '@hud/runtimes-docker';
 import pc from 'picocolors';
-import { buildProjectImage, parsePairs } from '../docker/build-image.js';
+import { buildProjectImage } from '../docker/build-image.js';
 import { probeTunnel } from '../docker/tunnel-probe.js';
+import { parsePairs } from '../eval/flag-values.js';
 import { loadDockerRuntime } from '../optional-package.js';
 import { loadTaskRows } from '../task-source.js';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { parsePairs, parseSecrets } from './deploy-action.js';
+import { parsePairs } from '../eval/flag-values.js';
+import { parseSecrets } from './deploy-action.js';
 
 it('parses --secret id=X,env=Y and id=X,src=path, naming what is wrong', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hud-secret-'));

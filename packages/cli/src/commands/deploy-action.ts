@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
 import { BUILD_DIR } from '../docker/project.js';
+import { parsePairs } from '../eval/flag-values.js';
 import { platformClient } from '../platform/client.js';
 import { contextTarball } from '../platform/context-tarball.js';
 import { followBuild, triggerBuild, uploadContext } from '../platform/deploy.js';
@@ -18,17 +19,6 @@ export interface DeployFlags {
   secret: string[];
   cache: boolean;
   registryId?: string;
-}
-
-/** Repeated `K=V` flags as a record. @throws Error naming a malformed pair. */
-export function parsePairs(pairs: readonly string[], flag: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const pair of pairs) {
-    const index = pair.indexOf('=');
-    if (index <= 0) throw new Error(`${flag} takes KEY=VALUE, got '${pair}'`);
-    result[pair.slice(0, index)] = pair.slice(index + 1);
-  }
-  return result;
 }
 
 /**

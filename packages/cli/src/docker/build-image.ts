@@ -44,17 +44,6 @@ export interface ProjectBuild {
   readonly configFile: string;
 }
 
-/** Parses repeated `K=V` flags. @throws Error naming a malformed pair. */
-export function parsePairs(pairs: readonly string[], flag: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const pair of pairs) {
-    const index = pair.indexOf('=');
-    if (index <= 0) throw new Error(`${flag} takes KEY=VALUE, got '${pair}'`);
-    result[pair.slice(0, index)] = pair.slice(index + 1);
-  }
-  return result;
-}
-
 /** Context paths `hud build` leaves out: `.hud/` state other than the bundle. */
 function excludeState(relative: string): boolean {
   const build = BUILD_DIR.split(path.sep).join('/');

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parsePairs } from '../eval/flag-values.js';
 import { chooseProvider } from '../eval/provider-choice.js';
-import { parsePairs } from './build-image.js';
 import {
   DEFAULT_DOCKERFILE,
   defaultDockerfile,

@@ -26,3 +26,14 @@ export function seconds(value: string | undefined, flag: string): number | undef
     throw new Error(`${flag} must be a positive number of seconds, got '${value}'`);
   return number * 1000;
 }
+
+/** Repeated `K=V` flags (`--build-arg`, `--env`) as a record; a value may hold `=`. @throws Error naming a malformed pair. */
+export function parsePairs(pairs: readonly string[], flag: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const index = pair.indexOf('=');
+    if (index <= 0) throw new Error(`${flag} takes KEY=VALUE, got '${pair}'`);
+    result[pair.slice(0, index)] = pair.slice(index + 1);
+  }
+  return result;
+}
