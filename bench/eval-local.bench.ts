@@ -192,7 +192,7 @@ try {
         `CLI ${stats.formatNumber(c.perSecond, 1)} rollouts/s (${stats.formatRatio(c.perSecond / b.perSecond)}), p50 ${stats.formatNumber(c.p50)} ms; ` +
         `--group 34 ${stats.formatNumber(figures.group.perSecond, 1)} rollouts/s (${stats.formatRatio(figures.group.perSecond / b.perSecond)})` +
         (AGAINST
-          ? `; against: API ${stats.formatNumber(figures.apiAgainst.perSecond, 1)}/s p50 ${stats.formatNumber(figures.apiAgainst.p50)} ms, CLI ${stats.formatNumber(figures.cliAgainst.perSecond, 1)}/s p50 ${stats.formatNumber(figures.cliAgainst.p50)} ms, --group 34 ${stats.formatNumber(figures.groupAgainst.perSecond, 1)}/s`
+          ? `; against: API ${stats.formatNumber(figures.apiAgainst.perSecond, 1)}/s p50 ${stats.formatNumber(figures.apiAgainst.p50)} ms, CPU/rollout ${stats.formatNumber(figures.apiAgainst.cpu ?? 0, 1)} ms parent + ${stats.formatNumber(figures.apiAgainst.childCpu ?? 0)} ms child, CLI ${stats.formatNumber(figures.cliAgainst.perSecond, 1)}/s p50 ${stats.formatNumber(figures.cliAgainst.p50)} ms, --group 34 ${stats.formatNumber(figures.groupAgainst.perSecond, 1)}/s`
           : ''),
     );
   }

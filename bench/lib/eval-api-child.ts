@@ -13,6 +13,7 @@
  * Reports wall time, per-run timings, this process's CPU and its children's CPU.
  *
  *   node bench/lib/eval-api-child.ts --runtime local --rows 100 --concurrency 4 --store /tmp/x [--root /repo]
+ *     [--prewarm N] [--exec-argv '<flags>'] [--max-booting N|Infinity]
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,9 +73,15 @@ async function main(): Promise<ApiResult> {
 
   const prewarm = Number(option('prewarm', String(Math.max(1, Math.min(concurrency, rows, 8)))));
   const execArgv = option('exec-argv', '').split(' ').filter(Boolean);
+  // `--max-booting N|Infinity`: the local runtime's boot bound (default: the runtime's own).
+  const maxBooting = option('max-booting', '');
   const provider =
     runtime === 'local'
-      ? runtimes.LocalRuntime(envFile, { prewarm, execArgv })
+      ? runtimes.LocalRuntime(envFile, {
+          prewarm,
+          execArgv,
+          ...(maxBooting ? { maxBooting: Number(maxBooting) } : {}),
+        })
       : runtimes.InProcessRuntime(letterCount.env);
   const store = storeDir === 'none' ? undefined : new evalPkg.JobStore(storeDir);
   const cpuBefore = process.cpuUsage();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Plugin } from 'esbuild';
@@ -58,6 +58,63 @@ const LOADERS: Readonly<Record<string, Loader>> = {
   '.jsx': 'jsx',
   '.json': 'json',
 };
+
+/**
+ * Builtins an ES import gets lazily (loaded on first use of an export): object-valued modules Node does
+ * not load at start-up and an environment child rarely needs before (or at all) — each costs ~5–15 ms of
+ * CPU to load (`node:crypto`, `node:http`, `node:child_process`), paid by every child today because the
+ * serving library and its capabilities import them at module level.
+ */
+const LAZY_BUILTINS = new Set([
+  'child_process',
+  'crypto',
+  'dgram',
+  'dns',
+  'dns/promises',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'inspector',
+  'os',
+  'perf_hooks',
+  'readline',
+  'tls',
+  'v8',
+  'worker_threads',
+  'zlib',
+]);
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * The CommonJS stand-in for an ES import of a builtin. Eager: `module.exports = require(x)`. Lazy (see
+ * {@link LAZY_BUILTINS}): an object with a getter and setter per export this Node has, loading the builtin
+ * on first access; a name it lacks (another Node binary for the children) is looked up through its
+ * prototype, a proxy that loads the builtin too. esbuild's ESM interop copies property names (not values),
+ * reads `__esModule` (answered by an own property) and reads named imports at use, so nothing loads
+ * before the code touches the module.
+ */
+export function builtinModuleSource(specifier: string): string {
+  const id = JSON.stringify(specifier);
+  if (!LAZY_BUILTINS.has(specifier.replace(/^node:/, '')))
+    return `module.exports = require(${id});`;
+  const names = Object.keys(requireHere(specifier) as object).filter((name) => name !== 'default');
+  const accessors = names.map((name) => {
+    const key = JSON.stringify(name);
+    return `  ${key}: { get: () => load()[${key}], set: (value) => { load()[${key}] = value; }, enumerable: true, configurable: true },`;
+  });
+  return [
+    'var loaded;',
+    `function load() { return loaded ??= require(${id}); }`,
+    'var missing = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });',
+    'module.exports = Object.create(missing, {',
+    // esbuild's interop asks every CommonJS module whether it is an ES module: answer without loading.
+    '  __esModule: { value: false },',
+    ...accessors,
+    '});',
+  ].join('\n');
+}
 
 /** Free identifiers each module gets its own value for (`define` maps them to per-file variables). */
 export const PER_FILE_DEFINES: Readonly<Record<string, string>> = {
@@ -145,7 +202,8 @@ function withFileValues(source: string, file: string): string {
  * - **entry**: the virtual entry re-exporting the env file's module (`envModule`) and the serving API of the
  *   `@hud/environment` at `serverModule` (what serve-child would import), so a child imports one module;
  * - **builtins**: `import … from 'node:x'` becomes a `require` — an ES import of a builtin builds its whole
- *   namespace, which for `node:http` loads undici, http2 and tls (~50–80 ms of CPU per process);
+ *   namespace, which for `node:http` loads undici, http2 and tls (~50–80 ms of CPU per process) — and for
+ *   the heavier ones a lazy one (see {@link builtinModuleSource});
  * - **native addons** (`*.node`) stay external under their absolute path, so the addon loads as before;
  * - **bare imports**: resolved as esbuild does; a package the file cannot resolve comes from `fallbacks`
  *   (as the loader lends them), an unresolvable optional import inside a package stays external (it sits in
@@ -189,7 +247,7 @@ export function bundlePlugins(options: {
         return { path: args.path, namespace: BUILTIN_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        contents: builtinModuleSource(args.path),
         loader: 'js',
       }));
     },

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { PORT_ANNOUNCEMENT } from '@hud/environment';
 import { settleWithin } from '@hud/protocol';
+import type { BootGate, BootTicket } from './boot-gate.js';
 import { LocalRuntimeError } from './errors.js';
 import { OutputTail } from './output-tail.js';
 
@@ -32,6 +34,14 @@ export interface ChildServerOptions {
   fallbacks?: Readonly<Record<string, string>>;
   /** A prepared bundle of `file` to serve instead of loading it (passed as `--bundle <entry>`). */
   bundle?: string;
+  /**
+   * Bounds concurrent boots: the process is spawned when the gate gives it a turn, and leaves the gate
+   * once its environment's modules are loaded (the child closes its fd 3, before the initialize hooks), or
+   * when it is ready, exits or is stopped. Without a gate it is spawned at once.
+   */
+  gate?: BootGate;
+  /** Called with the pid once the process is spawned (with a gate that may be after {@link ChildServer.spawn}). */
+  onSpawn?: (pid: number) => void;
 }
 
 const describeExit = (exit: ChildExit): string =>
@@ -48,7 +58,13 @@ const withOutput = (message: string, output: string): string =>
  */
 export class ChildServer {
   readonly #options: ChildServerOptions;
-  readonly #child: ChildProcess | undefined;
+  #child: ChildProcess | undefined;
+  /** Queued in the boot gate, not spawned yet. */
+  #ticket: BootTicket | undefined;
+  /** The gate this child holds a turn of, until loaded. */
+  #inGate: BootGate | undefined;
+  #settleReady!: (port: number | Error) => void;
+  #settleExit!: (exit: ChildExit) => void;
   readonly #tail = new OutputTail();
   readonly #died = new AbortController();
   readonly ready: Promise<number>;
@@ -59,17 +75,46 @@ export class ChildServer {
 
   private constructor(options: ChildServerOptions) {
     this.#options = options;
-    let settleReady!: (port: number | Error) => void;
     this.ready = new Promise<number>((resolve, reject) => {
-      settleReady = (value) => (typeof value === 'number' ? resolve(value) : reject(value));
+      this.#settleReady = (value) => (typeof value === 'number' ? resolve(value) : reject(value));
     });
     // Pooled children may fail while nobody awaits them; the failure is reported to whoever takes them.
     this.ready.catch(() => {});
-    let settleExit!: (exit: ChildExit) => void;
     this.exited = new Promise((resolve) => {
-      settleExit = resolve;
+      this.#settleExit = resolve;
     });
+    if (options.gate) {
+      const gate = options.gate;
+      let started = false;
+      const ticket = gate.enter(() => {
+        started = true;
+        this.#ticket = undefined;
+        this.#inGate = gate;
+        this.#start();
+      });
+      if (!started) this.#ticket = ticket;
+    } else {
+      this.#start();
+    }
+  }
 
+  /** Leaves the boot gate, once (loaded, ready, exited, failed or stopped). */
+  #leaveGate(): void {
+    const gate = this.#inGate;
+    this.#inGate = undefined;
+    gate?.leave();
+  }
+
+  #start(): void {
+    const options = this.#options;
+    const settleReady = (value: number | Error) => {
+      this.#leaveGate();
+      this.#settleReady(value);
+    };
+    const settleExit = (exit: ChildExit) => {
+      this.#leaveGate();
+      this.#settleExit(exit);
+    };
     const args = [...options.execArgv, options.entry, options.file];
     if (options.name !== undefined) args.push('--env', options.name);
     if (options.exact) args.push('--exact');
@@ -77,6 +122,7 @@ export class ChildServer {
       args.push('--fallbacks', JSON.stringify(options.fallbacks));
     }
     if (options.bundle !== undefined) args.push('--bundle', options.bundle);
+    if (options.gate) args.push('--loaded-fd', '3');
     let child: ChildProcess;
     try {
       child = spawn(options.nodePath, args, {
@@ -84,16 +130,23 @@ export class ChildServer {
         env: options.envVars,
         // Own process group, so stop() reaches daemons the environment started.
         detached: true,
-        // stdin stays open: the child exits when it closes, so a crashed parent leaves no orphan.
-        stdio: ['pipe', 'pipe', 'pipe'],
+        // stdin stays open: the child exits when it closes, so a crashed parent leaves no orphan. With a
+        // gate, fd 3 is a pipe the child closes once its modules are loaded.
+        stdio: options.gate ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       });
     } catch (cause) {
-      this.#child = undefined;
       settleReady(this.#spawnFailed(cause));
       settleExit({ code: null, signal: null });
       return;
     }
     this.#child = child;
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    const loaded = child.stdio[3] as Readable | null | undefined;
+    if (loaded) {
+      loaded.on('error', () => {});
+      loaded.once('close', () => this.#leaveGate());
+      loaded.resume();
+    }
 
     const timer = setTimeout(() => {
       settleReady(
@@ -139,6 +192,7 @@ export class ChildServer {
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      this.#leaveGate();
       const exit: ChildExit = { code, signal };
       this.#exit = exit;
       // Give the pipes a moment to deliver the last lines (a crash message) before reporting.
@@ -202,8 +256,9 @@ export class ChildServer {
     return this.#port;
   }
 
-  /** True until the child has exited (or failed to spawn). */
+  /** True until the child has exited (or failed to spawn); also while it waits for a boot turn. */
   get alive(): boolean {
+    if (this.#ticket) return true;
     return this.#child?.pid !== undefined && this.#exit === undefined;
   }
 
@@ -228,6 +283,19 @@ export class ChildServer {
    */
   stop(): Promise<ChildExit> {
     this.#stopping ??= (async () => {
+      if (this.#ticket?.cancel()) {
+        // Never spawned: its turn is given up.
+        this.#ticket = undefined;
+        this.#exit = { code: null, signal: null };
+        this.#settleReady(
+          new LocalRuntimeError(
+            'closed',
+            `environment process for ${this.#options.file} was stopped before it was ready`,
+          ),
+        );
+        this.#settleExit(this.#exit);
+        return this.#exit;
+      }
       if (this.alive) {
         this.#signalGroup('SIGTERM');
         if ((await settleWithin(this.exited, this.#options.killGraceMs)) === 'timeout') {

@@ -77,6 +77,26 @@ const REQUIRE_SHIM =
   "import { createRequire as __hudCreateRequire } from 'node:module';\n" +
   'const require = __hudCreateRequire(import.meta.url);';
 
+/** A bundle input that is package code (under `node_modules`) or a virtual module (`namespace:path`). */
+const isPackageInput = (input: string) =>
+  input.includes(':') || input.split(/[\\/]/).includes('node_modules');
+
+/**
+ * An output file holding only package code, without its whitespace and with shorter syntax (identifiers and
+ * names are kept): for zod alone about a quarter fewer bytes for every child to read, decode and compile —
+ * measured ~10 ms of CPU less per child. Files with the project's own code stay as esbuild printed them.
+ */
+async function minified(esbuild: typeof import('esbuild'), text: string): Promise<Uint8Array> {
+  const result = await esbuild.transform(text, {
+    loader: 'js',
+    target: 'node22',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+  });
+  return new TextEncoder().encode(result.code);
+}
+
 /**
  * Bundles an environment file and everything it imports into ES modules for one child process to load
  * (serve-child's `--bundle`): an entry exporting the file's module as `envModule` and `PORT_ANNOUNCEMENT`,
@@ -130,13 +150,25 @@ export async function bundleEnvironment(
       throw new BundleRefusedError(`esbuild read ${absolute} without recording it`);
     }
   }
-  const files = (result.outputFiles ?? [])
-    .map((output) => ({ name: path.relative(outdir, output.path), contents: output.contents }))
-    .sort((a, b) => a.name.localeCompare(b.name));
   for (const output of result.outputFiles ?? []) {
     const refusal = unbundlableCall(output.text, path.dirname(options.file));
     if (refusal) throw new BundleRefusedError(refusal);
   }
+  const outputs = result.metafile?.outputs ?? {};
+  const files = await Promise.all(
+    (result.outputFiles ?? []).map(async (output) => {
+      const name = path.relative(outdir, output.path);
+      const inputs = Object.keys(
+        outputs[path.relative(build.absWorkingDir ?? '', output.path)]?.inputs ?? {},
+      );
+      const contents =
+        inputs.length > 0 && inputs.every(isPackageInput)
+          ? await minified(esbuild, output.text)
+          : output.contents;
+      return { name, contents };
+    }),
+  );
+  files.sort((a, b) => a.name.localeCompare(b.name));
   if (!files.some((output) => output.name === ENTRY_FILE)) {
     throw new BundleRefusedError(`esbuild wrote no ${ENTRY_FILE}`);
   }

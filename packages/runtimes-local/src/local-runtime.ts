@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, resolveEnvironmentFile, silentLogger } from '@hud/environment';
 import type { ProvideOptions, TaskRow } from '@hud/protocol';
 import { abortable } from './abortable.js';
+import { BootGate } from './boot-gate.js';
 import { buildEntry, findEntry, ownSourcesChanged, type PreparedEntry } from './bundle-cache.js';
 import { ChildServer, type ChildServerOptions } from './child-server.js';
 import { LocalRuntimeError, rejectRuntimeConfig } from './errors.js';
@@ -39,6 +41,14 @@ export interface LocalRuntimeOptions {
    * rollout; the pool starts filling on the first acquisition or {@link LocalProvider.warm}.
    */
   prewarm?: number;
+  /**
+   * Children loading their environment at once (default `os.availableParallelism()`; `Infinity`: no
+   * bound). Loading a module graph is CPU-bound, so beyond the core count concurrent loads only slow each
+   * other down: further children are spawned as earlier ones finish loading. A child counts from its spawn
+   * until its modules are loaded (its initialize hooks, which may wait on I/O, are not bounded), it is ready,
+   * or it exits. Rollouts past that point are bounded only by the caller (e.g. `maxConcurrent`).
+   */
+  maxBooting?: number;
   /** Diagnostics (spawns, discarded children); default silent. */
   logger?: Logger;
   /**
@@ -91,7 +101,7 @@ export interface LocalProvider extends AsyncDisposable {
   (task: TaskRow, options?: ProvideOptions): Promise<LocalLease>;
   /** The resolved environment file every child serves. */
   readonly file: string;
-  /** Live children: pooled (starting, ready) and leased. */
+  /** Live children: pooled (starting, ready) and leased; not those still waiting for a boot turn (no pid yet). */
   readonly children: readonly LocalChildInfo[];
   /** Children spawned so far (pooled and on demand). */
   readonly spawnCount: number;
@@ -149,6 +159,7 @@ class LocalPool {
   /** The bundle children are spawned with, once there is one. */
   #entry: PreparedEntry | undefined;
   #spawned = 0;
+  readonly #gate: BootGate;
   #closing: Promise<void> | undefined;
 
   constructor(source: string, options: LocalRuntimeOptions) {
@@ -164,6 +175,11 @@ class LocalPool {
     this.#env = options.env;
     this.#prewarm = checkNumber('prewarm', options.prewarm ?? 0, { integer: true });
     this.#logger = options.logger ?? silentLogger;
+    const maxBooting = options.maxBooting ?? availableParallelism();
+    if (maxBooting !== Number.POSITIVE_INFINITY) {
+      checkNumber('maxBooting', maxBooting, { integer: true, min: 1 });
+    }
+    this.#gate = new BootGate(maxBooting);
     this.#cacheDir =
       options.bundle === false
         ? undefined
@@ -315,13 +331,21 @@ class LocalPool {
     }
   }
 
+  /** A child for `name`: spawned now, or once the boot gate gives it a turn. */
   #spawn(name: string, prewarmed: boolean): ChildServer {
-    const child = ChildServer.spawn({ ...this.#spawnOptions, name, bundle: this.#entry?.entry });
-    this.#spawned++;
+    const child = ChildServer.spawn({
+      ...this.#spawnOptions,
+      name,
+      bundle: this.#entry?.entry,
+      gate: this.#gate,
+      onSpawn: (pid) => {
+        this.#spawned++;
+        this.#logger.debug(
+          `LocalRuntime: spawned pid ${pid} for env '${name}'${prewarmed ? ' (prewarm)' : ''}`,
+        );
+      },
+    });
     this.#children.set(child, { env: name, prewarmed, leased: false });
-    this.#logger.debug(
-      `LocalRuntime: spawned pid ${child.pid} for env '${name}'${prewarmed ? ' (prewarm)' : ''}`,
-    );
     return child;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Entry script of a {@link LocalRuntime} child:
- * `node serve-child.js <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry.mjs>]`.
+ * `node serve-child.js <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry.mjs>]
+ * [--loaded-fd <fd>]`.
  *
  * Loads the environment, serves it on a free loopback port, writes `HUD_SERVE_PORT=<port>` on stdout (the
  * only stdout line; hud-python `serve`) and, on SIGTERM or when the parent's stdin pipe closes (the parent
@@ -11,6 +12,10 @@
  * With `--bundle`, the environment comes from a prepared bundle of `<file>` (see bundle-cache.ts) that also
  * carries the serving API: the child imports one module graph of a few files instead of `@hud/environment`
  * and the file through the loader. `<file>` still names the environment in messages.
+ *
+ * With `--loaded-fd`, the child closes that inherited file descriptor once the environment's modules are
+ * loaded, before its initialize hooks run: the parent's boot gate (see boot-gate.ts) then lets the next
+ * child start loading.
  *
  * It imports packages only (no relative imports), so Node can also run the `.ts` source directly.
  * @internal
@@ -29,6 +34,7 @@ interface ChildArgs {
   exact: boolean;
   fallbacks: Record<string, string> | undefined;
   bundle: string | undefined;
+  loadedFd: number | undefined;
 }
 
 /** What a child needs from `@hud/environment` (or from a bundle, which re-exports it). */
@@ -41,20 +47,24 @@ function parseArgs(argv: string[]): ChildArgs {
   const [file, ...rest] = argv;
   if (!file)
     throw new Error(
-      'usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry>]',
+      'usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry>] [--loaded-fd <fd>]',
     );
   let name: string | undefined;
   let exact = false;
   let fallbacks: Record<string, string> | undefined;
   let bundle: string | undefined;
+  let loadedFd: number | undefined;
   for (let index = 0; index < rest.length; index++) {
     if (rest[index] === '--env') name = rest[++index];
     else if (rest[index] === '--exact') exact = true;
     else if (rest[index] === '--fallbacks') fallbacks = JSON.parse(rest[++index] ?? '{}');
     else if (rest[index] === '--bundle') bundle = rest[++index];
-    else throw new Error(`serve-child: unknown argument '${rest[index]}'`);
+    else if (rest[index] === '--loaded-fd') {
+      loadedFd = Number(rest[++index]);
+      if (!Number.isInteger(loadedFd)) throw new Error('serve-child: --loaded-fd needs a number');
+    } else throw new Error(`serve-child: unknown argument '${rest[index]}'`);
   }
-  return { file, name, exact, fallbacks, bundle };
+  return { file, name, exact, fallbacks, bundle, loadedFd };
 }
 
 /** The task's env name is a preference unless `exact`: a file declaring a single environment serves it anyway. */
@@ -121,7 +131,14 @@ process.stdin.on('error', () => void stop());
 process.stdin.resume();
 
 try {
-  const { env, api } = await load(parseArgs(process.argv.slice(2)));
+  const args = parseArgs(process.argv.slice(2));
+  const { env, api } = await load(args);
+  if (args.loadedFd !== undefined) {
+    try {
+      // Not an ES import of node:fs: its ES facade reads every export, loading fs streams (~10 ms).
+      process.getBuiltinModule('node:fs').closeSync(args.loadedFd);
+    } catch {}
+  }
   env.warn = (message) => process.stderr.write(`warning: ${message}\n`);
   server = await api.serve(env, {
     port: 0,

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { prepareEntry } from './bundle-cache.js';
+
+const fallbacks = {
+  '@hud/environment': createRequire(import.meta.url).resolve('@hud/environment'),
+};
+
+const scratch: string[] = [];
+afterEach(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function project(files: Record<string, string>): { dir: string; cache: string; env: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hud-bundle-output-'));
+  scratch.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return { dir, cache: path.join(dir, 'cache'), env: path.join(dir, 'env.ts') };
+}
+
+/** Runs `body` (an async function body with `m`, the bundle's `envModule`) in a fresh process; its JSON result. */
+async function inChild(entry: string, body: string): Promise<unknown> {
+  const script = `const { envModule: m } = await import(${JSON.stringify(pathToFileURL(entry).href)});\nconst result = await (async () => {${body}})();\nconsole.log(JSON.stringify(result));`;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', script],
+    { cwd: tmpdir() },
+  );
+  return JSON.parse(stdout);
+}
+
+describe('environment bundle output', () => {
+  it('loads heavy builtins an env imports on first use, with the same values as require()', async () => {
+    const { cache, env } = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "import { request } from 'node:http';",
+        "import os from 'node:os';",
+        "import * as zlib from 'node:zlib';",
+        "export const env = new Environment({ name: 'b' });",
+        'export const useHttp = () => request;',
+        'export const useOs = () => os;',
+        'export const useZlib = () => zlib.gzipSync;',
+      ].join('\n'),
+    });
+    const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
+    const result = await inChild(
+      entry,
+      `const loaded = (name) => process.moduleLoadList.includes('NativeModule ' + name);
+       const { createRequire } = await import('node:module');
+       const require = createRequire(import.meta.url);
+       const before = { http: loaded('http'), os: loaded('os'), zlib: loaded('zlib') };
+       const same = {
+         http: m.useHttp() === require('node:http').request,
+         os: m.useOs().tmpdir() === require('node:os').tmpdir(),
+         zlib: m.useZlib() === require('node:zlib').gzipSync,
+         keys: Object.keys(m.useOs()).includes('tmpdir'),
+       };
+       return { before, same, after: { http: loaded('http'), os: loaded('os'), zlib: loaded('zlib') } };`,
+    );
+    expect(result).toEqual({
+      before: { http: false, os: false, zlib: false },
+      same: { http: true, os: true, zlib: true, keys: true },
+      after: { http: true, os: true, zlib: true },
+    });
+  });
+
+  it("minifies chunks of package code only: the project's own code stays as esbuild printed it", async () => {
+    const packageSource = [
+      'export function shout(word) {',
+      "  const loud = word.toUpperCase() + 'SHOUTING_MARK';",
+      "  return loud.replace('SHOUTING_MARK', '!');",
+      '}',
+    ].join('\n');
+    const { cache, env } = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "export const env = new Environment({ name: 'b' });",
+        "export const shoutLater = async (word: string) => (await import('shouting')).shout(word);",
+      ].join('\n'),
+      'node_modules/shouting/package.json': '{"name":"shouting","type":"module","main":"index.js"}',
+      'node_modules/shouting/index.js': packageSource,
+    });
+    const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
+    const dir = path.dirname(entry);
+    const texts = readdirSync(dir).map((name) => readFileSync(path.join(dir, name), 'utf8'));
+    const own = texts.find((text) => text.includes('shoutLater'));
+    expect(own).toContain('// env.ts\n');
+    const packaged = texts.find((text) => text.includes('SHOUTING_MARK'));
+    expect(packaged).toBeDefined();
+    expect(packaged).not.toContain('// node_modules/shouting');
+    expect(packaged).not.toMatch(/\n\s/);
+    expect(await inChild(entry, "return m.shoutLater('hey');")).toBe('HEY!');
+  });
+});
