@@ -216,12 +216,13 @@ describe('the published packages, packed and installed with npm as a user instal
     );
     expect(hudEntries.map(([key]) => key.slice('node_modules/'.length)).sort()).toEqual(closure);
     for (const [key, entry] of hudEntries) expect(entry.resolved, key).toMatch(/^file:/);
-    // Optional peers stay out until asked for: users install only the runtimes and SDKs they use.
+    // Optional peers stay out until asked for: users install only the runtimes and SDKs they use. (tar-fs,
+    // pure JS, is the CLI's own since `hud deploy` packs build contexts with it; the engine client is not.)
     for (const name of [
       '@hud/runtimes-docker',
       '@hud/harbor',
       'dockerode',
-      'tar-fs',
+      'docker-modem',
       '@anthropic-ai/sdk',
       'openai',
       '@google/genai',
