@@ -6,6 +6,8 @@ import { Authenticator, installAuth, type RouteFlags } from './http/auth.js';
 import { installRequestLog, type LogLevel, loggerOptions } from './http/logging.js';
 import { installErrorReplies } from './http/replies.js';
 import type { LlmOptions } from './llm/options.js';
+import { ProviderKeyVault } from './llm/provider-keys.js';
+import { SecretBox } from './llm/secret-box.js';
 import { registerBuildRoutes } from './routes/builds.js';
 import type { BodyLimits, DeviceFlowOptions, RouteContext } from './routes/context.js';
 import { registerDeviceRoutes } from './routes/device.js';
@@ -14,6 +16,7 @@ import { registerKeyRoutes } from './routes/keys.js';
 import { registerLifecycleRoutes } from './routes/lifecycle.js';
 import { registerLlmRoutes } from './routes/llm.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerProviderRoutes } from './routes/providers.js';
 import { registerRegistryRoutes } from './routes/registry.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
 import { registerTasksetRoutes } from './routes/tasksets.js';
@@ -41,6 +44,11 @@ export interface GatewayAppOptions {
   builds?: BuildOptions;
   /** The LLM gateway (`/v1/*`, `/v1beta/*`): pooled provider keys, retries; without keys calls answer 503. */
   llm?: LlmOptions;
+  /**
+   * Seals teams' own provider keys (BYOK) at rest; {@link startGateway} passes one from
+   * `HUD_GATEWAY_SECRET` or `<data dir>/secret.key`. Default: a random key for this process only.
+   */
+  secretBox?: SecretBox;
 }
 
 /** Where and how the gateway builds environments. */
@@ -116,7 +124,12 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
   registerRegistryRoutes(app, context);
   registerModelRoutes(app, context);
   registerRolloutRoutes(app, context);
-  registerLlmRoutes(app, context, options.llm);
+  const vault = new ProviderKeyVault(
+    options.store.providerKeys,
+    options.secretBox ?? SecretBox.ephemeral(),
+  );
+  registerProviderRoutes(app, vault);
+  registerLlmRoutes(app, context, options.llm, vault);
   const builds = options.builds ?? {};
   const service = builds.dir
     ? new BuildService({

@@ -76,7 +76,7 @@ const program = new Command('hud-gateway')
   )
   .addHelpText(
     'after',
-    '\nEnvironment: HUD_GATEWAY_BOOTSTRAP_KEY=<key> accepts that admin key (stored on first use) instead of\nminting one. ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY (with optional *_BASE_URL)\nare the pooled provider keys of the LLM routes (/v1/*, /v1beta/*).\nPoint clients at the gateway with HUD_API_URL=<url> and HUD_API_KEY=<key>.\n',
+    '\nEnvironment: HUD_GATEWAY_BOOTSTRAP_KEY=<key> accepts that admin key (stored on first use) instead of\nminting one. ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY (with optional *_BASE_URL)\nare the pooled provider keys of the LLM routes (/v1/*, /v1beta/*); team keys (hud keys provider\nset) are stored encrypted under HUD_GATEWAY_SECRET, else a key generated into <data-dir>/secret.key.\nPoint clients at the gateway with HUD_API_URL=<url> and HUD_API_KEY=<key>.\n',
   )
   .action(
     async (options: {
@@ -89,6 +89,7 @@ const program = new Command('hud-gateway')
       logLevel: LogLevel;
     }) => {
       const bootstrapKey = process.env.HUD_GATEWAY_BOOTSTRAP_KEY || undefined;
+      const secret = process.env.HUD_GATEWAY_SECRET || undefined;
       const gateway = await startGateway({
         host: options.host,
         port: options.port,
@@ -98,6 +99,7 @@ const program = new Command('hud-gateway')
         ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
         ...(options.registry ? { builds: { registry: options.registry } } : {}),
         ...(bootstrapKey ? { bootstrapKey } : {}),
+        ...(secret ? { secret } : {}),
         llm: { providers: pooledProviderKeys() },
       });
       const lines = [

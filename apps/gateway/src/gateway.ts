@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { bootstrapKeyProblem, generateKey, hashKey, keyPrefix } from './api-keys.js';
 import { createGatewayApp, type GatewayAppOptions } from './app.js';
 import { GatewayError } from './errors.js';
+import { SecretBox } from './llm/secret-box.js';
 import { type GatewayStore, openStore, SQLITE_FILE } from './store/store.js';
 
 /** Options of {@link startGateway}. */
@@ -26,6 +27,11 @@ export interface GatewayOptions extends Omit<GatewayAppOptions, 'store'> {
    * At least 16 characters, no whitespace.
    */
   bootstrapKey?: string;
+  /**
+   * The secret teams' provider keys are sealed with (the bin reads `HUD_GATEWAY_SECRET`; any length, a
+   * key is derived from it). Default: 32 random bytes generated once into `<dataDir>/secret.key` (0600).
+   */
+  secret?: string;
 }
 
 /** A running gateway. */
@@ -109,9 +115,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   let app: FastifyInstance | undefined;
   try {
     const { adminKey, bootstrap } = await bootstrapAdmin(store, options.bootstrapKey);
+    const secretBox =
+      options.secretBox ??
+      (options.secret ? SecretBox.fromPassphrase(options.secret) : SecretBox.fromDataDir(dataDir));
     app = createGatewayApp({
       ...options,
       store,
+      secretBox,
       builds: { dir: path.join(dataDir, 'builds'), ...options.builds },
     });
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7600 });

@@ -8,6 +8,7 @@ import { canonicalRunId } from '../ids.js';
 import type { GatewayStore } from '../store/store.js';
 import type { LlmApi, LlmOptions } from './options.js';
 import { costOf, priceOfModel } from './prices.js';
+import type { ProviderKeyVault } from './provider-keys.js';
 import {
   type GeminiPath,
   type LlmTarget,
@@ -23,6 +24,8 @@ import { callUpstream } from './upstream.js';
 export interface LlmContext {
   store: GatewayStore;
   options: LlmOptions;
+  /** Teams' own provider keys (BYOK), used before the pooled ones. */
+  vault?: ProviderKeyVault | undefined;
 }
 
 /** One client call: the API, the model it names and (Gemini) the version and method in its path. */
@@ -73,6 +76,7 @@ export async function relayLlmCall(
     call.api,
     model,
     context.options,
+    async (provider) => context.vault?.access(auth.teamId, provider),
   );
   const outgoing = call.pathModel === undefined ? { ...body, model: target.upstreamModel } : body;
   const query = new URLSearchParams(request.url.split('?')[1] ?? '');

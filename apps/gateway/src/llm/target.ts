@@ -27,7 +27,8 @@ const API_HINT: Readonly<Record<ProviderFamily, string>> = {
 };
 
 /**
- * Resolves `model` (a catalog name, `model_name` or id visible to the team) for a call of `api`.
+ * Resolves `model` (a catalog name, `model_name` or id visible to the team) for a call of `api`. The key
+ * is the team's own (`teamAccess`, BYOK) when it set one for the provider, else the pooled one.
  * @throws GatewayError `not_found` for an unknown model, `invalid_request` when the model's provider does
  *   not speak `api`, `unavailable` when the gateway holds no key for the provider.
  */
@@ -37,6 +38,7 @@ export async function resolveTarget(
   api: LlmApi,
   model: string,
   options: LlmOptions,
+  teamAccess?: (provider: string) => Promise<ProviderAccess | undefined>,
 ): Promise<LlmTarget> {
   const record = await models.resolveModel(teamId, model);
   if (!record) {
@@ -53,11 +55,12 @@ export async function resolveTarget(
       `model ${record.name} is served by provider ${provider}: call it with ${API_HINT[family]}`,
     );
   }
-  const access = options.providers?.[provider];
+  // The team's own key (BYOK) comes before the gateway's pooled one.
+  const access = (await teamAccess?.(provider)) ?? options.providers?.[provider];
   if (!access) {
     throw new GatewayError(
       'unavailable',
-      `the gateway has no key for provider ${provider} (model ${record.name}): its operator sets one (e.g. ${provider.toUpperCase().replaceAll(/[^A-Z0-9]+/g, '_')}_API_KEY for the built-in providers) and restarts it`,
+      `the gateway has no key for provider ${provider} (model ${record.name}): set the team's own with \`hud keys provider set ${provider} --api-key …\`, or its operator sets one (e.g. ${provider.toUpperCase().replaceAll(/[^A-Z0-9]+/g, '_')}_API_KEY for the built-in providers) and restarts it`,
     );
   }
   return {

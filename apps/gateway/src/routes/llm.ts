@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authOf, type RouteFlags } from '../http/auth.js';
 import type { LlmOptions } from '../llm/options.js';
+import type { ProviderKeyVault } from '../llm/provider-keys.js';
 import { type LlmCall, relayLlmCall } from '../llm/proxy.js';
 import type { RouteContext } from './context.js';
 
@@ -41,8 +42,9 @@ export function registerLlmRoutes(
   app: FastifyInstance,
   context: RouteContext,
   options: LlmOptions = {},
+  vault?: ProviderKeyVault,
 ): void {
-  const llm = { store: context.store, options };
+  const llm = { store: context.store, options, vault };
   const config: RouteFlags = { providerKeys: true };
   const bodyLimit = options.bodyLimit ?? 32 * MiB;
   const relay = (url: string, call: Omit<LlmCall, 'pathModel'>) =>

@@ -6,6 +6,7 @@ import { type DeviceStore, SqlDeviceStore } from './areas/devices.js';
 import { type JobStore, SqlJobStore } from './areas/jobs.js';
 import { type KeyStore, SqlKeyStore } from './areas/keys.js';
 import { type ModelStore, SqlModelStore } from './areas/models.js';
+import { type ProviderKeyStore, SqlProviderKeyStore } from './areas/provider-keys.js';
 import { type RegistryStore, SqlRegistryStore } from './areas/registry.js';
 import { SqlTasksetStore, type TasksetStore } from './areas/tasksets.js';
 import { SqlTelemetryStore, type TelemetryStore } from './areas/telemetry.js';
@@ -37,6 +38,8 @@ export interface GatewayStore {
   readonly builds: BuildStore;
   /** LLM usage per request (the LLM gateway). */
   readonly usage: UsageStore;
+  /** Teams' own provider keys (BYOK), stored encrypted. */
+  readonly providerKeys: ProviderKeyStore;
   /** Closes the database connection (or pool). */
   close(): Promise<void>;
 }
@@ -59,6 +62,7 @@ class SqlGatewayStore implements GatewayStore {
   readonly models: ModelStore;
   readonly builds: BuildStore;
   readonly usage: UsageStore;
+  readonly providerKeys: ProviderKeyStore;
   readonly #sql: Sql;
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -73,6 +77,7 @@ class SqlGatewayStore implements GatewayStore {
     this.models = new SqlModelStore(sql);
     this.builds = new SqlBuildStore(sql);
     this.usage = new SqlUsageStore(sql);
+    this.providerKeys = new SqlProviderKeyStore(sql);
   }
   close(): Promise<void> {
     return this.#sql.close();

@@ -1,9 +1,32 @@
+import { z } from 'zod';
 import { type PlatformClient, PlatformError } from '../platform/client.js';
 import { listOf, PlatformJob, PlatformTrace } from '../platform/shapes.js';
 import { renderTable } from '../table.js';
 
 const reward = (value: number | null | undefined) =>
   value === null || value === undefined ? '—' : value.toFixed(3);
+
+/** LLM usage a gateway adds to a job (tokens in/out, cost in USD; absent on hud.ai). */
+const JobUsage = z.looseObject({
+  input_tokens: z.number().nullable().optional(),
+  output_tokens: z.number().nullable().optional(),
+  cost_usd: z.number().nullable().optional(),
+  unpriced_requests: z.number().nullable().optional(),
+});
+
+/** The job's LLM usage line (`tokens 150 in / 15 out, cost $0.000675`), or undefined when it has none. */
+export function usageLine(job: unknown): string | undefined {
+  const parsed = JobUsage.safeParse(job);
+  if (!parsed.success) return undefined;
+  const usage = parsed.data;
+  const input = usage.input_tokens ?? 0;
+  const output = usage.output_tokens ?? 0;
+  const unpriced = usage.unpriced_requests ?? 0;
+  if (input === 0 && output === 0 && unpriced === 0) return undefined;
+  const cost = usage.cost_usd == null ? 'unknown' : `$${usage.cost_usd.toFixed(6)}`;
+  const note = unpriced > 0 ? ` (${unpriced} requests of models without a price not counted)` : '';
+  return `tokens ${input} in / ${output} out, cost ${cost}${note}`;
+}
 
 /** How many jobs a prefix look-up reads (the gateway's page limit). */
 const PREFIX_SCAN = 500;
@@ -103,6 +126,8 @@ export async function gatewayJobs(
     `job ${job.id} — ${job.name || '(unnamed)'} (${shownStatus(job)}, created ${job.created_at ?? 'unknown'})`,
   );
   if (job.taskset_name) console.log(`taskset ${job.taskset_name}`);
+  const usage = usageLine(job);
+  if (usage) console.log(usage);
   const head = ['task', 'status', 'reward', 'stop', 'started', 'trace', 'error'];
   console.log(renderTable(head, traces.map(traceRow), color));
   const graded = traces.filter((trace) => trace.status === 'completed' && trace.reward != null);

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 
-/** `hud keys list|create|revoke`: the API keys of a self-hosted gateway (`/v2/keys`). */
+/**
+ * `hud keys list|create|revoke`: the API keys of a self-hosted gateway (`/v2/keys`); `hud keys provider
+ * set|list|remove`: the team's own provider keys (`/v2/providers`).
+ */
 export function registerKeys(program: Command): void {
   const keys = program
     .command('keys')
@@ -31,5 +34,35 @@ export function registerKeys(program: Command): void {
     .option('--json', 'print JSON instead of text')
     .action(async (id: string, flags: { json?: boolean }) =>
       (await import('../platform/keys-action.js')).keysRevoke(id, flags),
+    );
+  const provider = keys
+    .command('provider')
+    .description(
+      "the team's own model provider keys (BYOK), used by the gateway's LLM routes before its pooled keys",
+    );
+  provider
+    .command('set')
+    .description("set the team's key for a provider (stored encrypted; never printed)")
+    .argument('<provider>', 'anthropic, openai, gemini or another catalog provider')
+    .requiredOption('--api-key <key>', 'the provider API key')
+    .option('--base-url <url>', "the provider's API base URL (default: the provider's own)")
+    .option('--json', 'print JSON instead of text')
+    .action(async (name: string, flags: { apiKey: string; baseUrl?: string; json?: boolean }) =>
+      (await import('../platform/provider-keys-action.js')).providerKeySet(name, flags),
+    );
+  provider
+    .command('list')
+    .description("list the team's provider keys (last 4 characters only)")
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: { json?: boolean }) =>
+      (await import('../platform/provider-keys-action.js')).providerKeyList(flags),
+    );
+  provider
+    .command('remove')
+    .description("remove the team's key for a provider (the gateway's pooled key applies again)")
+    .argument('<provider>', 'the provider name')
+    .option('--json', 'print JSON instead of text')
+    .action(async (name: string, flags: { json?: boolean }) =>
+      (await import('../platform/provider-keys-action.js')).providerKeyRemove(name, flags),
     );
 }

@@ -7,6 +7,7 @@ import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
 import { platformTaskset } from '../platform/remote-eval.js';
 import { type EvalUpload, startEvalUpload } from '../platform/telemetry-upload.js';
+import { platformUrls } from '../platform/urls.js';
 import { loadSettings } from '../settings.js';
 import { readEvalConfigFile } from './config-file.js';
 import { evalExitCode } from './exit-code.js';
@@ -166,7 +167,11 @@ export async function runEval(
     : await loadTasks(plan, store, fallbacks, report.note);
   const budget = plan.budget ? new Budget(plan.budget) : undefined;
   const logger = plan.verbose > 1 ? stderrLogger({ verbose: true }) : undefined;
-  const agent = await buildAgent(plan, { settings, budget, logger });
+  // The agents read HUD_GATEWAY_URL; with only HUD_API_URL set (a self-hosted gateway) it derives from it.
+  const agentSettings = settings.HUD_API_URL?.trim()
+    ? { ...settings, HUD_GATEWAY_URL: platformUrls(settings).gateway }
+    : settings;
+  const agent = await buildAgent(plan, { settings: agentSettings, budget, logger });
   if (plan.runtime === 'local')
     await checkRowEnvironments(path.resolve(plan.source), taskset.tasks, fallbacks);
   // With HUD_API_KEY: spans and lifecycle reports go to the platform as the job runs (read from the store).

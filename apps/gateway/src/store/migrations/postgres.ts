@@ -227,4 +227,20 @@ CREATE INDEX llm_usage_by_trace ON llm_usage (team_id, trace_id);
 CREATE INDEX llm_usage_by_job ON llm_usage (team_id, job_id);
 `,
   },
+  {
+    id: 4,
+    name: 'provider keys',
+    sql: `
+CREATE TABLE provider_keys (
+  team_id TEXT COLLATE "C" NOT NULL,
+  provider TEXT COLLATE "C" NOT NULL,
+  encrypted_key TEXT COLLATE "C" NOT NULL,
+  fingerprint TEXT COLLATE "C" NOT NULL,
+  base_url TEXT COLLATE "C",
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team_id, provider)
+);
+`,
+  },
 ];

@@ -225,4 +225,20 @@ CREATE INDEX llm_usage_by_trace ON llm_usage (team_id, trace_id);
 CREATE INDEX llm_usage_by_job ON llm_usage (team_id, job_id);
 `,
   },
+  {
+    id: 4,
+    name: 'provider keys',
+    sql: `
+CREATE TABLE provider_keys (
+  team_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  encrypted_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  base_url TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (team_id, provider)
+);
+`,
+  },
 ];
