@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -11,6 +10,7 @@ import {
   hasDocker,
   uniqueTag,
 } from './support/docker.js';
+import { type GatewayProcess, removeTemp, startGateway } from './support/gateway-cli.js';
 import { type HudRun, runHud } from './support/run-hud.js';
 import { REPO_ROOT } from './support/served-env.js';
 
@@ -18,11 +18,10 @@ import { REPO_ROOT } from './support/served-env.js';
 // rows that name an image, and rows whose environment the registry has an image of, run in containers on
 // the real engine (the Docker runtime of a platform taskset).
 
-const GATEWAY_BIN = path.join(REPO_ROOT, 'apps/gateway/dist/bin.js');
 const KEY = 'hud_e2e_sync_docker_0123456789abcdef';
 const TAG = uniqueTag('letter-count-sync');
 const scratch = mkdtempSync(path.join(tmpdir(), 'hud-gateway-sync-docker-'));
-let gateway: ChildProcess | undefined;
+let gateway: GatewayProcess | undefined;
 let url = '';
 
 function hud(args: string[], cwd: string, timeoutMs = 60_000): Promise<HudRun> {
@@ -37,34 +36,13 @@ function hud(args: string[], cwd: string, timeoutMs = 60_000): Promise<HudRun> {
 
 describe.skipIf(!hasDocker)('hud eval <platform taskset> on the Docker runtime', () => {
   beforeAll(async () => {
-    if (!existsSync(GATEWAY_BIN))
-      throw new Error(`${GATEWAY_BIN} is missing: run \`pnpm --filter @hud/gateway build\` first`);
-    const child = spawn(
-      process.execPath,
-      [GATEWAY_BIN, '--port', '0', '--data-dir', path.join(scratch, 'data'), '--log-level', 'warn'],
-      {
-        env: { ...process.env, HUD_GATEWAY_BOOTSTRAP_KEY: KEY },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    gateway = child;
-    let stdout = '';
-    url = await new Promise<string>((resolve, reject) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`gateway exited (${code})`)));
-    });
+    gateway = await startGateway(KEY);
+    url = gateway.url;
   });
 
   afterAll(async () => {
-    if (gateway && gateway.exitCode === null) {
-      const exited = new Promise((resolve) => gateway?.once('exit', resolve));
-      gateway.kill('SIGTERM');
-      await exited;
-    }
+    await gateway?.stop();
+    removeTemp();
     await cleanUp([scratch], [TAG]);
   });
 
@@ -120,7 +98,7 @@ describe.skipIf(!hasDocker)('hud eval <platform taskset> on the Docker runtime',
       );
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('deploy it with `hud deploy`');
-      const db = new DatabaseSync(path.join(scratch, 'data', 'gateway.db'));
+      const db = new DatabaseSync(path.join(String(gateway?.dataDir), 'gateway.db'));
       db.exec('PRAGMA busy_timeout = 5000');
       db.prepare(
         "UPDATE environments SET image = ?, latest_version = 'v0.1.0' WHERE name = 'letter-count'",

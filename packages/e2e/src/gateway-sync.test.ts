@@ -1,16 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GatewayProcess, removeTemp, startGateway } from './support/gateway-cli.js';
 import { type HudRun, runHud } from './support/run-hud.js';
 import { REPO_ROOT } from './support/served-env.js';
 
@@ -18,45 +10,21 @@ import { REPO_ROOT } from './support/served-env.js';
 // 127.0.0.1 with a temp data dir: the built CLI as a child process, with HUD_API_URL / HUD_API_KEY and a
 // temp HOME.
 
-const GATEWAY_BIN = path.join(REPO_ROOT, 'apps/gateway/dist/bin.js');
 const KEY = 'hud_e2e_sync_0123456789abcdef0123';
 const LETTER_COUNT = path.join(REPO_ROOT, 'examples/letter-count');
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'hud-gateway-sync-'));
-let gateway: ChildProcess | undefined;
+let gateway: GatewayProcess | undefined;
 let url = '';
 
 beforeAll(async () => {
-  if (!existsSync(GATEWAY_BIN))
-    throw new Error(`${GATEWAY_BIN} is missing: run \`pnpm --filter @hud/gateway build\` first`);
-  const child = spawn(
-    process.execPath,
-    [GATEWAY_BIN, '--port', '0', '--data-dir', path.join(scratch, 'data'), '--log-level', 'warn'],
-    {
-      env: { ...process.env, HUD_GATEWAY_BOOTSTRAP_KEY: KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  gateway = child;
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited (${code}):\n${stderr}`)));
-  });
+  gateway = await startGateway(KEY);
+  url = gateway.url;
 });
 
 afterAll(async () => {
-  if (gateway && gateway.exitCode === null) {
-    const exited = new Promise((resolve) => gateway?.once('exit', resolve));
-    gateway.kill('SIGTERM');
-    await exited;
-  }
+  await gateway?.stop();
+  removeTemp();
   rmSync(scratch, { recursive: true, force: true });
 });
 
