@@ -1,3 +1,4 @@
+import { isRecord, stepPayloadOfSpan } from '@hud/protocol';
 /**
  * One rendered event of a trace, as `GET /v2/trace/{id}/events` answers `{trace_id, events: [...]}` and
  * hud-python's `hud trace` renders (spec §9.8): `agent_message` (`text`, `reasoning`, `tool_calls`,
@@ -14,10 +15,6 @@ export type TraceEvent = {
 } & Record<string, unknown>;
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The text parts of MCP content (a string, a content block, or a list of blocks), joined by newlines. */
 function contentText(content: unknown): string {
@@ -41,9 +38,8 @@ function messagesText(messages: unknown): string {
 
 /** The events of one `hud.step.v1` span (none for other spans). */
 function stepEvents(span: Json): TraceEvent[] {
-  const attributes = isRecord(span.attributes) ? span.attributes : {};
-  const payload = attributes['hud.payload'];
-  if (attributes['hud.schema'] !== 'hud.step.v1' || !isRecord(payload)) return [];
+  const payload = stepPayloadOfSpan(span);
+  if (!payload) return [];
   const base = {
     span_id: String(span.span_id),
     step_id: typeof payload.step_id === 'number' ? payload.step_id : null,

@@ -174,3 +174,9 @@ export {
   type TraceStep,
   type Usage,
 } from './trace.js';
+export {
+  SPAN_PAYLOAD_KEY,
+  SPAN_SCHEMA_KEY,
+  stepPayloadOfSpan,
+  stepsOfSpans,
+} from './trace-spans.js';

@@ -1,5 +1,6 @@
+import { stepsOfSpans } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import { renderEvent, stepsOfSpans } from './trace-gateway.js';
+import { renderEvent } from './trace-gateway.js';
 import { renderTrace } from './trace-render.js';
 
 const span = (attributes: Record<string, unknown>, name = 'step.agent') => ({

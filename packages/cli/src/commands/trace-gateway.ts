@@ -1,30 +1,10 @@
-import type { TraceStep } from '@hud/protocol';
+import { isRecord, stepsOfSpans } from '@hud/protocol';
 import { type PlatformClient, PlatformError } from '../platform/client.js';
 import { PlatformTrace, SpanPage, type TraceEvent, TraceEvents } from '../platform/shapes.js';
 import { renderTrace } from './trace-render.js';
 
 /** Spans per page of `GET /v2/trace/{id}/spans`. */
 const SPAN_PAGE = 1_000;
-
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * The steps of a trace from its spans (spec §8.2): the `hud.payload` of every `hud.step.v1` span, in step
- * order (other spans, such as `@instrument` and file tracking, are not steps).
- */
-export function stepsOfSpans(spans: readonly unknown[]): TraceStep[] {
-  const steps: TraceStep[] = [];
-  for (const span of spans) {
-    if (!isRecord(span) || !isRecord(span.attributes)) continue;
-    const payload = span.attributes['hud.payload'];
-    if (span.attributes['hud.schema'] !== 'hud.step.v1' || !isRecord(payload)) continue;
-    if (typeof payload.step_id !== 'number' || typeof payload.source !== 'string') continue;
-    steps.push(payload as unknown as TraceStep);
-  }
-  return steps.sort((a, b) => a.step_id - b.step_id);
-}
 
 /**
  * Every span of trace `id` through `GET /v2/trace/{id}/spans` (a `hud gateway` route), page by page;

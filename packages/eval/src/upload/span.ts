@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STEP_SCHEMA, type TraceStep } from '@hud/protocol';
+import { SPAN_PAYLOAD_KEY, SPAN_SCHEMA_KEY, STEP_SCHEMA, type TraceStep } from '@hud/protocol';
 
 /**
  * One span in hud-python 0.6.16's upload shape (`hud.telemetry.span.Span`, spec §8.2): OpenTelemetry-like,
@@ -76,9 +76,9 @@ export function stepSpan(taskRunId: string, step: TraceStep): HudSpan {
     status_code: step.error ? 'ERROR' : 'OK',
     status_message: step.error ?? null,
     attributes: {
-      'hud.schema': STEP_SCHEMA,
+      [SPAN_SCHEMA_KEY]: STEP_SCHEMA,
       'hud.task_run_id': taskRunId,
-      'hud.payload': payloadOf(step),
+      [SPAN_PAYLOAD_KEY]: payloadOf(step),
     },
     events: [],
   };
