@@ -50,38 +50,23 @@ export type StoreLocation = { sqlite: string } | { postgres: string };
 /** The file name of the SQLite database inside a gateway's data dir. */
 export const SQLITE_FILE = 'gateway.db';
 
-class SqlGatewayStore implements GatewayStore {
-  readonly dialect: Dialect;
-  readonly keys: KeyStore;
-  readonly devices: DeviceStore;
-  readonly telemetry: TelemetryStore;
-  readonly jobs: JobStore;
-  readonly cancels: CancelStore;
-  readonly tasksets: TasksetStore;
-  readonly registry: RegistryStore;
-  readonly models: ModelStore;
-  readonly builds: BuildStore;
-  readonly usage: UsageStore;
-  readonly providerKeys: ProviderKeyStore;
-  readonly #sql: Sql;
-  constructor(sql: Sql) {
-    this.#sql = sql;
-    this.dialect = sql.dialect;
-    this.keys = new SqlKeyStore(sql);
-    this.devices = new SqlDeviceStore(sql);
-    this.telemetry = new SqlTelemetryStore(sql);
-    this.jobs = new SqlJobStore(sql);
-    this.cancels = new SqlCancelStore(sql);
-    this.tasksets = new SqlTasksetStore(sql);
-    this.registry = new SqlRegistryStore(sql);
-    this.models = new SqlModelStore(sql);
-    this.builds = new SqlBuildStore(sql);
-    this.usage = new SqlUsageStore(sql);
-    this.providerKeys = new SqlProviderKeyStore(sql);
-  }
-  close(): Promise<void> {
-    return this.#sql.close();
-  }
+/** Every area of the store over one connection (or pool). */
+function sqlGatewayStore(sql: Sql): GatewayStore {
+  return {
+    dialect: sql.dialect,
+    keys: new SqlKeyStore(sql),
+    devices: new SqlDeviceStore(sql),
+    telemetry: new SqlTelemetryStore(sql),
+    jobs: new SqlJobStore(sql),
+    cancels: new SqlCancelStore(sql),
+    tasksets: new SqlTasksetStore(sql),
+    registry: new SqlRegistryStore(sql),
+    models: new SqlModelStore(sql),
+    builds: new SqlBuildStore(sql),
+    usage: new SqlUsageStore(sql),
+    providerKeys: new SqlProviderKeyStore(sql),
+    close: () => sql.close(),
+  };
 }
 
 /**
@@ -104,7 +89,7 @@ export async function openStore(location: StoreLocation): Promise<GatewayStore> 
   }
   try {
     await migrate(sql, sql.dialect === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS);
-    const store = new SqlGatewayStore(sql);
+    const store = sqlGatewayStore(sql);
     await store.models.seedCatalog(MODEL_CATALOG);
     return store;
   } catch (error) {
