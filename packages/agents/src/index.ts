@@ -13,8 +13,6 @@ export type {
 export { AUTO_RESPOND_MODEL, type AutoResponder, autoResponder } from './model/auto-respond.js';
 export { Budget, type BudgetLimits } from './model/budget.js';
 export {
-  type GatewayModel,
-  gatewayModels,
   type KnownModel,
   knownModels,
 } from './model/catalog.js';
