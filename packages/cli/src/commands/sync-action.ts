@@ -15,9 +15,9 @@ import {
   uploadTasks,
 } from '../platform/remote-taskset.js';
 import { filterRows, planLines, planSync, uploadTask } from '../platform/taskset-sync.js';
+import { confirm } from '../prompt.js';
 import { loadSettings } from '../settings.js';
 import { loadLocalTaskset } from '../task-source.js';
-import { confirm } from './sync-confirm.js';
 import { exportRows } from './sync-export.js';
 
 /** The flags of `hud sync tasks`, as commander parses them. */
@@ -188,7 +188,7 @@ export async function syncTasks(
   }
   const ok = await confirm(`Upload to ${where} on ${client.urls.api} (${counts})?`, {
     yes: flags.yes,
-    action: `hud sync tasks (${counts})`,
+    refusal: `hud sync tasks (${counts}): not asking for confirmation because stdin is not a terminal; pass -y to go ahead`,
   });
   if (!ok) {
     console.error('nothing uploaded');

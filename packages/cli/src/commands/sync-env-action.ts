@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { PlatformError, platformClient } from '../platform/client.js';
 import {
   projectConfigFile,
@@ -13,6 +12,7 @@ import {
   listEnvironments,
   type RegistryEnvironment,
 } from '../platform/remote-taskset.js';
+import { ask } from '../prompt.js';
 import { loadSettings } from '../settings.js';
 
 /** The flags of `hud sync env`. */
@@ -28,15 +28,10 @@ async function pick(envs: RegistryEnvironment[]): Promise<RegistryEnvironment | 
   envs.forEach((env, index) => {
     console.error(`  ${index + 1}. ${describe(env)}`);
   });
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await prompt.question('environment to link (number or name): ')).trim();
-    return /^\d+$/.test(answer)
-      ? envs[Number(answer) - 1]
-      : envs.find((env) => environmentName(env) === answer);
-  } finally {
-    prompt.close();
-  }
+  const answer = await ask('environment to link (number or name): ');
+  return /^\d+$/.test(answer)
+    ? envs[Number(answer) - 1]
+    : envs.find((env) => environmentName(env) === answer);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
+import { confirm } from '../prompt.js';
 import { loadSettings } from '../settings.js';
 import { platformClient } from './client.js';
 
@@ -27,22 +27,6 @@ const AllCancel = z.looseObject({
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /**
- * Asks on the terminal whether to go on (`--yes` skips it).
- * @throws Error when stdin is not a terminal and `--yes` was not given.
- */
-async function confirm(question: string): Promise<boolean> {
-  if (process.stdin.isTTY !== true) {
-    throw new Error(`${question.replace(/\?$/, '')}: pass --yes to confirm without a terminal`);
-  }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
-  } finally {
-    prompt.close();
-  }
-}
-
-/**
  * The action of `hud cancel` (spec §9.8): `--all` → `POST /v2/rollouts/cancel_user_jobs {}` (after a
  * confirmation unless `--yes`); `--trace-id` → `POST /v2/rollouts/cancel {trace_id, job_id?}`; a job id →
  * `POST /v2/rollouts/cancel_job {job_id}`. Cancels are marks the workers obey; runs that already ended
@@ -61,7 +45,10 @@ export async function cancelAction(jobId: string | undefined, flags: CancelFlags
   }
   const client = platformClient(loadSettings());
   if (flags.all) {
-    if (!flags.yes && !(await confirm('Cancel every running job of your team?'))) {
+    const question = 'Cancel every running job of your team?';
+    const refusal =
+      'Cancel every running job of your team: pass --yes to confirm without a terminal';
+    if (!(await confirm(question, { yes: flags.yes, refusal }))) {
       console.log('nothing cancelled');
       return;
     }
