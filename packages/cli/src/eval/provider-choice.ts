@@ -20,7 +20,8 @@ export interface ChosenProvider {
 }
 
 /** Whether a row names its own image (`runtime_config.image`): such rows run in Docker under `local`. */
-const hasImage = (task: TaskRow) => typeof task.runtime_config?.image === 'string';
+/** Whether the row names its own image (`runtime_config.image`): it runs in a container. */
+export const hasImage = (task: TaskRow) => typeof task.runtime_config?.image === 'string';
 
 /**
  * The provider for `--runtime`: `local` (default; one child process per rollout serving the env file found
@@ -129,15 +130,18 @@ const DOCKER_PREWARM = 2;
 
 /**
  * One container per rollout (`--runtime docker[:image]`): the forced image, else each row's
- * `runtime_config.image`, else the image `hud build` recorded for the row's environment.
+ * `runtime_config.image`, else `imageFor` the row (default: the image `hud build` recorded for the row's
+ * environment; a platform taskset passes its environments' deployed images).
  */
-function dockerProvider(
+export function dockerProvider(
   docker: DockerModule,
   options: ChoiceOptions,
   image: string | undefined,
+  imageFor: (task: TaskRow) => string | undefined = (task) =>
+    recordedImage(task.env, options.source)?.tag,
 ): ReturnType<DockerModule['DockerRuntime']> {
   return docker.DockerRuntime(image, {
-    imageFor: (task) => recordedImage(task.env, options.source)?.tag,
+    imageFor,
     readyTimeoutMs: options.readyTimeoutMs,
     job: options.job,
     // Containers started ahead of need, like the local pool, but at most DOCKER_PREWARM: each serves one

@@ -9,7 +9,12 @@ import { Taskset } from '@hud/eval';
 import type { Provider, TaskRow } from '@hud/protocol';
 import { LocalRuntime } from '@hud/runtimes-local';
 import type { EvalPlan } from '../eval/plan.js';
-import type { ChosenProvider, chooseProvider } from '../eval/provider-choice.js';
+import {
+  type ChosenProvider,
+  type chooseProvider,
+  dockerProvider,
+  hasImage,
+} from '../eval/provider-choice.js';
 import { placeRows, type RowPlacement } from '../eval/row-environments.js';
 import { loadDockerRuntime } from '../optional-package.js';
 import { platformClient } from './client.js';
@@ -90,23 +95,16 @@ async function placedProvider(
     }
     return runtime;
   };
-  const needsDocker =
-    placement.images.size > 0 ||
-    (options.tasks ?? []).some((task) => typeof task.runtime_config?.image === 'string');
+  const needsDocker = placement.images.size > 0 || (options.tasks ?? []).some(hasImage);
   const dockerModule = needsDocker
     ? await loadDockerRuntime('hud eval (platform taskset rows with a deployed image)')
     : undefined;
-  const docker = dockerModule?.DockerRuntime(undefined, {
-    imageFor: (task) => placement.images.get(task.env),
-    readyTimeoutMs: options.readyTimeoutMs,
-    job: options.job,
-    prewarm: Math.min(options.prewarm, 2),
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
+  const docker =
+    dockerModule &&
+    dockerProvider(dockerModule, options, undefined, (task) => placement.images.get(task.env));
   const provider: Provider = (task: TaskRow, provideOptions) => {
     const file = placement.local.get(task.env);
-    if (file && typeof task.runtime_config?.image !== 'string')
-      return localFor(file)(task, provideOptions);
+    if (file && !hasImage(task)) return localFor(file)(task, provideOptions);
     if (!docker) throw new Error(`no runtime for environment '${task.env}' of task ${task.slug}`);
     return docker(task, provideOptions);
   };
@@ -117,9 +115,7 @@ async function placedProvider(
     ...[...placement.images].map(([env, image]) => `docker (${env}: ${image})`),
   ];
   const rowImages = new Set(
-    (options.tasks ?? []).flatMap((task) =>
-      typeof task.runtime_config?.image === 'string' ? [task.runtime_config.image] : [],
-    ),
+    (options.tasks ?? []).filter(hasImage).map((task) => String(task.runtime_config?.image)),
   );
   if (rowImages.size > 0) parts.push(`docker (${[...rowImages].join(', ')})`);
   return {
