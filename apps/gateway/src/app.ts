@@ -18,9 +18,16 @@ import { registerLlmRoutes } from './routes/llm.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerProviderRoutes } from './routes/providers.js';
 import { registerRegistryRoutes } from './routes/registry.js';
+import { registerRolloutSubmitRoutes } from './routes/rollout-submit.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
+import { registerRuntimeSessionRoutes } from './routes/runtime-sessions.js';
+import { registerRuntimeSessionWorkerRoutes } from './routes/runtime-sessions-workers.js';
 import { registerTasksetRoutes } from './routes/tasksets.js';
 import { registerTelemetryRoutes } from './routes/telemetry.js';
+import { registerWorkerRoutes } from './routes/workers.js';
+import { RolloutHub, type RolloutOptions } from './routes/workers-hub.js';
+import { RuntimeSessions } from './runtime-sessions/session-registry.js';
+import type { RuntimeSessionOptions } from './runtime-sessions/session-types.js';
 import type { GatewayStore } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -49,6 +56,10 @@ export interface GatewayAppOptions {
    * `HUD_GATEWAY_SECRET` or `<data dir>/secret.key`. Default: a random key for this process only.
    */
   secretBox?: SecretBox;
+  /** Hosted runtime sessions (`/runtime/*`, `--runtime hud`): timing (defaults: ready wait 300 s, …). */
+  runtimeSessions?: Partial<RuntimeSessionOptions>;
+  /** Hosted rollouts: lease TTL (30 s), max attempts (3), per-team concurrency (no limit). */
+  rollouts?: RolloutOptions;
 }
 
 /** Where and how the gateway builds environments. */
@@ -123,7 +134,11 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
   registerTasksetRoutes(app, context);
   registerRegistryRoutes(app, context);
   registerModelRoutes(app, context);
-  registerRolloutRoutes(app, context);
+  const hub = new RolloutHub(options.store.rolloutQueue, authenticator, options.rollouts);
+  hub.install(app);
+  registerRolloutRoutes(app, context, hub);
+  registerRolloutSubmitRoutes(app, context, hub);
+  registerWorkerRoutes(app, context, hub);
   const vault = new ProviderKeyVault(
     options.store.providerKeys,
     options.secretBox ?? SecretBox.ephemeral(),
@@ -149,5 +164,11 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       uploadTtlSeconds: builds.uploadTtlSeconds ?? 900,
     }),
   );
+  const runtimeSessions = new RuntimeSessions(options.runtimeSessions);
+  app.addHook('preClose', async () => runtimeSessions.close());
+  app.register(async (scope) => {
+    registerRuntimeSessionRoutes(scope, runtimeSessions);
+    registerRuntimeSessionWorkerRoutes(scope, context, runtimeSessions);
+  });
   return app;
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { messageOf } from './errors.js';
 import { startGateway } from './gateway.js';
 import type { LogLevel } from './http/logging.js';
+import { parseFallbackFlag } from './llm/fallbacks.js';
 import type { ProviderAccess } from './llm/options.js';
 import { VERSION } from './version.js';
 
@@ -24,11 +25,39 @@ function registryAddress(value: string): string {
   return value;
 }
 
+function positiveSeconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 86_400) {
+    throw new InvalidArgumentError('expected seconds above 0 (at most 86400), e.g. 30 or 0.5');
+  }
+  return parsed;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1_000_000) {
+    throw new InvalidArgumentError('expected a whole number from 1 to 1000000');
+  }
+  return parsed;
+}
+
 function databaseUrl(value: string): string {
   if (!/^postgres(ql)?:\/\//.test(value)) {
     throw new InvalidArgumentError('expected a postgres:// or postgresql:// URL');
   }
   return value;
+}
+
+/** Collects repeated `--fallback <model>=<fallback>[,<fallback>…]` values. */
+function fallback(
+  value: string,
+  previous: Record<string, string[]> = {},
+): Record<string, string[]> {
+  try {
+    return parseFallbackFlag(value, previous);
+  } catch (error) {
+    throw new InvalidArgumentError(messageOf(error));
+  }
 }
 
 /** Pooled provider keys from the gateway's own environment (`<P>_API_KEY`, optional `<P>_BASE_URL`). */
@@ -69,6 +98,28 @@ const program = new Command('hud-gateway')
     registryAddress,
   )
   .option('--public-url <url>', 'the URL people open the gateway at (device login links)')
+  .option(
+    '--lease-ttl <seconds>',
+    "hosted rollouts: seconds a worker's lease lives without a heartbeat",
+    positiveSeconds,
+    30,
+  )
+  .option(
+    '--max-attempts <n>',
+    'hosted rollouts: attempts before an infrastructure failure is recorded as the error',
+    positiveInteger,
+    3,
+  )
+  .option(
+    '--team-concurrency <n>',
+    'hosted rollouts: most rollouts one team has leased at once (default: no limit)',
+    positiveInteger,
+  )
+  .option(
+    '--fallback <model=fallbacks>',
+    'LLM routes: when <model> still answers 429/5xx after retries (or is unreachable), try these catalog models in order, e.g. claude-opus-4-8=claude-sonnet-4-6 (repeatable)',
+    fallback,
+  )
   .addOption(
     new Option('--log-level <level>', 'log level (JSON lines on stderr)')
       .choices(LOG_LEVELS)
@@ -86,7 +137,11 @@ const program = new Command('hud-gateway')
       databaseUrl?: string;
       publicUrl?: string;
       registry?: string;
+      fallback?: Record<string, string[]>;
       logLevel: LogLevel;
+      leaseTtl: number;
+      maxAttempts: number;
+      teamConcurrency?: number;
     }) => {
       const bootstrapKey = process.env.HUD_GATEWAY_BOOTSTRAP_KEY || undefined;
       const secret = process.env.HUD_GATEWAY_SECRET || undefined;
@@ -100,7 +155,15 @@ const program = new Command('hud-gateway')
         ...(options.registry ? { builds: { registry: options.registry } } : {}),
         ...(bootstrapKey ? { bootstrapKey } : {}),
         ...(secret ? { secret } : {}),
-        llm: { providers: pooledProviderKeys() },
+        rollouts: {
+          leaseTtlSeconds: options.leaseTtl,
+          maxAttempts: options.maxAttempts,
+          teamConcurrency: options.teamConcurrency ?? null,
+        },
+        llm: {
+          providers: pooledProviderKeys(),
+          ...(options.fallback ? { fallbacks: options.fallback } : {}),
+        },
       });
       const lines = [
         `hud-gateway ${VERSION} listening on ${gateway.url} (${gateway.store.dialect}: ${gateway.database})`,

@@ -1,3 +1,10 @@
+/**
+ * Fallbacks per catalog model: `{"claude-opus-4-8": ["claude-sonnet-4-6"]}` — when the model's provider
+ * still answers 429/5xx after the retries (or cannot be reached), the gateway sends the same request to the
+ * first fallback, then the next. Keys and values are catalog model names (`GET /v1/models`).
+ */
+export type ModelFallbacks = Readonly<Record<string, readonly string[]>>;
+
 /** The wire API a client called: each provider speaks one or two of them. */
 export type LlmApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini';
 
@@ -36,6 +43,12 @@ export interface LlmOptions {
    */
   providers?: Readonly<Record<string, ProviderAccess>>;
   retry?: LlmRetryOptions;
+  /**
+   * Fallbacks per catalog model, tried in order when the model's provider still answers 429/5xx after
+   * the retries or cannot be reached (see `ModelFallbacks`; the bin's `--fallback`). Checked at start:
+   * unknown names and fallbacks of another wire API are refused.
+   */
+  fallbacks?: ModelFallbacks;
   /** Largest request body, bytes (default 32 MiB: prompts carry screenshots). */
   bodyLimit?: number;
 }

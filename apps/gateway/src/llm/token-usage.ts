@@ -108,9 +108,12 @@ export class StreamUsage {
     this.#api = api;
   }
 
-  /** Feeds one event. */
+  /**
+   * Feeds one event. Events whose data never mentions `usage` (the text deltas: nearly all of a long
+   * stream) are skipped without parsing their JSON: every usage object above has `usage` in its key.
+   */
   onEvent(event: EventSourceMessage): void {
-    if (event.data === '[DONE]') return;
+    if (event.data === '[DONE]' || !event.data.includes('usage')) return;
     let data: Json | undefined;
     try {
       data = object(JSON.parse(event.data));

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { authOf, type RouteFlags } from '../http/auth.js';
+import { checkFallbacks } from '../llm/fallbacks.js';
+import { KeyGuard } from '../llm/key-guard.js';
 import type { LlmOptions } from '../llm/options.js';
 import type { ProviderKeyVault } from '../llm/provider-keys.js';
 import { type LlmCall, relayLlmCall } from '../llm/proxy.js';
+import { MODEL_CATALOG } from '../store/model-catalog.js';
 import type { RouteContext } from './context.js';
 
 /** One model of `GET /v1/models`: OpenAI's list item and Anthropic's `ModelInfo` in one object. */
@@ -35,8 +38,12 @@ const MiB = 1024 * 1024;
  *   the bare gateway URL), `POST /v1/messages`, `POST /v1beta/models/{model}:generateContent` and
  *   `:streamGenerateContent` (also under `/v1/models/…`) → relayed to the model's provider (see `relayLlmCall`);
  * - `GET /v1/models` (and `/models`) → the catalog visible to the key's team.
- * Answers come back in the provider's own format; gateway errors (unknown model 404, no key 401, …) as
- * `{error: {code, message}, detail}`.
+ * Answers come back in the provider's own format with `x-hud-model` naming the catalog model that answered
+ * (a fallback's, see `LlmOptions.fallbacks`); gateway errors (unknown model 404, no key 401, …) as
+ * `{error: {code, message}, detail}`, and the key's limits as 429 `rate_limited` (with `retry-after`) or
+ * 402 `budget_exceeded` (see `KeyGuard`).
+ * @throws GatewayError `invalid_request` when `options.fallbacks` names a model outside the catalog or a
+ *   fallback of another wire API (at start, before any route is served).
  */
 export function registerLlmRoutes(
   app: FastifyInstance,
@@ -44,7 +51,9 @@ export function registerLlmRoutes(
   options: LlmOptions = {},
   vault?: ProviderKeyVault,
 ): void {
-  const llm = { store: context.store, options, vault };
+  if (options.fallbacks) checkFallbacks(options.fallbacks, MODEL_CATALOG);
+  const guard = new KeyGuard(context.store.keys, context.store.usage);
+  const llm = { store: context.store, options, vault, guard };
   const config: RouteFlags = { providerKeys: true };
   const bodyLimit = options.bodyLimit ?? 32 * MiB;
   const relay = (url: string, call: Omit<LlmCall, 'pathModel'>) =>

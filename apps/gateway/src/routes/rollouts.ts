@@ -5,6 +5,7 @@ import { canonicalRunId } from '../ids.js';
 import { CancelJob, CancelTrace } from '../schemas/platform.js';
 import type { TraceCancelOutcome } from '../store/areas/cancels.js';
 import type { RouteContext } from './context.js';
+import type { RolloutHub } from './workers-hub.js';
 
 /** `POST /v2/rollouts/cancel_user_jobs`: hud-python reads these three fields. */
 export interface CancelAllReply {
@@ -20,9 +21,15 @@ export interface CancelAllReply {
  *   (hud-python reports success for `accepted`, else "not found or already finished");
  * - `POST /v2/rollouts/cancel_job` `{job_id}` → `{job_id, found, cancelled}` (running traces marked);
  * - `POST /v2/rollouts/cancel_user_jobs` `{}` → {@link CancelAllReply} (every job of the key's team with a
- *   running trace; the gateway has teams, not users).
+ *   running or queued trace; the gateway has teams, not users).
+ * A hosted rollout still queued is `cancelled` at once; a leased one's worker learns it in its next
+ * heartbeat. `hub` (when given) wakes the job streams.
  */
-export function registerRolloutRoutes(app: FastifyInstance, context: RouteContext): void {
+export function registerRolloutRoutes(
+  app: FastifyInstance,
+  context: RouteContext,
+  hub?: RolloutHub,
+): void {
   const { cancels } = context.store;
 
   app.post(
@@ -31,6 +38,7 @@ export function registerRolloutRoutes(app: FastifyInstance, context: RouteContex
       const body = parseWith(CancelTrace, request.body ?? {}, 'body');
       const traceId = canonicalRunId(body.trace_id, 'trace_id');
       const status = await cancels.cancelTrace({ teamId: authOf(request).teamId, traceId });
+      hub?.notifyAll();
       return { trace_id: traceId, status };
     },
   );
@@ -41,12 +49,14 @@ export function registerRolloutRoutes(app: FastifyInstance, context: RouteContex
       const body = parseWith(CancelJob, request.body ?? {}, 'body');
       const jobId = canonicalRunId(body.job_id, 'job_id');
       const result = await cancels.cancelJob({ teamId: authOf(request).teamId, jobId });
+      hub?.notifyAll();
       return { job_id: jobId, ...result };
     },
   );
 
   app.post('/v2/rollouts/cancel_user_jobs', async (request): Promise<CancelAllReply> => {
     const jobs = await cancels.cancelTeamJobs(authOf(request).teamId);
+    hub?.notifyAll();
     return {
       jobs_cancelled: jobs.length,
       total_tasks_cancelled: jobs.reduce((sum, job) => sum + job.cancelled, 0),

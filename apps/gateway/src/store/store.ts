@@ -8,6 +8,7 @@ import { type KeyStore, SqlKeyStore } from './areas/keys.js';
 import { type ModelStore, SqlModelStore } from './areas/models.js';
 import { type ProviderKeyStore, SqlProviderKeyStore } from './areas/provider-keys.js';
 import { type RegistryStore, SqlRegistryStore } from './areas/registry.js';
+import { type RolloutQueueStore, SqlRolloutQueueStore } from './areas/rollout-queue.js';
 import { SqlTasksetStore, type TasksetStore } from './areas/tasksets.js';
 import { SqlTelemetryStore, type TelemetryStore } from './areas/telemetry.js';
 import { SqlUsageStore, type UsageStore } from './areas/usage.js';
@@ -40,6 +41,8 @@ export interface GatewayStore {
   readonly usage: UsageStore;
   /** Teams' own provider keys (BYOK), stored encrypted. */
   readonly providerKeys: ProviderKeyStore;
+  /** The queue of hosted rollouts and workers' leases (`/v2/rollouts/submit`, `/v2/workers/*`). */
+  readonly rolloutQueue: RolloutQueueStore;
   /** Closes the database connection (or pool). */
   close(): Promise<void>;
 }
@@ -65,6 +68,7 @@ function sqlGatewayStore(sql: Sql): GatewayStore {
     builds: new SqlBuildStore(sql),
     usage: new SqlUsageStore(sql),
     providerKeys: new SqlProviderKeyStore(sql),
+    rolloutQueue: new SqlRolloutQueueStore(sql),
     close: () => sql.close(),
   };
 }

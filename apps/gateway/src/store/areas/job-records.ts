@@ -1,11 +1,14 @@
 import { parseJson, placeholders, type Sql } from '../sql.js';
 
-/** How a trace ended, as hud-python reports it (`Trace.status`), or `running` until then. */
-export type TraceStatus = 'running' | 'completed' | 'error' | 'cancelled';
+/**
+ * How a trace ended, as hud-python reports it (`Trace.status`), or `running` until then; `queued` while a
+ * hosted rollout waits for a worker (`POST /v2/rollouts/submit`).
+ */
+export type TraceStatus = 'queued' | 'running' | 'completed' | 'error' | 'cancelled';
 
 /**
  * A job as listed (`GET /v2/jobs`): hud-python's `hud jobs` reads `id`, `name`, `taskset_name`, `status`,
- * `created_at`. `status` is derived: `running` while a trace runs, `cancelled` once a cancel was asked and
+ * `created_at`. `status` is derived: `running` while a trace runs or waits in the rollout queue, `cancelled` once a cancel was asked and
  * nothing runs, `pending` with no trace yet, else `completed`. `reward` is the mean over completed traces
  * that have one (null when none).
  */
@@ -21,6 +24,8 @@ export interface JobRecord {
   cancel_requested: boolean;
   trace_count: number;
   running_count: number;
+  /** Hosted rollouts of the job still waiting for a worker. */
+  queued_count: number;
   error_count: number;
   reward: number | null;
 }
@@ -91,6 +96,7 @@ export interface TraceRow {
 export interface TraceCounts {
   trace_count: number;
   running_count: number;
+  queued_count: number;
   error_count: number;
   reward: number | null;
 }
@@ -105,6 +111,7 @@ export async function traceCounts(
   const rows = await sql.all<TraceCounts & { job_id: string }>(
     `SELECT job_id, CAST(count(*) AS INTEGER) AS trace_count,
         CAST(sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS INTEGER) AS running_count,
+        CAST(sum(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS INTEGER) AS queued_count,
         CAST(sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS INTEGER) AS error_count,
         avg(CASE WHEN status = 'completed' THEN reward END) AS reward
       FROM traces WHERE team_id = $1 AND job_id IN (${placeholders(jobIds.length, 2)})
@@ -116,10 +123,16 @@ export async function traceCounts(
 
 /** A job row and its tallies as the API shows them. */
 export function toJob(row: JobRow, counts: TraceCounts | undefined): JobRecord {
-  const tally = counts ?? { trace_count: 0, running_count: 0, error_count: 0, reward: null };
+  const tally = counts ?? {
+    trace_count: 0,
+    running_count: 0,
+    queued_count: 0,
+    error_count: 0,
+    reward: null,
+  };
   const cancelled = row.cancel_requested_at !== null;
   const status: JobRecord['status'] =
-    tally.running_count > 0
+    tally.running_count + tally.queued_count > 0
       ? 'running'
       : cancelled
         ? 'cancelled'
@@ -138,6 +151,7 @@ export function toJob(row: JobRow, counts: TraceCounts | undefined): JobRecord {
     cancel_requested: cancelled,
     trace_count: tally.trace_count,
     running_count: tally.running_count,
+    queued_count: tally.queued_count,
     error_count: tally.error_count,
     reward: tally.reward === null ? null : Number(tally.reward),
   };

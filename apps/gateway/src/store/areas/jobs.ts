@@ -37,7 +37,7 @@ export interface TraceEnter {
 export interface TraceExit {
   teamId: string;
   traceId: string;
-  status: Exclude<TraceStatus, 'running'>;
+  status: Exclude<TraceStatus, 'running' | 'queued'>;
   reward: number | null;
   error: string | null;
   evaluationResult: unknown;
@@ -54,7 +54,10 @@ export interface JobStore {
    * that already ended keeps its status.
    */
   enterTrace(input: TraceEnter): Promise<TraceRecord>;
-  /** `POST /v2/trace/{id}/exit`: the trace's outcome (created when no `enter` came first). */
+  /**
+   * `POST /v2/trace/{id}/exit`: the trace's outcome (created when no `enter` came first). A hosted
+   * rollout's trace takes it only while leased: queued again or recorded, its verdict is the queue's.
+   */
   exitTrace(input: TraceExit): Promise<TraceRecord>;
   /** Jobs newest first, `limit` at a time; `before` is the `next` of the previous page. */
   listJobs(input: {
@@ -123,7 +126,9 @@ export class SqlJobStore implements JobStore {
         ON CONFLICT (team_id, id) DO UPDATE SET status = excluded.status, reward = excluded.reward,
           error = excluded.error, evaluation_result = excluded.evaluation_result,
           stop_reason = excluded.stop_reason, metadata = excluded.metadata, ended_at = excluded.ended_at,
-          updated_at = excluded.updated_at`,
+          updated_at = excluded.updated_at
+        WHERE NOT EXISTS (SELECT 1 FROM rollout_queue q WHERE q.team_id = traces.team_id
+          AND q.trace_id = traces.id AND q.status <> 'leased')`,
       [
         input.teamId,
         input.traceId,

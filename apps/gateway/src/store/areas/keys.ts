@@ -22,7 +22,34 @@ export interface ApiKeyRecord {
   created_at: string;
   /** ISO-8601 time of revocation, or null while the key works. */
   revoked_at: string | null;
+  /** LLM requests per minute this key may make (null: no limit). */
+  requests_per_minute: number | null;
+  /** LLM tokens (input + output) per minute this key may use (null: no limit). */
+  tokens_per_minute: number | null;
+  /** USD this key may spend on LLM calls in all, at the catalog's prices (null: no budget). */
+  budget_usd: number | null;
+  /** LLM tokens (input + output) this key may use in all (null: no budget). */
+  budget_tokens: number | null;
 }
+
+/**
+ * The LLM limits of a key (see {@link ApiKeyRecord}): a number sets one, null removes it; in a
+ * {@link KeyStore.setKeyLimits} patch a missing field keeps the stored value.
+ */
+export interface KeyLimits {
+  requests_per_minute: number | null;
+  tokens_per_minute: number | null;
+  budget_usd: number | null;
+  budget_tokens: number | null;
+}
+
+/** The names of {@link KeyLimits}' fields, in column order. */
+export const KEY_LIMIT_FIELDS = [
+  'requests_per_minute',
+  'tokens_per_minute',
+  'budget_usd',
+  'budget_tokens',
+] as const satisfies readonly (keyof KeyLimits)[];
 
 /** Teams and API keys. Keys are stored as SHA-256 hashes of the secret only. */
 export interface KeyStore {
@@ -35,7 +62,13 @@ export interface KeyStore {
     role: KeyRole;
     keyHash: string;
     prefix: string;
+    limits?: Partial<KeyLimits>;
   }): Promise<ApiKeyRecord>;
+  /**
+   * Changes a key's LLM limits (fields left out keep their value, null removes one); undefined when no
+   * such key.
+   */
+  setKeyLimits(id: string, limits: Partial<KeyLimits>): Promise<ApiKeyRecord | undefined>;
   /** The key whose secret hashes to `keyHash` (revoked keys included), with its stored hash. */
   findKeyByHash(keyHash: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined>;
   /** One key by id. */
@@ -48,7 +81,23 @@ export interface KeyStore {
   countKeys(): Promise<number>;
 }
 
-const KEY_COLUMNS = `k.id, k.name, k.team_id, t.name AS team_name, k.role, k.prefix, k.created_at, k.revoked_at`;
+const KEY_COLUMNS = `k.id, k.name, k.team_id, t.name AS team_name, k.role, k.prefix, k.created_at, k.revoked_at,
+  k.requests_per_minute, k.tokens_per_minute, k.budget_usd, k.budget_tokens`;
+
+type KeyRow = Omit<ApiKeyRecord, keyof KeyLimits> & {
+  [field in keyof KeyLimits]: number | string | null;
+};
+
+/** Every limit as a number (or null), whatever type the driver answers a column in. */
+function toKey<Row extends KeyRow>(row: Row): Omit<Row, keyof KeyLimits> & KeyLimits {
+  const limits = Object.fromEntries(
+    KEY_LIMIT_FIELDS.map((field) => [field, row[field] === null ? null : Number(row[field])]),
+  ) as unknown as KeyLimits;
+  return { ...row, ...limits };
+}
+
+const limitValues = (limits: Partial<KeyLimits> = {}) =>
+  KEY_LIMIT_FIELDS.map((field) => limits[field] ?? null);
 
 /** The SQL implementation of {@link KeyStore}. */
 export class SqlKeyStore implements KeyStore {
@@ -76,40 +125,66 @@ export class SqlKeyStore implements KeyStore {
     role: KeyRole;
     keyHash: string;
     prefix: string;
+    limits?: Partial<KeyLimits>;
   }): Promise<ApiKeyRecord> {
     const id = newUuid();
     await this.#sql.run(
-      'INSERT INTO api_keys (id, team_id, name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, input.teamId, input.name, input.role, input.keyHash, input.prefix, nowIso()],
+      `INSERT INTO api_keys (id, team_id, name, role, key_hash, prefix, created_at, ${KEY_LIMIT_FIELDS.join(', ')})
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        id,
+        input.teamId,
+        input.name,
+        input.role,
+        input.keyHash,
+        input.prefix,
+        nowIso(),
+        ...limitValues(input.limits),
+      ],
     );
     const key = await this.getKey(id);
     if (!key) throw new Error(`key ${id} vanished after insert`);
     return key;
   }
 
-  findKeyByHash(keyHash: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined> {
-    return this.#sql.get(
+  async setKeyLimits(id: string, limits: Partial<KeyLimits>): Promise<ApiKeyRecord | undefined> {
+    const fields = KEY_LIMIT_FIELDS.filter((field) => limits[field] !== undefined);
+    if (fields.length > 0) {
+      await this.#sql.run(
+        `UPDATE api_keys SET ${fields.map((field, index) => `${field} = $${index + 2}`).join(', ')} WHERE id = $1`,
+        [id, ...fields.map((field) => limits[field] ?? null)],
+      );
+    }
+    return this.getKey(id);
+  }
+
+  async findKeyByHash(keyHash: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined> {
+    const row = await this.#sql.get<KeyRow & { key_hash: string }>(
       `SELECT ${KEY_COLUMNS}, k.key_hash FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.key_hash = $1`,
       [keyHash],
     );
+    return row ? toKey(row) : undefined;
   }
 
-  getKey(id: string): Promise<ApiKeyRecord | undefined> {
-    return this.#sql.get(
+  async getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#sql.get<KeyRow>(
       `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.id = $1`,
       [id],
     );
+    return row ? toKey(row) : undefined;
   }
 
-  listKeys(options: { teamId?: string } = {}): Promise<ApiKeyRecord[]> {
-    return options.teamId === undefined
-      ? this.#sql.all(
-          `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id ORDER BY k.created_at DESC, k.id`,
-        )
-      : this.#sql.all(
-          `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.team_id = $1 ORDER BY k.created_at DESC, k.id`,
-          [options.teamId],
-        );
+  async listKeys(options: { teamId?: string } = {}): Promise<ApiKeyRecord[]> {
+    const rows =
+      options.teamId === undefined
+        ? await this.#sql.all<KeyRow>(
+            `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id ORDER BY k.created_at DESC, k.id`,
+          )
+        : await this.#sql.all<KeyRow>(
+            `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.team_id = $1 ORDER BY k.created_at DESC, k.id`,
+            [options.teamId],
+          );
+    return rows.map(toKey);
   }
 
   async revokeKey(id: string): Promise<ApiKeyRecord | undefined> {

@@ -46,6 +46,33 @@ export interface UsageStore {
   traceUsage(teamId: string, traceId: string): Promise<UsageTotals>;
   /** Totals of the requests of one job's traces. */
   jobUsage(teamId: string, jobId: string): Promise<UsageTotals>;
+  /** The requests of one trace, oldest first: which catalog model answered each, its tokens and cost. */
+  traceRequests(teamId: string, traceId: string): Promise<UsageRequest[]>;
+  /** What one HUD key has spent so far, over every request it made (its budgets are checked against it). */
+  keySpend(keyId: string): Promise<KeySpend>;
+}
+
+/** One recorded request as {@link UsageStore.traceRequests} lists it. */
+export interface UsageRequest {
+  /** The catalog model that answered (a fallback's name when the gateway fell back). */
+  model: string;
+  upstream_model: string;
+  provider: string;
+  api: string;
+  streamed: boolean;
+  complete: boolean;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cached_tokens: number | null;
+  cost_usd: number | null;
+  created_at: string;
+}
+
+/** What one key has spent: tokens (input + output) and USD at the catalog's prices (unpriced: 0). */
+export interface KeySpend {
+  requests: number;
+  tokens: number;
+  cost_usd: number;
 }
 
 interface TotalsRow {
@@ -122,6 +149,40 @@ export class SqlUsageStore implements UsageStore {
         [teamId, traceId],
       ),
     );
+  }
+
+  async traceRequests(teamId: string, traceId: string): Promise<UsageRequest[]> {
+    const rows = await this.#sql.all<
+      Omit<UsageRequest, 'streamed' | 'complete'> & { streamed: number; complete: number }
+    >(
+      `SELECT model, upstream_model, provider, api, streamed, complete, input_tokens, output_tokens,
+          cached_tokens, cost_usd, created_at FROM llm_usage WHERE team_id = $1 AND trace_id = $2
+        ORDER BY created_at, id`,
+      [teamId, traceId],
+    );
+    return rows.map((row) => ({
+      ...row,
+      streamed: Boolean(row.streamed),
+      complete: Boolean(row.complete),
+      cost_usd: row.cost_usd === null ? null : Number(row.cost_usd),
+    }));
+  }
+
+  async keySpend(keyId: string): Promise<KeySpend> {
+    const row = await this.#sql.get<{
+      requests: number | string;
+      tokens: number | string | null;
+      cost_usd: number | string | null;
+    }>(
+      `SELECT count(*) AS requests, sum(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)) AS tokens,
+          sum(cost_usd) AS cost_usd FROM llm_usage WHERE key_id = $1`,
+      [keyId],
+    );
+    return {
+      requests: Number(row?.requests ?? 0),
+      tokens: Number(row?.tokens ?? 0),
+      cost_usd: Number(row?.cost_usd ?? 0),
+    };
   }
 
   async jobUsage(teamId: string, jobId: string): Promise<UsageTotals> {

@@ -243,4 +243,46 @@ CREATE TABLE provider_keys (
 );
 `,
   },
+  {
+    id: 5,
+    name: 'rollout queue',
+    sql: `
+CREATE TABLE rollout_queue (
+  team_id TEXT COLLATE "C" NOT NULL,
+  trace_id TEXT COLLATE "C" NOT NULL,
+  job_id TEXT COLLATE "C" NOT NULL,
+  env_name TEXT COLLATE "C" NOT NULL,
+  body TEXT COLLATE "C" NOT NULL,
+  status TEXT COLLATE "C" NOT NULL,
+  attempt INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  queued_at TEXT COLLATE "C" NOT NULL,
+  position INTEGER NOT NULL,
+  lease_id TEXT COLLATE "C",
+  lease_owner TEXT COLLATE "C",
+  lease_worker_name TEXT COLLATE "C",
+  lease_key_id TEXT COLLATE "C",
+  lease_expires_at TEXT COLLATE "C",
+  last_error TEXT COLLATE "C",
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team_id, trace_id)
+);
+CREATE UNIQUE INDEX rollout_queue_lease ON rollout_queue (lease_id);
+CREATE INDEX rollout_queue_claim ON rollout_queue (status, team_id, job_id, queued_at, position);
+CREATE INDEX rollout_queue_expiry ON rollout_queue (status, lease_expires_at);
+ALTER TABLE jobs ADD COLUMN max_concurrent INTEGER;
+`,
+  },
+  {
+    id: 6,
+    name: 'key limits and budgets',
+    sql: `
+ALTER TABLE api_keys ADD COLUMN requests_per_minute INTEGER;
+ALTER TABLE api_keys ADD COLUMN tokens_per_minute INTEGER;
+ALTER TABLE api_keys ADD COLUMN budget_usd DOUBLE PRECISION;
+ALTER TABLE api_keys ADD COLUMN budget_tokens DOUBLE PRECISION;
+CREATE INDEX llm_usage_by_key ON llm_usage (key_id);
+`,
+  },
 ];

@@ -241,4 +241,46 @@ CREATE TABLE provider_keys (
 );
 `,
   },
+  {
+    id: 5,
+    name: 'rollout queue',
+    sql: `
+CREATE TABLE rollout_queue (
+  team_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  env_name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  queued_at TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  lease_id TEXT,
+  lease_owner TEXT,
+  lease_worker_name TEXT,
+  lease_key_id TEXT,
+  lease_expires_at TEXT,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (team_id, trace_id)
+);
+CREATE UNIQUE INDEX rollout_queue_lease ON rollout_queue (lease_id);
+CREATE INDEX rollout_queue_claim ON rollout_queue (status, team_id, job_id, queued_at, position);
+CREATE INDEX rollout_queue_expiry ON rollout_queue (status, lease_expires_at);
+ALTER TABLE jobs ADD COLUMN max_concurrent INTEGER;
+`,
+  },
+  {
+    id: 6,
+    name: 'key limits and budgets',
+    sql: `
+ALTER TABLE api_keys ADD COLUMN requests_per_minute INTEGER;
+ALTER TABLE api_keys ADD COLUMN tokens_per_minute INTEGER;
+ALTER TABLE api_keys ADD COLUMN budget_usd REAL;
+ALTER TABLE api_keys ADD COLUMN budget_tokens REAL;
+CREATE INDEX llm_usage_by_key ON llm_usage (key_id);
+`,
+  },
 ];
