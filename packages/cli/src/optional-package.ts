@@ -67,6 +67,10 @@ export async function loadOptional<T>(specifier: string, command: string): Promi
 export const loadDockerRuntime = (command: string) =>
   loadOptional<typeof import('@hud/runtimes-docker')>('@hud/runtimes-docker', command);
 
+/** The hosted runtime (`@hud/runtimes-hud`), for `command`. @throws MissingPackageError */
+export const loadHudRuntime = (command: string) =>
+  loadOptional<typeof import('@hud/runtimes-hud')>('@hud/runtimes-hud', command);
+
 /** The Harbor loader and runtime (`@hud/harbor`), for `command`. @throws MissingPackageError */
 export const loadHarbor = (command: string) =>
   loadOptional<typeof import('@hud/harbor')>('@hud/harbor', command);

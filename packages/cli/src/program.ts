@@ -15,6 +15,7 @@ import { registerSet } from './commands/set.js';
 import { registerSync } from './commands/sync.js';
 import { registerTask } from './commands/task.js';
 import { registerTrace } from './commands/trace.js';
+import { registerWorker } from './commands/worker.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the `hud` program with every command registered. */
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerCancel(program);
   registerGateway(program);
   registerSync(program);
+  registerWorker(program);
   return program;
 }
 

@@ -14,6 +14,7 @@ export {
   type ResumeWanted,
   resumeDifferences,
 } from './resume-check.js';
+export { type RolloutHooks, type RolloutSettings, type RolloutSlot, rollout } from './rollout.js';
 export { RunDefaults, type RunOptions } from './run-options.js';
 export {
   hasVerdict,

@@ -41,7 +41,11 @@ export function registerEval(program: Command): void {
     )
     .option(
       '--runtime <runtime>',
-      "local | docker[:image] | inprocess | tcp://host:port (default local, or the resumed job's)",
+      "local | docker[:image] | hud (a gateway's workers; HUD_API_KEY, HUD_RUNTIME_URL or HUD_API_URL) | inprocess | tcp://host:port (default local, or the resumed job's)",
+    )
+    .option(
+      '--remote',
+      "run on the platform: submit the rollouts to the gateway's queue (hud worker runs them) and follow the job",
     )
     .option('--timeout <seconds>', 'limit on each whole rollout')
     .option(

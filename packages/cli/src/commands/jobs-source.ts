@@ -29,6 +29,8 @@ export interface JobsFlags extends SourceFlags {
   json?: boolean;
   /** `--limit/-n` as typed (default `20`). */
   limit?: string;
+  /** `--follow/-f`: stream a running platform job's progress to its end. */
+  follow?: boolean;
 }
 
 /**
@@ -51,6 +53,21 @@ export function parseLimit(raw: string | undefined): number {
 export async function jobsCommand(jobId: string | undefined, flags: JobsFlags): Promise<void> {
   const limit = parseLimit(flags.limit);
   const client = recordSource(flags);
+  if (flags.follow) {
+    if (!client || !jobId)
+      throw new Error(
+        '--follow follows one job of the platform: hud jobs <job-id> --follow with HUD_API_KEY set',
+      );
+    const [{ followJobAction }, { EvalReport }] = await Promise.all([
+      import('../platform/hosted-eval.js'),
+      import('../eval/report.js'),
+    ]);
+    const json = Boolean(flags.json);
+    return followJobAction(client, loadSettings().HUD_API_KEY?.trim() ?? '', jobId, {
+      json,
+      report: new EvalReport({ json }),
+    });
+  }
   if (client) {
     const { gatewayJobs } = await import('./jobs-gateway.js');
     return gatewayJobs(client, jobId, { limit, ...(flags.json ? { json: true } : {}) });

@@ -16,6 +16,10 @@ export function registerJobs(program: Command): void {
       `the local job store directory (default ${DEFAULT_STORE}; implies --local)`,
     )
     .option('-n, --limit <count>', 'how many jobs (or runs of a job) to show', '20')
+    .option(
+      '-f, --follow',
+      'follow a running job of the platform live (progress bar, then the summary table) until it ends; Ctrl-C stops following',
+    )
     .option('--json', 'print JSON instead of a table')
     .action(async (jobId: string | undefined, flags: JobsFlags) =>
       (await import('./jobs-source.js')).jobsCommand(jobId, flags),

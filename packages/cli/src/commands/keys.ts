@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { KeyLimitFlags } from '../platform/keys-action.js';
 
 /**
- * `hud keys list|create|revoke`: the API keys of a self-hosted gateway (`/v2/keys`); `hud keys provider
+ * `hud keys list|create|update|revoke`: the API keys of a self-hosted gateway (`/v2/keys`); `hud keys provider
  * set|list|remove`: the team's own provider keys (`/v2/providers`).
  */
 export function registerKeys(program: Command): void {
@@ -23,9 +24,28 @@ export function registerKeys(program: Command): void {
     .argument('<name>', 'what the key is for')
     .option('--role <role>', 'member or admin', 'member')
     .option('--team <team>', "the team it belongs to (created when new; default: the caller's)")
+    .option('--rpm <n>', 'LLM requests per minute it may make (429 beyond)')
+    .option('--tpm <n>', 'LLM tokens (in + out) per minute it may use (429 beyond)')
+    .option('--budget-usd <usd>', 'US dollars of LLM calls it may spend in all (402 beyond)')
+    .option('--budget-tokens <n>', 'LLM tokens (in + out) it may use in all (402 beyond)')
     .option('--json', 'print JSON (the secret included) instead of text')
-    .action(async (name: string, flags: { role: string; team?: string; json?: boolean }) =>
-      (await import('../platform/keys-action.js')).keysCreate(name, flags),
+    .action(
+      async (
+        name: string,
+        flags: { role: string; team?: string; json?: boolean } & KeyLimitFlags,
+      ) => (await import('../platform/keys-action.js')).keysCreate(name, flags),
+    );
+  keys
+    .command('update')
+    .description("change a key's LLM rate limits and budgets (admin; 'none' removes one)")
+    .argument('<id>', 'the key id (hud keys list shows it)')
+    .option('--rpm <n>', "LLM requests per minute, or 'none'")
+    .option('--tpm <n>', "LLM tokens (in + out) per minute, or 'none'")
+    .option('--budget-usd <usd>', "US dollars of LLM calls in all, or 'none'")
+    .option('--budget-tokens <n>', "LLM tokens (in + out) in all, or 'none'")
+    .option('--json', 'print JSON instead of text')
+    .action(async (id: string, flags: { json?: boolean } & KeyLimitFlags) =>
+      (await import('../platform/keys-action.js')).keysUpdate(id, flags),
     );
   keys
     .command('revoke')

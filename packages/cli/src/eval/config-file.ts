@@ -36,7 +36,7 @@ export interface EvalConfigFile {
 const UNSUPPORTED: Record<string, string> = {
   gateway:
     'hud-ts routes through the HUD gateway by itself when HUD_API_KEY is the only key it has',
-  remote: 'hud-ts runs rollouts on this machine (--runtime local, docker, inprocess or tcp://…)',
+  remote: 'pass --remote on the command line to run a job on the platform',
 };
 
 const EVAL_KEYS = [

@@ -55,6 +55,7 @@ describe('buildEvalPlan', () => {
       tasks: { kind: 'first' },
       agent: { name: 'oracle', model: undefined, config: {} },
       runtime: 'local',
+      remote: false,
       group: 1,
       maxConcurrent: 30,
       maxSteps: 10,

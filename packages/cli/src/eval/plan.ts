@@ -17,6 +17,8 @@ export interface EvalFlags {
   maxCost?: string;
   maxTokens?: string;
   runtime?: string;
+  /** `--remote`: submit the rollouts to the gateway's queue (workers run them) and follow the job. */
+  remote?: boolean;
   timeout?: string;
   agentTimeout?: string;
   readyTimeout?: string;
@@ -52,6 +54,8 @@ export interface EvalPlan {
   agent: { name: string; model: string | undefined; config: Record<string, unknown> };
   /** `local`, `docker`, `docker:<image>`, `inprocess` or `tcp://host:port`. */
   runtime: string;
+  /** `--remote`: the rollouts run on the platform's workers (a platform taskset), not here. */
+  remote: boolean;
   /** Runs per task. */
   group: number;
   /** Rollouts in flight at once. */
@@ -144,6 +148,10 @@ export function buildEvalPlan(inputs: PlanInputs): EvalPlan {
       'the job does not record its source: pass it, e.g. hud eval tasks.ts --resume <id>',
     );
 
+  if (flags.remote && flags.runtime !== undefined)
+    throw new Error('--remote runs on the platform: it cannot be combined with --runtime');
+  if (flags.remote && flags.resume)
+    throw new Error('--resume re-runs a local job: it cannot be combined with --remote');
   const budget = budgetOf(flags);
   const agentName = agent ?? resumed?.agent.name ?? defaults.agent ?? 'oracle';
   const section = configFile?.agents[agentName];
@@ -169,6 +177,7 @@ export function buildEvalPlan(inputs: PlanInputs): EvalPlan {
       (typeof recordedRuntime === 'string' ? recordedRuntime : undefined) ??
       defaults.runtime ??
       'local',
+    remote: Boolean(flags.remote),
     // A resumed job keeps its group and step budget (resumeChecks refused different ones).
     group: integer(flags.group, '--group') ?? resumed?.group ?? defaults.group ?? 1,
     maxConcurrent: integer(flags.maxConcurrent, '--max-concurrent') ?? defaults.maxConcurrent ?? 30,

@@ -4,7 +4,9 @@ import type { ReapResult } from '@hud/runtimes-docker';
 import { InProcessRuntime, LocalRuntime, resolveEnvSource, TcpRuntime } from '@hud/runtimes-local';
 import { recordedImage } from '../docker/project.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
-import { loadDockerRuntime, loadHarbor } from '../optional-package.js';
+import { loadDockerRuntime, loadHarbor, loadHudRuntime } from '../optional-package.js';
+import { platformUrls } from '../platform/urls.js';
+import { loadSettings } from '../settings.js';
 import { isHarborRow } from './harbor-detect.js';
 
 /** A provider the CLI created, with what to close when the job is done. */
@@ -28,10 +30,13 @@ export const hasImage = (task: TaskRow) => typeof task.runtime_config?.image ===
  * next to the tasks, with a prewarmed pool), `inprocess` (serve the env inside this process), or a
  * `tcp://host:port` of a running server. Under `local`, rows with `runtime_config.image` run in Docker;
  * `docker` runs every row in a container (its `runtime_config.image`, else the image `hud build` recorded
- * for its environment), `docker:<image>` forces one image. `@hud/runtimes-docker` and `@hud/harbor` (optional
+ * for its environment), `docker:<image>` forces one image; `hud` runs every row against its environment on
+ * a gateway's workers (hud-python `HUDRuntime`: `HUD_API_KEY`, at `HUD_RUNTIME_URL`, else `HUD_API_URL`,
+ * else `https://mcp.hud.ai`). `@hud/runtimes-docker`, `@hud/runtimes-hud` and `@hud/harbor` (optional
  * peers of the CLI) are imported only when a row or the runtime needs them.
- * @throws Error for an unknown runtime name; MissingPackageError naming the command and the package to
- *   install when `@hud/runtimes-docker` or `@hud/harbor` is needed and not installed.
+ * @throws Error for an unknown runtime name, or `hud` without `HUD_API_KEY`; MissingPackageError naming the
+ *   command and the package to install when `@hud/runtimes-docker`, `@hud/runtimes-hud` or `@hud/harbor`
+ *   is needed and not installed.
  */
 export async function chooseProvider(options: {
   runtime: string;
@@ -47,12 +52,15 @@ export async function chooseProvider(options: {
    * debug lines). Default: silent.
    */
   logger?: Logger;
+  /** `HUD_API_KEY` and the platform URLs for `hud` (default: {@link loadSettings}). */
+  settings?: Record<string, string | undefined>;
 }): Promise<ChosenProvider> {
   const { runtime } = options;
   const harborRows = (options.tasks ?? []).filter(isHarborRow).length;
   if (harborRows > 0 && (runtime === 'local' || runtime === 'docker')) {
     return withHarbor(options, harborRows);
   }
+  if (runtime === 'hud') return hudProvider(options);
   if (runtime.startsWith('tcp://')) {
     const provider = TcpRuntime(runtime);
     return { provider, label: runtime, close: async () => {} };
@@ -89,7 +97,7 @@ export async function chooseProvider(options: {
     };
   }
   throw new Error(
-    `unknown runtime '${runtime}': use local, docker, docker:<image>, inprocess or tcp://host:port`,
+    `unknown runtime '${runtime}': use local, docker, docker:<image>, hud, inprocess or tcp://host:port`,
   );
 }
 
@@ -123,6 +131,28 @@ async function withHarbor(options: ChoiceOptions, harborRows: number): Promise<C
     },
     reapOrphans: () => reapOrphans(),
   };
+}
+
+/**
+ * `--runtime hud`: each rollout's environment runs on a gateway's workers (a session per rollout),
+ * reached through a local port tunnelled over WebSockets (`@hud/runtimes-hud`).
+ */
+async function hudProvider(options: ChoiceOptions): Promise<ChosenProvider> {
+  const settings = options.settings ?? loadSettings();
+  const apiKey = settings.HUD_API_KEY?.trim();
+  if (!apiKey) {
+    throw new Error(
+      '--runtime hud needs HUD_API_KEY (a key of the platform or gateway whose workers serve the environments): run `hud login` or `hud set HUD_API_KEY=<key>`',
+    );
+  }
+  const { HudRuntime } = await loadHudRuntime('hud eval --runtime hud');
+  const runtimeUrl = platformUrls(settings).runtime;
+  const provider = HudRuntime({
+    apiKey,
+    runtimeUrl,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return { provider, label: `hud (${runtimeUrl})`, close: () => provider.close() };
 }
 
 /** The most containers `--runtime docker` keeps started ahead of need. */

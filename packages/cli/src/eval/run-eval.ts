@@ -5,6 +5,7 @@ import { importModule } from '@hud/environment';
 import { type Job, JobStore, loadTaskset, type Taskset } from '@hud/eval';
 import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { platformClient } from '../platform/client.js';
 import { platformTaskset } from '../platform/remote-eval.js';
 import { type EvalUpload, startEvalUpload } from '../platform/telemetry-upload.js';
 import { platformUrls } from '../platform/urls.js';
@@ -126,6 +127,40 @@ async function runJob(options: {
 }
 
 /**
+ * `--remote`: the tasks (a platform taskset, or a local source's rows naming deployed environments) go to
+ * the gateway's queue and `hud worker`s run them; this process follows the job (platform/hosted-eval.ts).
+ * @throws Error without `HUD_API_KEY`, for an unknown agent, for a missing taskset; PlatformError.
+ */
+async function runRemote(
+  plan: EvalPlan,
+  context: {
+    settings: Record<string, string | undefined>;
+    store: JobStore;
+    fallbacks: Readonly<Record<string, string>>;
+    report: EvalReport;
+    agents: readonly string[];
+  },
+): Promise<void> {
+  const { settings, report } = context;
+  const apiKey = settings.HUD_API_KEY?.trim();
+  if (!apiKey)
+    throw new Error('--remote runs on the platform: set HUD_API_KEY first (hud login, or hud set)');
+  if (!context.agents.includes(plan.agent.name)) {
+    throw new Error(`unknown agent '${plan.agent.name}' (known: ${context.agents.join(', ')})`);
+  }
+  const { fetchRemoteTaskset, hostedEval } = await import('../platform/hosted-eval.js');
+  const client = platformClient(settings);
+  const taskset = existsSync(path.resolve(plan.source))
+    ? await loadTasks(plan, context.store, context.fallbacks, report.note)
+    : selectTasks(
+        await fetchRemoteTaskset(client, plan.source, report.note),
+        plan.tasks,
+        report.note,
+      );
+  await hostedEval({ plan, taskset, client, apiKey, report });
+}
+
+/**
  * `hud eval [source] [agent]`: plans the job from the flags, `.hud_eval.toml` and the resumed job
  * ({@link buildEvalPlan}), loads and selects the tasks, builds the agent, chooses the provider (importing
  * `@hud/runtimes-docker` / `@hud/harbor` only when needed), reaps orphaned containers before a Docker job,
@@ -160,6 +195,10 @@ export async function runEval(
     exists: existsSync,
   });
   const fallbacks = hudModuleFallbacks();
+  if (plan.remote) {
+    await runRemote(plan, { settings, store, fallbacks, report, agents });
+    return;
+  }
   // A taskset name with HUD_API_KEY set: the platform's taskset, run here (hud sync's counterpart).
   const platform = await platformTaskset(plan, settings, fallbacks, report.note);
   const taskset = platform

@@ -214,7 +214,8 @@ export class PlatformClient {
           ...(request.signal ? { signal: request.signal } : {}),
         })
       : await attempt().catch((error: unknown) => {
-          throw error instanceof AbortError ? (error.cause ?? error) : error;
+          // p-retry's AbortError keeps the wrapped error as `originalError`.
+          throw error instanceof AbortError ? (error.originalError ?? error) : error;
         });
     const text = await response.text();
     if (text === '') return undefined as T;

@@ -5,8 +5,71 @@ import { ApiKey, listOf } from './shapes.js';
 
 const ROLES = ['member', 'admin'];
 
+/** The LLM limit flags of `hud keys create` and `hud keys update`, as typed. */
+export interface KeyLimitFlags {
+  rpm?: string;
+  tpm?: string;
+  budgetUsd?: string;
+  budgetTokens?: string;
+}
+
+const LIMIT_FLAGS = [
+  ['rpm', '--rpm', 'requests_per_minute', 'a whole number of requests ≥ 1'],
+  ['tpm', '--tpm', 'tokens_per_minute', 'a whole number of tokens ≥ 1'],
+  ['budgetUsd', '--budget-usd', 'budget_usd', 'US dollars ≥ 0, e.g. 25 or 2.50'],
+  ['budgetTokens', '--budget-tokens', 'budget_tokens', 'a whole number of tokens ≥ 0'],
+] as const;
+
 /**
- * `hud keys list`: the keys of `GET /v2/keys` as a table (id, name, team, role, prefix, created, revoked).
+ * The `/v2/keys` body fields of the limit flags that were given; `none` (with `allowNone`) clears one.
+ * @throws Error naming the flag and what it takes.
+ */
+export function keyLimitsOf(
+  flags: KeyLimitFlags,
+  allowNone: boolean,
+): Record<string, number | null> {
+  const body: Record<string, number | null> = {};
+  for (const [name, flag, field, expected] of LIMIT_FLAGS) {
+    const raw = flags[name]?.trim();
+    if (raw === undefined) continue;
+    if (allowNone && raw === 'none') {
+      body[field] = null;
+      continue;
+    }
+    const value = Number(raw);
+    const whole = name !== 'budgetUsd';
+    const min = name === 'rpm' || name === 'tpm' ? 1 : 0;
+    if (
+      raw === '' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      (whole && !Number.isInteger(value))
+    ) {
+      throw new Error(
+        `${flag} must be ${expected}${allowNone ? ", or 'none' to remove it" : ''}, got '${raw}'`,
+      );
+    }
+    body[field] = value;
+  }
+  return body;
+}
+
+/** `rpm 60, budget $25` for the limits a key record carries ('' when none). */
+function describeLimits(key: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const number = (field: string) =>
+    typeof key[field] === 'number' ? (key[field] as number) : null;
+  if (number('requests_per_minute') !== null)
+    parts.push(`${number('requests_per_minute')} requests/min`);
+  if (number('tokens_per_minute') !== null) parts.push(`${number('tokens_per_minute')} tokens/min`);
+  if (number('budget_usd') !== null) parts.push(`budget $${number('budget_usd')}`);
+  if (number('budget_tokens') !== null) parts.push(`budget ${number('budget_tokens')} tokens`);
+  return parts.join(', ');
+}
+
+/**
+ * `hud keys list`: the keys of `GET /v2/keys` as a table (id, name, team, role, prefix, created, revoked,
+ * LLM limits and budgets).
  * @throws PlatformError (401: the key is rejected; 403; unreachable).
  */
 export async function keysList(flags: { json?: boolean }): Promise<void> {
@@ -22,34 +85,64 @@ export async function keysList(flags: { json?: boolean }): Promise<void> {
     key.prefix ? `${key.prefix}…` : '',
     key.created_at ?? '',
     key.revoked_at ? `revoked ${key.revoked_at}` : '',
+    describeLimits(key),
   ]);
-  const head = ['id', 'name', 'team', 'role', 'prefix', 'created', 'state'];
+  const head = ['id', 'name', 'team', 'role', 'prefix', 'created', 'state', 'LLM limits'];
   console.log(renderTable(head, rows, process.stdout.isTTY === true));
 }
 
 /**
- * `hud keys create <name>`: `POST /v2/keys {name, role, team?}`; prints the new secret once.
- * @throws Error for a role other than member or admin; PlatformError (403 for a member key, …).
+ * `hud keys create <name>`: `POST /v2/keys {name, role, team?, requests_per_minute?, tokens_per_minute?,
+ * budget_usd?, budget_tokens?}` (from `--rpm`, `--tpm`, `--budget-usd`, `--budget-tokens`); prints the new
+ * secret once.
+ * @throws Error for a role other than member or admin or a malformed limit; PlatformError (403 for a
+ *   member key, …).
  */
 export async function keysCreate(
   name: string,
-  flags: { role: string; team?: string; json?: boolean },
+  flags: { role: string; team?: string; json?: boolean } & KeyLimitFlags,
 ): Promise<void> {
   if (!ROLES.includes(flags.role)) {
     throw new Error(`--role must be member or admin, got '${flags.role}'`);
   }
+  const limits = keyLimitsOf(flags, false);
   const client = platformClient(loadSettings());
   const created = await client.post(
     '/v2/keys',
-    { name, role: flags.role, ...(flags.team ? { team: flags.team } : {}) },
+    { name, role: flags.role, ...(flags.team ? { team: flags.team } : {}), ...limits },
     { schema: ApiKey.extend({ key: ApiKey.shape.name }) },
   );
   if (flags.json) return console.log(JSON.stringify(created));
+  const limited = describeLimits(created);
   console.log(
-    `created ${created.role} key ${created.name} (id ${created.id}${created.team_name ? `, team ${created.team_name}` : ''})`,
+    `created ${created.role} key ${created.name} (id ${created.id}${created.team_name ? `, team ${created.team_name}` : ''}${limited ? `; ${limited}` : ''})`,
   );
   console.log(created.key);
   console.error('this is the only time the key is shown: store it now (hud set HUD_API_KEY=<key>)');
+}
+
+/**
+ * `hud keys update <id>`: `PATCH /v2/keys/{id}` with the limits given (`--rpm`, `--tpm`, `--budget-usd`,
+ * `--budget-tokens`; `none` removes one).
+ * @throws Error when no limit flag is given or one is malformed; PlatformError (`not_found`, 403, …).
+ */
+export async function keysUpdate(
+  id: string,
+  flags: { json?: boolean } & KeyLimitFlags,
+): Promise<void> {
+  const limits = keyLimitsOf(flags, true);
+  if (Object.keys(limits).length === 0) {
+    throw new Error('nothing to change: give --rpm, --tpm, --budget-usd or --budget-tokens');
+  }
+  const client = platformClient(loadSettings());
+  const updated = await client.request('PATCH', `/v2/keys/${encodeURIComponent(id)}`, {
+    body: limits,
+    schema: ApiKey,
+  });
+  if (flags.json) return console.log(JSON.stringify(updated));
+  console.log(
+    `updated key ${updated.name} (id ${updated.id}): ${describeLimits(updated) || 'no limits'}`,
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import { LocalRuntime } from '@hud/runtimes-local';
 import type { EvalPlan } from '../eval/plan.js';
 import {
   type ChosenProvider,
-  type chooseProvider,
+  chooseProvider,
   dockerProvider,
   hasImage,
 } from '../eval/provider-choice.js';
@@ -41,9 +41,9 @@ export async function platformTaskset(
 ): Promise<PlatformEval | undefined> {
   if (plan.resume || existsSync(path.resolve(plan.source)) || !settings.HUD_API_KEY?.trim())
     return undefined;
-  if (plan.runtime !== 'local') {
+  if (plan.runtime !== 'local' && plan.runtime !== 'hud') {
     throw new Error(
-      `'${plan.source}' is a platform taskset: it runs here with the default runtime (local), not --runtime ${plan.runtime}`,
+      `'${plan.source}' is a platform taskset: it runs here with the default runtime (local) or on the gateway's workers (--runtime hud, or --remote), not --runtime ${plan.runtime}`,
     );
   }
   const client = platformClient(settings);
@@ -59,6 +59,8 @@ export async function platformTaskset(
     `taskset ${remote.name} (${remote.id}) from ${client.urls.api}: ${remote.tasks.length} tasks`,
   );
   const taskset = new Taskset(remote.name, remote.tasks, { tasksetId: remote.id });
+  // --runtime hud (hud-python's default for a platform taskset): every row's environment on a worker.
+  if (plan.runtime === 'hud') return { taskset, provider: chooseProvider };
   const imageOf = async (env: string) => (await findEnvironment(client, env))?.image ?? undefined;
   return {
     taskset,
