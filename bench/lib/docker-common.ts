@@ -30,13 +30,18 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs a program; never rejects on exit codes. */
-export function run(file: string, args: string[], timeoutMs = 600_000): Promise<Ran> {
+/** Runs a program (in `options.cwd`, with `options.env`); never rejects on exit codes. */
+export function run(
+  file: string,
+  args: string[],
+  timeoutMs = 600_000,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 64 << 20 },
+      { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 64 << 20, ...options },
       (error, stdout, stderr) =>
         resolve({
           code: error ? (typeof error.code === 'number' ? error.code : null) : 0,

@@ -118,6 +118,7 @@ describe('hud start-up loads no command dependencies', () => {
     [['gateway', '--help']],
     [['build', '--help']],
     [['debug', '--help']],
+    [['worker', '--help']],
   ])('hud %j imports commander and the command definitions only', async (args) => {
     const { bare, files, stdout } = await loadsOf(args);
     expect(stdout).not.toBe('');
