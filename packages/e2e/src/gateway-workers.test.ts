@@ -325,6 +325,66 @@ describe('faults of hosted rollouts', () => {
     expect(await worker.exited).toBe(0);
   }, 180_000);
 
+  it('hud cancel mid-job: the worker stops its running rollouts within seconds, the rest never start', async () => {
+    const dir = tempDir('workers-cancel-env');
+    writeFileSync(
+      path.join(dir, 'env.ts'),
+      `import { Environment } from '@hud/environment';
+import { z } from 'zod';
+
+export const env = new Environment({ name: 'cancel-env', version: '0.1.0' });
+
+export const hold = env.template(
+  { id: 'hold', description: 'Takes ten minutes to start.', args: z.object({ n: z.number() }) },
+  async function* () {
+    await new Promise((resolve) => setTimeout(resolve, 600_000));
+    yield 'never asked';
+    yield 1;
+  },
+);
+`,
+    );
+    const jobId = newRunId();
+    const rollouts = Array.from({ length: 6 }, (_, n) => ({
+      trace_id: newRunId(),
+      env: 'cancel-env',
+      task: 'hold',
+      slug: `hold-${n}`,
+      args: { n },
+      agent: { type: 'oracle', config: {} },
+    }));
+    const submitted = await call(gateway?.url ?? '', KEY, 'POST', '/v2/rollouts/submit_batch', {
+      job_id: jobId,
+      rollouts,
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+    const worker = startWorker(dir, 'cancel-1');
+    const statuses = async () =>
+      (
+        (await call(gateway?.url ?? '', KEY, 'GET', `/v2/jobs/${jobId}/traces?limit=50`)).body as {
+          items: TraceRow[];
+        }
+      ).items.map((row) => row.status);
+    // Two running (the worker's concurrency), four queued.
+    await until(
+      async () =>
+        (await statuses()).filter((status) => status === 'running').length === 2 ? true : undefined,
+      'two rollouts running',
+    );
+    const cancelled = await hud(['cancel', jobId, '-y'], { home, vars: vars(), cwd: dir });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    await until(
+      async () => ((await statuses()).every((status) => status === 'cancelled') ? true : undefined),
+      // The held rollouts would run ten minutes: the worker stops them at its next heartbeat.
+      'every rollout cancelled',
+      30_000,
+    );
+    expect(worker.stderr().match(/: cancelled by the gateway/g)).toHaveLength(2);
+    expect(worker.stderr()).not.toMatch(/hold-[2-5] \(trace/);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited, worker.stderr()).toBe(0);
+  }, 120_000);
+
   it('Ctrl-C with nobody to ask leaves the job running; hud jobs <id> says where it is', async () => {
     const dir = letterCountCopy();
     const sync = await hud(['sync', 'tasks', 'letter-count-detach', 'tasks.ts', '-y'], {
