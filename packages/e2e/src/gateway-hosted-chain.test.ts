@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,8 @@ import {
   hudEnv,
   newAdminKey,
   startGatewayProcess,
+  startHudWorker,
+  type WorkerProcess,
 } from './support/gateway-cli.js';
 import { HUD_BIN } from './support/served-env.js';
 
@@ -51,30 +53,13 @@ let home = '';
 const skip = !hasDocker || registrySkip() !== '' || postgresUnavailable() !== undefined;
 const vars = () => ({ HUD_API_URL: gateway?.url ?? '', HUD_API_KEY: KEY });
 
-interface WorkerProcess {
-  child: ChildProcess;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
 const workers: WorkerProcess[] = [];
 
 /** `hud worker --runtime docker --concurrency 2 --name <name>` from a folder with no env file. */
 function startWorker(name: string): WorkerProcess {
   const cwd = path.join(home, `worker-${name}`);
   mkdirSync(cwd, { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [HUD_BIN, 'worker', '--runtime', 'docker', '--concurrency', '2', '--name', name],
-    { cwd, env: hudEnv(home, vars()), stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const worker = { child, stderr: () => stderr, exited };
+  const worker = startHudWorker({ cwd, name, runtime: 'docker', home, vars: vars() });
   workers.push(worker);
   return worker;
 }

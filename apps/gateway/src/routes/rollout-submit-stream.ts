@@ -13,16 +13,8 @@ export interface StreamCounts {
   cancelled: number;
 }
 
-/** One trace in a `snapshot` event and each `trace` event. */
-export interface StreamTrace {
-  trace_id: string;
-  status: string;
-  reward: number | null;
-  error: string | null;
-  slug: string | null;
-  group_id: string | null;
-  attempt: number | null;
-}
+/** One trace in a `snapshot` event and each `trace` event: its progress row without the time. */
+export type StreamTrace = Omit<ProgressRow, 'updated_at'>;
 
 const TERMINAL = new Set(['completed', 'error', 'cancelled']);
 /** A comment line this often keeps proxies from closing an idle stream. */

@@ -121,7 +121,8 @@ async function uploadSpans(trace: Trace, options: RunLeaseOptions): Promise<void
     telemetryUrl: urls.telemetry,
     apiUrl: urls.api,
     apiKey: lease.key,
-    retries: 3,
+    // ~20 s of backoff (250 ms doubling to 4 s): spans outlast a gateway restart, within the flush limit.
+    retries: 8,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   uploader.spans(

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type HudRun, runHud } from './run-hud.js';
+import { HUD_BIN } from './served-env.js';
 
 /** The workspace's `@hud/gateway` package and its built bin. */
 export const GATEWAY_PACKAGE_DIR = fileURLToPath(
@@ -160,4 +161,51 @@ export function stepSpan(traceId: string, step: Record<string, unknown>, at: Dat
     attributes: { 'hud.schema': 'hud.step.v1', 'hud.task_run_id': traceId, 'hud.payload': step },
     events: [],
   };
+}
+
+/** A running `hud worker` child: its stderr so far, and its exit. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `hud worker --runtime <runtime> --concurrency <concurrency> --name <name>` of the built CLI in
+ * `cwd` with {@link hudEnv} (`home`, `vars`); stdout ignored, stderr collected.
+ */
+export function startHudWorker(options: {
+  cwd: string;
+  name: string;
+  home: string;
+  vars: Record<string, string>;
+  runtime?: string;
+  concurrency?: number;
+}): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      HUD_BIN,
+      'worker',
+      '--runtime',
+      options.runtime ?? 'local',
+      '--concurrency',
+      String(options.concurrency ?? 2),
+      '--name',
+      options.name,
+    ],
+    {
+      cwd: options.cwd,
+      env: hudEnv(options.home, options.vars),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, stderr: () => stderr, exited };
 }
