@@ -117,17 +117,24 @@ describe('prepareEntry', () => {
 
   it('gives every module its own import.meta.url, __dirname and __filename', async () => {
     const { cache, env, dir } = project({
-      'env.ts': `${ENV()}export const url = import.meta.url;\nexport const envDir = import.meta.dirname;\nexport { cjsDir, cjsFile } from './lib/paths.cjs';\n`,
+      'env.ts': `${ENV()}export const url = import.meta.url;\nexport const envDir = import.meta.dirname;\nexport { cjsDir, cjsFile } from './lib/paths.cjs';\nexport { pkgUrl, pkgDir } from 'located';\n`,
       'helper.ts': "export const word = 'one';",
       'lib/paths.cjs':
         "'use strict';\nmodule.exports = { cjsDir: __dirname, cjsFile: __filename };\n",
+      // Package code goes through the minifier first: its per-file values must survive it.
+      'node_modules/located/package.json': '{"name":"located","type":"module","main":"index.js"}',
+      'node_modules/located/index.js':
+        'export const pkgUrl = import.meta.url;\nexport const pkgDir = import.meta.dirname;\n',
     });
     const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
-    expect(await bundledExports(entry, ['url', 'envDir', 'cjsDir', 'cjsFile'])).toEqual({
+    const names = ['url', 'envDir', 'cjsDir', 'cjsFile', 'pkgUrl', 'pkgDir'];
+    expect(await bundledExports(entry, names)).toEqual({
       url: pathToFileURL(env).href,
       envDir: dir,
       cjsDir: path.join(dir, 'lib'),
       cjsFile: path.join(dir, 'lib/paths.cjs'),
+      pkgUrl: pathToFileURL(path.join(dir, 'node_modules/located/index.js')).href,
+      pkgDir: path.join(dir, 'node_modules/located'),
     });
   });
 

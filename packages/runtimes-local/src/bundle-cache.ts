@@ -15,7 +15,7 @@ import type { PackageLookup, SourceRecord } from './bundle-plugins.js';
 import { bundleEnvironment, type EnvBundle, lookupsUnchanged } from './env-bundle.js';
 
 /** Bumped when the bundle's shape or the manifest's changes: older caches are ignored. */
-const FORMAT = 4;
+const FORMAT = 5;
 /** Bundles kept per environment besides the current one, and the age under which none is removed. */
 const KEEP_OLDER = 2;
 const KEEP_YOUNGER_THAN_MS = 60 * 60 * 1000;

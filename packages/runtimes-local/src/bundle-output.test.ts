@@ -74,31 +74,57 @@ describe('environment bundle output', () => {
     });
   });
 
-  it("minifies chunks of package code only: the project's own code stays as esbuild printed it", async () => {
-    const packageSource = [
-      'export function shout(word) {',
-      "  const loud = word.toUpperCase() + 'SHOUTING_MARK';",
-      "  return loud.replace('SHOUTING_MARK', '!');",
-      '}',
-    ].join('\n');
+  it('serves from one CommonJS file: package code minified, own code as written, dynamic imports evaluated when reached', async () => {
+    const branches = (name: string) =>
+      `export function ${name}(word, loud) {\n  if (loud) {\n    return word.toUpperCase() + '!';\n  } else {\n    return word;\n  }\n}\n`;
     const { cache, env } = project({
       'env.ts': [
         "import { Environment } from '@hud/environment';",
         "export const env = new Environment({ name: 'b' });",
-        "export const shoutLater = async (word: string) => (await import('shouting')).shout(word);",
+        "export const shoutLater = async (word: string) => (await import('shouting')).shout(word, true);",
+        branches('whisper'),
       ].join('\n'),
       'node_modules/shouting/package.json': '{"name":"shouting","type":"module","main":"index.js"}',
-      'node_modules/shouting/index.js': packageSource,
+      'node_modules/shouting/index.js': `globalThis.shoutingLoaded = true;\n${branches('shout')}`,
     });
     const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
-    const dir = path.dirname(entry);
-    const texts = readdirSync(dir).map((name) => readFileSync(path.join(dir, name), 'utf8'));
-    const own = texts.find((text) => text.includes('shoutLater'));
-    expect(own).toContain('// env.ts\n');
-    const packaged = texts.find((text) => text.includes('SHOUTING_MARK'));
-    expect(packaged).toBeDefined();
-    expect(packaged).not.toContain('// node_modules/shouting');
-    expect(packaged).not.toMatch(/\n\s/);
-    expect(await inChild(entry, "return m.shoutLater('hey');")).toBe('HEY!');
+    expect(path.basename(entry)).toBe('entry.cjs');
+    expect(readdirSync(path.dirname(entry))).toEqual(['entry.cjs']);
+    const text = readFileSync(entry, 'utf8');
+    expect(text.startsWith("'use strict';")).toBe(true);
+    // The project's own function as written; the package's through the minifier (`if … else` → `?:`).
+    expect(text).toContain('// env.ts\n');
+    expect(text).toMatch(/function whisper\(word, loud\) \{\n\s+if \(loud\) \{/);
+    expect(text).toMatch(/function shout\(word, loud\) \{\n\s+return loud \? /);
+    expect(
+      await inChild(
+        entry,
+        `const before = globalThis.shoutingLoaded ?? false;
+         const shouted = await m.shoutLater('hey');
+         return { before, shouted, after: globalThis.shoutingLoaded };`,
+      ),
+    ).toEqual({ before: false, shouted: 'HEY!', after: true });
+  });
+
+  it('bundles ES modules when the environment needs them (top-level await, import.meta beyond url)', async () => {
+    const { cache, env } = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "export const env = new Environment({ name: 'b' });",
+        "export const word = await Promise.resolve('awaited');",
+      ].join('\n'),
+    });
+    const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
+    expect(path.basename(entry)).toBe('entry.mjs');
+    expect(await inChild(entry, 'return m.word;')).toBe('awaited');
+    const meta = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "export const env = new Environment({ name: 'b' });",
+        "export const here = import.meta.resolve('./env.ts');",
+      ].join('\n'),
+    });
+    const bundled = await prepareEntry({ file: meta.env, cacheDir: meta.cache, fallbacks });
+    expect(path.basename(bundled.entry)).toBe('entry.mjs');
   });
 });

@@ -210,6 +210,10 @@ function withFileValues(source: string, file: string): string {
  *   a try/catch), loaders (`jiti`) stay external by absolute URL; every lookup is recorded;
  * - **sources**: every file is read here, so its hash is of the exact bytes bundled, and gets its own
  *   `__dirname`, `__filename` and `import.meta.url`/`dirname`/`filename`;
+ * - with `minifyPackages`, package JavaScript (under `node_modules`, or in a package a bare import
+ *   reached, `serverModule`'s or a fallback's) goes through esbuild's syntax and whitespace minifier file by file (identifiers and names
+ *   kept; the bundle prints it again, so what remains is the shorter syntax): less for every child to read
+ *   and compile, while the project's own modules stay as written;
  * - the `bindings` package refuses the build: it finds addons from its caller's file, which a bundle
  *   moves (so do computed `require(x)`/`import(x)`, which the caller finds in the output).
  */
@@ -218,8 +222,18 @@ export function bundlePlugins(options: {
   serverModule: string;
   fallbacks: Readonly<Record<string, string>>;
   record: BuildRecord;
+  minifyPackages?: boolean;
 }): Plugin[] {
   const { file, serverModule, fallbacks, record } = options;
+  // The packages of `serverModule` and the fallbacks are known up front: the entry imports the former by
+  // path, so it may load before any bare import records its package (the same bytes every build). Other
+  // packages' files load only after the bare import that reached them recorded the package.
+  const knownPackages = [serverModule, ...Object.values(fallbacks)]
+    .map(packageRoot)
+    .filter((root) => root !== undefined);
+  const isPackageFile = (source: string) =>
+    inNodeModules(source) ||
+    [...knownPackages, ...record.packageRoots].some((root) => source.startsWith(root + path.sep));
   const entry: Plugin = {
     name: 'hud-entry',
     setup(build) {
@@ -304,11 +318,25 @@ export function bundlePlugins(options: {
   const sources: Plugin = {
     name: 'hud-sources',
     setup(build) {
-      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
+      build.onLoad({ filter: /.*/, namespace: 'file' }, async (args) => {
         const loader = LOADERS[path.extname(args.path).toLowerCase()];
         if (loader === undefined) return undefined;
         const source = readSource(args.path, record);
-        return { contents: loader === 'json' ? source : withFileValues(source, args.path), loader };
+        if (loader === 'json') return { contents: source, loader };
+        const contents = withFileValues(source, args.path);
+        // JavaScript only: TypeScript and JSX are compiled by the build, with the project's settings.
+        if (!options.minifyPackages || loader !== 'js' || !isPackageFile(args.path)) {
+          return { contents, loader };
+        }
+        const minified = await build.esbuild.transform(contents, {
+          loader,
+          target: 'node22',
+          minifyWhitespace: true,
+          minifySyntax: true,
+          legalComments: 'none',
+          sourcefile: args.path,
+        });
+        return { contents: minified.code, loader: 'js' };
       });
     },
   };

@@ -12,7 +12,7 @@ import {
 
 /** One output file of an environment bundle. */
 export interface BundleFile {
-  /** Path relative to the bundle's directory (`entry.mjs`, `chunk-<hash>.mjs`). */
+  /** Path relative to the bundle's directory (`entry.cjs`; or `entry.mjs` and `chunk-<hash>.mjs`). */
   readonly name: string;
   readonly contents: Uint8Array;
 }
@@ -38,22 +38,18 @@ export class BundleRefusedError extends Error {
   }
 }
 
-/** The name the entry gets in the output directory. */
-export const ENTRY_FILE = 'entry.mjs';
+/** The entry's name in the output directory, by bundle format. */
+export const ENTRY_FILES = { cjs: 'entry.cjs', esm: 'entry.mjs' } as const;
 
 /**
- * A CommonJS module bundled into an ES module still calls `require` (builtins, native addons, computed
- * paths in packages): every output file gets one of its own.
- */
-/**
- * What a bundle cannot keep: a free `require` with a computed argument or `require.resolve` (esbuild calls
- * the shim `__require`), or an `import()` of a computed specifier. Both resolve against the module's own
- * location at run time, which bundling moves. (A string literal containing such text also matches: the
- * environment is then served unbundled, which is only slower.)
+ * What a bundle cannot keep: a free `require` with a computed argument or `require.resolve` (in an ES
+ * module bundle esbuild calls the shim `__require`), or an `import()` of a computed specifier. Both resolve
+ * against the module's own location at run time, which bundling moves. (A string literal containing such
+ * text also matches: the environment is then served unbundled, which is only slower.)
  */
 const UNBUNDLABLE_CALLS: readonly [RegExp, string][] = [
-  [/(?<![\w$.])__require\s*\(\s*(?!["'`)])/, 'require(<computed>)'],
-  [/(?<![\w$.])__require\.resolve\b/, 'require.resolve()'],
+  [/(?<![\w$.])(?:__)?require\s*\(\s*(?!["'`)])/, 'require(<computed>)'],
+  [/(?<![\w$.])(?:__)?require\.resolve\b/, 'require.resolve()'],
   [/(?<![\w$.])import\s*\(\s*(?!["'`)])/, 'import(<computed>)'],
 ];
 
@@ -73,6 +69,10 @@ function unbundlableCall(text: string, base: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A CommonJS module bundled into an ES module still calls `require` (builtins, native addons, computed
+ * paths in packages): every output file of an ES module bundle gets one of its own.
+ */
 const REQUIRE_SHIM =
   "import { createRequire as __hudCreateRequire } from 'node:module';\n" +
   'const require = __hudCreateRequire(import.meta.url);';
@@ -97,13 +97,26 @@ async function minified(esbuild: typeof import('esbuild'), text: string): Promis
   return new TextEncoder().encode(result.code);
 }
 
+/** The environment needs ES module semantics a CommonJS bundle lacks: build the ES module bundle instead. */
+class NeedsEsmError extends Error {}
+
 /**
- * Bundles an environment file and everything it imports into ES modules for one child process to load
- * (serve-child's `--bundle`): an entry exporting the file's module as `envModule` and `PORT_ANNOUNCEMENT`,
- * `selectEnvironment` and `serve` of the `@hud/environment` at `serverModule`, plus chunks. Dynamic
- * imports become chunks of their own, loaded only when reached (a workspace's SSH server, MCP, browser
- * code), so a child evaluates no more than today. Only `node:` builtins, native addons and loaders stay
- * external. Nothing is written: the caller stores {@link EnvBundle.files}.
+ * Bundles an environment file and everything it imports for one child process to load (serve-child's
+ * `--bundle`): an entry exporting the file's module as `envModule` and `PORT_ANNOUNCEMENT`,
+ * `selectEnvironment` and `serve` of the `@hud/environment` at `serverModule`. Only `node:` builtins,
+ * native addons and loaders stay external. Nothing is written: the caller stores {@link EnvBundle.files}.
+ *
+ * Preferably one CommonJS file, `entry.cjs`, which a child `require`s: a dynamic `import()` of bundled
+ * code becomes a call that evaluates that code when reached (a workspace's SSH server, MCP, browser code
+ * are in the file but not run), so a child evaluates no more than the file would, and loads one module
+ * instead of an ES module graph (measured ~10–20 ms of CPU less per child than `entry.mjs` and its
+ * chunks). Package code (under `node_modules`, or a package a bare import reached) is syntax-minified
+ * module by module; the project's own modules stay as written. Everything runs in strict mode, as in an
+ * ES module.
+ *
+ * When the environment needs ES module semantics — a top-level `await`, or `import.meta` beyond
+ * `url`/`dirname`/`filename` — ES modules instead: `entry.mjs` plus chunks, dynamic imports as chunks of
+ * their own loaded when reached, and chunks holding only package code minified.
  * @param esbuild the `esbuild` module.
  * @throws BundleRefusedError when the bundle would not behave like the unbundled file (a computed
  *   `require`/`import` or `require.resolve` anywhere in it, the `bindings` package); esbuild's error (naming the file
@@ -113,34 +126,63 @@ export async function bundleEnvironment(
   esbuild: typeof import('esbuild'),
   options: { file: string; serverModule: string; fallbacks: Readonly<Record<string, string>> },
 ): Promise<EnvBundle> {
+  try {
+    return await bundleAs(esbuild, options, 'cjs');
+  } catch (error) {
+    if (!(error instanceof NeedsEsmError)) throw error;
+    return bundleAs(esbuild, options, 'esm');
+  }
+}
+
+/** esbuild's complaint about top-level await in a CommonJS bundle, or its warning about an empty `import.meta`. */
+const ESM_ONLY = /top-level await|import\.meta/i;
+
+async function bundleAs(
+  esbuild: typeof import('esbuild'),
+  options: { file: string; serverModule: string; fallbacks: Readonly<Record<string, string>> },
+  format: 'cjs' | 'esm',
+): Promise<EnvBundle> {
   const record: BuildRecord = {
     sources: new Map(),
     lookups: new Map(),
     packageRoots: new Set(),
     refusals: [],
   };
+  const cjs = format === 'cjs';
+  const entryFile = ENTRY_FILES[format];
   const outdir = path.join(path.dirname(options.file), '.hud-bundle-out');
   const build: BuildOptions = {
     entryPoints: { entry: ENTRY_SPECIFIER },
     bundle: true,
-    splitting: true,
+    splitting: !cjs,
     platform: 'node',
-    format: 'esm',
+    format,
     // The oldest Node this package supports: children may run another binary (the `nodePath` option).
     target: 'node22',
     outdir,
-    outExtension: { '.js': '.mjs' },
+    outExtension: { '.js': cjs ? '.cjs' : '.mjs' },
     write: false,
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
-    banner: { js: REQUIRE_SHIM },
+    // ES module code is strict: so is the CommonJS bundle of it (the directive must come first).
+    banner: { js: cjs ? "'use strict';" : REQUIRE_SHIM },
     define: { ...PER_FILE_DEFINES },
     // Comments name each module's source relative to the env file's directory.
     absWorkingDir: path.dirname(options.file),
-    plugins: bundlePlugins({ ...options, record }),
+    plugins: bundlePlugins({ ...options, record, minifyPackages: cjs }),
   };
-  const result = await esbuild.build(build);
+  let result: Awaited<ReturnType<typeof esbuild.build>>;
+  try {
+    result = await esbuild.build(build);
+  } catch (error) {
+    const messages = (error as { errors?: { text: string }[] }).errors ?? [];
+    if (cjs && messages.some((message) => ESM_ONLY.test(message.text))) throw new NeedsEsmError();
+    throw error;
+  }
+  if (cjs && result.warnings.some((warning) => ESM_ONLY.test(warning.text))) {
+    throw new NeedsEsmError();
+  }
   if (record.refusals.length > 0) throw new BundleRefusedError(record.refusals.join('; '));
   // Inputs esbuild read itself (none expected: every file goes through the sources plugin).
   for (const input of Object.keys(result.metafile?.inputs ?? {})) {
@@ -162,18 +204,18 @@ export async function bundleEnvironment(
         outputs[path.relative(build.absWorkingDir ?? '', output.path)]?.inputs ?? {},
       );
       const contents =
-        inputs.length > 0 && inputs.every(isPackageInput)
+        !cjs && inputs.length > 0 && inputs.every(isPackageInput)
           ? await minified(esbuild, output.text)
           : output.contents;
       return { name, contents };
     }),
   );
   files.sort((a, b) => a.name.localeCompare(b.name));
-  if (!files.some((output) => output.name === ENTRY_FILE)) {
-    throw new BundleRefusedError(`esbuild wrote no ${ENTRY_FILE}`);
+  if (!files.some((output) => output.name === entryFile)) {
+    throw new BundleRefusedError(`esbuild wrote no ${entryFile}`);
   }
   return {
-    entry: ENTRY_FILE,
+    entry: entryFile,
     files,
     sources: [...record.sources.values()].sort((a, b) => a.path.localeCompare(b.path)),
     // Sorted: resolution order varies between builds, the name of the stored bundle must not.

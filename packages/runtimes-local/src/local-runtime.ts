@@ -58,8 +58,10 @@ export interface LocalRuntimeOptions {
   fallbacks?: Readonly<Record<string, string>>;
   /**
    * Serve the file from a prepared bundle (default true): the environment file and everything it imports,
-   * bundled with esbuild (dynamic imports as lazy chunks) and stored under `cacheDir`, keyed by the
-   * contents of every input, so each child loads a few files instead of a module graph through the loader
+   * bundled with esbuild into one CommonJS file (dynamically imported code evaluated when reached; ES
+   * modules and lazy chunks when the file needs ES module semantics, e.g. a top-level `await`) and stored
+   * under `cacheDir`, keyed by the contents of every input, so each child loads one file (or a few)
+   * instead of a module graph through the loader
    * (about half the CPU per child). Found in the cache before the first spawn; on a miss it is built in the
    * background while children load the file as before (nothing waits for it, except {@link
    * LocalProvider.warm}). An edit to one of the project's own files is noticed before the next spawn: the

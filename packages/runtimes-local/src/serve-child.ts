@@ -10,8 +10,9 @@
  * environment is the fallback.
  *
  * With `--bundle`, the environment comes from a prepared bundle of `<file>` (see bundle-cache.ts) that also
- * carries the serving API: the child imports one module graph of a few files instead of `@hud/environment`
- * and the file through the loader. `<file>` still names the environment in messages.
+ * carries the serving API: the child requires one CommonJS file (`entry.cjs`) or imports one module graph
+ * of a few files (`entry.mjs`) instead of `@hud/environment` and the file through the loader. `<file>`
+ * still names the environment in messages.
  *
  * With `--loaded-fd`, the child closes that inherited file descriptor once the environment's modules are
  * loaded, before its initialize hooks run: the parent's boot gate (see boot-gate.ts) then lets the next
@@ -20,9 +21,10 @@
  * It imports packages only (no relative imports), so Node can also run the `.ts` source directly.
  * @internal
  */
-import module from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { ControlServer, Environment, selectEnvironment, serve } from '@hud/environment';
+
+// Builtins through getBuiltinModule, not ES imports: an ES import of a builtin builds its whole namespace.
+const module = process.getBuiltinModule('node:module');
 
 // Reuse V8's compiled code across children (measured: ~30 ms less per spawn for a zod-based env); enabled
 // before anything else loads, hence the dynamic imports.
@@ -99,7 +101,10 @@ async function load(args: ChildArgs): Promise<{ env: Environment; api: ServingAp
     selectEnvironment: typeof selectEnvironment;
   };
   try {
-    bundle = await import(pathToFileURL(args.bundle).href);
+    // A CommonJS bundle (entry.cjs) is required: one module, no ES module graph to link.
+    bundle = args.bundle.endsWith('.cjs')
+      ? module.createRequire(args.bundle)(args.bundle)
+      : await import(process.getBuiltinModule('node:url').pathToFileURL(args.bundle).href);
   } catch (cause) {
     // The loader's message for the same failure (an error thrown while the file's modules evaluate).
     const detail = cause instanceof Error ? cause.message : String(cause);
