@@ -1,6 +1,42 @@
 import type { Command } from 'commander';
 import { DEFAULT_STORE } from '../defaults.js';
-import type { EvalFlags } from '../eval/plan.js';
+import { type EvalFlags, REMOTE_RUNTIME_CONFLICT } from '../eval/plan.js';
+
+/**
+ * Refuses flags `--remote` cannot take, before anything is read or started: `--runtime` (the workers
+ * choose it), `--resume` (a job of the local store), `--watch` (re-runs local files), and the limits this
+ * process enforces on its own rollouts (`--max-cost`, `--max-tokens`, `--timeout`, `--agent-timeout`,
+ * `--ready-timeout`).
+ * @throws Error naming the flag, why, and what to do instead.
+ */
+export function checkRemoteFlags(flags: EvalFlags): void {
+  if (!flags.remote) return;
+  if (flags.runtime !== undefined) throw new Error(REMOTE_RUNTIME_CONFLICT);
+  if (flags.resume) {
+    throw new Error(
+      `--resume re-runs a job of the local job store: it cannot be combined with --remote (follow a job of the platform with hud jobs ${flags.resume} --follow)`,
+    );
+  }
+  if (flags.watch) {
+    throw new Error(
+      "--watch re-runs the job here when local files change: it cannot be combined with --remote (the job runs on the gateway's workers); drop one of them",
+    );
+  }
+  // Enforced by this process over its own rollouts: with --remote they would be silently ignored.
+  const local = [
+    ['--max-cost', flags.maxCost],
+    ['--max-tokens', flags.maxTokens],
+    ['--timeout', flags.timeout],
+    ['--agent-timeout', flags.agentTimeout],
+    ['--ready-timeout', flags.readyTimeout],
+  ].filter(([, value]) => value !== undefined);
+  if (local.length > 0) {
+    const names = local.map(([flag]) => flag).join(', ');
+    throw new Error(
+      `${names} ${local.length === 1 ? 'applies' : 'apply'} to rollouts run here: not to --remote, whose rollouts the workers run (a job's spend is capped by its key: hud keys update <id> --budget-usd/--budget-tokens; a worker's readiness limit is hud worker --ready-timeout); drop ${local.length === 1 ? 'it' : 'them'}`,
+    );
+  }
+}
 
 /** `hud eval <source> [agent]`: run an agent over tasks, locally, with a live display and a job store. */
 export function registerEval(program: Command): void {
@@ -74,6 +110,17 @@ export function registerEval(program: Command): void {
       0,
     )
     .option('-y, --yes', 'do not ask for confirmation (hud-ts never asks)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hud eval tasks.ts                          the first task with the oracle agent, here
+  hud eval tasks.ts claude --all --group 4   every task 4 times with Claude
+  hud eval tasks.ts oracle --runtime docker  each rollout in a container of the built image
+  hud eval letter-count claude --remote      a platform taskset's rollouts queued for hud worker,
+                                             this process following the job (hud jobs <id> --follow later)
+  hud eval tasks.ts claude --runtime hud     the agent here, each environment on a gateway's hud worker`,
+    )
     .action(
       async (
         source: string | undefined,
@@ -81,6 +128,7 @@ export function registerEval(program: Command): void {
         flags: EvalFlags & { groupSize?: string },
       ) => {
         if (flags.groupSize) flags.group = flags.groupSize;
+        checkRemoteFlags(flags);
         if (flags.watch) {
           if (!source) throw new Error('--watch needs a task source');
           const { watchEval } = await import('../eval/watch.js');

@@ -57,7 +57,7 @@ function traceRow(trace: PlatformTrace): string[] {
  * The job `jobId` names: by id (32 hex or a UUID), else the one recent job whose id starts with it.
  * @throws PlatformError `not_found` when none or several match; others as the client throws them.
  */
-async function findJob(client: PlatformClient, jobId: string): Promise<PlatformJob> {
+export async function findJob(client: PlatformClient, jobId: string): Promise<PlatformJob> {
   try {
     return await client.get(`/v2/jobs/${encodeURIComponent(jobId)}`, { schema: PlatformJob });
   } catch (error) {
@@ -76,7 +76,7 @@ async function findJob(client: PlatformClient, jobId: string): Promise<PlatformJ
     throw new PlatformError(
       'not_found',
       matches.length === 0
-        ? `no job '${jobId}' on ${client.urls.api}`
+        ? `no job '${jobId}' on ${client.urls.api} for this key's team: hud jobs lists its recent jobs`
         : `'${jobId}' matches ${matches.length} jobs on ${client.urls.api}: give more of the id`,
     );
   }

@@ -58,12 +58,15 @@ export async function jobsCommand(jobId: string | undefined, flags: JobsFlags): 
       throw new Error(
         '--follow follows one job of the platform: hud jobs <job-id> --follow with HUD_API_KEY set',
       );
-    const [{ followJobAction }, { EvalReport }] = await Promise.all([
+    const [{ followJobAction }, { EvalReport }, { findJob }] = await Promise.all([
       import('../platform/hosted-eval.js'),
       import('../eval/report.js'),
+      import('./jobs-gateway.js'),
     ]);
     const json = Boolean(flags.json);
-    return followJobAction(client, loadSettings().HUD_API_KEY?.trim() ?? '', jobId, {
+    // A unique prefix names the job, as without --follow.
+    const job = await findJob(client, jobId);
+    return followJobAction(client, loadSettings().HUD_API_KEY?.trim() ?? '', job.id, {
       json,
       report: new EvalReport({ json }),
     });

@@ -21,6 +21,14 @@ export function registerJobs(program: Command): void {
       'follow a running job of the platform live (progress bar, then the summary table) until it ends; Ctrl-C stops following',
     )
     .option('--json', 'print JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hud jobs                    the 20 newest jobs
+  hud jobs 4cbc93cb           the runs of the job whose id starts so
+  hud jobs 4cbc93cb --follow  its progress live until it ends (a job of hud eval --remote)`,
+    )
     .action(async (jobId: string | undefined, flags: JobsFlags) =>
       (await import('./jobs-source.js')).jobsCommand(jobId, flags),
     );

@@ -29,6 +29,14 @@ export function registerKeys(program: Command): void {
     .option('--budget-usd <usd>', 'US dollars of LLM calls it may spend in all (402 beyond)')
     .option('--budget-tokens <n>', 'LLM tokens (in + out) it may use in all (402 beyond)')
     .option('--json', 'print JSON (the secret included) instead of text')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hud keys create ci --rpm 60 --budget-usd 25     a member key: 60 LLM requests/min, $25 in all
+  hud keys create workers --role admin            a key for hud worker (an admin key of the
+                                                  gateway's first team serves every team)`,
+    )
     .action(
       async (
         name: string,
@@ -44,6 +52,13 @@ export function registerKeys(program: Command): void {
     .option('--budget-usd <usd>', "US dollars of LLM calls in all, or 'none'")
     .option('--budget-tokens <n>', "LLM tokens (in + out) in all, or 'none'")
     .option('--json', 'print JSON instead of text')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hud keys update <id> --tpm 100000 --budget-tokens 5000000
+  hud keys update <id> --budget-usd none          remove its dollar budget`,
+    )
     .action(async (id: string, flags: { json?: boolean } & KeyLimitFlags) =>
       (await import('../platform/keys-action.js')).keysUpdate(id, flags),
     );

@@ -122,6 +122,10 @@ function taskChoice(flags: EvalFlags, defaults: EvalFileDefaults): TaskChoice {
   return flags.all || flags.full || defaults.all ? { kind: 'all' } : { kind: 'first' };
 }
 
+/** Why `--remote` refuses `--runtime`: the workers choose where environments run. */
+export const REMOTE_RUNTIME_CONFLICT =
+  "--remote runs on the platform: it cannot be combined with --runtime (the gateway's workers choose it: hud worker --runtime docker|local); drop --runtime, or drop --remote to run here (--runtime hud serves only the environments on workers)";
+
 /**
  * The plan of a `hud eval` command: the command line first, then what a resumed job recorded, then the
  * `[eval]` defaults and agent section of `.hud_eval.toml` (ignored when resuming), then built-in defaults
@@ -148,8 +152,7 @@ export function buildEvalPlan(inputs: PlanInputs): EvalPlan {
       'the job does not record its source: pass it, e.g. hud eval tasks.ts --resume <id>',
     );
 
-  if (flags.remote && flags.runtime !== undefined)
-    throw new Error('--remote runs on the platform: it cannot be combined with --runtime');
+  if (flags.remote && flags.runtime !== undefined) throw new Error(REMOTE_RUNTIME_CONFLICT);
   if (flags.remote && flags.resume)
     throw new Error('--resume re-runs a local job: it cannot be combined with --remote');
   const budget = budgetOf(flags);

@@ -147,12 +147,23 @@ async function hudProvider(options: ChoiceOptions): Promise<ChosenProvider> {
   }
   const { HudRuntime } = await loadHudRuntime('hud eval --runtime hud');
   const runtimeUrl = platformUrls(settings).runtime;
+  // --ready-timeout bounds the wait for a worker too (hud-python's 300 s otherwise).
+  const readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
   const provider = HudRuntime({
     apiKey,
     runtimeUrl,
+    readyTimeoutS: readyTimeoutMs / 1000,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { provider, label: `hud (${runtimeUrl})`, close: () => provider.close() };
+  // A rollout waiting for a worker says so rather than sit silently at "provisioning".
+  const { announceSessionWaits } = await import('../platform/hosted-session-wait.js');
+  const warn = (line: string) =>
+    options.logger ? options.logger.warn(line) : process.stderr.write(`warning: ${line}\n`);
+  return {
+    provider: announceSessionWaits(provider, { runtimeUrl, apiKey, readyTimeoutMs, warn }),
+    label: `hud (${runtimeUrl})`,
+    close: () => provider.close(),
+  };
 }
 
 /** The most containers `--runtime docker` keeps started ahead of need. */

@@ -155,6 +155,21 @@ export class HostedJobTracker {
     this.#emit({ type: 'run-end', run: record, progress: this.progress() });
   };
 
+  /**
+   * How many rollouts are still waiting for a worker, when none of the job's rollouts has been claimed
+   * yet (every trace seen is `queued`); 0 once one runs or ends; undefined before the first snapshot.
+   */
+  unclaimed(): number | undefined {
+    if (!this.#started) return undefined;
+    if (this.#ended.size > 0) return 0;
+    let queued = 0;
+    for (const state of this.#states.values()) {
+      if (state.status !== 'queued') return 0;
+      queued++;
+    }
+    return queued;
+  }
+
   /** Whether every rollout has finished. */
   get done(): boolean {
     return this.#started && this.#ended.size >= this.#total;

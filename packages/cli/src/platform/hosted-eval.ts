@@ -116,6 +116,27 @@ export interface FollowOptions {
    * following, the job goes on). Without it, Ctrl-C stops following.
    */
   askCancel?: () => Promise<boolean>;
+  /**
+   * After this long with every rollout still queued, one warning that the job waits for a worker (then
+   * one a minute while none is claimed), ms (default {@link WORKER_WAIT_NOTICE_MS}).
+   */
+  waitNoticeMs?: number;
+}
+
+/** How long a followed job may have no rollout claimed before the user is told it waits for a worker, ms. */
+export const WORKER_WAIT_NOTICE_MS = 5_000;
+
+/** How often the notice is repeated while no worker claims a rollout, ms. */
+const WORKER_WAIT_REPEAT_MS = 60_000;
+
+/**
+ * The warning of a job whose `queued` rollouts no worker has claimed for `waitedMs`: names the gateway and
+ * how to start a worker for it.
+ */
+export function waitingForWorkerLine(queued: number, waitedMs: number, apiUrl: string): string {
+  const waited =
+    waitedMs < 60_000 ? `${Math.round(waitedMs / 1000)} s` : `${Math.round(waitedMs / 60_000)} min`;
+  return `no worker has claimed the job's ${queued} queued rollout${queued === 1 ? '' : 's'} in ${waited}: waiting for a hud worker on ${apiUrl} (start one with HUD_API_URL=${apiUrl} and HUD_API_KEY a key of this team or an admin key of the gateway's first team: hud worker); Ctrl-C stops following`;
 }
 
 /**
@@ -168,6 +189,22 @@ export async function followHostedJob(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Nothing claimed after a while: say the job waits for a worker rather than sit silent.
+  const begin = performance.now();
+  let notice: NodeJS.Timeout | undefined;
+  const checkWaiting = (nextMs: number) => {
+    notice = setTimeout(() => {
+      const queued = tracker.unclaimed();
+      if (queued === 0) return;
+      // Not connected yet (the stream's own warnings say why): look again soon.
+      if (queued === undefined) return checkWaiting(Math.min(1_000, nextMs));
+      if (!paused)
+        report.warn(waitingForWorkerLine(queued, performance.now() - begin, client.urls.api));
+      checkWaiting(WORKER_WAIT_REPEAT_MS);
+    }, nextMs);
+    notice.unref();
+  };
+  checkWaiting(options.waitNoticeMs ?? WORKER_WAIT_NOTICE_MS);
   try {
     await followJobStream(
       {
@@ -188,6 +225,7 @@ export async function followHostedJob(
       },
     );
   } finally {
+    clearTimeout(notice);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     display.stop();

@@ -1,6 +1,6 @@
 import { loadSettings } from '../settings.js';
 import { renderTable } from '../table.js';
-import { platformClient } from './client.js';
+import { PlatformError, platformClient } from './client.js';
 import { ApiKey, listOf } from './shapes.js';
 
 const ROLES = ['member', 'admin'];
@@ -13,11 +13,43 @@ export interface KeyLimitFlags {
   budgetTokens?: string;
 }
 
+/** The gateway's largest per-minute limit (32-bit columns). */
+const MAX_PER_MINUTE = 2_147_483_647;
+
+/** Each flag: its name, as typed, its body field, what it takes, and the gateway's bounds. */
 const LIMIT_FLAGS = [
-  ['rpm', '--rpm', 'requests_per_minute', 'a whole number of requests ≥ 1'],
-  ['tpm', '--tpm', 'tokens_per_minute', 'a whole number of tokens ≥ 1'],
-  ['budgetUsd', '--budget-usd', 'budget_usd', 'US dollars ≥ 0, e.g. 25 or 2.50'],
-  ['budgetTokens', '--budget-tokens', 'budget_tokens', 'a whole number of tokens ≥ 0'],
+  [
+    'rpm',
+    '--rpm',
+    'requests_per_minute',
+    'a whole number of requests from 1 to 2147483647',
+    1,
+    MAX_PER_MINUTE,
+  ],
+  [
+    'tpm',
+    '--tpm',
+    'tokens_per_minute',
+    'a whole number of tokens from 1 to 2147483647',
+    1,
+    MAX_PER_MINUTE,
+  ],
+  [
+    'budgetUsd',
+    '--budget-usd',
+    'budget_usd',
+    'US dollars from 0 to 1e12, e.g. 25 or 2.50',
+    0,
+    1e12,
+  ],
+  [
+    'budgetTokens',
+    '--budget-tokens',
+    'budget_tokens',
+    'a whole number of tokens ≥ 0',
+    0,
+    Number.MAX_SAFE_INTEGER,
+  ],
 ] as const;
 
 /**
@@ -29,7 +61,7 @@ export function keyLimitsOf(
   allowNone: boolean,
 ): Record<string, number | null> {
   const body: Record<string, number | null> = {};
-  for (const [name, flag, field, expected] of LIMIT_FLAGS) {
+  for (const [name, flag, field, expected, min, max] of LIMIT_FLAGS) {
     const raw = flags[name]?.trim();
     if (raw === undefined) continue;
     if (allowNone && raw === 'none') {
@@ -38,11 +70,11 @@ export function keyLimitsOf(
     }
     const value = Number(raw);
     const whole = name !== 'budgetUsd';
-    const min = name === 'rpm' || name === 'tpm' ? 1 : 0;
     if (
       raw === '' ||
       !Number.isFinite(value) ||
       value < min ||
+      value > max ||
       (whole && !Number.isInteger(value))
     ) {
       throw new Error(
@@ -53,6 +85,21 @@ export function keyLimitsOf(
   }
   return body;
 }
+
+/**
+ * A catch handler for a call on one key: a 404 becomes PlatformError `not_found` saying where the ids are
+ * listed; anything else is rethrown as is.
+ */
+const unknownKey = (error: unknown): never => {
+  if (PlatformError.isInstance(error) && error.code === 'not_found') {
+    throw new PlatformError(
+      'not_found',
+      `${error.message}: give the id column of hud keys list (not the name or prefix)`,
+      { cause: error, ...(error.status === undefined ? {} : { status: error.status }) },
+    );
+  }
+  throw error;
+};
 
 /** `rpm 60, budget $25` for the limits a key record carries ('' when none). */
 function describeLimits(key: Record<string, unknown>): string {
@@ -135,10 +182,9 @@ export async function keysUpdate(
     throw new Error('nothing to change: give --rpm, --tpm, --budget-usd or --budget-tokens');
   }
   const client = platformClient(loadSettings());
-  const updated = await client.request('PATCH', `/v2/keys/${encodeURIComponent(id)}`, {
-    body: limits,
-    schema: ApiKey,
-  });
+  const updated = await client
+    .request('PATCH', `/v2/keys/${encodeURIComponent(id)}`, { body: limits, schema: ApiKey })
+    .catch(unknownKey);
   if (flags.json) return console.log(JSON.stringify(updated));
   console.log(
     `updated key ${updated.name} (id ${updated.id}): ${describeLimits(updated) || 'no limits'}`,
@@ -151,7 +197,9 @@ export async function keysUpdate(
  */
 export async function keysRevoke(id: string, flags: { json?: boolean }): Promise<void> {
   const client = platformClient(loadSettings());
-  const revoked = await client.delete(`/v2/keys/${encodeURIComponent(id)}`, { schema: ApiKey });
+  const revoked = await client
+    .delete(`/v2/keys/${encodeURIComponent(id)}`, { schema: ApiKey })
+    .catch(unknownKey);
   if (flags.json) return console.log(JSON.stringify(revoked));
   console.log(`revoked key ${revoked.name} (id ${revoked.id}) at ${revoked.revoked_at ?? 'now'}`);
 }

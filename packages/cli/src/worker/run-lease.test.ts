@@ -62,6 +62,7 @@ describe('a missing image is an error verdict, not a retry', () => {
       if (outcome.kind !== 'complete') throw new Error('unreachable');
       expect(outcome.completion.retry).toBeUndefined();
       expect(outcome.completion.error).toMatch(/'blocker' has no deployed image/);
+      expect(outcome.completion.error).toContain('hud worker --runtime local');
     } finally {
       await substrate.close();
     }

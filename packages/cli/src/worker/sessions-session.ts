@@ -25,7 +25,11 @@ export interface SessionGateway {
 
 const noop = () => {};
 
-/** POSTs `body` to `route` of the gateway. @throws Error naming the URL and status on a refusal. */
+/**
+ * POSTs `body` to `route` of the gateway.
+ * @throws Error naming the URL and status on a refusal, or the URL and the network error's code
+ *   (`ECONNREFUSED`, …) when the gateway cannot be reached.
+ */
 export async function postJson(
   gateway: SessionGateway,
   route: string,
@@ -33,12 +37,24 @@ export async function postJson(
   signal?: AbortSignal,
 ): Promise<unknown> {
   const url = `${gateway.url}${route}`;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    ...(signal ? { signal } : {}),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    // undici's "fetch failed" says nothing: its cause has the code (ECONNREFUSED, ENOTFOUND) or reason.
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const why = typeof cause?.code === 'string' ? cause.code : cause?.message;
+    throw new Error(
+      `POST ${url} failed: ${(error as Error).message}${why ? ` (${String(why)})` : ''}`,
+      { cause: error },
+    );
+  }
   const text = await response.text();
   if (!response.ok)
     throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 300)}`);

@@ -106,7 +106,10 @@ export async function serveSessions(options: ServeSessionsOptions): Promise<void
         retryMs = RETRY_MS;
       } catch (error) {
         if (signal.aborted) break;
-        if (!troubled) options.log(`claiming sessions failed (retrying): ${String(error)}`);
+        if (!troubled) {
+          const message = error instanceof Error ? error.message : String(error);
+          options.log(`claiming sessions failed: ${message} (retrying with backoff)`);
+        }
         troubled = true;
         await sleep(retryMs, undefined, { signal }).catch(() => {});
         retryMs = Math.min(retryMs * 2, 30_000);

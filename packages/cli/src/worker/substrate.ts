@@ -87,7 +87,7 @@ async function dockerSubstrate(options: SubstrateOptions): Promise<Substrate> {
       if (unplaced.length > 0) {
         const envs = [...new Set(unplaced.map((part) => part.env))].map((env) => `'${env}'`);
         throw new SubstrateRefusal(
-          `environment ${envs.join(', ')} has no deployed image (never deployed): deploy it with hud deploy, then submit again`,
+          `environment ${envs.join(', ')} has no deployed image (never deployed): deploy it with hud deploy, or serve it from a worker in a folder with its env file (hud worker --runtime local), then submit again`,
           { retry: false },
         );
       }

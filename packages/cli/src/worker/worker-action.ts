@@ -72,7 +72,7 @@ export async function workerAction(flags: WorkerFlags): Promise<void> {
   const apiKey = settings.HUD_API_KEY?.trim();
   if (!apiKey) {
     throw new Error(
-      'hud worker needs HUD_API_KEY: a key of the gateway (an admin key of its first team serves every team)',
+      "hud worker needs HUD_API_KEY, a key of the gateway: a key of the team whose rollouts it runs, or an admin key of the gateway's first team to serve every team (create one with hud keys create <name>, then hud set HUD_API_KEY=<key> or export it)",
     );
   }
   const urls = platformUrls({

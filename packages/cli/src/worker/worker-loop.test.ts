@@ -194,7 +194,9 @@ describe('hud worker loop', () => {
     const running = worker.run();
     // Several failed attempts go by (the port refuses), one line for all of them.
     await vi.waitFor(() => expect(lines).toHaveLength(1));
-    expect(lines[0]).toMatch(/^gateway unreachable: .*\(retrying with backoff\)$/);
+    expect(lines[0]).toMatch(
+      /^gateway unreachable: .*\(ECONNREFUSED\) \(retrying with backoff; .*--gateway \/ HUD_API_URL\)$/,
+    );
     const gateway = await startFakeGateway(port);
     gateways.push(gateway);
     await vi.waitFor(() => expect(gateway.claims.length).toBeGreaterThan(0), { timeout: 10_000 });

@@ -136,7 +136,9 @@ export class Worker {
           onFailedAttempt: ({ error }) => {
             if (!isUnavailable(error) || this.#unreachable || this.#stopping) return;
             this.#unreachable = true;
-            this.#options.log(`gateway unreachable: ${plain(error)} (retrying with backoff)`);
+            this.#options.log(
+              `gateway unreachable: ${plain(error)} (retrying with backoff; if it stays so, check that the gateway runs there, or --gateway / HUD_API_URL)`,
+            );
           },
         },
       );
