@@ -60,3 +60,12 @@ export function setUserSetting(key: string, value: string, home?: string): strin
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
 }
+
+/**
+ * `HUD_FILE_TRACKING_ENABLED` (default true, spec Appendix A): off for `0`, `false`, `no`, `off` (any case),
+ * as hud-python's boolean settings.
+ */
+export function fileTrackingEnabled(value: string | undefined): boolean {
+  const normalized = value?.trim().toLowerCase();
+  return !(normalized && ['0', 'false', 'no', 'off'].includes(normalized));
+}

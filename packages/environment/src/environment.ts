@@ -233,6 +233,9 @@ export class Environment {
    * `/workspace`, no network) when bubblewrap works. `dir` defaults to a fresh temp directory per start;
    * `options.seed` is copied in at each start. The initialize hook starts it (`ssh2` loads only then); the
    * shutdown hook stops it and deletes the keys. Returns the {@link Workspace} (`executor()` for graders).
+   * Unless `options.trackFiles` is false (or `serve` was given `fileTracking: false`, as `hud serve` is by
+   * `HUD_FILE_TRACKING_ENABLED=false`), it also publishes `filetracking` (protocol `filetracking/1`, spec
+   * §3.7): diffs of the directory over time for the trace, not a tool for the agent.
    * @throws HudError `unsupported` from the initialize hook when `requireIsolation` is set and bubblewrap
    *   is unavailable.
    * @example
@@ -249,7 +252,11 @@ export class Environment {
       typeof dirOrOptions === 'string' || dirOrOptions instanceof URL || dirOrOptions === undefined
         ? new Workspace(dirOrOptions, options)
         : new Workspace(undefined, dirOrOptions);
-    this.initialize(async () => this.addCapability(await workspace.start()));
+    this.initialize(async () => {
+      this.addCapability(await workspace.start());
+      const tracking = workspace.fileTrackingCapability;
+      if (tracking !== undefined) this.addCapability(tracking);
+    });
     this.shutdown(() => workspace.stop());
     return workspace;
   }

@@ -34,6 +34,21 @@ export { Screen, type ScreenOptions } from './capabilities/screen.js';
 export { type CapabilityRecord, capabilityEndpoint, capabilityManifest } from './capability.js';
 export { ControlChannel, type ControlChannelOptions } from './control-channel.js';
 export { Environment, type EnvironmentOptions, type Hook } from './environment.js';
+export type { CapturedFile, CapturePayload } from './filetracking/capture.js';
+export type { DiffResult, PatchEntry } from './filetracking/diff-result.js';
+export { DEFAULT_EXCLUDE_PATTERNS, SECRET_PATTERNS } from './filetracking/patterns.js';
+export {
+  FILE_TRACKING_PROTOCOL,
+  FileTrackingServer,
+  type FileTrackingServerOptions,
+} from './filetracking/server.js';
+export {
+  DEFAULT_FILE_TRACKER_LIMITS,
+  FileTracker,
+  type FileTrackerLimits,
+  type FileTrackerOptions,
+  type ManifestEntry,
+} from './filetracking/tracker.js';
 export {
   importModule,
   type LoadEnvironmentOptions,

@@ -4,6 +4,7 @@ import { isProtectedCapability, startProtected } from './capabilities/endpoint-p
 import { ControlChannel } from './control-channel.js';
 import { ControlConnection } from './control-connection.js';
 import type { Environment } from './environment.js';
+import { startWithFileTracking } from './filetracking/serve-context.js';
 import { type Logger, silentLogger } from './logger.js';
 
 /** The line a served environment prints on stdout once it is ready (hud-python `PORT_ANNOUNCEMENT`). */
@@ -33,6 +34,12 @@ export interface ServeOptions {
    * named in a warning.
    */
   token?: string;
+  /**
+   * Whether workspaces publish `filetracking/1` when their `trackFiles` option does not say (hud-python
+   * `HUD_FILE_TRACKING_ENABLED`, which `hud serve` passes; default true). The tracking port refuses frames
+   * over `maxFrameBytes` like the control port.
+   */
+  fileTracking?: boolean;
   /** Allow a non-loopback address without a token (e.g. inside a container whose port is published on loopback). */
   insecure?: boolean;
   logger?: Logger;
@@ -185,7 +192,12 @@ function warnUnprotected(env: Environment, logger: Logger): void {
  * process.stdout.write(`${PORT_ANNOUNCEMENT}${server.port}\n`);
  */
 export async function serve(env: Environment, options: ServeOptions = {}): Promise<ControlServer> {
-  await startProtected(Boolean(options.token), () => env.start());
+  await startProtected(Boolean(options.token), () =>
+    startWithFileTracking(
+      { enabled: options.fileTracking ?? true, maxFrameBytes: options.maxFrameBytes },
+      () => env.start(),
+    ),
+  );
   try {
     return await bindWith(env, options, () => env.stop());
   } catch (error) {

@@ -1,5 +1,16 @@
 export { HudEvalError, type HudEvalErrorCode } from './errors.js';
 export type { JobEvent, JobProgress, RunInfo } from './events.js';
+export {
+  FILE_TRACKING_FRAME_LIMIT,
+  FileTrackingClient,
+  type FileTrackingMethod,
+} from './filetracking/client.js';
+export {
+  FileTrackingDefaults,
+  FileTrackingObserver,
+  type FileTrackingOptions,
+  fileTrackingSpan,
+} from './filetracking/observer.js';
 export { newId } from './ids.js';
 export { Job, type JobInit, type JobTotals, slotOutcomes, type TaskResult } from './job.js';
 export type { JobMeta } from './job-meta.js';

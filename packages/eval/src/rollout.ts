@@ -13,6 +13,7 @@ import {
 } from '@hud/protocol';
 import { abortable, RolloutStop } from './abort.js';
 import { messageOf } from './errors.js';
+import { FileTrackingObserver, type FileTrackingOptions } from './filetracking/observer.js';
 import {
   hasVerdict,
   type RolloutPhase,
@@ -39,6 +40,8 @@ export interface RolloutSettings {
   /** The job's cancellation signal. */
   signal: AbortSignal;
   logger: HudLogger | undefined;
+  /** Record the environment's `filetracking` binding as spans (only when spans are uploaded). */
+  fileTracking?: FileTrackingOptions;
   /** Takes teardown work that outlives its rollout, so the job can wait for it before it ends. */
   background(work: Promise<unknown>): void;
 }
@@ -215,19 +218,33 @@ export async function rollout(
     if (start.prompt !== undefined && start.prompt !== null) {
       trace.record({ source: 'user', messages: promptMessages(start.prompt) });
     }
-    await runTaskSteps({
-      agent: settings.agent,
-      task,
-      client: live.client,
-      prompt: start.prompt,
-      trace,
-      maxSteps: settings.maxSteps,
-      agentTimeoutMs: settings.agentTimeoutMs,
-      signal,
-      fail,
-      enter,
-      outcome,
-    });
+    // Observation only: never fails the rollout (see FileTrackingObserver).
+    const observer =
+      settings.fileTracking === undefined
+        ? undefined
+        : await FileTrackingObserver.start(
+            live.client,
+            slot.traceId,
+            settings.fileTracking,
+            settings.logger,
+          );
+    try {
+      await runTaskSteps({
+        agent: settings.agent,
+        task,
+        client: live.client,
+        prompt: start.prompt,
+        trace,
+        maxSteps: settings.maxSteps,
+        agentTimeoutMs: settings.agentTimeoutMs,
+        signal,
+        fail,
+        enter,
+        outcome,
+      });
+    } finally {
+      await observer?.stop({ flush: !signal.aborted });
+    }
   };
 
   try {

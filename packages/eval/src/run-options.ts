@@ -1,6 +1,7 @@
 import type { Agent, HudLogger, Provider } from '@hud/protocol';
 import { HudEvalError } from './errors.js';
 import type { JobEvent } from './events.js';
+import type { FileTrackingOptions } from './filetracking/observer.js';
 import type { Job } from './job.js';
 import type { RunStore } from './run-store.js';
 
@@ -60,6 +61,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Progress events; exceptions it throws are logged and ignored. */
   onEvent?: (event: JobEvent) => void;
+  /**
+   * Record file tracking (spec §3.7): when set and an environment publishes a `filetracking` binding
+   * (`env.workspace()` does by default), each rollout polls it during the agent loop and hands its spans
+   * (`hud.filetracking.v1`) to `onSpan`. hud-python does this only when telemetry is on: the CLI sets it
+   * when it uploads (`JobUploader.onSpan`). Failures of the tracker are warnings, never run errors.
+   */
+  fileTracking?: FileTrackingOptions;
   /** Diagnostics (store write failures, teardown problems). Libraries never print. */
   logger?: HudLogger;
   /** Keep every run's {@link Trace} in memory (`job.trace(id)`). Default: true without a store. */
@@ -103,6 +111,12 @@ export function validateRunOptions(options: RunOptions): void {
   positive(options.agentTimeoutMs, 'agentTimeoutMs');
   positive(options.readyTimeoutMs, 'readyTimeoutMs');
   positive(options.teardownTimeoutMs, 'teardownTimeoutMs');
+  positive(options.fileTracking?.intervalMs, 'fileTracking.intervalMs');
+  positive(options.fileTracking?.callTimeoutMs, 'fileTracking.callTimeoutMs');
+  check(
+    options.fileTracking === undefined || typeof options.fileTracking.onSpan === 'function',
+    'fileTracking.onSpan must be a function',
+  );
   check(!(options.resume && options.job), 'pass either resume or job, not both');
   check(
     !options.resume || options.store !== undefined,

@@ -236,6 +236,7 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
     teardownTimeoutMs: options.teardownTimeoutMs ?? RunDefaults.teardownTimeoutMs,
     signal: cancel.signal,
     logger,
+    fileTracking: options.fileTracking,
     background: (work) => {
       const tracked = work.catch((error) =>
         logger?.warn(`background teardown: ${messageOf(error)}`),

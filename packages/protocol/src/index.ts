@@ -175,6 +175,8 @@ export {
   type Usage,
 } from './trace.js';
 export {
+  FILETRACKING_SCHEMA,
+  FileTrackingSpanName,
   SPAN_PAYLOAD_KEY,
   SPAN_SCHEMA_KEY,
   stepPayloadOfSpan,

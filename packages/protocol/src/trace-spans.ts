@@ -10,6 +10,25 @@ export const SPAN_SCHEMA_KEY = 'hud.schema';
 /** See {@link SPAN_SCHEMA_KEY}. */
 export const SPAN_PAYLOAD_KEY = 'hud.payload';
 
+/**
+ * `hud.schema` of file-tracking spans (hud-python 0.6.16, spec §3.7 / §8.2): their payload is a
+ * `filetracking/1` result, not a step.
+ */
+export const FILETRACKING_SCHEMA = 'hud.filetracking.v1';
+
+/**
+ * Names of file-tracking spans: the setup changes (`setup` result), the post-setup manifest (`snapshot`),
+ * a diff with changes (`diff`, also the final one of `flush`), and the deliverables of `flush` (`capture`).
+ */
+export const FileTrackingSpanName = {
+  Setup: 'filetracking.setup',
+  Snapshot: 'filetracking.snapshot',
+  Diff: 'filetracking.diff',
+  Capture: 'filetracking.capture',
+} as const;
+/** One of the {@link FileTrackingSpanName} values. */
+export type FileTrackingSpanName = (typeof FileTrackingSpanName)[keyof typeof FileTrackingSpanName];
+
 /** The step payload of a `hud.step.v1` span; undefined for any other span and for anything not a span. */
 export function stepPayloadOfSpan(span: unknown): Record<string, unknown> | undefined {
   if (!isRecord(span) || !isRecord(span.attributes)) return undefined;

@@ -32,6 +32,8 @@ export interface ChildServerOptions {
   killGraceMs: number;
   /** Packages lent to an env file that cannot resolve them (passed as `--fallbacks <json>`). */
   fallbacks?: Readonly<Record<string, string>>;
+  /** Whether a workspace publishes `filetracking/1` (false passes `--no-file-tracking`; default true). */
+  fileTracking?: boolean;
   /** A prepared bundle of `file` to serve instead of loading it (passed as `--bundle <entry>`). */
   bundle?: string;
   /**
@@ -122,6 +124,7 @@ export class ChildServer {
       args.push('--fallbacks', JSON.stringify(options.fallbacks));
     }
     if (options.bundle !== undefined) args.push('--bundle', options.bundle);
+    if (options.fileTracking === false) args.push('--no-file-tracking');
     if (options.gate) args.push('--loaded-fd', '3');
     let child: ChildProcess;
     try {

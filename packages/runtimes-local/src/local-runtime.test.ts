@@ -1,4 +1,11 @@
-import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HudClient } from '@hud/protocol';
@@ -142,5 +149,28 @@ describe('LocalRuntime', () => {
   it('names a missing source at construction', () => {
     expect(() => LocalRuntime('/nonexistent/hud-env.ts')).toThrow(/\/nonexistent\/hud-env\.ts/);
     expect(() => LocalRuntime(CONFORMANCE_ENV, { prewarm: -1 })).toThrow(/prewarm/);
+  });
+});
+
+describe('LocalRuntime fileTracking', () => {
+  it("publishes a workspace's filetracking/1 by default and not with fileTracking: false", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hud-local-ft-'));
+    try {
+      const file = path.join(dir, 'env.ts');
+      writeFileSync(
+        file,
+        "import { Environment } from '@hud/environment';\nexport const env = new Environment({ name: 'ft-local' });\nenv.workspace();\n",
+      );
+      const protocols = async (options: { fileTracking?: boolean }) => {
+        const provider = track(LocalRuntime(file, { bundle: false, ...options }));
+        await using lease = await provider(row('ft-local', 'none'));
+        await using client = await HudClient.connect(lease);
+        return client.manifest?.bindings.map((binding) => binding.protocol);
+      };
+      expect(await protocols({})).toContain('filetracking/1');
+      expect(await protocols({ fileTracking: false })).not.toContain('filetracking/1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -57,6 +57,11 @@ export interface LocalRuntimeOptions {
    */
   fallbacks?: Readonly<Record<string, string>>;
   /**
+   * Whether a workspace publishes its `filetracking/1` capability (spec §3.7; hud-python's
+   * `HUD_FILE_TRACKING_ENABLED`, default true); false passes `--no-file-tracking` to every child.
+   */
+  fileTracking?: boolean;
+  /**
    * Serve the file from a prepared bundle (default true): the environment file and everything it imports,
    * bundled with esbuild into one CommonJS file (dynamically imported code evaluated when reached; ES
    * modules and lazy chunks when the file needs ES module semantics, e.g. a top-level `await`) and stored
@@ -197,6 +202,7 @@ class LocalPool {
       readyTimeoutMs: checkNumber('readyTimeoutMs', options.readyTimeoutMs ?? 120_000, { min: 1 }),
       killGraceMs: checkNumber('killGraceMs', options.killGraceMs ?? 10_000),
       fallbacks: options.fallbacks,
+      fileTracking: options.fileTracking ?? true,
     };
   }
 

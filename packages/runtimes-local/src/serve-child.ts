@@ -1,7 +1,7 @@
 /**
  * Entry script of a {@link LocalRuntime} child:
  * `node serve-child.js <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry.mjs>]
- * [--loaded-fd <fd>]`.
+ * [--loaded-fd <fd>] [--no-file-tracking]`.
  *
  * Loads the environment, serves it on a free loopback port, writes `HUD_SERVE_PORT=<port>` on stdout (the
  * only stdout line; hud-python `serve`) and, on SIGTERM or when the parent's stdin pipe closes (the parent
@@ -37,6 +37,7 @@ interface ChildArgs {
   fallbacks: Record<string, string> | undefined;
   bundle: string | undefined;
   loadedFd: number | undefined;
+  fileTracking: boolean;
 }
 
 /** What a child needs from `@hud/environment` (or from a bundle, which re-exports it). */
@@ -49,24 +50,26 @@ function parseArgs(argv: string[]): ChildArgs {
   const [file, ...rest] = argv;
   if (!file)
     throw new Error(
-      'usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry>] [--loaded-fd <fd>]',
+      'usage: serve-child <file> [--env <name>] [--exact] [--fallbacks <json>] [--bundle <entry>] [--loaded-fd <fd>] [--no-file-tracking]',
     );
   let name: string | undefined;
   let exact = false;
   let fallbacks: Record<string, string> | undefined;
   let bundle: string | undefined;
   let loadedFd: number | undefined;
+  let fileTracking = true;
   for (let index = 0; index < rest.length; index++) {
     if (rest[index] === '--env') name = rest[++index];
     else if (rest[index] === '--exact') exact = true;
     else if (rest[index] === '--fallbacks') fallbacks = JSON.parse(rest[++index] ?? '{}');
     else if (rest[index] === '--bundle') bundle = rest[++index];
+    else if (rest[index] === '--no-file-tracking') fileTracking = false;
     else if (rest[index] === '--loaded-fd') {
       loadedFd = Number(rest[++index]);
       if (!Number.isInteger(loadedFd)) throw new Error('serve-child: --loaded-fd needs a number');
     } else throw new Error(`serve-child: unknown argument '${rest[index]}'`);
   }
-  return { file, name, exact, fallbacks, bundle, loadedFd };
+  return { file, name, exact, fallbacks, bundle, loadedFd, fileTracking };
 }
 
 /** The task's env name is a preference unless `exact`: a file declaring a single environment serves it anyway. */
@@ -147,6 +150,7 @@ try {
   env.warn = (message) => process.stderr.write(`warning: ${message}\n`);
   server = await api.serve(env, {
     port: 0,
+    fileTracking: args.fileTracking,
     logger: {
       debug() {},
       warn: (message) => process.stderr.write(`warning: ${message}\n`),

@@ -11,6 +11,7 @@ import {
 import { MAX_FRAME_BYTES_LIMIT } from '@hud/protocol';
 import { stderrLogger } from '../logger.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
+import { fileTrackingEnabled } from '../settings.js';
 
 /** The flags of `hud serve` / `hud dev` as commander parses them. */
 export interface ServeFlags {
@@ -62,6 +63,7 @@ export async function serveOnce(file: string, flags: ServeFlags): Promise<void> 
     insecure: flags.insecure,
     maxFrameBytes: frameLimit(flags.maxFrameBytes),
     parkedTtlMs: ttl === undefined ? undefined : ttl * 1000,
+    fileTracking: fileTrackingEnabled(process.env.HUD_FILE_TRACKING_ENABLED),
     logger,
   });
   const stopped = new Promise<void>((resolve) => {

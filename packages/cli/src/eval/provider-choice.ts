@@ -6,7 +6,7 @@ import { recordedImage } from '../docker/project.js';
 import { hudModuleFallbacks } from '../module-fallbacks.js';
 import { loadDockerRuntime, loadHarbor, loadHudRuntime } from '../optional-package.js';
 import { platformUrls } from '../platform/urls.js';
-import { loadSettings } from '../settings.js';
+import { fileTrackingEnabled, loadSettings } from '../settings.js';
 import { isHarborRow } from './harbor-detect.js';
 
 /** A provider the CLI created, with what to close when the job is done. */
@@ -77,6 +77,7 @@ export async function chooseProvider(options: {
       prewarm: options.prewarm,
       readyTimeoutMs: options.readyTimeoutMs,
       fallbacks: hudModuleFallbacks(),
+      fileTracking: fileTrackingEnabled(process.env.HUD_FILE_TRACKING_ENABLED),
       logger: options.logger,
     });
     return { provider, label: `local (${provider.file})`, close: () => provider.close() };
@@ -221,6 +222,7 @@ async function localAndDocker(options: ChoiceOptions, imageRows: number): Promis
       prewarm: options.prewarm,
       readyTimeoutMs: options.readyTimeoutMs,
       fallbacks: hudModuleFallbacks(),
+      fileTracking: fileTrackingEnabled(process.env.HUD_FILE_TRACKING_ENABLED),
       logger: options.logger,
     });
     return local(task, provideOptions);

@@ -114,6 +114,7 @@ async function runJob(options: {
             display.onEvent(event);
           },
           logger: options.logger,
+          fileTracking: options.upload?.fileTracking,
           admit: budget ? () => budget.exhausted() : undefined,
         });
         display.stop();

@@ -3,6 +3,7 @@
  * (hud-python `Taskset.from_api`, spec §5.2) and runs here, each row's environment served from an env file
  * of the current directory that declares it, else from its deployed image on the Docker runtime.
  */
+
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Taskset } from '@hud/eval';
@@ -17,6 +18,7 @@ import {
 } from '../eval/provider-choice.js';
 import { placeRows, type RowPlacement } from '../eval/row-environments.js';
 import { loadDockerRuntime } from '../optional-package.js';
+import { fileTrackingEnabled } from '../settings.js';
 import { platformClient } from './client.js';
 import { fetchTaskset, findEnvironment } from './remote-taskset.js';
 
@@ -91,6 +93,7 @@ async function placedProvider(
         prewarm: options.prewarm,
         readyTimeoutMs: options.readyTimeoutMs,
         fallbacks,
+        fileTracking: fileTrackingEnabled(process.env.HUD_FILE_TRACKING_ENABLED),
         logger: options.logger,
       });
       locals.set(file, runtime);

@@ -27,6 +27,19 @@ describe('startEvalUpload', () => {
     expect(telemetryEnabled({ HUD_TELEMETRY_ENABLED: 'Off' })).toBe(false);
   });
 
+  it('turns on file tracking with the upload, polled every HUD_FILE_TRACKING_INTERVAL seconds', () => {
+    expect(start({ HUD_API_KEY: 'k' }).upload?.fileTracking.intervalMs).toBe(2_000);
+    expect(
+      start({ HUD_API_KEY: 'k', HUD_FILE_TRACKING_INTERVAL: '0.5' }).upload?.fileTracking
+        .intervalMs,
+    ).toBe(500);
+    const bad = start({ HUD_API_KEY: 'k', HUD_FILE_TRACKING_INTERVAL: 'soon' });
+    expect(bad.upload?.fileTracking.intervalMs).toBe(2_000);
+    expect(bad.warned).toEqual([
+      "HUD_FILE_TRACKING_INTERVAL must be a positive number of seconds, got 'soon': using 2",
+    ]);
+  });
+
   it('turns a malformed URL setting into one warning and no upload', () => {
     const { upload, warned } = start({ HUD_API_KEY: 'k', HUD_API_URL: 'not a url' });
     expect(upload).toBeUndefined();

@@ -5,7 +5,14 @@
  * URL is printed when it starts, and the end waits for the upload a bounded time and sums up what did not go
  * in one warning line. Nothing here fails the eval or prints the key.
  */
-import { type JobEvent, type JobStore, JobUploader, type UploadSummary } from '@hud/eval';
+import {
+  FileTrackingDefaults,
+  type FileTrackingOptions,
+  type JobEvent,
+  type JobStore,
+  JobUploader,
+  type UploadSummary,
+} from '@hud/eval';
 import { platformClient } from './client.js';
 
 /** How long the end of `hud eval` waits for the upload, ms (hud-python flushes 30 s at exit, spec §8.3). */
@@ -15,6 +22,8 @@ export const UPLOAD_FLUSH_MS = 30_000;
 export interface EvalUpload {
   /** Pass every job event (prints the job URL on `job-start`); returns at once. */
   onEvent(event: JobEvent): void;
+  /** File tracking for `taskset.run`: its spans go up with the rest (spec §3.7). */
+  fileTracking: FileTrackingOptions;
   /** Waits for the upload (at most `timeoutMs`) and warns once when something was not uploaded. */
   finish(timeoutMs?: number): Promise<UploadSummary>;
 }
@@ -26,6 +35,26 @@ export interface EvalUpload {
 export function telemetryEnabled(settings: Record<string, string | undefined>): boolean {
   const value = settings.HUD_TELEMETRY_ENABLED?.trim().toLowerCase();
   return !(value && ['0', 'false', 'no', 'off'].includes(value));
+}
+
+/**
+ * The file-tracking poll period from `HUD_FILE_TRACKING_INTERVAL` (seconds, default 2.0), ms; a value that
+ * is not a positive number is warned about and the default used.
+ */
+export function fileTrackingIntervalMs(
+  settings: Record<string, string | undefined>,
+  warn: (line: string) => void,
+): number {
+  const raw = settings.HUD_FILE_TRACKING_INTERVAL?.trim();
+  if (!raw) return FileTrackingDefaults.intervalMs;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    warn(
+      `HUD_FILE_TRACKING_INTERVAL must be a positive number of seconds, got '${raw}': using ${FileTrackingDefaults.intervalMs / 1000}`,
+    );
+    return FileTrackingDefaults.intervalMs;
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** The one warning line for an incomplete upload, or undefined when everything went. */
@@ -73,6 +102,10 @@ export function startEvalUpload(options: {
     readSteps: (traceId, jobId) => store.readTrace(traceId, { jobId }),
   });
   return {
+    fileTracking: {
+      onSpan: uploader.onSpan,
+      intervalMs: fileTrackingIntervalMs(settings, warn),
+    },
     onEvent(event) {
       if (event.type === 'job-start') say(`job: ${urls.web}/jobs/${event.job.id}`);
       uploader.onEvent(event);

@@ -3,12 +3,14 @@
  * from the environment's deployed image (Docker) or from the env file of the worker's directory that
  * declares it (local).
  */
+
 import type { Logger } from '@hud/environment';
 import type { RuntimeLease, TaskRow } from '@hud/protocol';
 import { LocalRuntime } from '@hud/runtimes-local';
 import { dockerProvider } from '../eval/provider-choice.js';
 import { localEnvironments } from '../eval/row-environments.js';
 import { loadDockerRuntime } from '../optional-package.js';
+import { fileTrackingEnabled } from '../settings.js';
 
 /** What a claimed session says about its environment. */
 export interface SessionEnvironment {
@@ -118,6 +120,7 @@ export async function sessionSubstrates(options: {
           prewarm: 0,
           readyTimeoutMs: options.readyTimeoutMs,
           fallbacks: options.fallbacks,
+          fileTracking: fileTrackingEnabled(process.env.HUD_FILE_TRACKING_ENABLED),
           ...(options.logger ? { logger: options.logger } : {}),
         });
         runtimes.set(file, runtime);

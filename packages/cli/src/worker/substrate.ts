@@ -4,12 +4,14 @@
  * it) or `local` (a child process serving the env file of the worker's directory that declares the
  * environment, one pooled `LocalRuntime` per file for the worker's life).
  */
+
 import type { Logger } from '@hud/environment';
 import type { Provider, TaskRow } from '@hud/protocol';
 import { LocalRuntime } from '@hud/runtimes-local';
 import { dockerProvider, hasImage } from '../eval/provider-choice.js';
 import { localEnvironments } from '../eval/row-environments.js';
 import { loadDockerRuntime } from '../optional-package.js';
+import { fileTrackingEnabled } from '../settings.js';
 import type { Lease, WorkerRuntime } from './lease.js';
 
 /**
@@ -135,6 +137,7 @@ function localSubstrate(options: SubstrateOptions): Substrate {
         prewarm: Math.min(options.concurrency, 2),
         readyTimeoutMs: options.readyTimeoutMs,
         fallbacks: options.fallbacks,
+        fileTracking: fileTrackingEnabled(process.env.HUD_FILE_TRACKING_ENABLED),
         ...(options.logger ? { logger: options.logger } : {}),
       });
       runtimes.set(file, runtime);

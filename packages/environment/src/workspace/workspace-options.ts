@@ -61,5 +61,13 @@ export interface WorkspaceOptions {
    * `requireIsolation` and `mounts` are refused with it.
    */
   launcher?: WorkspaceLauncher;
+  /**
+   * Serve `filetracking/1` over the directory (hud-python `track_files`, spec §3.7): an observation-only
+   * daemon on its own 127.0.0.1 port reporting diffs of the workspace, published by `env.workspace()` as
+   * capability `filetracking` with params `{root, setup_diff: true}`. Default: on, unless `serve` was told
+   * otherwise (`hud serve` passes `HUD_FILE_TRACKING_ENABLED`); off with a `launcher`, whose sessions
+   * work elsewhere.
+   */
+  trackFiles?: boolean;
   logger?: Logger;
 }

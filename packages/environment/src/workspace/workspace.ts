@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HudError, SSH_PROTOCOL } from '@hud/protocol';
 import type { CapabilityRecord } from '../capability.js';
+import { fileTrackingContext } from '../filetracking/serve-context.js';
+import type { FileTrackingServer } from '../filetracking/server.js';
 import { type Logger, silentLogger } from '../logger.js';
 import {
   WorkspaceCommandExecutor,
@@ -28,6 +30,8 @@ interface Running {
   /** The generated `passwd`/`group` of the sandbox's `/etc` (bwrap only). */
   etcDir: string | undefined;
   capability: CapabilityRecord;
+  /** The `filetracking/1` daemon and its capability, when tracking. */
+  tracking: { server: FileTrackingServer; capability: CapabilityRecord } | undefined;
 }
 
 /**
@@ -91,6 +95,15 @@ export class Workspace implements AsyncDisposable {
   /** The published `ssh/2` capability. @throws HudError `not_ready` before start. */
   get capability(): CapabilityRecord {
     return this.#started().capability;
+  }
+
+  /**
+   * The published `filetracking/1` capability (`{name: 'filetracking', protocol: 'filetracking/1', url:
+   * 'tcp://127.0.0.1:<port>', params: {root, setup_diff: true}}`), or undefined when not tracking files.
+   * @throws HudError `not_ready` before start.
+   */
+  get fileTrackingCapability(): CapabilityRecord | undefined {
+    return this.#started().tracking?.capability;
   }
 
   #started(): Running {
@@ -166,12 +179,47 @@ export class Workspace implements AsyncDisposable {
       if (etcDir !== undefined) await rm(etcDir, { recursive: true, force: true });
       throw error;
     }
-    this.#running = { sandbox, server, credentialsDir, etcDir, capability };
+    let tracking: Running['tracking'];
+    try {
+      tracking = await this.#startTracking(root);
+    } catch (error) {
+      await server.close();
+      await rm(credentialsDir, { recursive: true, force: true });
+      if (etcDir !== undefined) await rm(etcDir, { recursive: true, force: true });
+      throw error;
+    }
+    this.#running = { sandbox, server, credentialsDir, etcDir, capability, tracking };
     const who = runAs === undefined ? '' : `, as uid ${runAs.uid}`;
     this.#logger.debug(
       `workspace '${this.name}' serving ${root} at ${capability.url} (isolation: ${isolation}${who})`,
     );
     return capability;
+  }
+
+  /** Takes the baseline and binds `filetracking/1`, when tracking (see {@link WorkspaceOptions.trackFiles}). */
+  async #startTracking(root: string): Promise<Running['tracking']> {
+    const options = this.#options;
+    const served = fileTrackingContext();
+    if (!(options.trackFiles ?? (options.launcher === undefined && served.enabled)))
+      return undefined;
+    const [{ FileTracker }, { FileTrackingServer, FILE_TRACKING_PROTOCOL }] = await Promise.all([
+      import('../filetracking/tracker.js'),
+      import('../filetracking/server.js'),
+    ]);
+    const tracker = new FileTracker(root);
+    await tracker.takeBaseline();
+    const server = await FileTrackingServer.listen(tracker, {
+      host: options.host ?? '127.0.0.1',
+      maxFrameBytes: served.maxFrameBytes,
+      logger: this.#logger,
+    });
+    const capability: CapabilityRecord = {
+      name: 'filetracking',
+      protocol: FILE_TRACKING_PROTOCOL,
+      url: server.url,
+      params: { root: root.split(path.sep).join('/'), setup_diff: true },
+    };
+    return { server, capability };
   }
 
   /** The sandbox's generated `passwd`/`group`: the SSH user with the ids sessions have inside. */
@@ -240,6 +288,7 @@ export class Workspace implements AsyncDisposable {
     this.#running = undefined;
     if (running !== undefined) {
       await running.server.close();
+      await running.tracking?.server.close();
       await rm(running.credentialsDir, { recursive: true, force: true });
       if (running.etcDir !== undefined) await rm(running.etcDir, { recursive: true, force: true });
     }

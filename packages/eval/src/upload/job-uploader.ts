@@ -2,7 +2,7 @@ import type { TraceStep } from '@hud/protocol';
 import { messageOf } from '../errors.js';
 import type { JobEvent } from '../events.js';
 import { jobEnterReport, traceEnterReport, traceExitReport } from './lifecycle.js';
-import { stepSpan } from './span.js';
+import { type HudSpan, stepSpan } from './span.js';
 import {
   TelemetryUploader,
   type TelemetryUploaderOptions,
@@ -30,6 +30,11 @@ export interface JobUploaderOptions extends Omit<TelemetryUploaderOptions, 'relo
  */
 export class JobUploader {
   readonly uploader: TelemetryUploader;
+  /**
+   * Spans that are not steps (file tracking), uploaded as they come: kept apart from {@link uploader},
+   * whose spilled spans are read back from the job store's steps.
+   */
+  readonly extraUploader: TelemetryUploader;
   readonly #readSteps: JobUploaderOptions['readSteps'];
   readonly #model: string | null;
   readonly #pending = new Set<Promise<void>>();
@@ -44,7 +49,16 @@ export class JobUploader {
       ...rest,
       reload: async (traceId) => this.#spansOf(traceId),
     });
+    this.extraUploader = new TelemetryUploader({ ...rest, workers: 2 });
   }
+
+  /**
+   * Queues a span that is not a step (a `hud.filetracking.v1` span of trace `traceId`; pass this as
+   * `fileTracking.onSpan` of `taskset.run`); never throws, never waits.
+   */
+  readonly onSpan = (traceId: string, span: HudSpan): void => {
+    this.extraUploader.spans(traceId, [span]);
+  };
 
   /** Queues the reports and spans an event calls for; never throws, never waits. */
   readonly onEvent = (event: JobEvent): void => {
@@ -99,7 +113,19 @@ export class JobUploader {
       }),
     ]);
     clearTimeout(timer);
-    const summary = await this.uploader.flush(Math.max(0, deadline - performance.now()));
+    const remaining = () => Math.max(0, deadline - performance.now());
+    const [steps, extra] = await Promise.all([
+      this.uploader.flush(remaining()),
+      this.extraUploader.flush(remaining()),
+    ]);
+    const summary: UploadSummary = {
+      spansSent: steps.spansSent + extra.spansSent,
+      reportsSent: steps.reportsSent,
+      spansUnsent: steps.spansUnsent + extra.spansUnsent,
+      reportsUnsent: steps.reportsUnsent,
+      failures: steps.failures + extra.failures,
+      failure: steps.failure ?? extra.failure,
+    };
     if (this.#readFailure !== undefined) {
       return {
         ...summary,
