@@ -5,6 +5,7 @@ import { BuildService } from './builds/build-service.js';
 import { Authenticator, installAuth, type RouteFlags } from './http/auth.js';
 import { installRequestLog, type LogLevel, loggerOptions } from './http/logging.js';
 import { installErrorReplies } from './http/replies.js';
+import { defaultViewerDir, installViewerPages } from './http/viewer-pages.js';
 import type { LlmOptions } from './llm/options.js';
 import { ProviderKeyVault } from './llm/provider-keys.js';
 import { SecretBox } from './llm/secret-box.js';
@@ -60,6 +61,8 @@ export interface GatewayAppOptions {
   runtimeSessions?: Partial<RuntimeSessionOptions>;
   /** Hosted rollouts: lease TTL (30 s), max attempts (3), per-team concurrency (no limit). */
   rollouts?: RolloutOptions;
+  /** The built trace viewer served at `/`, `/jobs`, `/traces/<id>` (default: `dist/viewer`; `false`: none). */
+  viewerDir?: string | false;
 }
 
 /** Where and how the gateway builds environments. */
@@ -131,6 +134,10 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
   registerTelemetryRoutes(app, context);
   registerLifecycleRoutes(app, context);
   registerJobRoutes(app, context);
+  installViewerPages(
+    app,
+    options.viewerDir === false ? undefined : (options.viewerDir ?? defaultViewerDir()),
+  );
   registerTasksetRoutes(app, context);
   registerRegistryRoutes(app, context);
   registerModelRoutes(app, context);

@@ -15,6 +15,7 @@ import { registerSet } from './commands/set.js';
 import { registerSync } from './commands/sync.js';
 import { registerTask } from './commands/task.js';
 import { registerTrace } from './commands/trace.js';
+import { registerView } from './commands/view.js';
 import { registerWorker } from './commands/worker.js';
 import { CLI_VERSION } from './version.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerJobs(program);
   registerTrace(program);
+  registerView(program);
   registerSet(program);
   registerBuild(program);
   registerDebug(program);

@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError, TRACE_PAGE_LIMIT, ViewerApi } from './api.js';
+
+interface Seen {
+  url: string;
+  authorization: string | undefined;
+}
+
+let server: Server | undefined;
+
+/** A real HTTP server on 127.0.0.1 answering with `reply`; returns its base URL and the requests seen. */
+async function serve(reply: (url: URL) => { status?: number; body: unknown }) {
+  const seen: Seen[] = [];
+  server = createServer((request: IncomingMessage, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    seen.push({
+      url: `${url.pathname}${url.search}`,
+      authorization: request.headers.authorization,
+    });
+    const { status = 200, body } = reply(url);
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, seen };
+}
+
+async function stop(): Promise<void> {
+  const running = server;
+  server = undefined;
+  if (!running) return;
+  running.closeAllConnections();
+  await new Promise((resolve) => running.close(resolve));
+}
+
+afterEach(stop);
+
+const trace = (index: number) => ({ id: `t${index}`, task_slug: `task-${index % 7}` });
+
+describe('ViewerApi', () => {
+  it('pages a job traces by offset until a short page, reporting each page', async () => {
+    const total = TRACE_PAGE_LIMIT * 2 + 3;
+    const { base, seen } = await serve((url) => {
+      const offset = Number(url.searchParams.get('offset'));
+      const limit = Number(url.searchParams.get('limit'));
+      const items = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
+        trace(offset + i),
+      );
+      return { body: { job_id: 'j1', items } };
+    });
+    const sizes: number[] = [];
+    const traces = await new ViewerApi({ baseUrl: base }).allJobTraces('j1', (sofar) =>
+      sizes.push(sofar.length),
+    );
+    expect(traces.map((t) => t.id)).toEqual(Array.from({ length: total }, (_, i) => `t${i}`));
+    expect(sizes).toEqual([TRACE_PAGE_LIMIT, TRACE_PAGE_LIMIT * 2, total]);
+    expect(seen.map((s) => s.url)).toEqual([
+      `/v2/jobs/j1/traces?limit=${TRACE_PAGE_LIMIT}&offset=0`,
+      `/v2/jobs/j1/traces?limit=${TRACE_PAGE_LIMIT}&offset=${TRACE_PAGE_LIMIT}`,
+      `/v2/jobs/j1/traces?limit=${TRACE_PAGE_LIMIT}&offset=${TRACE_PAGE_LIMIT * 2}`,
+    ]);
+  });
+
+  it('follows next_cursor through the spans of a trace', async () => {
+    const { base, seen } = await serve((url) => {
+      const cursor = url.searchParams.get('cursor');
+      if (cursor === null) return { body: { spans: [{ span_id: 'a' }], next_cursor: 'c1' } };
+      if (cursor === 'c1') return { body: { spans: [{ span_id: 'b' }], next_cursor: 'c2' } };
+      return { body: { spans: [{ span_id: 'c' }], next_cursor: null } };
+    });
+    const spans = await new ViewerApi({ baseUrl: base }).traceSpans('abc');
+    expect(spans.map((s) => s.span_id)).toEqual(['a', 'b', 'c']);
+    expect(seen.map((s) => s.url)).toEqual([
+      '/v2/trace/abc/spans?limit=1000',
+      '/v2/trace/abc/spans?limit=1000&cursor=c1',
+      '/v2/trace/abc/spans?limit=1000&cursor=c2',
+    ]);
+  });
+
+  it('sends the key as a Bearer token only when it has one, and passes the jobs cursor', async () => {
+    const { base, seen } = await serve(() => ({ body: { items: [], next_cursor: null } }));
+    await new ViewerApi({ baseUrl: base, key: 'hud_key_1' }).listJobs({ limit: 5, cursor: 'x y' });
+    await new ViewerApi({ baseUrl: base }).listJobs();
+    expect(seen).toEqual([
+      { url: '/v2/jobs?limit=5&cursor=x+y', authorization: 'Bearer hud_key_1' },
+      { url: '/v2/jobs?limit=100', authorization: undefined },
+    ]);
+  });
+
+  it('throws ApiError with the status and the gateway message of an error reply', async () => {
+    const { base } = await serve(() => ({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no job nope' } },
+    }));
+    const error = await new ViewerApi({ baseUrl: base }).job('nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, message: 'no job nope' });
+  });
+
+  it('throws ApiError status 0 naming the route when the server cannot be reached', async () => {
+    const { base } = await serve(() => ({ body: {} }));
+    await stop();
+    const error = await new ViewerApi({ baseUrl: base }).trace('t1').catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 0 });
+    expect((error as Error).message).toContain('GET /v2/trace/t1');
+  });
+});
