@@ -1,6 +1,7 @@
 import net from 'node:net';
 import {
   type Capability,
+  ErrorCode,
   encodeRequest,
   FrameDecoder,
   HudError,
@@ -117,7 +118,8 @@ export class FileTrackingClient {
       throw error;
     }
     if (isRecord(reply.error)) {
-      const code = typeof reply.error.code === 'number' ? reply.error.code : -32603;
+      const code =
+        typeof reply.error.code === 'number' ? reply.error.code : ErrorCode.InternalError;
       throw new ProtocolError(
         code,
         `filetracking '${method}' error: ${String(reply.error.message)}`,
