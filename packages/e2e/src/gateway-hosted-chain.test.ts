@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,13 +25,12 @@ import {
   GATEWAY_BIN,
   type GatewayProcess,
   hud,
-  hudEnv,
   newAdminKey,
+  spawnHud,
   startGatewayProcess,
   startHudWorker,
   type WorkerProcess,
 } from './support/gateway-cli.js';
-import { HUD_BIN } from './support/served-env.js';
 
 // Issue 16's done-when chain, against real processes only: the gateway bin on a real PostgreSQL cluster
 // with a real OCI registry, `hud deploy apps/sample-env` (a BuildKit build on the engine, pushed),
@@ -163,30 +161,9 @@ describe.skipIf(skip)('issue 16 chain: PostgreSQL gateway, three docker workers,
       const first = [startWorker('w1'), startWorker('w2'), startWorker('w3')];
       const clientDir = path.join(home, 'client');
       mkdirSync(clientDir, { recursive: true });
-      const client = spawn(
-        process.execPath,
-        [
-          HUD_BIN,
-          'eval',
-          'sample-env-tasks',
-          'oracle',
-          '--all',
-          '--group',
-          String(GROUP),
-          '--remote',
-        ],
-        { cwd: clientDir, env: hudEnv(home, vars()), stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      client.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      client.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const clientExit = new Promise<number | null>((resolve) =>
-        client.once('exit', (code) => resolve(code)),
+      const client = spawnHud(
+        ['eval', 'sample-env-tasks', 'oracle', '--all', '--group', String(GROUP), '--remote'],
+        { cwd: clientDir, home, vars: vars() },
       );
 
       // 4. Mid-job: once some rollouts are done and w1 holds a lease, SIGKILL w1 and start w4.
@@ -194,15 +171,15 @@ describe.skipIf(skip)('issue 16 chain: PostgreSQL gateway, three docker workers,
       let inFlight: string[] = [];
       const deadline = Date.now() + DOCKER_TEST_TIMEOUT_MS / 2;
       for (;;) {
-        jobId ??= /\/jobs\/([0-9a-f]{32})/.exec(stdout)?.[1];
+        jobId ??= /\/jobs\/([0-9a-f]{32})/.exec(client.stdout())?.[1];
         if (jobId) {
           const traces = await jobTraces(jobId);
           const done = traces.filter((trace) => trace.status === 'completed').length;
           inFlight = leasesInFlight(first[0]?.stderr() ?? '');
           if (done >= 10 && inFlight.length > 0) break;
         }
-        if (Date.now() > deadline || client.exitCode !== null)
-          throw new Error(`the job never got going:\n${stdout}\n${stderr}`);
+        if (Date.now() > deadline || client.child.exitCode !== null)
+          throw new Error(`the job never got going:\n${client.stdout()}\n${client.stderr()}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       first[0]?.child.kill('SIGKILL');
@@ -212,9 +189,9 @@ describe.skipIf(skip)('issue 16 chain: PostgreSQL gateway, three docker workers,
       const fourth = startWorker('w4');
 
       // 5. The job completes: 100 runs, every one graded 1.0.
-      const code = await clientExit;
-      expect(code, `${stdout}\n${stderr}\n${fourth.stderr()}`).toBe(0);
-      expect(stdout).toContain(`reward 1.000 over ${TASKS * GROUP} graded runs`);
+      const code = await client.exited;
+      expect(code, `${client.stdout()}\n${client.stderr()}\n${fourth.stderr()}`).toBe(0);
+      expect(client.stdout()).toContain(`reward 1.000 over ${TASKS * GROUP} graded runs`);
 
       // Each verdict recorded once: 100 distinct traces, all completed with reward 1.
       const traces = await jobTraces(jobId as string);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,17 +7,17 @@ import {
   GATEWAY_BIN,
   type GatewayProcess,
   hud,
-  hudEnv,
   newAdminKey,
   newRunId,
   removeTemp,
+  spawnHud,
   startGateway,
   startGatewayProcess,
   startHudWorker,
   tempDir,
   type WorkerProcess,
 } from './support/gateway-cli.js';
-import { HUD_BIN, REPO_ROOT } from './support/served-env.js';
+import { REPO_ROOT } from './support/served-env.js';
 
 // Hosted rollouts end to end (issue 16): the real gateway bin on SQLite, `hud worker --runtime local`
 // processes of the built CLI serving an env file of their folder, `hud sync tasks`, and `hud eval <taskset>
@@ -162,29 +161,13 @@ describe('a gateway restarted mid-job', () => {
       expect(sync.code, sync.stderr).toBe(0);
       const worker = startHudWorker({ cwd: dir, name: 'restart-1', home, vars: ownVars });
       workers.push(worker);
-      const client = spawn(
-        process.execPath,
-        [HUD_BIN, 'eval', 'letter-count-restart', 'oracle', '--all', '--group', '10', '--remote'],
-        {
-          cwd: tempDir('workers-client'),
-          env: hudEnv(home, ownVars),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      client.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      client.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) =>
-        client.once('exit', (code) => resolve(code)),
+      const client = spawnHud(
+        ['eval', 'letter-count-restart', 'oracle', '--all', '--group', '10', '--remote'],
+        { cwd: tempDir('workers-client'), home, vars: ownVars },
       );
       // Mid-job: some verdicts in, some rollouts still queued.
       const jobId = await until(async () => {
-        const id = /\/jobs\/([0-9a-f]{32})/.exec(stdout)?.[1];
+        const id = /\/jobs\/([0-9a-f]{32})/.exec(client.stdout())?.[1];
         if (!id) return undefined;
         const completed = (worker.stderr().match(/: completed, reward/g) ?? []).length;
         return completed >= 3 ? id : undefined;
@@ -193,8 +176,11 @@ describe('a gateway restarted mid-job', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       own = await start(port);
 
-      expect(await exited, `${stdout}\n${stderr}\n${worker.stderr()}`).toBe(0);
-      expect(stdout).toMatch(/reward 1\.000 over 30 graded runs/);
+      expect(
+        await client.exited,
+        `${client.stdout()}\n${client.stderr()}\n${worker.stderr()}`,
+      ).toBe(0);
+      expect(client.stdout()).toMatch(/reward 1\.000 over 30 graded runs/);
       // Nothing recorded was lost over the restart: every trace's spans reached the gateway.
       expect(worker.stderr()).not.toContain('not uploaded');
       const traces = await call(own.url, KEY, 'GET', `/v2/jobs/${jobId}/traces?limit=50`);
@@ -366,34 +352,21 @@ export const hold = env.template(
     });
     expect(sync.code, sync.stderr).toBe(0);
     // No worker: the job stays queued while the client follows it.
-    const client = spawn(
-      process.execPath,
-      [HUD_BIN, 'eval', 'letter-count-detach', 'oracle', '--all', '--remote'],
-      {
-        cwd: tempDir('workers-client'),
-        env: hudEnv(home, vars()),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    client.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
+    const client = spawnHud(['eval', 'letter-count-detach', 'oracle', '--all', '--remote'], {
+      cwd: tempDir('workers-client'),
+      home,
+      vars: vars(),
     });
-    client.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      client.once('exit', (code) => resolve(code)),
-    );
     const jobId = await until(
       async () =>
-        /hud eval: /.test(stdout) ? /\/jobs\/([0-9a-f]{32})/.exec(stdout)?.[1] : undefined,
+        /hud eval: /.test(client.stdout())
+          ? /\/jobs\/([0-9a-f]{32})/.exec(client.stdout())?.[1]
+          : undefined,
       'the job line',
     );
-    client.kill('SIGINT');
-    expect(await exited, `${stdout}\n${stderr}`).toBe(130);
-    expect(stdout).toContain(`follow it with hud jobs ${jobId} --follow`);
+    client.child.kill('SIGINT');
+    expect(await client.exited, `${client.stdout()}\n${client.stderr()}`).toBe(130);
+    expect(client.stdout()).toContain(`follow it with hud jobs ${jobId} --follow`);
     const traces = await call(gateway?.url ?? '', KEY, 'GET', `/v2/jobs/${jobId}/traces?limit=50`);
     const rows = (
       Array.isArray(traces.body) ? traces.body : (traces.body as { items: TraceRow[] }).items

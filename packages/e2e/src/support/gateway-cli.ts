@@ -163,17 +163,45 @@ export function stepSpan(traceId: string, step: Record<string, unknown>, at: Dat
   };
 }
 
-/** A running `hud worker` child: its stderr so far, and its exit. */
-export interface WorkerProcess {
+/** A running `hud` child: what it printed so far, and its exit. */
+export interface HudChild {
   child: ChildProcess;
+  stdout(): string;
   stderr(): string;
   exited: Promise<number | null>;
 }
 
+/** A running `hud worker` child. */
+export type WorkerProcess = HudChild;
+
 /**
- * Starts `hud worker --runtime <runtime> --concurrency <concurrency> --name <name>` of the built CLI in
- * `cwd` with {@link hudEnv} (`home`, `vars`); stdout ignored, stderr collected.
+ * Spawns the built CLI with `args` in `cwd` with {@link hudEnv} (`home`, `vars`) and collects its output,
+ * for commands a test watches while they run (`hud eval … --remote`, `hud worker`).
  */
+export function spawnHud(
+  args: string[],
+  options: { cwd: string; home: string; vars: Record<string, string> },
+): HudChild {
+  const child = spawn(process.execPath, [HUD_BIN, ...args], {
+    cwd: options.cwd,
+    env: hudEnv(options.home, options.vars),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Starts `hud worker --runtime <runtime> --concurrency <concurrency> --name <name>` ({@link spawnHud}). */
 export function startHudWorker(options: {
   cwd: string;
   name: string;
@@ -182,10 +210,8 @@ export function startHudWorker(options: {
   runtime?: string;
   concurrency?: number;
 }): WorkerProcess {
-  const child = spawn(
-    process.execPath,
+  return spawnHud(
     [
-      HUD_BIN,
       'worker',
       '--runtime',
       options.runtime ?? 'local',
@@ -194,18 +220,6 @@ export function startHudWorker(options: {
       '--name',
       options.name,
     ],
-    {
-      cwd: options.cwd,
-      env: hudEnv(options.home, options.vars),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    options,
   );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, stderr: () => stderr, exited };
 }
