@@ -179,26 +179,36 @@ export class SqlModelStore implements ModelStore {
 
   async addCheckpoint(input: CheckpointInput): Promise<CheckpointRecord> {
     const id = newUuid();
-    await this.#sql.run(
-      `INSERT INTO checkpoints (id, model_id, name, checkpoint_name, prev_model_checkpoint_id, created_at,
+    await this.#sql.tx(async (tx) => {
+      // Checkpoints list oldest first by created_at; two added in the same millisecond would tie and
+      // fall back to the random id, so a new one is stamped at least 1 ms after the model's latest.
+      const latest = await tx.get<{ created_at: string | null }>(
+        'SELECT max(created_at) AS created_at FROM checkpoints WHERE model_id = $1',
+        [input.modelId],
+      );
+      const after = latest?.created_at ? Date.parse(latest.created_at) + 1 : 0;
+      const createdAt = new Date(Math.max(Date.now(), after)).toISOString();
+      await tx.run(
+        `INSERT INTO checkpoints (id, model_id, name, checkpoint_name, prev_model_checkpoint_id, created_at,
           num_traces, num_datums, num_tokens, mean_reward, learning_rate, loss_fn, metrics)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        id,
-        input.modelId,
-        input.name ?? null,
-        input.checkpointName ?? null,
-        input.prevModelCheckpointId ?? null,
-        nowIso(),
-        input.numTraces ?? null,
-        input.numDatums ?? null,
-        input.numTokens ?? null,
-        input.meanReward ?? null,
-        input.learningRate ?? null,
-        input.lossFn ?? null,
-        jsonText(input.metrics),
-      ],
-    );
+        [
+          id,
+          input.modelId,
+          input.name ?? null,
+          input.checkpointName ?? null,
+          input.prevModelCheckpointId ?? null,
+          createdAt,
+          input.numTraces ?? null,
+          input.numDatums ?? null,
+          input.numTokens ?? null,
+          input.meanReward ?? null,
+          input.learningRate ?? null,
+          input.lossFn ?? null,
+          jsonText(input.metrics),
+        ],
+      );
+    });
     const row = await this.#sql.get<CheckpointRow>(
       `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE id = $1`,
       [id],
