@@ -38,6 +38,30 @@ async function claimAll(gateway: TestGateway, workerId: string, capacity: number
 }
 
 describe('submit_batch', () => {
+  it('refuses rollouts for a cancelled job with 409 and queues nothing', async () => {
+    const gateway = await testGateway();
+    const jobId = randomUUID();
+    await gateway.call('POST', '/v2/rollouts/submit_batch', {
+      body: { job_id: jobId, rollouts: [row('before')] },
+    });
+    const cancelled = await gateway.call('POST', '/v2/rollouts/cancel_job', {
+      body: { job_id: jobId },
+    });
+    expect(cancelled.body).toMatchObject({ found: true, cancelled: 1 });
+    const late = await gateway.call('POST', '/v2/rollouts/submit_batch', {
+      body: { job_id: jobId, rollouts: [row('after')] },
+    });
+    expect(late.status).toBe(409);
+    expect(JSON.stringify(late.body)).toContain('was cancelled');
+    const single = await gateway.call('POST', '/v2/rollouts/submit', {
+      body: { ...row('single'), job_id: jobId },
+    });
+    expect(single.status).toBe(409);
+    expect(await claimAll(gateway, 'w', 5)).toEqual([]);
+    const job = (await gateway.call('GET', `/v2/jobs/${jobId}`)).body;
+    expect(job.trace_count).toBe(1);
+  });
+
   it.each(['sqlite', 'postgres'] as const)(
     'with max_concurrent 2 never has more than 2 leased (%s)',
     async (dialect) => {

@@ -1,3 +1,4 @@
+import { GatewayError } from '../../errors.js';
 import { nowIso } from '../../ids.js';
 import type { Sql } from '../sql.js';
 import { type ClaimedRollout, type ClaimInput, claimRollouts } from './rollout-queue-claim.js';
@@ -145,6 +146,16 @@ export class SqlRolloutQueueStore implements RolloutQueueStore {
   async submit(input: RolloutSubmit): Promise<{ created: number }> {
     const now = nowIso();
     return this.#sql.tx(async (tx) => {
+      const job = await tx.get<{ cancel_requested_at: string | null }>(
+        'SELECT cancel_requested_at FROM jobs WHERE team_id = $1 AND id = $2',
+        [input.teamId, input.jobId],
+      );
+      if (job?.cancel_requested_at) {
+        throw new GatewayError(
+          'conflict',
+          `job ${input.jobId} was cancelled at ${job.cancel_requested_at}; submit to a new job id`,
+        );
+      }
       await tx.run(
         `INSERT INTO jobs (team_id, id, name, group_size, taskset_id, created_at, updated_at, max_concurrent)
           VALUES ($1, $2, $3, 1, $4, $5, $5, $6)
