@@ -21,7 +21,7 @@ import {
   findProtocolClient,
   type ProtocolClient,
 } from './protocol-clients.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime, RuntimeLease } from './runtime.js';
 import {
   type Capability,
   GradeResult,
@@ -95,7 +95,8 @@ export class HudClient implements AsyncDisposable {
    * @param target a {@link Runtime} or its URL: `tcp://host:port`, `//host:port` or `host:port`.
    * @throws HudError `unsupported` for a non-tcp URL scheme; `invalid_argument` for a URL without a port or a
    *   bad `ready_timeout`; `not_ready` (naming the URL and the last error) when the deadline passes;
-   *   ProtocolError when the server answers `hello` with an error (not retried); `signal.reason` on abort.
+   *   ProtocolError when the server answers `hello` with an error (not retried); `signal.reason` on abort,
+   *   and the lease's `signal.reason` when `target` is a {@link RuntimeLease} whose substrate dies meanwhile.
    */
   static async connect(target: Runtime | string, options: ConnectOptions = {}): Promise<HudClient> {
     const url = typeof target === 'string' ? target : target.url;
@@ -104,7 +105,8 @@ export class HudClient implements AsyncDisposable {
       typeof target === 'string' ? undefined : target.params,
       options.readyTimeoutMs ?? ClientDefaults.readyTimeoutMs,
     );
-    const { signal, logger, maxFrameBytes, token } = options;
+    const { logger, maxFrameBytes, token } = options;
+    const signal = anySignal(options.signal, leaseSignal(target));
     const client = await connectWhenReady(
       {
         endpoint,
@@ -421,4 +423,17 @@ function checkBindingUrls(result: JsonObject): void {
       );
     }
   }
+}
+
+/** A lease's own signal (aborted when its substrate dies), if the target is a lease that has one. */
+function leaseSignal(target: Runtime | string): AbortSignal | undefined {
+  if (typeof target === 'string') return undefined;
+  const { signal } = target as { signal?: unknown };
+  return signal instanceof AbortSignal ? signal : undefined;
+}
+
+/** One signal aborted by whichever of `signals` aborts first (undefined when none is given). */
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  return given.length <= 1 ? given[0] : AbortSignal.any(given);
 }

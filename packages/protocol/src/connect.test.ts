@@ -132,6 +132,19 @@ describe('HudClient.connect readiness', () => {
     expect(error).toBe(reason);
   });
 
+  it("stops retrying when the lease's own signal aborts (its substrate died)", async () => {
+    const died = new AbortController();
+    const reason = new Error('child exited with code 1: SyntaxError in env.ts');
+    setTimeout(() => died.abort(reason), 300);
+    const lease = {
+      url: `tcp://127.0.0.1:${await closedPort()}`,
+      signal: died.signal,
+      [Symbol.asyncDispose]: async () => {},
+    };
+    const error = await rejection(HudClient.connect(lease, { readyTimeoutMs: 2_000 }));
+    expect(error).toBe(reason);
+  });
+
   it('rejects bad ready_timeout values', async () => {
     for (const ready_timeout of [0, -1, true, '5', Number.POSITIVE_INFINITY]) {
       const error = await rejection(
