@@ -1,10 +1,35 @@
 import { createInterface } from 'node:readline/promises';
 
-/** Asks `question` on the terminal (the prompt on stderr, so stdout stays the command's output); the answer, trimmed. */
-export async function ask(question: string): Promise<string> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+/** Where {@link ask} reads and writes (default: stdin, the prompt on stderr). */
+export interface PromptIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Whether to treat the streams as a terminal (default: whether `output` is one). */
+  terminal?: boolean;
+}
+
+/**
+ * Asks `question` on the terminal (the prompt on stderr, so stdout stays the command's output); the answer,
+ * trimmed.
+ * @throws Error `interrupted` when Ctrl-C is pressed at the prompt (readline would otherwise only pause the
+ *   input and the question would never be answered).
+ */
+export async function ask(
+  question: string,
+  io: PromptIo = { input: process.stdin, output: process.stderr },
+): Promise<string> {
+  const prompt = createInterface({
+    input: io.input,
+    output: io.output,
+    ...(io.terminal === undefined ? {} : { terminal: io.terminal }),
+  });
+  const interrupted = new AbortController();
+  prompt.once('SIGINT', () => interrupted.abort(new Error('interrupted')));
   try {
-    return (await prompt.question(question)).trim();
+    return (await prompt.question(question, { signal: interrupted.signal })).trim();
+  } catch (error) {
+    if (interrupted.signal.aborted) throw interrupted.signal.reason;
+    throw error;
   } finally {
     prompt.close();
   }
