@@ -73,13 +73,16 @@ export interface KeyStore {
   findKeyByHash(keyHash: string): Promise<(ApiKeyRecord & { key_hash: string }) | undefined>;
   /** One key by id. */
   getKey(id: string): Promise<ApiKeyRecord | undefined>;
-  /** Keys, newest first: all teams' or one team's. */
+  /** Keys, newest first: all teams' or one team's; the rollout queue's per-lease keys (`lease:<trace_id>`) are left out. */
   listKeys(options?: { teamId?: string }): Promise<ApiKeyRecord[]>;
   /** Revokes a key (a second revoke keeps the first time); undefined when no such key. */
   revokeKey(id: string): Promise<ApiKeyRecord | undefined>;
   /** How many keys exist, revoked included (0 on a fresh database: bootstrap time). */
   countKeys(): Promise<number>;
 }
+
+/** Leaves out the rollout queue's per-lease keys (named `lease:<trace_id>`). */
+const NOT_LEASE = "k.name NOT LIKE 'lease:%'";
 
 const KEY_COLUMNS = `k.id, k.name, k.team_id, t.name AS team_name, k.role, k.prefix, k.created_at, k.revoked_at,
   k.requests_per_minute, k.tokens_per_minute, k.budget_usd, k.budget_tokens`;
@@ -174,14 +177,15 @@ export class SqlKeyStore implements KeyStore {
     return row ? toKey(row) : undefined;
   }
 
+  // Per-rollout lease keys (`lease:<trace_id>`, made and revoked by the rollout queue) are not listed.
   async listKeys(options: { teamId?: string } = {}): Promise<ApiKeyRecord[]> {
     const rows =
       options.teamId === undefined
         ? await this.#sql.all<KeyRow>(
-            `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id ORDER BY k.created_at DESC, k.id`,
+            `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE ${NOT_LEASE} ORDER BY k.created_at DESC, k.id`,
           )
         : await this.#sql.all<KeyRow>(
-            `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.team_id = $1 ORDER BY k.created_at DESC, k.id`,
+            `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.team_id = $1 AND ${NOT_LEASE} ORDER BY k.created_at DESC, k.id`,
             [options.teamId],
           );
     return rows.map(toKey);

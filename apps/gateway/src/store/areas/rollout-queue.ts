@@ -23,6 +23,9 @@ export type {
   TraceChange,
 } from './rollout-queue-transitions.js';
 
+/** How long a revoked lease key's row is kept (ms) before the sweeper deletes it: 1 hour. */
+export const LEASE_KEY_RETENTION_MS = 60 * 60 * 1000;
+
 /**
  * A submitted rollout as a worker gets it (hud-python's `HostedRuntime` submit body without its ids,
  * spec §6.2): environment name, the task row's id, slug, args, agent `{type, config}`, group, runtime
@@ -302,8 +305,16 @@ export class SqlRolloutQueueStore implements RolloutQueueStore {
     });
   }
 
-  sweep(): Promise<{ changes: TraceChange[]; revoked: number }> {
-    return this.#sql.tx((tx) => expireLeases(tx, nowIso()));
+  async sweep(): Promise<{ changes: TraceChange[]; revoked: number }> {
+    const swept = await this.#sql.tx((tx) => expireLeases(tx, nowIso()));
+    // Each lease had a key of its own: once revoked for an hour it can never authenticate again, so its
+    // row goes (a job of 100,000 rollouts would otherwise leave 100,000 keys behind).
+    const cutoff = new Date(Date.now() - LEASE_KEY_RETENTION_MS).toISOString();
+    await this.#sql.run(
+      `DELETE FROM api_keys WHERE name LIKE 'lease:%' AND revoked_at IS NOT NULL AND revoked_at < $1`,
+      [cutoff],
+    );
+    return swept;
   }
 
   async firstTeamId(): Promise<string | undefined> {

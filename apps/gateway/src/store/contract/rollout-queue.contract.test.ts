@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { hashKey } from '../../api-keys.js';
 import { describeEachDialect, freshLocation } from '../../testing/databases.js';
-import type { RolloutBody, RolloutSubmission } from '../areas/rollout-queue.js';
+import {
+  LEASE_KEY_RETENTION_MS,
+  type RolloutBody,
+  type RolloutSubmission,
+} from '../areas/rollout-queue.js';
 import { type GatewayStore, openStore } from '../store.js';
 
 const hex = () => randomBytes(16).toString('hex');
@@ -117,6 +121,20 @@ describeEachDialect('the rollout queue on %s', (suite) => {
         status: 'completed',
         reward: 0.75,
       });
+      // Lease keys are not listed as the team's keys; an hour after revocation the sweeper deletes them.
+      expect((await store.keys.listKeys({ teamId })).map((listed) => listed.name)).not.toContain(
+        `lease:${one.traceId}`,
+      );
+      await store.rolloutQueue.sweep();
+      expect(await store.keys.findKeyByHash(hashKey(lease.key))).toBeDefined();
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(Date.now() + LEASE_KEY_RETENTION_MS + 60_000);
+        await store.rolloutQueue.sweep();
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(await store.keys.findKeyByHash(hashKey(lease.key))).toBeUndefined();
     },
   );
 
