@@ -55,4 +55,13 @@ describe('key management (/v2/keys)', () => {
     expect(noName.status).toBe(400);
     expect(noName.body.error.message).toMatch(/^invalid body: name: /);
   });
+
+  it("refuses names starting with 'lease:' (reserved for the rollout queue's keys) with 400", async () => {
+    gateway = await testGateway();
+    const refused = await gateway.call('POST', '/v2/keys', { body: { name: 'lease:abc' } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain(
+      "reserved for the rollout queue's per-lease keys",
+    );
+  });
 });

@@ -76,9 +76,11 @@ export const CancelTrace = z.looseObject({
 /** `POST /v2/rollouts/cancel_job` (spec §9.8): `{job_id}`. */
 export const CancelJob = z.looseObject({ job_id: z.string().min(1).max(128) });
 
-/** `POST /v2/keys`: `{name, role?, team?}` (a gateway route, not hud-python's). */
+/** `POST /v2/keys`: `{name, role?, team?}` (a gateway route, not hud-python's); `lease:` names are reserved. */
 export const KeyCreate = z.looseObject({
-  name: name(100),
+  name: name(100).refine((value) => !value.startsWith('lease:'), {
+    message: "names starting with 'lease:' are reserved for the rollout queue's per-lease keys",
+  }),
   role: z.enum(['admin', 'member']).default('member'),
   team: name(100).optional(),
 });
