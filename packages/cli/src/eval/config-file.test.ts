@@ -102,4 +102,12 @@ describe('.hud_eval.toml', () => {
     );
     expect(() => read('claude = "x"\n')).toThrow("'claude' must be a [claude] section");
   });
+
+  it('reads remote = true, and refuses it beside a runtime naming the file', () => {
+    expect(read('[eval]\nremote = true\n')?.defaults).toEqual({ remote: true });
+    expect(warnings).toEqual([]);
+    expect(() => read('[eval]\nremote = true\nruntime = "docker"\n')).toThrow(
+      `${path.join(cwd, EVAL_CONFIG_FILE)}: [eval] remote = true and runtime = "docker" cannot both be set`,
+    );
+  });
 });

@@ -21,6 +21,8 @@ export interface EvalFileDefaults {
   /** `auto_respond`: the agent setting of that name, unless `-c auto_respond=…` says otherwise. */
   autoRespond?: boolean;
   runtime?: string;
+  /** `remote = true`: run on the platform's workers, as `--remote` does (a `--runtime` flag turns it off). */
+  remote?: boolean;
 }
 
 /** A read `.hud_eval.toml`. */
@@ -36,7 +38,6 @@ export interface EvalConfigFile {
 const UNSUPPORTED: Record<string, string> = {
   gateway:
     'hud-ts routes through the HUD gateway by itself when HUD_API_KEY is the only key it has',
-  remote: 'pass --remote on the command line to run a job on the platform',
 };
 
 const EVAL_KEYS = [
@@ -152,6 +153,9 @@ function readDefaults(section: Record<string, unknown>, context: Context): EvalF
       case 'all':
         defaults.all = flag(value, key, context);
         break;
+      case 'remote':
+        defaults.remote = flag(value, key, context);
+        break;
       case 'auto_respond':
         defaults.autoRespond = flag(value, key, context);
         break;
@@ -182,6 +186,12 @@ function readDefaults(section: Record<string, unknown>, context: Context): EvalF
           );
         }
     }
+  }
+  if (defaults.remote && defaults.runtime !== undefined) {
+    throw new HudError(
+      'invalid_argument',
+      `${context.file}: [eval] remote = true and runtime = ${JSON.stringify(defaults.runtime)} cannot both be set (remote runs on the platform's workers, which choose the runtime); drop one`,
+    );
   }
   return defaults;
 }

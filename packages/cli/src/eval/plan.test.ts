@@ -158,6 +158,19 @@ describe('buildEvalPlan', () => {
     });
   });
 
+  it('takes remote = true from .hud_eval.toml unless the command line names a runtime', () => {
+    const file = configFile({ defaults: { remote: true } });
+    expect(plan({ configFile: file }).remote).toBe(true);
+    expect(plan({ configFile: file, flags: { runtime: 'docker' } })).toMatchObject({
+      remote: false,
+      runtime: 'docker',
+    });
+    expect(plan({ configFile: configFile({}) }).remote).toBe(false);
+    expect(() => plan({ configFile: file, flags: { watch: true, maxCost: '2' } })).toThrow(
+      "/project/.hud_eval.toml: [eval] remote = true runs the job on the platform's workers, where --watch, --max-cost cannot apply",
+    );
+  });
+
   it("resumes with the job's source, agent, model, group, steps and runtime; the config file's defaults do not apply", () => {
     const file = configFile({
       defaults: { agent: 'nop', group: 9, maxSteps: 99, runtime: 'local' },

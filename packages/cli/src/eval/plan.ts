@@ -1,5 +1,5 @@
 import type { JobMeta, Taskset } from '@hud/eval';
-import type { EvalConfigFile, EvalFileDefaults } from './config-file.js';
+import { EVAL_CONFIG_FILE, type EvalConfigFile, type EvalFileDefaults } from './config-file.js';
 import { mergeAgentConfig, parseConfigPairs } from './config-values.js';
 import { integer, seconds } from './flag-values.js';
 import { resumeChecks } from './resume-flags.js';
@@ -155,6 +155,10 @@ export function buildEvalPlan(inputs: PlanInputs): EvalPlan {
   if (flags.remote && flags.runtime !== undefined) throw new Error(REMOTE_RUNTIME_CONFLICT);
   if (flags.remote && flags.resume)
     throw new Error('--resume re-runs a local job: it cannot be combined with --remote');
+  // CLI > toml: `remote = true` in the file applies unless the command line names a runtime or a resume.
+  const remote =
+    flags.remote ?? (flags.runtime === undefined && !flags.resume && defaults.remote === true);
+  if (remote && !flags.remote) fileRemoteChecks(flags, configFile?.file ?? EVAL_CONFIG_FILE);
   const budget = budgetOf(flags);
   const agentName = agent ?? resumed?.agent.name ?? defaults.agent ?? 'oracle';
   const section = configFile?.agents[agentName];
@@ -180,7 +184,7 @@ export function buildEvalPlan(inputs: PlanInputs): EvalPlan {
       (typeof recordedRuntime === 'string' ? recordedRuntime : undefined) ??
       defaults.runtime ??
       'local',
-    remote: Boolean(flags.remote),
+    remote,
     // A resumed job keeps its group and step budget (resumeChecks refused different ones).
     group: integer(flags.group, '--group') ?? resumed?.group ?? defaults.group ?? 1,
     maxConcurrent: integer(flags.maxConcurrent, '--max-concurrent') ?? defaults.maxConcurrent ?? 30,
@@ -224,4 +228,24 @@ export function prewarmCount(
   tasks: number,
 ): number {
   return Math.max(1, Math.min(plan.maxConcurrent, tasks * plan.group, 8));
+}
+
+/**
+ * `remote = true` from `.hud_eval.toml` with flags that only apply to rollouts run here.
+ * @throws Error naming the file, the flags, and how to run here instead.
+ */
+function fileRemoteChecks(flags: EvalFlags, file: string): void {
+  const local = [
+    ['--watch', flags.watch],
+    ['--max-cost', flags.maxCost],
+    ['--max-tokens', flags.maxTokens],
+    ['--timeout', flags.timeout],
+    ['--agent-timeout', flags.agentTimeout],
+    ['--ready-timeout', flags.readyTimeout],
+  ].filter(([, value]) => value !== undefined && value !== false);
+  if (local.length === 0) return;
+  const names = local.map(([flag]) => flag).join(', ');
+  throw new Error(
+    `${file}: [eval] remote = true runs the job on the platform's workers, where ${names} cannot apply; pass --runtime local (or another runtime) to run here, or drop ${names}`,
+  );
 }
