@@ -7,6 +7,7 @@ import {
   type Provider,
   promptMessages,
   type RuntimeLease,
+  type RuntimeLogLine,
   settleWithin,
   type TaskRow,
   type TraceStep,
@@ -59,6 +60,20 @@ export interface RolloutSlot {
 export interface RolloutHooks {
   onPhase?(phase: RolloutPhase): void;
   onStep?(step: TraceStep): void;
+  /** The environment's output ({@link RuntimeLease.logLines}), read once before the lease is released. */
+  onLogs?(lines: readonly RuntimeLogLine[]): void;
+}
+
+/** How long reading the environment's output before release may take, ms. */
+const LOG_READ_WAIT_MS = 2_000;
+
+/** Hands the lease's output to `hooks.onLogs` (bounded wait; a failure leaves the logs out). */
+async function collectLogs(live: Live, hooks: RolloutHooks): Promise<void> {
+  const read = live.lease?.logLines;
+  if (!read || !hooks.onLogs || !live.lease) return;
+  const lines = read.call(live.lease).catch(() => []);
+  if ((await settleWithin(lines, LOG_READ_WAIT_MS)) === 'timeout') return;
+  hooks.onLogs(await lines);
 }
 
 const TIMING_OF: Record<RolloutPhase, keyof RunTimings> = {
@@ -193,7 +208,7 @@ export async function rollout(
   const drive = async () => {
     hooks.onPhase?.('provisioning');
     const lease = await abortable<RuntimeLease>(
-      Promise.resolve().then(() => settings.provider(task, { signal })),
+      Promise.resolve().then(() => settings.provider(task, { signal, traceId: slot.traceId })),
       signal,
       (late) => settings.background(Promise.resolve(late[Symbol.asyncDispose]())),
     );
@@ -256,6 +271,7 @@ export async function rollout(
     settings.signal.removeEventListener('abort', onCancel);
   }
 
+  await collectLogs(live, hooks);
   const stop = signal.aborted ? (signal.reason as RolloutStop) : undefined;
   if (stop) {
     outcome.stopReason = stop.kind === 'timeout' ? 'timeout' : 'cancelled';

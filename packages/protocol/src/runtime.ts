@@ -19,12 +19,36 @@ export interface RuntimeLease extends Runtime, AsyncDisposable {
    * Releasing the lease never aborts it.
    */
   readonly signal?: AbortSignal;
+  /**
+   * The environment's recent output while the lease is held (a local child's stdout/stderr lines, a
+   * container's last log lines), oldest first and bounded by the runtime; read by rollouts before release
+   * for the job store's LOGS. Absent when the runtime cannot see the output. Never rejects (empty when the
+   * output is gone).
+   */
+  logLines?(): Promise<readonly RuntimeLogLine[]>;
+}
+
+/** One line of an environment's output ({@link RuntimeLease.logLines}). */
+export interface RuntimeLogLine {
+  /** ISO-8601 UTC time the line was seen (or the container engine's timestamp). */
+  time: string;
+  /** `environment` for a process the runtime started itself, `container` for a container's log. */
+  source: 'environment' | 'container';
+  stream: 'stdout' | 'stderr';
+  /** The line without its newline. */
+  line: string;
 }
 
 /** Options a provider receives with each acquisition. */
 export interface ProvideOptions {
   /** Aborts provisioning (e.g. on Ctrl-C); the provider must release whatever it started. */
   signal?: AbortSignal;
+  /**
+   * The trace this acquisition serves (32 lowercase hex digits, as trace ids are stored), when the caller
+   * runs one: runtimes label their substrate with it or send it on (hud-python `HUDRuntime` posts it as
+   * `trace_id`). Absent when the caller has none (prewarming, a bare `HudClient.connect`).
+   */
+  traceId?: string;
 }
 
 /**

@@ -97,6 +97,15 @@ describe('HudRuntime', () => {
     expect(worker.started).toBe(1);
   });
 
+  it("sends the rollout's trace id (ProvideOptions.traceId) as the session's trace_id", async () => {
+    countingWorker();
+    await using provider = HudRuntime({ apiKey: KEY, runtimeUrl: gateway.url });
+    const traceId = '0123456789abcdef'.repeat(2);
+    await using lease = await provider(row('counting'), { traceId });
+    const [session] = (await liveSessions()) as { id: string; trace_id?: string | null }[];
+    expect(session).toMatchObject({ id: lease.sessionId, trace_id: traceId });
+  });
+
   it('the lease is handed out once a worker made the session ready', async () => {
     let letReady: () => void = () => {};
     const held = new Promise<void>((resolve) => {

@@ -109,7 +109,7 @@ export function HudRuntime(options: HudRuntimeOptions): HudProvider {
         `the hosted runtime ignores runtime_config resources ${ignored.join(', ')} (task '${task.slug}' and any others)`,
       );
     }
-    const traceId = options.traceIdOf?.(task);
+    const traceId = options.traceIdOf?.(task) ?? asUuid(provide.traceId);
     const created = await sessionRequest(api, 'POST', '/runtime/sessions', {
       body: { environment: task.env, ...(traceId ? { trace_id: traceId } : {}) },
       ...(provide.signal ? { signal: provide.signal } : {}),
@@ -179,4 +179,11 @@ export function HudRuntime(options: HudRuntimeOptions): HudProvider {
     close: { value: close },
     [Symbol.asyncDispose]: { value: close },
   }) as HudProvider;
+}
+
+/** A 32-hex trace id as the dashed UUID text hud-python sends (`str(uuid)`); other text as it is. */
+function asUuid(traceId: string | undefined): string | undefined {
+  if (traceId === undefined || !/^[0-9a-f]{32}$/i.test(traceId)) return traceId;
+  const hex = traceId.toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
