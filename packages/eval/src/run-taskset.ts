@@ -11,6 +11,7 @@ import { describeSetting, resumeDifferences } from './resume-check.js';
 import { type RolloutSettings, type RolloutSlot, rollout } from './rollout.js';
 import { RunDefaults, type RunOptions, validateRunOptions } from './run-options.js';
 import { hasVerdict, type RunRecord } from './run-record.js';
+import { RunSideWriter, storedFileTracking } from './run-side-writer.js';
 import type { RunStore } from './run-store.js';
 import { runPool } from './scheduler.js';
 import type { JobWriter } from './store-writer.js';
@@ -226,6 +227,8 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
   if (options.signal?.aborted) onAbort();
 
   const background = new Set<Promise<unknown>>();
+  /** The side writers of the runs in progress, by trace id (spans, logs, events; with a store only). */
+  const sides = new Map<string, RunSideWriter>();
   const settings: RolloutSettings = {
     agent: options.agent,
     provider: options.provider,
@@ -236,7 +239,7 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
     teardownTimeoutMs: options.teardownTimeoutMs ?? RunDefaults.teardownTimeoutMs,
     signal: cancel.signal,
     logger,
-    fileTracking: options.fileTracking,
+    fileTracking: storedFileTracking(options.fileTracking, writer, sides),
     background: (work) => {
       const tracked = work.catch((error) =>
         logger?.warn(`background teardown: ${messageOf(error)}`),
@@ -274,14 +277,21 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
       tracker.started();
       emit({ type: 'run-start', run: { ...info }, progress: tracker.snapshot() });
       const traceWriter = writer?.openTrace(slot.traceId);
+      const side = writer ? new RunSideWriter(writer, slot.traceId) : undefined;
+      if (side) sides.set(slot.traceId, side);
       const { record, trace } = await rollout(slot, settings, {
         onPhase: (phase) => {
           info.phase = phase;
+          side?.phase(phase);
           emit({ type: 'phase', run: { ...info }, phase, progress: tracker.snapshot() });
         },
         onStep: (step) => traceWriter?.write(step),
+        onLogs: (lines) => side?.logs(lines),
       });
+      sides.delete(slot.traceId);
       try {
+        side?.end(record);
+        await side?.close();
         await traceWriter?.close();
         await writer?.appendRun(record);
       } catch (error) {

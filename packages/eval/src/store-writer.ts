@@ -51,8 +51,11 @@ export class TraceWriter {
     this.#onClose = onClose;
   }
 
-  /** Records a step; the first creates the file. A write failure surfaces from `close()`. */
-  write(step: TraceStep): void {
+  /**
+   * Records a step (or a side record: span, log line, event); the first creates the file. A write
+   * failure surfaces from `close()`.
+   */
+  write(step: TraceStep | object): void {
     if (this.#closed || this.#failure !== undefined) return;
     this.#pending.push(`${JSON.stringify(step)}\n`);
     if (this.#fd === undefined && this.#opening === undefined) this.#open();
@@ -111,6 +114,36 @@ export class TraceWriter {
     this.#onClose?.(this);
     if (this.#failure !== undefined) throw this.#failure;
   }
+}
+
+/**
+ * The side records of a run, each in `traces/<trace-id>.<kind>.jsonl` (absent when the run had none; stores
+ * written before hud-ts kept them have none):
+ * - `spans`: spans that are not steps, as uploaded (`filetracking.*` of `hud.filetracking.v1`);
+ * - `logs`: the environment's output ({@link StoreLogLine});
+ * - `events`: runtime phase events for a viewer's DEBUG tab ({@link StoreDebugEvent}).
+ */
+export type TraceSideKind = 'spans' | 'logs' | 'events';
+
+/** One line of a run's environment output as the store keeps it (`traces/<id>.logs.jsonl`). */
+export interface StoreLogLine {
+  /** ISO-8601 UTC. */
+  time: string;
+  source: 'environment' | 'container' | 'agent';
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+/** One debug event of a run as the store keeps it (`traces/<id>.events.jsonl`). */
+export interface StoreDebugEvent {
+  /** ISO-8601 UTC. */
+  time: string;
+  source: 'runtime' | 'worker' | 'gateway' | 'orchestrator';
+  /** e.g. `acquire`, `setup`, `agent`, `grade`, `teardown`, `end`. */
+  phase: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  data?: Record<string, unknown>;
 }
 
 /** Writes one job's directory: `job.json`, `tasks.jsonl`, `runs.jsonl`, `traces/`. */
@@ -187,6 +220,14 @@ export class JobWriter {
       for (const open of this.#openTraces) open.flush();
     }, TRACE_FLUSH_INTERVAL_MS).unref();
     return trace;
+  }
+
+  /**
+   * A writer of `traces/<traceId>.<kind>.jsonl`, a run's side records kept next to its steps (see
+   * {@link TraceSideKind}); flushed with the open traces and closed by its `close()`.
+   */
+  openTraceSide(traceId: string, kind: TraceSideKind): TraceWriter {
+    return this.openTrace(`${traceId}.${kind}`);
   }
 
   /** Syncs and closes `runs.jsonl` (traces still open are flushed; their writers close them). */

@@ -7,7 +7,7 @@ import type { JobMeta } from './job-meta.js';
 import { JsonlAppender, readJsonl, writeFileAtomic } from './jsonl.js';
 import type { RunRecord } from './run-record.js';
 import type { RunStore } from './run-store.js';
-import { JobWriter } from './store-writer.js';
+import { JobWriter, type TraceSideKind } from './store-writer.js';
 import { Taskset } from './taskset.js';
 
 const JOB_ID = /^[0-9a-zA-Z_-]+$/;
@@ -19,7 +19,9 @@ const JOB_ID = /^[0-9a-zA-Z_-]+$/;
  * - `tasks.jsonl`, the taskset's rows;
  * - `runs.jsonl`, one {@link RunRecord} per finished run, appended as each finishes;
  * - `traces/<trace-id>.jsonl`, one `hud.step.v1` step per line, written when the run ends (and at least
- *   once a second while it runs).
+ *   once a second while it runs);
+ * - `traces/<trace-id>.{spans,logs,events}.jsonl`, the run's side records (file-tracking spans, the
+ *   environment's output, runtime phase events; see `TraceSideKind`), when it has any.
  * Readers skip a torn last line of a JSONL file. A job is written by one process at a time.
  *
  * A run's trace is written and closed before its line is appended to `runs.jsonl`, and every line reaches
@@ -164,6 +166,23 @@ export class JobStore implements RunStore {
       if (found) return (await readJsonl(file)) as TraceStep[];
     }
     throw new HudEvalError('job_not_found', `no trace '${traceId}' in ${this.root}`);
+  }
+
+  /**
+   * The side records `kind` of trace `traceId` of job `jobId` (`traces/<trace-id>.<kind>.jsonl`, see
+   * {@link TraceSideKind}), in the order written; empty when the run has none (and for stores written
+   * before hud-ts kept them). A torn last line is skipped.
+   * @throws HudEvalError `invalid_argument` for a bad id, `store_corrupt`.
+   */
+  async readTraceSide(traceId: string, kind: TraceSideKind, jobId: string): Promise<unknown[]> {
+    if (!JOB_ID.test(traceId))
+      throw new HudEvalError('invalid_argument', `not a trace id: '${traceId}'`);
+    const file = path.join(this.jobDirectory(jobId), 'traces', `${traceId}.${kind}.jsonl`);
+    const found = await stat(file).then(
+      () => true,
+      () => false,
+    );
+    return found ? readJsonl(file) : [];
   }
 
   /** Job `id` as a {@link Job}: its meta and one run per slot (verdict, else latest attempt). */

@@ -41,8 +41,18 @@ export class Trace {
    */
   record(input: StepInput): TraceStep | undefined {
     if (this.#closed) return undefined;
+    // An agent or tool step without a start began when the step before it ended (the model's turn, the
+    // tool's run): its span then shows that latency (the viewer's per-step latency).
+    const previousEnd = this.steps.at(-1)?.ended_at;
+    const started =
+      input.started_at === undefined &&
+      previousEnd !== undefined &&
+      (input.source === 'agent' || input.source === 'tool')
+        ? { started_at: previousEnd }
+        : {};
     const step: TraceStep = {
       ...input,
+      ...started,
       step_id: this.steps.length + 1,
       ended_at: input.ended_at ?? isoTimestamp(),
     };

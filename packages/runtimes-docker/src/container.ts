@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { HudClient, HudError } from '@hud/protocol';
 import Docker from 'dockerode';
-import { demuxLogs, lastLines } from './container-logs.js';
+import { type ContainerLogLine, demuxLogs, fetchLogLines, lastLines } from './container-logs.js';
 import seccompProfile from './docker-seccomp.json' with { type: 'json' };
 import {
   DockerRuntimeError,
@@ -347,6 +347,14 @@ export class HudContainer {
     });
     const { ExitCode } = await exec.inspect();
     return { code: ExitCode ?? -1, stdout: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /**
+   * The container's last `lines` log lines (default 2 000) with the engine's timestamps and streams; empty
+   * when the engine cannot give them (the container is gone).
+   */
+  logLines(lines = 2_000): Promise<ContainerLogLine[]> {
+    return fetchLogLines(this.#container, lines);
   }
 
   /** The container's last `lines` log lines (stdout and stderr, interleaved); `''` when gone. */

@@ -1,4 +1,4 @@
-import type { RuntimeLease } from '@hud/protocol';
+import type { RuntimeLease, RuntimeLogLine } from '@hud/protocol';
 import type { HudContainer } from './container.js';
 
 /**
@@ -53,6 +53,12 @@ export class DockerLease implements RuntimeLease {
    */
   get signal(): AbortSignal {
     return this.#died;
+  }
+
+  /** The container's last 2 000 log lines with their times (the job store's LOGS); never rejects. */
+  async logLines(): Promise<RuntimeLogLine[]> {
+    const lines = await this.#container.logLines();
+    return lines.map((line) => ({ ...line, source: 'container' as const }));
   }
 
   /** The container's last `lines` log lines (default 50). */

@@ -4,7 +4,7 @@ import { PORT_ANNOUNCEMENT } from '@hud/environment';
 import { settleWithin } from '@hud/protocol';
 import type { BootGate, BootTicket } from './boot-gate.js';
 import { LocalRuntimeError } from './errors.js';
-import { OutputTail } from './output-tail.js';
+import { OutputTail, type TimedLine, TimedLines } from './output-tail.js';
 
 /** How a child process ended: its exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -68,6 +68,7 @@ export class ChildServer {
   #settleReady!: (port: number | Error) => void;
   #settleExit!: (exit: ChildExit) => void;
   readonly #tail = new OutputTail();
+  readonly #log = new TimedLines();
   readonly #died = new AbortController();
   readonly ready: Promise<number>;
   readonly exited: Promise<ChildExit>;
@@ -169,7 +170,9 @@ export class ChildServer {
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
-      for (const line of this.#tail.write('stdout', chunk)) {
+      const lines = this.#tail.write('stdout', chunk);
+      this.#log.add('stdout', lines);
+      for (const line of lines) {
         if (this.#port === undefined && line.startsWith(PORT_ANNOUNCEMENT)) {
           const port = Number(line.slice(PORT_ANNOUNCEMENT.length).trim());
           if (Number.isInteger(port) && port > 0 && port < 65536) {
@@ -180,9 +183,15 @@ export class ChildServer {
         }
       }
     });
-    child.stderr?.on('data', (chunk: string) => void this.#tail.write('stderr', chunk));
-    child.stdout?.on('end', () => this.#tail.end('stdout'));
-    child.stderr?.on('end', () => this.#tail.end('stderr'));
+    child.stderr?.on('data', (chunk: string) =>
+      this.#log.add('stderr', this.#tail.write('stderr', chunk)),
+    );
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]?.on('end', () => {
+        const rest = this.#tail.end(stream);
+        if (rest !== undefined) this.#log.add(stream, [rest]);
+      });
+    }
 
     const streamsClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.once('error', (cause) => {
@@ -273,6 +282,11 @@ export class ChildServer {
   /** Aborted (reason: LocalRuntimeError `exited`, phase `running`) when the child exits after ready without {@link ChildServer.stop}. */
   get signal(): AbortSignal {
     return this.#died.signal;
+  }
+
+  /** The child's last output lines (stderr and stdout) with their times (≤ 2 000 lines, ≤ 512 Ki chars). */
+  logLines(): TimedLine[] {
+    return this.#log.lines();
   }
 
   /** The child's last output lines (stderr and stdout). */

@@ -1,4 +1,4 @@
-import type { RuntimeLease } from '@hud/protocol';
+import type { RuntimeLease, RuntimeLogLine } from '@hud/protocol';
 import type { ChildExit, ChildServer } from './child-server.js';
 
 /**
@@ -53,6 +53,11 @@ export class LocalLease implements RuntimeLease {
   /** The child's last output lines (≤ 50 lines, ≤ 16 KiB; stderr and stdout). */
   output(): string {
     return this.#child.output();
+  }
+
+  /** The child's stdout/stderr lines so far with their times (bounded; see `ChildServer.logLines`). */
+  async logLines(): Promise<RuntimeLogLine[]> {
+    return this.#child.logLines().map((line) => ({ ...line, source: 'environment' as const }));
   }
 
   /** Kills the child and resolves with its exit once it and its process group are gone. Idempotent. */

@@ -34,11 +34,12 @@ export class OutputTail {
     return lines;
   }
 
-  /** Flushes the unterminated last line of `stream` (call when it ends). */
-  end(stream: string): void {
+  /** Flushes the unterminated last line of `stream` (call when it ends); returns it, if any. */
+  end(stream: string): string | undefined {
     const rest = this.#partial.get(stream);
     this.#partial.delete(stream);
     if (rest) this.push(rest);
+    return rest || undefined;
   }
 
   /** Records one complete line. */
@@ -58,5 +59,51 @@ export class OutputTail {
   text(): string {
     const pending = [...this.#partial.values()].filter(Boolean);
     return [...this.#lines, ...pending].join('\n');
+  }
+}
+
+/** One output line with the time it was seen and its stream. */
+export interface TimedLine {
+  /** ISO-8601 UTC. */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+/**
+ * The last complete lines of a child's output with their times and streams (what a job store keeps as the
+ * run's LOGS), bounded in lines (default 2 000) and characters (default 512 Ki; a longer line keeps its
+ * tail).
+ */
+export class TimedLines {
+  readonly #maxLines: number;
+  readonly #maxChars: number;
+  readonly #lines: TimedLine[] = [];
+  #chars = 0;
+
+  constructor(limits: OutputTailLimits = {}) {
+    this.#maxLines = limits.maxLines ?? 2_000;
+    this.#maxChars = limits.maxChars ?? 512 * 1024;
+  }
+
+  /** Records `lines` of `stream`, seen now. */
+  add(stream: 'stdout' | 'stderr', lines: readonly string[]): void {
+    const time = new Date().toISOString();
+    for (const raw of lines) {
+      const line = raw.length > this.#maxChars ? raw.slice(-this.#maxChars) : raw;
+      this.#lines.push({ time, stream, line });
+      this.#chars += line.length + 1;
+    }
+    while (
+      this.#lines.length > this.#maxLines ||
+      (this.#chars > this.#maxChars && this.#lines.length > 1)
+    ) {
+      this.#chars -= (this.#lines.shift() as TimedLine).line.length + 1;
+    }
+  }
+
+  /** The kept lines, oldest first (a copy). */
+  lines(): TimedLine[] {
+    return [...this.#lines];
   }
 }

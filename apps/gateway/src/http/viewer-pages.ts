@@ -6,7 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteFlags } from './auth.js';
 
 /** The viewer's page paths, each answered with its `index.html` (the page reads the path itself). */
-export const VIEWER_PAGES = ['/', '/jobs', '/jobs/:id', '/traces/:id'] as const;
+export const VIEWER_PAGES = [
+  '/',
+  '/jobs',
+  '/jobs/:id',
+  '/traces/:id',
+  '/tasksets/:id',
+  '/compare',
+] as const;
 
 /**
  * Where the built viewer is: `dist/viewer/` (copied from `@hud/viewer` by this package's build), found next
@@ -23,9 +30,11 @@ export function defaultViewerDir(): string | undefined {
 
 /**
  * Serves the trace viewer (jobs, job, trace pages) as public static files: `/assets/*` and the pages of
- * {@link VIEWER_PAGES}. The pages hold no data; they call `/v2/jobs…` and `/v2/trace…` with the key the
- * user gives them (kept in the browser's localStorage, sent as `Authorization: Bearer`). Without a built
- * viewer (`dir` undefined) nothing is registered.
+ * {@link VIEWER_PAGES}. The pages hold no data; they call `/v2/jobs…`, `/v2/trace…` and
+ * `/v2/tasksets/{id}/leaderboard` with the key the user gives them (kept in the browser's localStorage,
+ * sent as `Authorization: Bearer`; the live streams also take it as `?api_key=`, which EventSource needs).
+ * Every data route checks the key like the rest of the API. Without a built viewer (`dir` undefined)
+ * nothing is registered.
  */
 export function installViewerPages(app: FastifyInstance, dir: string | undefined): void {
   if (!dir) return;

@@ -5,9 +5,8 @@ import { authOf } from '../http/auth.js';
 import { parseWith } from '../http/replies.js';
 import { canonicalRunId } from '../ids.js';
 import { PageQuery } from '../schemas/platform.js';
-import type { JobRecord, TraceRecord } from '../store/areas/jobs.js';
-import type { UsageTotals } from '../store/areas/usage.js';
-import { type TraceEvent, traceEvents } from '../trace-events.js';
+import type { JobFilter, JobRecord, TraceRecord } from '../store/areas/jobs.js';
+import type { ReportedUsage, UsageTotals } from '../store/areas/usage.js';
 import type { RouteContext } from './context.js';
 
 /** A page of records: `next_cursor` is passed back as `?cursor=` for the next page (null at the end). */
@@ -16,11 +15,7 @@ export interface Page<Item> {
   next_cursor: string | null;
 }
 
-/** `GET /v2/trace/{id}/events`: hud-python's `hud trace` reads `events`. */
-export interface TraceEventsReply {
-  trace_id: string;
-  events: TraceEvent[];
-}
+export type { TraceEventsReply } from './trace-logs.js';
 
 /** `GET /v2/trace/{id}/spans`: the raw spans in order, a page at a time. */
 export interface TraceSpansReply {
@@ -30,41 +25,59 @@ export interface TraceSpansReply {
 }
 
 /**
- * LLM usage added to jobs and traces (from the LLM gateway's records): tokens in and out; `cost_usd` in
- * USD, null when every request was of a model without a price; `unpriced_requests` counts those.
+ * LLM usage added to jobs and traces: from the LLM gateway's records when the runs called their model
+ * through this gateway, else what the traces reported at `exit` (`metadata.usage`). Tokens in, out and
+ * cached; `cost_usd` in USD, null when unknown (every request was of a model without a price, or nothing
+ * reported one); `unpriced_requests` counts the gateway's requests without a price.
  */
 export interface UsageFields {
   input_tokens: number;
   output_tokens: number;
+  cached_tokens: number;
   cost_usd: number | null;
   unpriced_requests: number;
 }
 
-function usageFields(totals: UsageTotals): UsageFields {
+/** {@link UsageFields} of the gateway's totals, or of the traces' own reports when the gateway has none. */
+export function usageFields(totals: UsageTotals, reported: ReportedUsage): UsageFields {
+  if (totals.requests === 0 && reported.traces > 0) {
+    return {
+      input_tokens: reported.input_tokens,
+      output_tokens: reported.output_tokens,
+      cached_tokens: reported.cached_tokens,
+      cost_usd: reported.cost_usd,
+      unpriced_requests: 0,
+    };
+  }
   const unknown = totals.requests > 0 && totals.unpriced_requests === totals.requests;
   return {
     input_tokens: totals.input_tokens,
     output_tokens: totals.output_tokens,
+    cached_tokens: totals.cached_tokens,
     cost_usd: unknown ? null : totals.cost_usd,
     unpriced_requests: totals.unpriced_requests,
   };
 }
+
+/** `GET /v2/jobs` query: paging plus the filters of {@link JobFilter}. */
+const JobListQuery = PageQuery.extend({
+  q: z.string().max(200).optional(),
+  status: z.enum(['pending', 'running', 'completed', 'cancelled']).optional(),
+  taskset: z.string().max(512).optional(),
+});
 
 const SpanPageQuery = z.looseObject({
   limit: z.coerce.number().int().min(1).max(5_000).default(1_000),
   cursor: z.string().max(512).optional(),
 });
 
-/** The most spans `/events` reads for one trace (the raw spans route pages through any number). */
-const EVENT_SPAN_LIMIT = 20_000;
-
 /**
  * Jobs and traces for reading (spec §9.8; hud-python's `hud jobs` accepts a list or `{items}`):
  * - `GET /v2/jobs?limit=&cursor=` → {@link Page} of {@link JobRecord}, newest first;
  * - `GET /v2/jobs/{id}` → the job; `GET /v2/jobs/{id}/traces?limit=&offset=` → `{items, job_id}`;
  * - `GET /v2/trace/{id}` → the {@link TraceRecord} (what `HostedRuntime` polls);
- * - `GET /v2/trace/{id}/events` → {@link TraceEventsReply}; `GET /v2/trace/{id}/spans` →
- *   {@link TraceSpansReply}.
+ * - `GET /v2/trace/{id}/spans` → {@link TraceSpansReply} (`/events` and `/logs`: see
+ *   `registerTraceLogRoutes`).
  * Jobs and the job's traces carry {@link UsageFields} besides hud-python's fields. Ids may be 32 hex or
  * dashed UUIDs. Unknown ids answer 404.
  */
@@ -75,7 +88,20 @@ export function registerJobRoutes(app: FastifyInstance, context: RouteContext): 
     job: JobRecord,
   ): Promise<JobRecord & UsageFields> => ({
     ...job,
-    ...usageFields(await usage.jobUsage(teamId, job.id)),
+    ...usageFields(
+      await usage.jobUsage(teamId, job.id),
+      await usage.reportedUsage(teamId, { jobId: job.id }),
+    ),
+  });
+  const traceWithUsage = async (
+    teamId: string,
+    trace: TraceRecord,
+  ): Promise<TraceRecord & UsageFields> => ({
+    ...trace,
+    ...usageFields(
+      await usage.traceUsage(teamId, trace.id),
+      await usage.reportedUsage(teamId, { traceId: trace.id }),
+    ),
   });
 
   const requireTrace = async (teamId: string, raw: string): Promise<TraceRecord> => {
@@ -86,10 +112,16 @@ export function registerJobRoutes(app: FastifyInstance, context: RouteContext): 
 
   app.get('/v2/jobs', async (request): Promise<Page<JobRecord & UsageFields>> => {
     const auth = authOf(request);
-    const query = parseWith(PageQuery, request.query, 'query');
+    const query = parseWith(JobListQuery, request.query, 'query');
+    const filter: JobFilter = {
+      ...(query.q ? { q: query.q } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.taskset ? { taskset: query.taskset } : {}),
+    };
     const page = await jobs.listJobs({
       teamId: auth.teamId,
       limit: query.limit,
+      filter,
       ...(query.cursor ? { before: query.cursor } : {}),
     });
     const items = await Promise.all(page.items.map((job) => jobWithUsage(auth.teamId, job)));
@@ -121,31 +153,16 @@ export function registerJobRoutes(app: FastifyInstance, context: RouteContext): 
         limit: query.limit,
         offset: query.offset,
       });
-      const items = await Promise.all(
-        traces.map(async (trace) => ({
-          ...trace,
-          ...usageFields(await usage.traceUsage(auth.teamId, trace.id)),
-        })),
-      );
+      const items = await Promise.all(traces.map((trace) => traceWithUsage(auth.teamId, trace)));
       return { job_id: jobId, items };
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v2/trace/:id', async (request): Promise<TraceRecord> => {
-    return requireTrace(authOf(request).teamId, request.params.id);
-  });
-
   app.get<{ Params: { id: string } }>(
-    '/v2/trace/:id/events',
-    async (request): Promise<TraceEventsReply> => {
-      const auth = authOf(request);
-      const trace = await requireTrace(auth.teamId, request.params.id);
-      const page = await telemetry.listSpans({
-        teamId: auth.teamId,
-        traceId: trace.id,
-        limit: EVENT_SPAN_LIMIT,
-      });
-      return { trace_id: trace.id, events: traceEvents(page.spans) };
+    '/v2/trace/:id',
+    async (request): Promise<TraceRecord & UsageFields> => {
+      const { teamId } = authOf(request);
+      return traceWithUsage(teamId, await requireTrace(teamId, request.params.id));
     },
   );
 

@@ -6,9 +6,27 @@ import { JobEnter, TraceEnter, TraceExit } from '../schemas/platform.js';
 import type { JobRecord, TraceRecord } from '../store/areas/jobs.js';
 import type { RouteContext } from './context.js';
 
+/** The hud-ts extras of a job's `enter` (`agent`, `model`, `total_count`); wrong types are ignored. */
+function jobExtras(body: Record<string, unknown>): {
+  agent: string | null;
+  model: string | null;
+  totalCount: number | null;
+} {
+  const text = (value: unknown) =>
+    typeof value === 'string' && value.length <= 1_000 ? value : null;
+  const total = body.total_count;
+  return {
+    agent: text(body.agent),
+    model: text(body.model),
+    totalCount:
+      typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : null,
+  };
+}
+
 /**
  * The lifecycle reports of hud-python (spec §8.4, under `HUD_API_URL/v2`):
- * - `POST /v2/trace/job/{job_id}/enter` `{name, group, taskset_id?}` → the job ({@link JobRecord});
+ * - `POST /v2/trace/job/{job_id}/enter` `{name, group, taskset_id?}` (hud-ts adds `agent`, `model`,
+ *   `total_count`) → the job ({@link JobRecord});
  * - `POST /v2/trace/{trace_id}/enter` `{job_id, group_id?, task_slug, model?}` → the trace
  *   ({@link TraceRecord}, `running`);
  * - `POST /v2/trace/{trace_id}/exit` `{status, reward, error?, evaluation_result?, stop_reason?,
@@ -34,6 +52,7 @@ export function registerLifecycleRoutes(app: FastifyInstance, context: RouteCont
         name: body.name,
         group: body.group,
         tasksetId,
+        ...jobExtras(body),
       });
     },
   );

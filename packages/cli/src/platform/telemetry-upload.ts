@@ -78,6 +78,8 @@ export function startEvalUpload(options: {
   store: JobStore;
   /** The agent's model, named in trace `enter` reports. */
   model: string | null;
+  /** The agent's name, named in the job's `enter` report. */
+  agent?: string | null;
   /** Prints a human line (the job URL). */
   say: (line: string) => void;
   /** Prints a warning line. */
@@ -99,6 +101,14 @@ export function startEvalUpload(options: {
     apiUrl: urls.api,
     apiKey,
     model: options.model,
+    agent: options.agent ?? null,
+    // A self-hosted gateway (HUD_API_URL set) keeps the runs' LOGS and DEBUG lines; the platform has no route.
+    ...(settings.HUD_API_URL?.trim()
+      ? {
+          readSide: (traceId: string, jobId: string, kind: 'logs' | 'events') =>
+            store.readTraceSide(traceId, kind, jobId),
+        }
+      : {}),
     readSteps: (traceId, jobId) => store.readTrace(traceId, { jobId }),
   });
   return {

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import {
   HudEvalError,
   hasVerdict,
@@ -7,14 +9,23 @@ import {
   type RunRecord,
   slotOutcomes,
   stepSpan,
+  type TraceSideKind,
 } from '@hud/eval';
+import {
+  type JobFilter,
+  type JobStats,
+  jobStats,
+  type LeaderboardRow,
+  leaderboardRows,
+  matchesFilter,
+} from './store-stats.js';
 
 // The gateway's job and trace read routes (apps/gateway/src/routes/jobs.ts) answered from a local job store
 // (`.hud/jobs`), so the viewer talks to one API shape. Records carry the gateway's fields plus a few the
 // local store knows (`agent`, `model`, `total_count` on jobs; `group_index` on traces).
 
-/** A job as `GET /v2/jobs` answers it (the gateway's `JobRecord` + usage), with local extras. */
-export interface LocalJobRecord {
+/** A job as `GET /v2/jobs` answers it (the gateway's `JobRecord` + usage + {@link JobStats}). */
+export interface LocalJobRecord extends JobStats {
   id: string;
   name: string;
   group: number;
@@ -29,9 +40,6 @@ export interface LocalJobRecord {
   queued_count: number;
   error_count: number;
   reward: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number | null;
   unpriced_requests: number;
   agent: string;
   model: string | null;
@@ -42,11 +50,12 @@ export interface LocalJobRecord {
 export interface LocalTraceRecord {
   id: string;
   job_id: string;
-  group_id: string;
+  group_id: string | null;
   group_index: number;
-  task_slug: string;
+  task_slug: string | null;
   model: string | null;
-  status: RunRecord['status'];
+  /** `running` for a trace in progress (its file exists, its record does not yet). */
+  status: RunRecord['status'] | 'running';
   reward: number | null;
   error: string | null;
   evaluation_result: unknown;
@@ -55,22 +64,26 @@ export interface LocalTraceRecord {
   span_count: number | null;
   created_at: string;
   start_time: string;
-  end_time: string;
+  end_time: string | null;
   updated_at: string;
   cancel_requested: boolean;
   input_tokens: number;
   output_tokens: number;
+  cached_tokens: number;
   cost_usd: number | null;
   unpriced_requests: number;
 }
 
-function sumCost(runs: readonly RunRecord[]): number | null {
-  const costs = runs.flatMap((run) => (run.usage.cost_usd === null ? [] : [run.usage.cost_usd]));
-  return costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0);
-}
-
-/** Job `meta` with its runs (one per slot) as the gateway lists a job. */
-export function jobRecord(meta: JobMeta, runs: readonly RunRecord[]): LocalJobRecord {
+/**
+ * Job `meta` with its runs (one per slot) as the gateway lists a job; `runningCount` runs are in progress
+ * (their trace files exist, their records do not yet).
+ */
+export function jobRecord(
+  meta: JobMeta,
+  runs: readonly RunRecord[],
+  runningCount = 0,
+  now = Date.now(),
+): LocalJobRecord {
   const state = jobState(meta);
   const verdicts = runs.filter(hasVerdict);
   return {
@@ -84,17 +97,19 @@ export function jobRecord(meta: JobMeta, runs: readonly RunRecord[]): LocalJobRe
     created_at: meta.created_at,
     updated_at: meta.updated_at,
     cancel_requested: meta.status === 'cancelled',
-    trace_count: runs.length,
-    running_count: 0,
+    trace_count: runs.length + runningCount,
+    running_count: runningCount,
     queued_count: 0,
     error_count: runs.filter((run) => run.status === 'error').length,
     reward:
       verdicts.length === 0
         ? null
         : verdicts.reduce((sum, run) => sum + (run.reward ?? 0), 0) / verdicts.length,
-    input_tokens: runs.reduce((sum, run) => sum + run.usage.prompt_tokens, 0),
-    output_tokens: runs.reduce((sum, run) => sum + run.usage.completion_tokens, 0),
-    cost_usd: sumCost(runs),
+    ...jobStats(meta.group, runs, {
+      active: state === 'running',
+      startedAt: meta.created_at,
+      now,
+    }),
     unpriced_requests: 0,
     agent: meta.agent.name,
     model: meta.agent.model,
@@ -123,11 +138,48 @@ export function traceRecord(meta: JobMeta, run: RunRecord): LocalTraceRecord {
     end_time: run.ended_at,
     updated_at: run.ended_at,
     cancel_requested: false,
-    input_tokens: run.usage.prompt_tokens,
-    output_tokens: run.usage.completion_tokens,
-    cost_usd: run.usage.cost_usd,
+    input_tokens: run.usage?.prompt_tokens ?? 0,
+    output_tokens: run.usage?.completion_tokens ?? 0,
+    cached_tokens: run.usage?.cached_tokens ?? 0,
+    cost_usd: run.usage?.cost_usd ?? null,
     unpriced_requests: 0,
   };
+}
+
+/** A page of items; `next_cursor` (an offset, as text) is passed back as `cursor`. */
+export interface LocalPage<Item> {
+  items: Item[];
+  next_cursor: string | null;
+}
+
+/** The offset a cursor names. @throws HudEvalError `invalid_argument` for anything else. */
+function offsetOf(cursor: string | undefined): number {
+  const offset = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new HudEvalError('invalid_argument', `cursor: not a cursor of this server: '${cursor}'`);
+  }
+  return offset;
+}
+
+/** `items` from offset `cursor`, `limit` of them. */
+function pageOf<Item>(
+  items: readonly Item[],
+  limit: number,
+  cursor: string | undefined,
+): LocalPage<Item> {
+  const offset = offsetOf(cursor);
+  const next = offset + limit < items.length ? String(offset + limit) : null;
+  return { items: items.slice(offset, offset + limit), next_cursor: next };
+}
+
+/** A trace's file (`<id>.jsonl`) or side file (`<id>.events.jsonl`, …): a run's first record is either. */
+const TRACE_FILE = /^([0-9a-zA-Z_-]+)(?:\.(?:spans|logs|events))?\.jsonl$/;
+
+/** A job read whole: its meta, one run per slot, and the traces still in progress (no record yet). */
+export interface JobSnapshot {
+  meta: JobMeta;
+  runs: RunRecord[];
+  running: string[];
 }
 
 /** Reads a local job store in the gateway's shapes; every id miss throws HudEvalError `job_not_found`. */
@@ -140,82 +192,169 @@ export class StoreApi {
     this.store = new JobStore(root);
   }
 
-  async #runs(jobId: string): Promise<{ meta: JobMeta; runs: RunRecord[] }> {
+  /** Job `jobId` read whole (see {@link JobSnapshot}). @throws HudEvalError `job_not_found`. */
+  async snapshot(jobId: string): Promise<JobSnapshot> {
     const meta = await this.store.openJob(jobId);
-    const runs = slotOutcomes(await this.store.readRuns(jobId));
+    const all = await this.store.readRuns(jobId);
+    const runs = slotOutcomes(all);
     for (const run of runs) this.#traceJobs.set(run.trace_id, jobId);
-    return { meta, runs };
+    const running: string[] = [];
+    if (jobState(meta) === 'running') {
+      const recorded = new Set(all.map((run) => run.trace_id));
+      const names = await readdir(path.join(this.store.jobDirectory(jobId), 'traces')).catch(
+        () => [] as string[],
+      );
+      for (const name of names) {
+        const id = TRACE_FILE.exec(name)?.[1];
+        if (id && !recorded.has(id) && !running.includes(id)) {
+          running.push(id);
+          this.#traceJobs.set(id, jobId);
+        }
+      }
+    }
+    return { meta, runs, running };
   }
 
-  /** `GET /v2/jobs`: newest first, `limit` from `cursor` (an offset into the list, as text). */
-  async listJobs(limit: number, cursor: string | undefined) {
-    const offset = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new HudEvalError(
-        'invalid_argument',
-        `cursor: not a cursor of this server: '${cursor}'`,
-      );
-    }
+  /** `GET /v2/jobs?limit=&cursor=&q=&status=&taskset=`: newest first, filtered. */
+  async listJobs(
+    limit: number,
+    cursor: string | undefined,
+    filter: JobFilter = {},
+  ): Promise<LocalPage<LocalJobRecord>> {
+    offsetOf(cursor);
     const metas = await this.store.listJobs();
-    const page = metas.slice(offset, offset + limit);
-    const items = await Promise.all(
-      page.map(async (meta) => jobRecord(meta, (await this.#runs(meta.id)).runs)),
+    const all = await Promise.all(metas.map((meta) => this.job(meta.id)));
+    return pageOf(
+      all.filter((job) => matchesFilter(job, filter)),
+      limit,
+      cursor,
     );
-    const next = offset + limit < metas.length ? String(offset + limit) : null;
-    return { items, next_cursor: next };
   }
 
   /** `GET /v2/jobs/{id}`. */
   async job(id: string): Promise<LocalJobRecord> {
-    const { meta, runs } = await this.#runs(id);
-    return jobRecord(meta, runs);
+    const { meta, runs, running } = await this.snapshot(id);
+    return jobRecord(meta, runs, running.length);
   }
 
   /** `GET /v2/jobs/{id}/traces?limit=&offset=`: one trace per slot, in the order slots first ended. */
   async jobTraces(id: string, limit: number, offset: number) {
-    const { meta, runs } = await this.#runs(id);
+    const { meta, runs } = await this.snapshot(id);
     return {
       job_id: id,
       items: runs.slice(offset, offset + limit).map((run) => traceRecord(meta, run)),
     };
   }
 
-  async #findTrace(traceId: string): Promise<{ meta: JobMeta; run: RunRecord }> {
+  /** The job and run of trace `traceId`; `run` undefined while the trace is in progress. */
+  async findTrace(traceId: string): Promise<{ meta: JobMeta; run: RunRecord | undefined }> {
     const known = this.#traceJobs.get(traceId);
     const jobIds = known ? [known] : (await this.store.listJobs()).map((meta) => meta.id);
     for (const jobId of jobIds) {
-      const { meta, runs } = await this.#runs(jobId);
+      const { meta, runs, running } = await this.snapshot(jobId);
       const run = runs.find((candidate) => candidate.trace_id === traceId);
-      if (run) return { meta, run };
+      if (run || running.includes(traceId)) return { meta, run };
     }
     throw new HudEvalError('job_not_found', `no trace ${traceId}`);
   }
 
-  /** `GET /v2/trace/{id}`. */
+  /** `GET /v2/trace/{id}` (a trace in progress shows as `running`, its task not known yet). */
   async trace(id: string): Promise<LocalTraceRecord> {
-    const { meta, run } = await this.#findTrace(id);
-    return traceRecord(meta, run);
+    const { meta, run } = await this.findTrace(id);
+    return run ? traceRecord(meta, run) : runningTrace(meta, id);
   }
 
   /**
    * `GET /v2/trace/{id}/spans?limit=&cursor=`: the trace's steps as hud-python spans (what an upload would
-   * send), `limit` from `cursor` (an offset, as text). A run whose trace file is missing has no spans.
+   * send) and its other recorded spans (`filetracking.*`), in start order, `limit` from `cursor` (an
+   * offset, as text). A run whose trace file is missing has no step spans.
    */
   async spans(id: string, limit: number, cursor: string | undefined) {
-    const { run } = await this.#findTrace(id);
-    const offset = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new HudEvalError(
-        'invalid_argument',
-        `cursor: not a cursor of this server: '${cursor}'`,
-      );
-    }
-    const steps = await this.store.readTrace(id, { jobId: run.job_id }).catch((error: unknown) => {
+    offsetOf(cursor);
+    const spans = await this.allSpans(id);
+    const page = pageOf(spans, limit, cursor);
+    return { trace_id: id, spans: page.items, next_cursor: page.next_cursor };
+  }
+
+  /** Every span of trace `id` in start order (steps, then side spans, merged by start time). */
+  async allSpans(id: string): Promise<{ span_id: string; start_time?: string }[]> {
+    const { meta } = await this.findTrace(id);
+    const steps = await this.store.readTrace(id, { jobId: meta.id }).catch((error: unknown) => {
       if (HudEvalError.isInstance(error) && error.code === 'job_not_found') return [];
       throw error;
     });
-    const spans = steps.slice(offset, offset + limit).map((step) => stepSpan(id, step));
-    const next = offset + limit < steps.length ? String(offset + limit) : null;
-    return { trace_id: id, spans, next_cursor: next };
+    const side = (await this.store.readTraceSide(id, 'spans', meta.id)) as {
+      span_id: string;
+      start_time?: string;
+    }[];
+    const all = [...steps.map((step) => stepSpan(id, step)), ...side];
+    // A stable sort: equal times keep steps first, each in recorded order.
+    return all.sort((a, b) => (a.start_time ?? '').localeCompare(b.start_time ?? ''));
   }
+
+  /** The side records `kind` of trace `id` (`logs`, `events`), a page at a time. */
+  async side(id: string, kind: TraceSideKind, limit: number, cursor: string | undefined) {
+    offsetOf(cursor);
+    const { meta } = await this.findTrace(id);
+    const items = await this.store.readTraceSide(id, kind, meta.id);
+    return { trace_id: id, ...pageOf(items, limit, cursor) };
+  }
+
+  /**
+   * `GET /v2/tasksets/{idOrName}/leaderboard`: the jobs whose taskset has that id or name, by (agent,
+   * model). @throws HudEvalError `job_not_found` when no job ran such a taskset.
+   */
+  async leaderboard(
+    idOrName: string,
+  ): Promise<{ taskset_id: string | null; taskset_name: string; rows: LeaderboardRow[] }> {
+    const metas = (await this.store.listJobs()).filter(
+      (meta) => meta.taskset.name === idOrName || meta.taskset.taskset_id === idOrName,
+    );
+    const first = metas[0];
+    if (!first) throw new HudEvalError('job_not_found', `no taskset ${idOrName} in this store`);
+    const jobs = await Promise.all(
+      metas.map(async (meta) => ({
+        id: meta.id,
+        created_at: meta.created_at,
+        agent: meta.agent.name,
+        model: meta.agent.model,
+        group: meta.group,
+        runs: (await this.snapshot(meta.id)).runs,
+      })),
+    );
+    return {
+      taskset_id: first.taskset.taskset_id,
+      taskset_name: first.taskset.name,
+      rows: leaderboardRows(jobs),
+    };
+  }
+}
+
+/** A trace in progress (a trace file without a run record yet). */
+export function runningTrace(meta: JobMeta, id: string): LocalTraceRecord {
+  return {
+    id,
+    job_id: meta.id,
+    group_id: null,
+    group_index: 0,
+    task_slug: null,
+    model: meta.agent.model,
+    status: 'running',
+    reward: null,
+    error: null,
+    evaluation_result: null,
+    stop_reason: null,
+    metadata: null,
+    span_count: null,
+    created_at: meta.updated_at,
+    start_time: meta.updated_at,
+    end_time: null,
+    updated_at: meta.updated_at,
+    cancel_requested: false,
+    input_tokens: 0,
+    output_tokens: 0,
+    cached_tokens: 0,
+    cost_usd: null,
+    unpriced_requests: 0,
+  };
 }

@@ -5,10 +5,15 @@
  */
 import { AgentError, createAgent, ToolLoopAgent } from '@hud/agents';
 import {
+  endEvent,
   parseTask,
+  phaseEvent,
   type RunRecord,
   rollout,
+  type StoreDebugEvent,
+  type StoreLogLine,
   stepSpan,
+  storedLogLines,
   TelemetryUploader,
   type Trace,
 } from '@hud/eval';
@@ -113,10 +118,23 @@ export async function leaseAgent(
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Uploads the trace's steps as spans under the lease's trace id with the lease's key; never throws. */
-async function uploadSpans(trace: Trace, options: RunLeaseOptions): Promise<void> {
+/** The run's LOGS and DEBUG lines kept for the upload (`POST /v2/trace/{id}/logs` of the gateway). */
+interface LeaseLines {
+  logs: StoreLogLine[];
+  events: StoreDebugEvent[];
+}
+
+/**
+ * Uploads the trace's steps as spans under the lease's trace id with the lease's key, then its log lines
+ * and debug events; never throws.
+ */
+async function uploadSpans(
+  trace: Trace,
+  options: RunLeaseOptions,
+  lines: LeaseLines = { logs: [], events: [] },
+): Promise<void> {
   const { lease, urls } = options;
-  if (trace.steps.length === 0) return;
+  if (trace.steps.length === 0 && lines.logs.length === 0 && lines.events.length === 0) return;
   const uploader = new TelemetryUploader({
     telemetryUrl: urls.telemetry,
     apiUrl: urls.api,
@@ -129,6 +147,12 @@ async function uploadSpans(trace: Trace, options: RunLeaseOptions): Promise<void
     lease.trace_id,
     trace.steps.map((step) => stepSpan(lease.trace_id, step)),
   );
+  if (lines.logs.length > 0 || lines.events.length > 0) {
+    uploader.report(lease.trace_id, {
+      path: `/v2/trace/${encodeURIComponent(lease.trace_id)}/logs`,
+      body: { logs: lines.logs, events: lines.events },
+    });
+  }
   const summary = await uploader.flush(options.uploadTimeoutMs ?? 30_000);
   if (summary.spansUnsent > 0) {
     options.logger?.warn(
@@ -201,6 +225,18 @@ export async function runLease(options: RunLeaseOptions): Promise<LeaseOutcome> 
     }
   };
   const background = new Set<Promise<unknown>>();
+  const lines: LeaseLines = {
+    logs: [],
+    events: [
+      {
+        time: new Date().toISOString(),
+        source: 'worker',
+        phase: 'claimed',
+        level: 'info',
+        message: `lease ${lease.lease_id} claimed`,
+      },
+    ],
+  };
   try {
     const { record, trace } = await rollout(
       {
@@ -225,7 +261,12 @@ export async function runLease(options: RunLeaseOptions): Promise<LeaseOutcome> 
           void work.finally(() => background.delete(work)).catch(() => {});
         },
       },
+      {
+        onPhase: (phase) => lines.events.push(phaseEvent(phase)),
+        onLogs: (output) => lines.logs.push(...storedLogLines(output)),
+      },
     );
+    lines.events.push(endEvent(record));
     const stop = stopOf(signal);
     const stopped = stop && stoppedOutcome(stop);
     if (stopped) return stopped;
@@ -234,7 +275,7 @@ export async function runLease(options: RunLeaseOptions): Promise<LeaseOutcome> 
       if (substrate.isMissingImage(provisioning)) return error(text);
       return { kind: 'complete', completion: { status: 'error', error: text, retry: true } };
     }
-    await uploadSpans(trace, options);
+    await uploadSpans(trace, options, lines);
     return {
       kind: 'complete',
       completion: {

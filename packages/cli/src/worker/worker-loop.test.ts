@@ -95,6 +95,13 @@ describe('hud worker loop', () => {
     expect(gateway.uploads.map((upload) => upload.traceId)).toContain(lease.trace_id);
     expect(gateway.uploads[0]?.authorization).toBe(`Bearer ${lease.key}`);
     expect(lines.join('\n')).not.toContain(lease.key);
+    // The DEBUG lines go with the spans: the worker's claim, the rollout's phases, its end.
+    const phases = gateway.traceLines
+      .filter((upload) => upload.traceId === lease.trace_id)
+      .flatMap((upload) => upload.body.events.map((event) => event.phase));
+    expect(phases[0]).toBe('claimed');
+    expect(phases).toContain('acquire');
+    expect(phases.at(-1)).toBe('end');
   });
 
   it('heartbeat `lost` aborts the rollout and drops its result (no completion, no spans)', async () => {

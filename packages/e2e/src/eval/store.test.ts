@@ -37,7 +37,10 @@ describe('JobStore', () => {
     ]);
     expect(await lines(path.join(directory, 'runs.jsonl'))).toHaveLength(6);
     expect(await lines(path.join(directory, 'tasks.jsonl'))).toHaveLength(3);
-    const traces = await readdir(path.join(directory, 'traces'));
+    // Step files; each run's side records (`<id>.events.jsonl`, …) sit next to them.
+    const traces = (await readdir(path.join(directory, 'traces'))).filter(
+      (name) => name.split('.').length === 2,
+    );
     expect(traces.sort()).toEqual(job.runs.map((run) => `${run.trace_id}.jsonl`).sort());
     for (const file of traces)
       expect(await lines(path.join(directory, 'traces', file))).toHaveLength(4);

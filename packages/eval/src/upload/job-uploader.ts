@@ -18,6 +18,14 @@ export interface JobUploaderOptions extends Omit<TelemetryUploaderOptions, 'relo
   readSteps: (traceId: string, jobId: string) => Promise<readonly TraceStep[]>;
   /** The model named in `trace enter` reports (the agent's), if any. */
   model?: string | null;
+  /** The agent's name, sent in the job's `enter` report (a hud-ts extra), if any. */
+  agent?: string | null;
+  /**
+   * The run's side records of the job store (`store.readTraceSide`): when given, a run's `logs` and
+   * `events` go to `POST /v2/trace/{id}/logs` (a hud-ts gateway's route; hud-python's platform has none,
+   * so leave this unset for it) before its `exit` report.
+   */
+  readSide?: (traceId: string, jobId: string, kind: 'logs' | 'events') => Promise<unknown[]>;
 }
 
 /**
@@ -37,14 +45,18 @@ export class JobUploader {
   readonly extraUploader: TelemetryUploader;
   readonly #readSteps: JobUploaderOptions['readSteps'];
   readonly #model: string | null;
+  readonly #agent: string | null;
+  readonly #readSide: JobUploaderOptions['readSide'];
   readonly #pending = new Set<Promise<void>>();
   #jobId: string | undefined;
   #readFailure: string | undefined;
 
   constructor(options: JobUploaderOptions) {
-    const { readSteps, model, ...rest } = options;
+    const { readSteps, model, agent, readSide, ...rest } = options;
     this.#readSteps = readSteps;
+    this.#readSide = readSide;
     this.#model = model ?? null;
+    this.#agent = agent ?? null;
     this.uploader = new TelemetryUploader({
       ...rest,
       reload: async (traceId) => this.#spansOf(traceId),
@@ -65,7 +77,18 @@ export class JobUploader {
     switch (event.type) {
       case 'job-start':
         this.#jobId = event.job.id;
-        this.uploader.report(`job:${event.job.id}`, jobEnterReport(event.job));
+        this.uploader.report(
+          `job:${event.job.id}`,
+          jobEnterReport({
+            id: event.job.id,
+            name: event.job.name,
+            group: event.job.group,
+            tasksetId: event.job.tasksetId,
+            agent: this.#agent,
+            model: this.#model,
+            totalCount: event.progress.total,
+          }),
+        );
         return;
       case 'run-start':
         if (this.#jobId === undefined) return;
@@ -89,6 +112,7 @@ export class JobUploader {
               this.#readFailure ??= `the steps of trace ${run.trace_id} could not be read from the job store: ${messageOf(error)}`;
             },
           )
+          .then(() => this.#sideReport(run.trace_id, run.job_id))
           .then(() => this.uploader.report(run.trace_id, traceExitReport(run)));
         this.#pending.add(work);
         void work.finally(() => this.#pending.delete(work));
@@ -98,6 +122,21 @@ export class JobUploader {
         return;
     }
   };
+
+  /** Queues the run's logs and events (when {@link JobUploaderOptions.readSide} is set and it has any). */
+  async #sideReport(traceId: string, jobId: string): Promise<void> {
+    const read = this.#readSide;
+    if (!read) return;
+    const [logs, events] = await Promise.all([
+      read(traceId, jobId, 'logs').catch(() => []),
+      read(traceId, jobId, 'events').catch(() => []),
+    ]);
+    if (logs.length === 0 && events.length === 0) return;
+    this.uploader.report(traceId, {
+      path: `/v2/trace/${encodeURIComponent(traceId)}/logs`,
+      body: { logs, events },
+    });
+  }
 
   /**
    * Waits, at most `timeoutMs` in all, for every queued report and span to be sent (see

@@ -16,16 +16,30 @@ function withoutNulls(body: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-/** `POST /v2/trace/job/{job_id}/enter` `{name, group, taskset_id?}`. */
+/**
+ * `POST /v2/trace/job/{job_id}/enter` `{name, group, taskset_id?}`, plus hud-ts extras a HUD gateway shows
+ * in its viewer (hud-python's platform ignores unknown keys): `agent` (the agent's name), `model`,
+ * `total_count` (runs asked for: tasks × group).
+ */
 export function jobEnterReport(job: {
   id: string;
   name: string;
   group: number;
   tasksetId?: string | undefined;
+  agent?: string | null;
+  model?: string | null;
+  totalCount?: number | null;
 }): LifecycleReport {
   return {
     path: `/v2/trace/job/${encodeURIComponent(job.id)}/enter`,
-    body: withoutNulls({ name: job.name, group: job.group, taskset_id: job.tasksetId }),
+    body: withoutNulls({
+      name: job.name,
+      group: job.group,
+      taskset_id: job.tasksetId,
+      agent: job.agent,
+      model: job.model,
+      total_count: job.totalCount,
+    }),
   };
 }
 
@@ -50,8 +64,9 @@ export function traceEnterReport(run: {
 
 /**
  * `POST /v2/trace/{trace_id}/exit` `{status, reward, error? (only when status is error),
- * evaluation_result? (the grade), stop_reason?}`. hud-python's `metadata` is `trace.extra`, which hud-ts
- * traces do not have: it is left out.
+ * evaluation_result? (the grade), stop_reason?, metadata?}`. hud-python's `metadata` is `trace.extra`;
+ * hud-ts sends `{usage}` there (the run's {@link RunRecord.usage}: tokens and USD cost summed over its
+ * agent steps) so a viewer can show what a run spent on a model it called directly.
  */
 export function traceExitReport(run: RunRecord): LifecycleReport {
   return {
@@ -62,6 +77,7 @@ export function traceExitReport(run: RunRecord): LifecycleReport {
       error: run.status === 'error' ? run.error : null,
       evaluation_result: run.grade,
       stop_reason: run.stop_reason,
+      metadata: run.usage ? { usage: run.usage } : null,
     }),
   };
 }

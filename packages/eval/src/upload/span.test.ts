@@ -1,6 +1,6 @@
 import type { TraceStep } from '@hud/protocol';
 import { describe, expect, it } from 'vitest';
-import { traceExitReport } from './lifecycle.js';
+import { jobEnterReport, traceExitReport } from './lifecycle.js';
 import { normalizeTraceId, stepSpan, stepSpanId } from './span.js';
 
 describe('normalizeTraceId (hud-python normalize_trace_id)', () => {
@@ -85,6 +85,39 @@ describe('traceExitReport', () => {
       status: 'error',
       error: '[grading] ignored',
       stop_reason: 'done',
+    });
+  });
+
+  it("sends the run's usage as metadata.usage (what a viewer shows as tokens and cost)", () => {
+    const usage = {
+      prompt_tokens: 12,
+      completion_tokens: 3,
+      cached_tokens: 0,
+      cost_usd: 0.01,
+      llm_call_count: 1,
+    };
+    const run = {
+      trace_id: 'ef'.repeat(16),
+      grade: { score: 0 },
+      reward: 0,
+      status: 'completed',
+      stop_reason: 'done',
+      error: null,
+      usage,
+    } as Parameters<typeof traceExitReport>[0];
+    expect(traceExitReport(run).body.metadata).toEqual({ usage });
+  });
+});
+
+describe('jobEnterReport', () => {
+  it('adds agent, model and total_count when known, and leaves unknown ones out', () => {
+    expect(
+      jobEnterReport({ id: 'j1', name: 'n', group: 2, agent: 'claude', model: 'm', totalCount: 6 })
+        .body,
+    ).toEqual({ name: 'n', group: 2, agent: 'claude', model: 'm', total_count: 6 });
+    expect(jobEnterReport({ id: 'j1', name: 'n', group: 1, agent: null }).body).toEqual({
+      name: 'n',
+      group: 1,
     });
   });
 });

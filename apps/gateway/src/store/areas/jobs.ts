@@ -1,5 +1,5 @@
 import { nowIso } from '../../ids.js';
-import { jsonText, type Sql } from '../sql.js';
+import { jsonText, type Sql, type SqlValue } from '../sql.js';
 import {
   JOB_COLUMNS,
   type JobRecord,
@@ -21,6 +21,19 @@ export interface JobEnter {
   name: string;
   group: number;
   tasksetId: string | null;
+  /** hud-ts extras of the report (absent from hud-python's): the agent, its model, runs asked for. */
+  agent?: string | null;
+  model?: string | null;
+  totalCount?: number | null;
+}
+
+/** `GET /v2/jobs` filters (each optional). */
+export interface JobFilter {
+  /** Case-insensitive substring of the id, name, taskset name, agent or model. */
+  q?: string;
+  status?: JobRecord['status'];
+  /** A taskset id or name. */
+  taskset?: string;
 }
 
 /** What `POST /v2/trace/{id}/enter` records (spec §8.4), with the caller's team. */
@@ -64,6 +77,7 @@ export interface JobStore {
     teamId: string;
     limit: number;
     before?: string;
+    filter?: JobFilter;
   }): Promise<{ items: JobRecord[]; next: string | null }>;
   /** One job. */
   getJob(teamId: string, jobId: string): Promise<JobRecord | undefined>;
@@ -78,6 +92,36 @@ export interface JobStore {
   getTrace(teamId: string, traceId: string): Promise<TraceRecord | undefined>;
 }
 
+const ACTIVE = `EXISTS (SELECT 1 FROM traces t WHERE t.team_id = j.team_id AND t.job_id = j.id
+  AND t.status IN ('running', 'queued'))`;
+const ANY_TRACE = 'EXISTS (SELECT 1 FROM traces t WHERE t.team_id = j.team_id AND t.job_id = j.id)';
+
+/** The SQL of each derived job status (see `JobRecord.status`). */
+const STATUS_FILTER: Record<JobRecord['status'], string> = {
+  running: ACTIVE,
+  cancelled: `(j.cancel_requested_at IS NOT NULL AND NOT ${ACTIVE})`,
+  pending: `(j.cancel_requested_at IS NULL AND NOT ${ANY_TRACE})`,
+  completed: `(j.cancel_requested_at IS NULL AND ${ANY_TRACE} AND NOT ${ACTIVE})`,
+};
+
+/** The usage a trace's `exit` reports in `metadata.usage` (hud-ts runs send their `RunUsage`), if any. */
+function reportedUsage(
+  metadata: unknown,
+): { input: number; output: number; cached: number; cost: number | null } | undefined {
+  const usage = (metadata as { usage?: unknown } | null | undefined)?.usage;
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const record = usage as Record<string, unknown>;
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0;
+  const cost = record.cost_usd;
+  return {
+    input: count(record.prompt_tokens ?? record.input_tokens),
+    output: count(record.completion_tokens ?? record.output_tokens),
+    cached: count(record.cached_tokens),
+    cost: typeof cost === 'number' && Number.isFinite(cost) ? cost : null,
+  };
+}
+
 const TRACE_COLUMNS = `id, job_id, group_id, task_slug, model, status, reward, error, evaluation_result,
   stop_reason, metadata, span_count, created_at, started_at, ended_at, updated_at, cancel_requested_at`;
 
@@ -90,11 +134,24 @@ export class SqlJobStore implements JobStore {
 
   async enterJob(input: JobEnter): Promise<JobRecord> {
     await this.#sql.run(
-      `INSERT INTO jobs (team_id, id, name, group_size, taskset_id, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $6)
+      `INSERT INTO jobs (team_id, id, name, group_size, taskset_id, created_at, updated_at, agent, model,
+          total_count)
+        VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)
         ON CONFLICT (team_id, id) DO UPDATE SET name = excluded.name, group_size = excluded.group_size,
-          taskset_id = COALESCE(excluded.taskset_id, jobs.taskset_id), updated_at = excluded.updated_at`,
-      [input.teamId, input.jobId, input.name, input.group, input.tasksetId, nowIso()],
+          taskset_id = COALESCE(excluded.taskset_id, jobs.taskset_id), updated_at = excluded.updated_at,
+          agent = COALESCE(excluded.agent, jobs.agent), model = COALESCE(excluded.model, jobs.model),
+          total_count = COALESCE(excluded.total_count, jobs.total_count)`,
+      [
+        input.teamId,
+        input.jobId,
+        input.name,
+        input.group,
+        input.tasksetId,
+        nowIso(),
+        input.agent ?? null,
+        input.model ?? null,
+        input.totalCount ?? null,
+      ],
     );
     return this.#requireJob(input.teamId, input.jobId);
   }
@@ -120,13 +177,17 @@ export class SqlJobStore implements JobStore {
   }
 
   async exitTrace(input: TraceExit): Promise<TraceRecord> {
+    const usage = reportedUsage(input.metadata);
     await this.#sql.run(
       `INSERT INTO traces (team_id, id, status, reward, error, evaluation_result, stop_reason, metadata,
-          created_at, ended_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)
+          created_at, ended_at, updated_at, input_tokens, output_tokens, cached_tokens, cost_usd)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11, $12, $13)
         ON CONFLICT (team_id, id) DO UPDATE SET status = excluded.status, reward = excluded.reward,
           error = excluded.error, evaluation_result = excluded.evaluation_result,
           stop_reason = excluded.stop_reason, metadata = excluded.metadata, ended_at = excluded.ended_at,
-          updated_at = excluded.updated_at
+          updated_at = excluded.updated_at, input_tokens = excluded.input_tokens,
+          output_tokens = excluded.output_tokens, cached_tokens = excluded.cached_tokens,
+          cost_usd = excluded.cost_usd
         WHERE NOT EXISTS (SELECT 1 FROM rollout_queue q WHERE q.team_id = traces.team_id
           AND q.trace_id = traces.id AND q.status <> 'leased')`,
       [
@@ -139,6 +200,10 @@ export class SqlJobStore implements JobStore {
         input.stopReason,
         jsonText(input.metadata),
         nowIso(),
+        usage?.input ?? null,
+        usage?.output ?? null,
+        usage?.cached ?? null,
+        usage?.cost ?? null,
       ],
     );
     return this.#requireTrace(input.teamId, input.traceId);
@@ -148,21 +213,40 @@ export class SqlJobStore implements JobStore {
     teamId: string;
     limit: number;
     before?: string;
+    filter?: JobFilter;
   }): Promise<{ items: JobRecord[]; next: string | null }> {
+    const where = ['j.team_id = $1'];
+    const params: SqlValue[] = [input.teamId];
+    const param = (value: SqlValue) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
     const cursor = input.before?.split('|');
-    const rows =
-      cursor && cursor.length === 2
-        ? await this.#sql.all<JobRow>(
-            `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN tasksets ts ON ts.id = j.taskset_id AND ts.team_id = j.team_id
-              WHERE j.team_id = $1 AND (j.created_at < $2 OR (j.created_at = $2 AND j.id < $3))
-              ORDER BY j.created_at DESC, j.id DESC LIMIT $4`,
-            [input.teamId, cursor[0] as string, cursor[1] as string, input.limit + 1],
-          )
-        : await this.#sql.all<JobRow>(
-            `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN tasksets ts ON ts.id = j.taskset_id AND ts.team_id = j.team_id
-              WHERE j.team_id = $1 ORDER BY j.created_at DESC, j.id DESC LIMIT $2`,
-            [input.teamId, input.limit + 1],
-          );
+    if (cursor && cursor.length === 2) {
+      const at = param(cursor[0] as string);
+      where.push(
+        `(j.created_at < ${at} OR (j.created_at = ${at} AND j.id < ${param(cursor[1] as string)}))`,
+      );
+    }
+    const { q, status, taskset } = input.filter ?? {};
+    if (q) {
+      const like = param(`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(
+        `(${['j.id', 'j.name', 'ts.name', 'j.agent', 'j.model']
+          .map((column) => `lower(${column}) LIKE ${like} ESCAPE '\\'`)
+          .join(' OR ')})`,
+      );
+    }
+    if (taskset) {
+      const value = param(taskset);
+      where.push(`(j.taskset_id = ${value} OR ts.name = ${value})`);
+    }
+    if (status) where.push(STATUS_FILTER[status]);
+    const rows = await this.#sql.all<JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN tasksets ts ON ts.id = j.taskset_id AND ts.team_id = j.team_id
+        WHERE ${where.join(' AND ')} ORDER BY j.created_at DESC, j.id DESC LIMIT ${param(input.limit + 1)}`,
+      params,
+    );
     const page = rows.slice(0, input.limit);
     const counts = await traceCounts(
       this.#sql,

@@ -50,6 +50,26 @@ export interface UsageStore {
   traceRequests(teamId: string, traceId: string): Promise<UsageRequest[]>;
   /** What one HUD key has spent so far, over every request it made (its budgets are checked against it). */
   keySpend(keyId: string): Promise<KeySpend>;
+  /** The usage one trace, or the traces of one job, reported at `exit`. */
+  reportedUsage(
+    teamId: string,
+    of: { jobId: string } | { traceId: string },
+  ): Promise<ReportedUsage>;
+}
+
+/**
+ * Usage the traces reported themselves at `exit` (`metadata.usage`: `prompt_tokens`, `completion_tokens`,
+ * `cached_tokens`, `cost_usd`), summed: what a run that called its model directly (not through this
+ * gateway) spent.
+ */
+export interface ReportedUsage {
+  /** Traces that reported usage. */
+  traces: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  /** USD; null when no trace reported a cost. */
+  cost_usd: number | null;
 }
 
 /** One recorded request as {@link UsageStore.traceRequests} lists it. */
@@ -182,6 +202,31 @@ export class SqlUsageStore implements UsageStore {
       requests: Number(row?.requests ?? 0),
       tokens: Number(row?.tokens ?? 0),
       cost_usd: Number(row?.cost_usd ?? 0),
+    };
+  }
+
+  async reportedUsage(
+    teamId: string,
+    of: { jobId: string } | { traceId: string },
+  ): Promise<ReportedUsage> {
+    const row = await this.#sql.get<{
+      traces: number | string;
+      input_tokens: number | string | null;
+      output_tokens: number | string | null;
+      cached_tokens: number | string | null;
+      cost_usd: number | string | null;
+    }>(
+      `SELECT count(input_tokens) AS traces, sum(input_tokens) AS input_tokens,
+          sum(output_tokens) AS output_tokens, sum(cached_tokens) AS cached_tokens, sum(cost_usd) AS cost_usd
+        FROM traces WHERE team_id = $1 AND ${'jobId' in of ? 'job_id' : 'id'} = $2`,
+      [teamId, 'jobId' in of ? of.jobId : of.traceId],
+    );
+    return {
+      traces: Number(row?.traces ?? 0),
+      input_tokens: Number(row?.input_tokens ?? 0),
+      output_tokens: Number(row?.output_tokens ?? 0),
+      cached_tokens: Number(row?.cached_tokens ?? 0),
+      cost_usd: row?.cost_usd === null || row?.cost_usd === undefined ? null : Number(row.cost_usd),
     };
   }
 

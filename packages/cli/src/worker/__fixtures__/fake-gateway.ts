@@ -21,6 +21,8 @@ export interface FakeGateway {
   completes: Record<string, unknown>[];
   /** Span uploads: trace id, the Authorization header, the spans. */
   uploads: { traceId: string; authorization: string | undefined; spans: unknown[] }[];
+  /** LOGS/DEBUG uploads (`POST /v2/trace/{id}/logs`): trace id and body. */
+  traceLines: { traceId: string; body: { logs: unknown[]; events: { phase: string }[] } }[];
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startFakeGateway(port = 0): Promise<FakeGateway> {
     heartbeats: [],
     completes: [],
     uploads: [],
+    traceLines: [],
   };
   app.post('/v2/workers/claim', async (request) => {
     const body = request.body as FakeGateway['claims'][number] & { wait_s?: number };
@@ -63,6 +66,13 @@ export async function startFakeGateway(port = 0): Promise<FakeGateway> {
       traceId: request.params.id,
       authorization: request.headers.authorization,
       spans: (request.body as { telemetry: unknown[] }).telemetry,
+    });
+    return { ok: true };
+  });
+  app.post<{ Params: { id: string } }>('/v2/trace/:id/logs', async (request) => {
+    fake.traceLines.push({
+      traceId: request.params.id,
+      body: request.body as FakeGateway['traceLines'][number]['body'],
     });
     return { ok: true };
   });
