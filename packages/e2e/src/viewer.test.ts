@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobMeta, RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
@@ -24,6 +23,7 @@ import {
   tempDir,
 } from './support/gateway-cli.js';
 import { runHud } from './support/run-hud.js';
+import { SHOTS } from './support/viewer-store.js';
 
 // The trace viewer in a real browser: Debian's Chromium driven by playwright-core (no browser download),
 // over `hud view <store>` serving jobs that `hud eval` recorded.
@@ -38,8 +38,6 @@ const LAUNCH_ARGS = [
   '--disable-quic',
   '--no-first-run',
 ];
-/** Where the page screenshots go (test artifacts): `$HUD_E2E_ARTIFACTS/viewer`, else under the temp dir. */
-const SHOTS = path.join(process.env.HUD_E2E_ARTIFACTS ?? path.join(tmpdir(), 'hud-e2e'), 'viewer');
 
 /** A 2×2 PNG (base64): what a screenshot step carries. */
 const PNG_2X2 =
@@ -264,7 +262,7 @@ describe.skipIf(!haveChromium)('hud view in Chromium', () => {
     expect(await page.locator('tr[data-job]').count()).toBe(4);
     await shot(page, 'jobs');
 
-    await row.locator('a').click();
+    await row.locator('a.job-link').click();
     await page.waitForURL(`${origin}/jobs/${letterJob}`);
     const cells = page.locator('a.cell[data-trace]');
     await until(() => cells.count()).toBe(3);
@@ -420,7 +418,7 @@ describe.skipIf(!haveChromium)('the viewer on the gateway', () => {
     const row = page.locator(`tr[data-job="${jobId}"]`);
     await until(() => row.count()).toBe(1);
     expect(await row.locator('td.reward').textContent()).toBe('1');
-    await row.locator('a').click();
+    await row.locator('a.job-link').click();
     await page.waitForURL(`${gateway.url}/jobs/${jobId}`);
     const cells = page.locator('a.cell[data-trace]');
     await until(() => cells.count()).toBe(3);

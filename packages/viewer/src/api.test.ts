@@ -108,3 +108,31 @@ describe('ViewerApi', () => {
     expect((error as Error).message).toContain('GET /v2/trace/t1');
   });
 });
+
+describe('ViewerApi viewer routes', () => {
+  it('passes the job filters, asks for a leaderboard and pages logs and events by cursor', async () => {
+    const { base, seen } = await serve((url) => {
+      if (url.pathname.endsWith('/leaderboard')) {
+        return { body: { taskset_id: null, taskset_name: 'a b', rows: [] } };
+      }
+      if (url.pathname === '/v2/jobs') return { body: { items: [], next_cursor: null } };
+      return { body: { items: [{ line: 'x' }], next_cursor: null } };
+    });
+    const api = new ViewerApi({ baseUrl: base, key: 'k' });
+    await api.listJobs({ q: 'Word', status: 'running', taskset: '', cursor: 'c1' });
+    expect((await api.leaderboard('a b')).taskset_name).toBe('a b');
+    expect((await api.traceLogs('t1', { cursor: 'n2' })).items).toEqual([{ line: 'x' }]);
+    await api.traceEvents('t1');
+    expect(seen.map((s) => s.url)).toEqual([
+      '/v2/jobs?limit=100&cursor=c1&q=Word&status=running',
+      '/v2/tasksets/a%20b/leaderboard',
+      '/v2/trace/t1/logs?limit=500&cursor=n2',
+      '/v2/trace/t1/events?limit=500',
+    ]);
+    expect(seen.every((s) => s.authorization === 'Bearer k')).toBe(true);
+    expect(api.stream('/v2/jobs/j/stream')).toMatchObject({
+      url: `${base}/v2/jobs/j/stream`,
+      headers: { authorization: 'Bearer k', accept: 'text/event-stream' },
+    });
+  });
+});

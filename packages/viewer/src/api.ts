@@ -22,12 +22,23 @@ export interface JobSummary {
   output_tokens?: number;
   /** USD; null when unknown. */
   cost_usd?: number | null;
-  /** Local: the agent's name. */
+  cached_tokens?: number;
+  /** The agent's name (null when unknown). */
   agent?: string | null;
-  /** Local: the agent's model. */
+  /** The agent's model. */
   model?: string | null;
-  /** Local: the runs the job was asked for (tasks × group). */
+  /** The runs the job was asked for (tasks × group); null when unknown. */
   total_count?: number | null;
+  /** Distinct task slugs so far. */
+  task_count?: number;
+  /** Runs with a verdict. */
+  completed_count?: number;
+  /** Passed runs (reward >= 1) / runs with a verdict; null when none. */
+  success_rate?: number | null;
+  /** Fraction of tasks with a passed run among their `group` runs; null when group is 1 or no verdicts. */
+  pass_at_k?: number | null;
+  /** First run start → last run end (or now while running), ms. */
+  duration_ms?: number | null;
 }
 
 /** A trace (one run) as `GET /v2/jobs/{id}/traces` and `/v2/trace/{id}` answer it. */
@@ -51,6 +62,67 @@ export interface TraceSummary {
   cost_usd?: number | null;
   /** Local: the 0-based attempt of the task within its group. */
   group_index?: number;
+  cached_tokens?: number;
+  /** The task's prompt, when the server knows it. */
+  prompt?: string | null;
+  /** The task (`{env, id, args, slug}`), when the server knows it. */
+  task?: { env?: string; id?: string; slug?: string; args?: unknown } | null;
+}
+
+/** One row of a taskset's leaderboard: one (agent, model) over every job run on the taskset. */
+export interface LeaderboardRow {
+  agent: string | null;
+  model: string | null;
+  job_count: number;
+  run_count: number;
+  mean_reward: number | null;
+  success_rate: number | null;
+  pass_at_k: number | null;
+  cost_usd: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  latest_job_id: string;
+  latest_at: string;
+}
+
+/** `GET /v2/tasksets/{idOrName}/leaderboard`: rows by mean reward, best first. */
+export interface Leaderboard {
+  taskset_id: string | null;
+  taskset_name: string;
+  rows: LeaderboardRow[];
+}
+
+/** One line of a run's environment/container/agent output (`GET /v2/trace/{id}/logs`). */
+export interface LogLine {
+  time: string;
+  source: 'environment' | 'container' | 'agent';
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+/** One runtime/worker/gateway/orchestrator event of a run (`GET /v2/trace/{id}/events`). */
+export interface DebugEvent {
+  time: string;
+  source: 'runtime' | 'worker' | 'gateway' | 'orchestrator';
+  phase: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** A page of items with the cursor of the next (null at the end). */
+export interface CursorPage<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Filters of `GET /v2/jobs` (each optional; '' = any). */
+export interface JobFilters {
+  /** Case-insensitive substring of id, name, taskset, agent or model. */
+  q?: string;
+  status?: string;
+  /** Taskset id or name. */
+  taskset?: string;
 }
 
 /** One span of `GET /v2/trace/{id}/spans` (hud-python's span upload shape); the step is in `attributes`. */
@@ -88,10 +160,19 @@ export interface ApiOptions {
   fetch?: typeof fetch;
 }
 
+/** How a stream is reached: the same base, key and fetch as the API (see `src/sse.ts`). */
+export interface StreamTarget {
+  url: string;
+  headers: Record<string, string>;
+  fetch: typeof fetch;
+}
+
 /** The gateway's largest page of a job's traces. */
 export const TRACE_PAGE_LIMIT = 500;
 /** The gateway's largest page of spans. */
 export const SPAN_PAGE_LIMIT = 1_000;
+/** Lines of logs (and debug events) asked for at a time. */
+export const LOG_PAGE_LIMIT = 500;
 
 /** The message of an error reply `{error: {message}}`, `{detail}` or `{message}`, else the status line. */
 function errorMessage(status: number, body: unknown, fallback: string): string {
@@ -139,12 +220,43 @@ export class ViewerApi {
     return body as T;
   }
 
-  /** One page of jobs, newest first (`GET /v2/jobs?limit=&cursor=`). */
-  listJobs(page: { limit?: number; cursor?: string | null } = {}): Promise<JobPage> {
+  /** One page of jobs, newest first (`GET /v2/jobs?limit=&cursor=&q=&status=&taskset=`). */
+  listJobs(page: { limit?: number; cursor?: string | null } & JobFilters = {}): Promise<JobPage> {
     return this.#get<JobPage>('/v2/jobs', {
       limit: page.limit ?? 100,
       cursor: page.cursor ?? undefined,
+      q: page.q || undefined,
+      status: page.status || undefined,
+      taskset: page.taskset || undefined,
     });
+  }
+
+  /** A taskset's leaderboard (`GET /v2/tasksets/{idOrName}/leaderboard`). */
+  leaderboard(taskset: string): Promise<Leaderboard> {
+    return this.#get<Leaderboard>(`/v2/tasksets/${encodeURIComponent(taskset)}/leaderboard`);
+  }
+
+  /** One page of a run's output lines (`GET /v2/trace/{id}/logs?limit=&cursor=`). */
+  traceLogs(id: string, page: { limit?: number; cursor?: string | null } = {}) {
+    return this.#get<CursorPage<LogLine>>(`/v2/trace/${encodeURIComponent(id)}/logs`, {
+      limit: page.limit ?? LOG_PAGE_LIMIT,
+      cursor: page.cursor ?? undefined,
+    });
+  }
+
+  /** One page of a run's debug events (`GET /v2/trace/{id}/events?limit=&cursor=`). */
+  traceEvents(id: string, page: { limit?: number; cursor?: string | null } = {}) {
+    return this.#get<CursorPage<DebugEvent>>(`/v2/trace/${encodeURIComponent(id)}/events`, {
+      limit: page.limit ?? LOG_PAGE_LIMIT,
+      cursor: page.cursor ?? undefined,
+    });
+  }
+
+  /** Where a Server-Sent Events route is (`/v2/jobs/{id}/stream`, `/v2/trace/{id}/stream`), with the key. */
+  stream(path: string): StreamTarget {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.#key) headers.authorization = `Bearer ${this.#key}`;
+    return { url: `${this.#base}${path}`, headers, fetch: this.#fetch };
   }
 
   /** One job (`GET /v2/jobs/{id}`). */

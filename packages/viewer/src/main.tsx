@@ -3,6 +3,7 @@ import { ViewerApi } from './api.js';
 import { savedKey } from './key.js';
 import { JobPage } from './pages/job.js';
 import { JobsPage } from './pages/jobs.js';
+import { LeaderboardPage } from './pages/leaderboard.js';
 import { TracePage } from './pages/trace.js';
 import { routeOf } from './route.js';
 import './styles.css';
@@ -17,6 +18,8 @@ function App() {
       return <JobPage api={api} id={route.id} />;
     case 'trace':
       return <TracePage api={api} id={route.id} />;
+    case 'leaderboard':
+      return <LeaderboardPage api={api} taskset={route.taskset} />;
     default:
       return (
         <p class="error">

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceSummary } from './api.js';
-import { formatDuration, gradeOf, jobMatrix, rewardColour, stepsOfSpans } from './model.js';
+import {
+  formatDuration,
+  formatMs,
+  formatPercent,
+  gradeOf,
+  jobMatrix,
+  rewardColour,
+  stepsOfSpans,
+} from './model.js';
 
 const span = (payload: unknown, schema = 'hud.step.v1') => ({
   span_id: Math.random().toString(16).slice(2),
@@ -97,5 +105,29 @@ describe('formatting', () => {
     expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:00:01.500Z')).toBe('1.5s');
     expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T01:02:00Z')).toBe('1h 2m');
     expect(formatDuration(null, 'x')).toBe('—');
+  });
+});
+
+describe('per-step usage and latency', () => {
+  it('takes latency from the span times and usage from GenAI attributes when the step lacks them', () => {
+    const [step] = stepsOfSpans([
+      {
+        span_id: 's',
+        start_time: '2026-01-01T00:00:00.000Z',
+        end_time: '2026-01-01T00:00:02.500Z',
+        attributes: {
+          'hud.schema': 'hud.step.v1',
+          'hud.payload': { step_id: 1, source: 'agent' },
+          'gen_ai.usage.input_tokens': 10,
+          'gen_ai.usage.output_tokens': 3,
+        },
+      },
+    ]);
+    expect(step?.usage).toEqual({ prompt_tokens: 10, completion_tokens: 3 });
+    expect(formatDuration(step?.started_at, step?.ended_at)).toBe('2.5s');
+    expect(formatMs(999)).toBe('999ms');
+    expect(formatMs(61_000)).toBe('1m 1s');
+    expect(formatPercent(2 / 3)).toBe('66.7%');
+    expect(formatPercent(null)).toBe('—');
   });
 });

@@ -19,6 +19,19 @@ export interface Step {
   ended_at?: string;
 }
 
+/** Token usage from OpenTelemetry GenAI attributes (`gen_ai.usage.*`, `hud.cost_usd`) when present. */
+function usageOfAttributes(attributes: Record<string, unknown>): Step['usage'] {
+  const input = attributes['gen_ai.usage.input_tokens'];
+  const output = attributes['gen_ai.usage.output_tokens'];
+  const cost = attributes['hud.cost_usd'];
+  if (typeof input !== 'number' && typeof output !== 'number') return undefined;
+  return {
+    ...(typeof input === 'number' ? { prompt_tokens: input } : {}),
+    ...(typeof output === 'number' ? { completion_tokens: output } : {}),
+    ...(typeof cost === 'number' ? { cost_usd: cost } : {}),
+  };
+}
+
 /** The steps carried by `hud.step.v1` spans (`attributes["hud.payload"]`), by `step_id`; others skipped. */
 export function stepsOfSpans(spans: readonly Span[]): Step[] {
   const steps: Step[] = [];
@@ -28,7 +41,15 @@ export function stepsOfSpans(spans: readonly Span[]): Step[] {
     const payload = attributes['hud.payload'];
     if (typeof payload !== 'object' || payload === null) continue;
     const step = payload as Step;
-    if (typeof step.step_id === 'number' && typeof step.source === 'string') steps.push(step);
+    if (typeof step.step_id !== 'number' || typeof step.source !== 'string') continue;
+    const usage = step.usage ?? usageOfAttributes(attributes);
+    steps.push({
+      ...step,
+      ...(usage ? { usage } : {}),
+      // latency = the span's end − start when the step does not carry its own times
+      started_at: step.started_at ?? span.start_time,
+      ended_at: step.ended_at ?? span.end_time,
+    });
   }
   return steps.sort((a, b) => a.step_id - b.step_id);
 }
@@ -139,4 +160,22 @@ export function formatDuration(start: string | null | undefined, end: string | n
 export function formatCost(cost: number | null | undefined): string {
   if (cost === null || cost === undefined) return '—';
   return `$${cost < 1 ? cost.toFixed(4) : cost.toFixed(2)}`;
+}
+
+/** A fraction as a percentage (`87.5%`); an em dash when unknown. */
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  return `${Math.round(value * 1000) / 10}%`;
+}
+
+/** Milliseconds as `1h 2m`, `3m 4s`, `5.6s` or `78ms`; an em dash when unknown. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return formatDuration(new Date(0).toISOString(), new Date(ms).toISOString());
+}
+
+/** A token count with thousands separators; an em dash when unknown or 0. */
+export function formatTokens(tokens: number | null | undefined): string {
+  return tokens ? tokens.toLocaleString('en') : '—';
 }

@@ -20,7 +20,9 @@ const OVERSCAN = 10;
 export function WindowedList<Item>(props: WindowedListProps<Item>) {
   const { items, rowHeight } = props;
   const height = Math.min(props.height ?? 600, items.length * rowHeight + 2);
-  const [top, setTop] = useState(0);
+  const [scrolled, setTop] = useState(0);
+  // the list may have shrunk (a filter) since the last scroll: never start past its end
+  const top = Math.min(scrolled, Math.max(0, items.length * rowHeight - height));
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(items.length, Math.ceil((top + height) / rowHeight) + OVERSCAN);
   return (
