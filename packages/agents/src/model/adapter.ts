@@ -1,4 +1,4 @@
-import type { JsonObject, PromptMessage, Usage } from '@hud/protocol';
+import type { AgentSample, JsonObject, PromptMessage, Usage } from '@hud/protocol';
 import type { AgentTool, ToolOutput, ToolProvider } from '../tools/tool.js';
 
 /**
@@ -28,6 +28,8 @@ export interface ModelTurn {
   usage: Usage;
   /** The model that answered, as the provider reports it. */
   model: string;
+  /** Token ids and logprobs of this call, when the server returned them (recorded as `AgentStep.sample`). */
+  sample?: AgentSample;
 }
 
 /** A tool's result, paired with the call it answers. */

@@ -265,6 +265,7 @@ export class ToolLoopAgent implements Agent {
       finish_reason: turn.finishReason,
       model: turn.model || this.model,
       usage,
+      ...(turn.sample ? { sample: turn.sample } : {}),
     });
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  groupStats,
   type Job,
   type JobMeta,
   type JobState,
@@ -15,12 +16,15 @@ import { type JobsFlags, parseLimit } from './jobs-source.js';
 const reward = (value: number | null | undefined) =>
   value === null || value === undefined ? '—' : value.toFixed(3);
 
-function runRow(run: RunRecord): string[] {
+function runRow(run: RunRecord, advantage: number | null | undefined): string[] {
   return [
     run.slug,
     String(run.group_index),
     run.status,
     reward(run.reward),
+    advantage === null || advantage === undefined
+      ? '—'
+      : `${advantage > 0 ? '+' : ''}${advantage.toFixed(3)}`,
     run.stop_reason ?? '',
     `${Math.round(run.timings.total)} ms`,
     run.trace_id,
@@ -106,16 +110,37 @@ export async function jobsAction(jobId: string | undefined, flags: JobsFlags): P
   }
   const job = await store.loadJob((matches[0] as JobMeta).id);
   const meta = shown(matches[0] as JobMeta, job);
-  if (flags.json) return console.log(JSON.stringify({ ...meta, runs: job.runs }));
+  const stats = groupStats(job.runs);
+  const advantageOf = (run: RunRecord) => stats.advantages.get(run.trace_id)?.advantage ?? null;
+  if (flags.json) {
+    const runs = job.runs.map((run) => ({ ...run, advantage: advantageOf(run) }));
+    return console.log(JSON.stringify({ ...meta, groups: stats.groups, runs }));
+  }
   console.log(`job ${meta.id} — ${meta.name} (${meta.status}, created ${meta.created_at})`);
   console.log(
     `agent ${meta.agent.name}${meta.agent.model ? ` (${meta.agent.model})` : ''}; source ${meta.source ?? 'unknown'}`,
   );
-  const head = ['task', 'group #', 'status', 'reward', 'stop', 'time', 'trace', 'error'];
-  console.log(renderTable(head, job.runs.map(runRow), process.stdout.isTTY === true));
+  const head = [
+    'task',
+    'group #',
+    'status',
+    'reward',
+    'advantage',
+    'stop',
+    'time',
+    'trace',
+    'error',
+  ];
+  const rows = job.runs.map((run) => runRow(run, advantageOf(run)));
+  console.log(renderTable(head, rows, process.stdout.isTTY === true));
   console.log(
     `reward ${reward(job.reward)} over ${job.runs.length - job.errors.length} graded runs; ${job.errors.length} without a verdict`,
   );
+  if (meta.group > 1) {
+    console.log(
+      `groups: ${stats.groupsWithSpread} of ${stats.groups.length} with reward spread (advantage = reward − group mean); training data: hud jobs export ${meta.id} --format rl`,
+    );
+  }
   if (meta.status === 'interrupted')
     console.log(
       `interrupted (its hud process is gone): resume with ${resumeCommand(meta.id, flags.store)}`,

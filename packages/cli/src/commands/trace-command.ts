@@ -11,7 +11,8 @@ import type { TraceFlags } from './trace-show.js';
  * @throws PlatformError from the platform (the 404 when neither has the trace); as `showTrace`.
  */
 export async function traceCommand(traceId: string, flags: TraceFlags): Promise<void> {
-  const client = recordSource(flags);
+  // ATIF is written from the local store's run records.
+  const client = flags.format === undefined ? recordSource(flags) : undefined;
   if (!client) return (await import('./trace-show.js')).showTrace(traceId, flags);
   const { gatewayTrace } = await import('./trace-gateway.js');
   try {

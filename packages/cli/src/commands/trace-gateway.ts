@@ -10,7 +10,10 @@ const SPAN_PAGE = 1_000;
  * Every span of trace `id` through `GET /v2/trace/{id}/spans` (a `hud gateway` route), page by page;
  * undefined when the platform has no such route (hud.ai: the events route is used instead).
  */
-async function readSpans(client: PlatformClient, id: string): Promise<unknown[] | undefined> {
+export async function readSpans(
+  client: PlatformClient,
+  id: string,
+): Promise<unknown[] | undefined> {
   const spans: unknown[] = [];
   let cursor: string | undefined;
   do {

@@ -8,6 +8,8 @@ import { renderTrace } from './trace-render.js';
 export interface TraceFlags extends SourceFlags {
   job?: string;
   json?: boolean;
+  /** `atif`: the run as an ATIF trajectory instead of the timeline. */
+  format?: string;
 }
 
 /**
@@ -17,6 +19,10 @@ export interface TraceFlags extends SourceFlags {
  */
 export async function showTrace(traceId: string, flags: TraceFlags): Promise<void> {
   const store = new JobStore(path.resolve(flags.store ?? DEFAULT_STORE));
+  if (flags.format !== undefined) {
+    const { traceAtif } = await import('./trace-atif.js');
+    return console.log(JSON.stringify(await traceAtif(store, traceId, flags), null, 2));
+  }
   const steps = await store.readTrace(traceId, flags.job ? { jobId: flags.job } : {});
   if (flags.json) {
     for (const step of steps) console.log(JSON.stringify(step));

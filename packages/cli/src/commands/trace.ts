@@ -17,6 +17,10 @@ export function registerTrace(program: Command): void {
     )
     .option('--job <job-id>', 'the local job holding the trace (faster in a large store)')
     .option('--json', 'print the steps as JSON lines')
+    .option(
+      '--format <format>',
+      'atif: print the run as an ATIF v1.7 trajectory (from the local store; needs @hud/harbor)',
+    )
     .action(async (traceId: string, flags: TraceFlags) =>
       (await import('./trace-command.js')).traceCommand(traceId, flags),
     );

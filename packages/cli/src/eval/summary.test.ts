@@ -1,7 +1,7 @@
 import { Job, type RunRecord } from '@hud/eval';
 import Table from 'cli-table3';
 import { describe, expect, it } from 'vitest';
-import { boxTable, CLI_TABLE_MAX_ROWS, displayWidth, summaryText } from './summary.js';
+import { boxTable, CLI_TABLE_MAX_ROWS, displayWidth, summaryJson, summaryText } from './summary.js';
 
 const HEAD = ['task', 'runs', 'mean reward', 'spread (std, min–max)', 'errors'];
 
@@ -101,5 +101,50 @@ describe('the results table', () => {
       },
     );
     expect(drawn).toContain('│ t-19999 ');
+  });
+});
+
+describe('the group line of a --group job', () => {
+  /** `group` runs of each slug, sharing its group id, with `rewards` in turn. */
+  const grouped = (rewards: Record<string, (number | null)[]>): RunRecord[] =>
+    Object.entries(rewards).flatMap(([slug, values]) =>
+      values.map((reward, index) => ({
+        ...run(slug, reward, index),
+        trace_id: `${slug}-${index}`,
+        group_id: `group-${slug}`,
+        group_index: index,
+      })),
+    );
+
+  it('counts the groups with reward spread and names the export', () => {
+    const runs = grouped({ a: [1, 0, 1, 0], b: [1, 1, 1, 1], c: [0, null, 1, 1] });
+    const job = new Job({ id: 'job1', name: 'n', group: 4, createdAt: '', runs });
+    expect(summaryText(job, 's', { color: false })).toContain(
+      'groups: 2 of 3 with reward spread; advantages: hud jobs export job1 --format rl',
+    );
+    const json = summaryJson(job, 's');
+    expect(json.groups).toEqual([
+      { group_id: 'group-a', slug: 'a', runs: 4, verdicts: 4, mean: 0.5, std: 0.5, spread: true },
+      { group_id: 'group-b', slug: 'b', runs: 4, verdicts: 4, mean: 1, std: 0, spread: false },
+      {
+        group_id: 'group-c',
+        slug: 'c',
+        runs: 4,
+        verdicts: 3,
+        mean: 2 / 3,
+        std: Math.sqrt(2 / 9),
+        spread: true,
+      },
+    ]);
+  });
+
+  it('warns when no group has spread, and says nothing for a job without groups', () => {
+    const flat = grouped({ a: [1, 1], b: [0, 0] });
+    const job = new Job({ id: 'job2', name: 'n', group: 2, createdAt: '', runs: flat });
+    expect(summaryText(job, 's', { color: false })).toContain(
+      'groups: none of 2 has reward spread (every GRPO advantage is 0)',
+    );
+    const single = new Job({ id: 'job3', name: 'n', group: 1, createdAt: '', runs: flat });
+    expect(summaryText(single, 's', { color: false })).not.toContain('groups:');
   });
 });

@@ -1,4 +1,4 @@
-import type { Job, RunRecord, TaskResult } from '@hud/eval';
+import { groupStats, type Job, type RunRecord, type TaskResult } from '@hud/eval';
 import { renderTable } from '../table.js';
 
 const fixed = (value: number | null, digits = 3) => (value === null ? '—' : value.toFixed(digits));
@@ -112,6 +112,7 @@ export function* summaryLines(
       ? `, ${totals.runs - totals.verdicts} without a verdict (not counted)`
       : '') +
     (job.cancelled ? ' — cancelled' : '');
+  if (job.group > 1) yield groupLine(job);
   // Every run that hit a failure, graded or not: an agent error graded 0 must not pass unnoticed.
   let failed = 0;
   for (const run of job.runs) {
@@ -123,6 +124,18 @@ export function* summaryLines(
   }
   if (failed > 10) yield `  … and ${failed - 10} more (hud jobs ${job.id})`;
   yield `store: ${storeDir}`;
+}
+
+/**
+ * The group line of a `--group N` job (N > 1): how many groups have reward spread (GRPO learns only from
+ * those), and where the advantages are.
+ */
+export function groupLine(job: Job): string {
+  const { groups, groupsWithSpread } = groupStats(job.runs);
+  const where = `advantages: hud jobs export ${job.id} --format rl`;
+  return groupsWithSpread === 0
+    ? `groups: none of ${groups.length} has reward spread (every GRPO advantage is 0); ${where}`
+    : `groups: ${groupsWithSpread} of ${groups.length} with reward spread; ${where}`;
 }
 
 /** The per-task results table and the job line, as text ({@link summaryLines} joined). */
@@ -158,6 +171,7 @@ export function summaryJson(
       max: result.max,
       errors: result.errors,
     })),
+    groups: groupStats(job.runs).groups,
     failures: job.errors.map((run: RunRecord) => ({
       slug: run.slug,
       trace_id: run.trace_id,

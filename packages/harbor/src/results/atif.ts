@@ -313,6 +313,14 @@ function agentFields(step: TraceStep, defaultModel: string | null | undefined) {
             completion_tokens: usage.completion_tokens,
             cached_tokens: usage.cached_tokens ?? 0,
             ...(typeof usage.cost_usd === 'number' ? { cost_usd: usage.cost_usd } : {}),
+            // Token ids and logprobs of the call when captured (hud `AgentStep.sample`, ATIF v1.7 metrics).
+            ...(step.sample?.prompt_token_ids
+              ? { prompt_token_ids: step.sample.prompt_token_ids }
+              : {}),
+            ...(step.sample?.output_token_ids
+              ? { completion_token_ids: step.sample.output_token_ids }
+              : {}),
+            ...(step.sample?.output_logprobs ? { logprobs: step.sample.output_logprobs } : {}),
           },
           ...(usage.llm_call_count !== undefined ? { llm_call_count: usage.llm_call_count } : {}),
         }

@@ -53,4 +53,23 @@ describe('openai-chat route', () => {
     expect(json.choices[0].message.reasoning_content).toBeUndefined();
     expect(json.usage).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
   });
+
+  it('returns vLLM token ids and logprobs only when the request asks for them', async () => {
+    const turns: FakeTurn[] = [{ text: 'ok', usage: { inputTokens: 3, outputTokens: 2 } }];
+    const asked = await post(turns, {
+      model: 'm',
+      messages: [],
+      return_token_ids: true,
+      logprobs: true,
+    });
+    expect(asked.json.prompt_token_ids).toEqual([1, 2, 3]);
+    expect(asked.json.choices[0].token_ids).toEqual([1000, 1001]);
+    expect(
+      asked.json.choices[0].logprobs.content.map((entry: { logprob: number }) => entry.logprob),
+    ).toEqual([-0.01, -0.02]);
+    const plain = await post(turns, { model: 'm', messages: [] });
+    expect(plain.json.prompt_token_ids).toBeUndefined();
+    expect(plain.json.choices[0].token_ids).toBeUndefined();
+    expect(plain.json.choices[0].logprobs).toBeNull();
+  });
 });

@@ -21,6 +21,7 @@ import {
   promptMessages,
   toolMessages,
 } from './chat-messages.js';
+import { chatSample, wantsTokenIds } from './chat-sample.js';
 import { openAICompatibleSpec } from './openai-compatible-spec.js';
 import { openCodeToolProvider } from './opencode-tools.js';
 
@@ -68,6 +69,12 @@ export interface OpenAICompatibleConfig {
   completion_kwargs?: Record<string, unknown> | string;
   /** Fields merged into the request body last (vLLM's `chat_template_kwargs`, OpenRouter's `provider`…). */
   extra_body?: Record<string, unknown> | string;
+  /**
+   * Token capture for training (vLLM): sends `return_token_ids: true` and `logprobs: true`, and records the
+   * prompt/output token ids and logprobs the server returns as each agent step's `sample` (same as
+   * `extra_body={"return_token_ids": true}`).
+   */
+  return_token_ids?: boolean;
   /** A HUD gateway checkpoint (sent as `checkpoint`, as hud-python does). */
   checkpoint?: string;
   /**
@@ -170,6 +177,9 @@ function requestSettings(init: Adapter.ConversationInit): RequestSettings {
       ? {}
       : objectSetting(new ConfigReader(read.harness, { extra_body: kwargsExtra }), 'extra_body');
   Object.assign(params, kwargsBody, objectSetting(read, 'extra_body'));
+  if (read.boolean('return_token_ids') === true) params.return_token_ids = true;
+  // Token capture (spec §7.5): token ids come with their logprobs.
+  if (wantsTokenIds(params) && params.logprobs === undefined) params.logprobs = true;
   return { params, replayReasoning: read.boolean('replay_reasoning') !== false };
 }
 
@@ -216,7 +226,8 @@ export class OpenAICompatibleConversation implements Adapter.ModelConversation {
       replayReasoning: this.#settings.replayReasoning,
     });
     this.#messages.push(assistant);
-    return turn;
+    const sample = chatSample(completion);
+    return sample ? { ...turn, sample } : turn;
   }
 
   addToolResults(results: readonly Adapter.ToolResultEntry[]): void {
