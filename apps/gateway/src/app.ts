@@ -14,10 +14,13 @@ import type { BodyLimits, DeviceFlowOptions, RouteContext } from './routes/conte
 import { registerDeviceRoutes } from './routes/device.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerLeaderboardRoutes } from './routes/leaderboard.js';
 import { registerLifecycleRoutes } from './routes/lifecycle.js';
 import { registerLlmRoutes } from './routes/llm.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerOtlpRoutes } from './routes/otlp.js';
 import { registerProviderRoutes } from './routes/providers.js';
+import { registerQaRoutes } from './routes/qa.js';
 import { registerRegistryRoutes } from './routes/registry.js';
 import { registerRolloutSubmitRoutes } from './routes/rollout-submit.js';
 import { registerRolloutRoutes } from './routes/rollouts.js';
@@ -25,6 +28,9 @@ import { registerRuntimeSessionRoutes } from './routes/runtime-sessions.js';
 import { registerRuntimeSessionWorkerRoutes } from './routes/runtime-sessions-workers.js';
 import { registerTasksetRoutes } from './routes/tasksets.js';
 import { registerTelemetryRoutes } from './routes/telemetry.js';
+import { registerTraceLogRoutes } from './routes/trace-logs.js';
+import { registerTrainRoutes, type TrainerOptions } from './routes/train.js';
+import { registerTraceStreamRoute } from './routes/viewer-trace-stream.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 import { RolloutHub, type RolloutOptions } from './routes/workers-hub.js';
 import { RuntimeSessions } from './runtime-sessions/session-registry.js';
@@ -61,6 +67,8 @@ export interface GatewayAppOptions {
   runtimeSessions?: Partial<RuntimeSessionOptions>;
   /** Hosted rollouts: lease TTL (30 s), max attempts (3), per-team concurrency (no limit). */
   rollouts?: RolloutOptions;
+  /** Where training calls (`/v1/models/{id}/train/*`) are forwarded (`--trainer-url`); without it they answer 503. */
+  trainer?: TrainerOptions;
   /** The built trace viewer served at `/`, `/jobs`, `/traces/<id>` (default: `dist/viewer`; `false`: none). */
   viewerDir?: string | false;
 }
@@ -132,15 +140,21 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
   registerKeyRoutes(app, context);
   registerDeviceRoutes(app, context);
   registerTelemetryRoutes(app, context);
+  registerOtlpRoutes(app, context);
   registerLifecycleRoutes(app, context);
   registerJobRoutes(app, context);
+  registerTraceLogRoutes(app, context);
+  registerLeaderboardRoutes(app, context);
+  registerTraceStreamRoute(app, context);
   installViewerPages(
     app,
     options.viewerDir === false ? undefined : (options.viewerDir ?? defaultViewerDir()),
   );
   registerTasksetRoutes(app, context);
+  registerQaRoutes(app, context);
   registerRegistryRoutes(app, context);
   registerModelRoutes(app, context);
+  registerTrainRoutes(app, context, options.trainer);
   const hub = new RolloutHub(options.store.rolloutQueue, authenticator, options.rollouts);
   hub.install(app);
   registerRolloutRoutes(app, context, hub);

@@ -25,6 +25,15 @@ function registryAddress(value: string): string {
   return value;
 }
 
+function trainerUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new InvalidArgumentError(
+      'expected an http(s) URL of the trainer, e.g. http://127.0.0.1:8000',
+    );
+  }
+  return value;
+}
+
 function positiveSeconds(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 86_400) {
@@ -99,6 +108,11 @@ const program = new Command('hud-gateway')
   )
   .option('--public-url <url>', 'the URL people open the gateway at (device login links)')
   .option(
+    '--trainer-url <url>',
+    'forward training calls (/v1/models/<id>/train/*) to this trainer (a Tinker-compatible or HUD RL service) and record checkpoints from its optim-step results; HUD_GATEWAY_TRAINER_KEY is sent to it as the bearer key',
+    trainerUrl,
+  )
+  .option(
     '--lease-ttl <seconds>',
     "hosted rollouts: seconds a worker's lease lives without a heartbeat",
     positiveSeconds,
@@ -136,6 +150,7 @@ const program = new Command('hud-gateway')
       dataDir: string;
       databaseUrl?: string;
       publicUrl?: string;
+      trainerUrl?: string;
       registry?: string;
       fallback?: Record<string, string[]>;
       logLevel: LogLevel;
@@ -152,6 +167,16 @@ const program = new Command('hud-gateway')
         logLevel: options.logLevel,
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
         ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+        ...(options.trainerUrl
+          ? {
+              trainer: {
+                url: options.trainerUrl,
+                ...(process.env.HUD_GATEWAY_TRAINER_KEY
+                  ? { apiKey: process.env.HUD_GATEWAY_TRAINER_KEY }
+                  : {}),
+              },
+            }
+          : {}),
         ...(options.registry ? { builds: { registry: options.registry } } : {}),
         ...(bootstrapKey ? { bootstrapKey } : {}),
         ...(secret ? { secret } : {}),

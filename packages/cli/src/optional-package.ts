@@ -67,9 +67,25 @@ export async function loadOptional<T>(specifier: string, command: string): Promi
 export const loadDockerRuntime = (command: string) =>
   loadOptional<typeof import('@hud/runtimes-docker')>('@hud/runtimes-docker', command);
 
+/** The Kubernetes runtime (`@hud/runtimes-kubernetes`), for `command`. @throws MissingPackageError */
+export const loadKubernetesRuntime = (command: string) =>
+  loadOptional<typeof import('@hud/runtimes-kubernetes')>('@hud/runtimes-kubernetes', command);
+
 /** The hosted runtime (`@hud/runtimes-hud`), for `command`. @throws MissingPackageError */
 export const loadHudRuntime = (command: string) =>
   loadOptional<typeof import('@hud/runtimes-hud')>('@hud/runtimes-hud', command);
+
+/** The E2B runtime (`@hud/runtimes-e2b`), for `command`. @throws MissingPackageError */
+export const loadE2BRuntime = (command: string) =>
+  loadOptional<typeof import('@hud/runtimes-e2b')>('@hud/runtimes-e2b', command);
+
+/** The Daytona runtime (`@hud/runtimes-daytona`), for `command`. @throws MissingPackageError */
+export const loadDaytonaRuntime = (command: string) =>
+  loadOptional<typeof import('@hud/runtimes-daytona')>('@hud/runtimes-daytona', command);
+
+/** The Modal runtime (`@hud/runtimes-modal`), for `command`. @throws MissingPackageError */
+export const loadModalRuntime = (command: string) =>
+  loadOptional<typeof import('@hud/runtimes-modal')>('@hud/runtimes-modal', command);
 
 /** The Harbor loader and runtime (`@hud/harbor`), for `command`. @throws MissingPackageError */
 export const loadHarbor = (command: string) =>

@@ -10,6 +10,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLogin } from './commands/login.js';
 import { registerModels } from './commands/models.js';
+import { registerQa } from './commands/qa.js';
 import { registerServe } from './commands/serve.js';
 import { registerSet } from './commands/set.js';
 import { registerSync } from './commands/sync.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerDebug(program);
   registerDeploy(program);
   registerModels(program);
+  registerQa(program);
   registerLogin(program);
   registerKeys(program);
   registerCancel(program);

@@ -1,5 +1,15 @@
 export { HudEvalError, type HudEvalErrorCode } from './errors.js';
 export type { JobEvent, JobProgress, RunInfo } from './events.js';
+export { type ExportRlOptions, exportRl, rlExportLine } from './export-rl.js';
+export {
+  RL_EXPORT_SCHEMA,
+  type RlExportLine,
+  RlExportLineSchema,
+  type RlMessage,
+  RlMessageSchema,
+  type RlSample,
+  RlSampleSchema,
+} from './export-rl-schema.js';
 export {
   FILE_TRACKING_FRAME_LIMIT,
   FileTrackingClient,
@@ -11,6 +21,14 @@ export {
   type FileTrackingOptions,
   fileTrackingSpan,
 } from './filetracking/observer.js';
+export {
+  ADVANTAGE_EPSILON,
+  type GroupStat,
+  type GroupStats,
+  type GroupStatsOptions,
+  groupStats,
+  type RunAdvantage,
+} from './group-stats.js';
 export { newId } from './ids.js';
 export { Job, type JobInit, type JobTotals, slotOutcomes, type TaskResult } from './job.js';
 export type { JobMeta } from './job-meta.js';
@@ -34,10 +52,25 @@ export {
   type RunTimings,
   type RunUsage,
 } from './run-record.js';
+export {
+  endEvent,
+  phaseEvent,
+  RunSideWriter,
+  redactLine,
+  storedFileTracking,
+  storedLogLines,
+} from './run-side-writer.js';
 export type { RunStore } from './run-store.js';
 export { jobName, type RunnableTaskset } from './run-taskset.js';
 export { JobStore } from './store.js';
-export { JobWriter, TRACE_FLUSH_INTERVAL_MS, TraceWriter } from './store-writer.js';
+export {
+  JobWriter,
+  type StoreDebugEvent,
+  type StoreLogLine,
+  TRACE_FLUSH_INTERVAL_MS,
+  type TraceSideKind,
+  TraceWriter,
+} from './store-writer.js';
 export { isTaskLike, type ParseTaskOptions, parseTask } from './task.js';
 export { Task } from './task-api.js';
 export { Taskset, type TasksetOptions } from './taskset.js';

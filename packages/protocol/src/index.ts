@@ -133,7 +133,22 @@ export {
   type PythonSeparators,
   pyFloat,
 } from './python-json.js';
-export type { ProvideOptions, Provider, Runtime, RuntimeLease } from './runtime.js';
+export { allPassed, QaResult } from './qa-result.js';
+export { EvidenceRef, errorVerdict, JudgeReply, QaVerdict } from './qa-verdict.js';
+export {
+  FAILURE_CATEGORIES,
+  type QaCategory,
+  type QaWorkflow,
+  STANDARD_WORKFLOWS,
+  standardWorkflow,
+} from './qa-workflows.js';
+export type {
+  ProvideOptions,
+  Provider,
+  Runtime,
+  RuntimeLease,
+  RuntimeLogLine,
+} from './runtime.js';
 export {
   ByeResult,
   Capability,
@@ -157,6 +172,7 @@ export {
 export { taskSlug } from './slug.js';
 export { settleWithin, withTimeLimit } from './time-limit.js';
 export {
+  type AgentSample,
   type ImageContent,
   isoTimestamp,
   type PromptMessage,

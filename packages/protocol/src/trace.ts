@@ -65,6 +65,18 @@ export interface Usage {
   llm_call_count?: number;
 }
 
+/**
+ * The token-level record of one model call (hud-python `AgentStep.sample`, spec §8.1), captured when the
+ * server returns token ids (vLLM's `return_token_ids`): the prompt's token ids (or its chunks), the
+ * sampled output's token ids and their log-probabilities (natural log, one per output token).
+ */
+export interface AgentSample {
+  prompt_token_ids?: number[] | null;
+  prompt_chunks?: unknown[] | null;
+  output_token_ids?: number[] | null;
+  output_logprobs?: number[] | null;
+}
+
 /** A `tasks.start` (`setup`) or `tasks.grade` (`evaluate`) call recorded in a trace. */
 export interface TaskCall {
   phase: 'setup' | 'evaluate';
@@ -93,6 +105,8 @@ export interface TraceStep {
   finish_reason?: string | null;
   model?: string | null;
   usage?: Usage | null;
+  /** Agent steps: token ids and logprobs of the model call, when captured ({@link AgentSample}). */
+  sample?: AgentSample | null;
   call?: ToolCall;
   result?: ToolResult;
 }

@@ -43,6 +43,14 @@ export {
   thrownError,
 } from './thrown.js';
 export {
+  FAKE_LOSSES,
+  type FakeTrainer,
+  type FakeTrainerOptions,
+  startFakeTrainer,
+  type TrainerAnswer,
+  type TrainerRequest,
+} from './trainer/fake-trainer.js';
+export {
   type DropTurn,
   type ErrorTurn,
   type FakeToolCall,
@@ -53,6 +61,32 @@ export {
   type TextTurn,
   type ToolCallsTurn,
 } from './turns.js';
+export {
+  DaytonaFake,
+  type DaytonaFakeRequest,
+  type DaytonaFakeSandbox,
+  type DaytonaFault,
+} from './vendors/daytona-fake.js';
+export { DockerBackend, FAKE_SANDBOX_LABEL } from './vendors/docker-backend.js';
+export {
+  E2BFake,
+  type E2BFakeRequest,
+  type E2BFakeSandbox,
+  type E2BFault,
+} from './vendors/e2b-fake.js';
+export {
+  EmulatedBackend,
+  type EmulatedSandbox,
+  type EmulatedScript,
+} from './vendors/emulated-backend.js';
+export {
+  GrpcStatus,
+  ModalFake,
+  type ModalFakeCall,
+  type ModalFakeSandbox,
+  type ModalFault,
+} from './vendors/modal-fake.js';
+export type { FakeProcess, FakeSandbox, FakeSandboxBackend } from './vendors/sandbox-backend.js';
 export {
   WIRE_DEADLINE_MS,
   WireClient,

@@ -7,6 +7,7 @@ import { type JobStore, SqlJobStore } from './areas/jobs.js';
 import { type KeyStore, SqlKeyStore } from './areas/keys.js';
 import { type ModelStore, SqlModelStore } from './areas/models.js';
 import { type ProviderKeyStore, SqlProviderKeyStore } from './areas/provider-keys.js';
+import { type QaStore, SqlQaStore } from './areas/qa.js';
 import { type RegistryStore, SqlRegistryStore } from './areas/registry.js';
 import { type RolloutQueueStore, SqlRolloutQueueStore } from './areas/rollout-queue.js';
 import { SqlTasksetStore, type TasksetStore } from './areas/tasksets.js';
@@ -43,6 +44,8 @@ export interface GatewayStore {
   readonly providerKeys: ProviderKeyStore;
   /** The queue of hosted rollouts and workers' leases (`/v2/rollouts/submit`, `/v2/workers/*`). */
   readonly rolloutQueue: RolloutQueueStore;
+  /** QA agents, their results (verdicts) and taskset QA columns (`/v2/qa-agents/*`). */
+  readonly qa: QaStore;
   /** Closes the database connection (or pool). */
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ function sqlGatewayStore(sql: Sql): GatewayStore {
     usage: new SqlUsageStore(sql),
     providerKeys: new SqlProviderKeyStore(sql),
     rolloutQueue: new SqlRolloutQueueStore(sql),
+    qa: new SqlQaStore(sql),
     close: () => sql.close(),
   };
 }

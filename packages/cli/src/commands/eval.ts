@@ -77,7 +77,7 @@ export function registerEval(program: Command): void {
     )
     .option(
       '--runtime <runtime>',
-      "local | docker[:image] | hud (a gateway's workers; HUD_API_KEY, HUD_RUNTIME_URL or HUD_API_URL) | inprocess | tcp://host:port (default local, or the resumed job's)",
+      "local | docker[:image] | kubernetes[:namespace] (KUBECONFIG or ~/.kube/config) | e2b[:template] (E2B_API_KEY) | daytona[:image] (DAYTONA_API_KEY) | modal[:image] (MODAL_TOKEN_ID, MODAL_TOKEN_SECRET) | hud (a gateway's workers; HUD_API_KEY, HUD_RUNTIME_URL or HUD_API_URL) | inprocess | tcp://host:port (default local, or the resumed job's)",
     )
     .option(
       '--remote',
@@ -99,6 +99,14 @@ export function registerEval(program: Command): void {
     .option('--json', 'print the summary as one JSON object on stdout (human output on stderr)')
     .option('--watch', 're-run when the task or environment files change')
     .option('--store <dir>', 'job store directory', DEFAULT_STORE)
+    .option(
+      '--otel',
+      'export each rollout as OpenTelemetry spans (GenAI conventions) over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318); on by itself when that variable is set (--no-otel: off)',
+    )
+    .option(
+      '--no-otel',
+      'do not export OpenTelemetry spans even when OTEL_EXPORTER_OTLP_ENDPOINT is set',
+    )
     .option(
       '--no-reap',
       'do not remove orphaned containers of earlier killed jobs before a Docker job (another hud eval on this engine may be mid-way through its own reaping)',

@@ -30,6 +30,8 @@ export interface EvalFlags {
   store: string;
   /** false with --no-reap: leave orphaned containers of earlier jobs alone. */
   reap?: boolean;
+  /** `--otel` (true) / `--no-otel` (false): OpenTelemetry export; unset: on when OTEL_EXPORTER_OTLP_*ENDPOINT is set. */
+  otel?: boolean;
 }
 
 /** Which of the loaded tasks to run (see {@link selectTasks}). */

@@ -8,6 +8,7 @@ import { loadDockerRuntime, loadHarbor, loadHudRuntime } from '../optional-packa
 import { platformUrls } from '../platform/urls.js';
 import { fileTrackingEnabled, loadSettings } from '../settings.js';
 import { isHarborRow } from './harbor-detect.js';
+import { isVendorRuntime, vendorProvider } from './provider-vendors.js';
 
 /** A provider the CLI created, with what to close when the job is done. */
 export interface ChosenProvider {
@@ -19,6 +20,8 @@ export interface ChosenProvider {
    * is gone (`@hud/runtimes-docker` `reapOrphans`), to call before the job starts.
    */
   reapOrphans?: () => Promise<ReapResult>;
+  /** What one rollout runs in, for the reaping line: `container` (default), `pod`, `sandbox`. */
+  substrate?: string;
 }
 
 /** Whether a row names its own image (`runtime_config.image`): such rows run in Docker under `local`. */
@@ -82,6 +85,7 @@ export async function chooseProvider(options: {
     });
     return { provider, label: `local (${provider.file})`, close: () => provider.close() };
   }
+  if (isVendorRuntime(runtime)) return vendorProvider(options);
   if (runtime === 'docker' || runtime.startsWith('docker:')) {
     const image = runtime.startsWith('docker:') ? runtime.slice('docker:'.length) : undefined;
     if (image === '') throw new Error('--runtime docker:<image> needs an image name');
@@ -97,8 +101,12 @@ export async function chooseProvider(options: {
       reapOrphans: () => docker.reapOrphans(),
     };
   }
+  if (runtime === 'kubernetes' || runtime.startsWith('kubernetes:')) {
+    const { kubernetesProvider } = await import('./provider-kubernetes.js');
+    return kubernetesProvider(options);
+  }
   throw new Error(
-    `unknown runtime '${runtime}': use local, docker, docker:<image>, hud, inprocess or tcp://host:port`,
+    `unknown runtime '${runtime}': use local, docker, docker:<image>, hud, inprocess or tcp://host:port, or with its package installed kubernetes[:namespace] (@hud/runtimes-kubernetes), e2b[:template] (@hud/runtimes-e2b), daytona[:image] (@hud/runtimes-daytona), modal[:image] (@hud/runtimes-modal)`,
   );
 }
 

@@ -33,9 +33,11 @@ describe('EvalReport', () => {
     const report = new EvalReport({ json: false, stdout: out, stderr: err });
     report.reaped({ removed: [], jobs: [] });
     report.reaped({ removed: ['c1'], jobs: ['j1'] });
+    report.reaped({ removed: ['p1', 'p2'], jobs: ['j2'] }, 'pod');
     report.header({ tasks: 1, group: 2, agent: { name: 'claude', model: 'm' }, runtime: 'local' });
     expect(out.text).toBe(
       'reaped 1 orphaned container of earlier jobs whose hud process is gone (j1)\n' +
+        'reaped 2 orphaned pods of earlier jobs whose hud process is gone (j2)\n' +
         'hud eval: 1 task × 2 with claude (m) on local\n',
     );
     expect(err.text).toBe('');

@@ -78,11 +78,17 @@ export class EvalReport {
     this.#stderr.write(`warning: ${line}\n`);
   };
 
-  /** The reaping line, when orphaned containers of earlier jobs were removed. */
-  reaped(result: { readonly removed: readonly string[]; readonly jobs: readonly string[] }): void {
+  /**
+   * The reaping line, when orphaned substrates of earlier jobs were removed; `substrate` names what they
+   * are (`container` by default, `pod`, `sandbox`).
+   */
+  reaped(
+    result: { readonly removed: readonly string[]; readonly jobs: readonly string[] },
+    substrate = 'container',
+  ): void {
     if (result.removed.length === 0) return;
     this.say(
-      `reaped ${plural(result.removed.length, 'orphaned container')} of earlier jobs whose hud process is gone (${result.jobs.join(', ')})`,
+      `reaped ${plural(result.removed.length, `orphaned ${substrate}`)} of earlier jobs whose hud process is gone (${result.jobs.join(', ')})`,
     );
   }
 

@@ -14,6 +14,7 @@ import { readEvalConfigFile } from './config-file.js';
 import { evalExitCode } from './exit-code.js';
 import { HarborOutputs, loadHarborTaskset } from './harbor.js';
 import { runInterruptible } from './interrupts.js';
+import { type EvalOtel, otelWanted, startEvalOtel } from './otel-export.js';
 import { buildEvalPlan, type EvalFlags, type EvalPlan, prewarmCount, selectTasks } from './plan.js';
 import { JobDisplay } from './progress.js';
 import { type ChosenProvider, chooseProvider } from './provider-choice.js';
@@ -70,6 +71,8 @@ async function runJob(options: {
   jobId: { current: string | undefined };
   /** The upload to the platform (with `HUD_API_KEY`), told every event. */
   upload: EvalUpload | undefined;
+  /** The OpenTelemetry export (`--otel`), told every event. */
+  otel?: EvalOtel | undefined;
 }): Promise<Job> {
   const { plan, taskset, agent, store, report, budget, jobId } = options;
   return runInterruptible(
@@ -110,6 +113,7 @@ async function runJob(options: {
           onEvent: (event) => {
             if (event.type === 'job-start') jobId.current = event.job.id;
             options.upload?.onEvent(event);
+            options.otel?.onEvent(event);
             if (event.type === 'run-end') harborOutputs.onRunEnd(event.run);
             display.onEvent(event);
           },
@@ -219,9 +223,19 @@ export async function runEval(
     settings,
     store,
     model: agent.model ?? null,
+    agent: agent.name,
     say: report.say,
     warn: report.warn,
   });
+  const otel = otelWanted(flags.otel, settings)
+    ? await startEvalOtel({
+        settings,
+        store,
+        agent: { name: agent.name, model: agent.model ?? null },
+        say: report.say,
+        warn: report.warn,
+      })
+    : undefined;
   // Container labels carry the job id, known once the job starts (or resumes).
   const jobId = { current: plan.resume };
   const chosen = await (platform?.provider ?? chooseProvider)({
@@ -236,7 +250,8 @@ export async function runEval(
   });
   try {
     // Containers of earlier runs killed before their teardown (SIGKILL, a crash) go first.
-    if (chosen.reapOrphans && plan.reap) report.reaped(await chosen.reapOrphans());
+    if (chosen.reapOrphans && plan.reap)
+      report.reaped(await chosen.reapOrphans(), chosen.substrate);
     const job = await runJob({
       plan,
       taskset,
@@ -248,6 +263,7 @@ export async function runEval(
       logger,
       jobId,
       upload,
+      otel,
     });
     report.finished(job, {
       storeRoot: store.root,
@@ -262,6 +278,7 @@ export async function runEval(
     } finally {
       // Bounded; an incomplete upload is one warning, never a failed eval.
       await upload?.finish();
+      await otel?.finish();
     }
   }
 }

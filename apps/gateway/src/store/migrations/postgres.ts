@@ -285,4 +285,73 @@ ALTER TABLE api_keys ADD COLUMN budget_tokens DOUBLE PRECISION;
 CREATE INDEX llm_usage_by_key ON llm_usage (key_id);
 `,
   },
+  {
+    id: 7,
+    name: 'qa agents, qa results and taskset qa columns',
+    sql: `
+CREATE TABLE qa_agents (
+  team_id TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
+  description TEXT COLLATE "C" NOT NULL,
+  rubric TEXT COLLATE "C" NOT NULL,
+  categories TEXT COLLATE "C" NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team_id, id)
+);
+CREATE TABLE qa_results (
+  team_id TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  qa_agent_id TEXT COLLATE "C" NOT NULL,
+  trace_id TEXT COLLATE "C" NOT NULL,
+  job_id TEXT COLLATE "C",
+  status TEXT COLLATE "C" NOT NULL,
+  verdict TEXT COLLATE "C",
+  category TEXT COLLATE "C",
+  confidence DOUBLE PRECISION,
+  evidence TEXT COLLATE "C",
+  explanation TEXT COLLATE "C",
+  model TEXT COLLATE "C",
+  lease_expires_at TEXT COLLATE "C",
+  created_at TEXT COLLATE "C" NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team_id, id)
+);
+CREATE UNIQUE INDEX qa_results_subject ON qa_results (team_id, qa_agent_id, trace_id);
+CREATE INDEX qa_results_by_trace ON qa_results (team_id, trace_id);
+CREATE INDEX qa_results_by_job ON qa_results (team_id, job_id);
+CREATE INDEX qa_results_claim ON qa_results (status, team_id, created_at);
+CREATE TABLE taskset_qa_columns (
+  team_id TEXT COLLATE "C" NOT NULL,
+  taskset_id TEXT COLLATE "C" NOT NULL,
+  qa_agent_id TEXT COLLATE "C" NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team_id, taskset_id, qa_agent_id)
+);
+`,
+  },
+  {
+    id: 8,
+    name: 'viewer: job agent and size, reported usage, trace logs and debug events',
+    sql: `
+ALTER TABLE jobs ADD COLUMN agent TEXT COLLATE "C";
+ALTER TABLE jobs ADD COLUMN model TEXT COLLATE "C";
+ALTER TABLE jobs ADD COLUMN total_count INTEGER;
+ALTER TABLE traces ADD COLUMN input_tokens INTEGER;
+ALTER TABLE traces ADD COLUMN output_tokens INTEGER;
+ALTER TABLE traces ADD COLUMN cached_tokens INTEGER;
+ALTER TABLE traces ADD COLUMN cost_usd DOUBLE PRECISION;
+CREATE TABLE trace_lines (
+  team_id TEXT COLLATE "C" NOT NULL,
+  trace_id TEXT COLLATE "C" NOT NULL,
+  kind TEXT COLLATE "C" NOT NULL,
+  line_id TEXT COLLATE "C" NOT NULL,
+  sort_key TEXT COLLATE "C" NOT NULL,
+  body TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team_id, trace_id, kind, line_id)
+);
+CREATE INDEX trace_lines_in_order ON trace_lines (team_id, trace_id, kind, sort_key);
+`,
+  },
 ];

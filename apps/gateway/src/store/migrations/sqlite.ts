@@ -283,4 +283,73 @@ ALTER TABLE api_keys ADD COLUMN budget_tokens REAL;
 CREATE INDEX llm_usage_by_key ON llm_usage (key_id);
 `,
   },
+  {
+    id: 7,
+    name: 'qa agents, qa results and taskset qa columns',
+    sql: `
+CREATE TABLE qa_agents (
+  team_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  rubric TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (team_id, id)
+);
+CREATE TABLE qa_results (
+  team_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  qa_agent_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  job_id TEXT,
+  status TEXT NOT NULL,
+  verdict TEXT,
+  category TEXT,
+  confidence REAL,
+  evidence TEXT,
+  explanation TEXT,
+  model TEXT,
+  lease_expires_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (team_id, id)
+);
+CREATE UNIQUE INDEX qa_results_subject ON qa_results (team_id, qa_agent_id, trace_id);
+CREATE INDEX qa_results_by_trace ON qa_results (team_id, trace_id);
+CREATE INDEX qa_results_by_job ON qa_results (team_id, job_id);
+CREATE INDEX qa_results_claim ON qa_results (status, team_id, created_at);
+CREATE TABLE taskset_qa_columns (
+  team_id TEXT NOT NULL,
+  taskset_id TEXT NOT NULL,
+  qa_agent_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (team_id, taskset_id, qa_agent_id)
+);
+`,
+  },
+  {
+    id: 8,
+    name: 'viewer: job agent and size, reported usage, trace logs and debug events',
+    sql: `
+ALTER TABLE jobs ADD COLUMN agent TEXT;
+ALTER TABLE jobs ADD COLUMN model TEXT;
+ALTER TABLE jobs ADD COLUMN total_count INTEGER;
+ALTER TABLE traces ADD COLUMN input_tokens INTEGER;
+ALTER TABLE traces ADD COLUMN output_tokens INTEGER;
+ALTER TABLE traces ADD COLUMN cached_tokens INTEGER;
+ALTER TABLE traces ADD COLUMN cost_usd REAL;
+CREATE TABLE trace_lines (
+  team_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  line_id TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (team_id, trace_id, kind, line_id)
+);
+CREATE INDEX trace_lines_in_order ON trace_lines (team_id, trace_id, kind, sort_key);
+`,
+  },
 ];
