@@ -1,6 +1,7 @@
+import dns from 'node:dns';
 import net from 'node:net';
 import { HudError } from '@hud/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { conformanceEnv } from './__fixtures__/conformance-env.js';
 import { probeEnv } from './__fixtures__/probe-env.js';
@@ -368,6 +369,25 @@ describe('bind / serve / close', () => {
     await expect(serve(env, { port })).rejects.toThrow('daemon did not start');
     const refused = await rejection(WireClient.connect(port));
     expect((refused as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+  });
+
+  it('binds an IPv4 literal without a DNS lookup (a name still goes through one)', async () => {
+    // Node's listen({host}) resolves the host through node:dns and runs its IPv6 regex over the answer:
+    // milliseconds of CPU in every freshly started child.
+    const lookup = vi.spyOn(dns, 'lookup');
+    try {
+      const literal = await bind(new Environment(), { host: '127.0.0.1' });
+      expect(lookup).not.toHaveBeenCalled();
+      const client = await WireClient.connect(literal.port);
+      expect(await client.request('hello', {})).toHaveProperty('result');
+      await client.close();
+      await literal.close();
+      const named = await bind(new Environment(), { host: 'localhost' });
+      expect(lookup).toHaveBeenCalled();
+      await named.close();
+    } finally {
+      lookup.mockRestore();
+    }
   });
 
   it('serve() runs the shutdown hooks when binding fails', async () => {

@@ -103,6 +103,18 @@ export class ControlServer implements AsyncDisposable {
   }
 }
 
+/**
+ * What `server.listen` gets: for an IPv4 literal (the default `127.0.0.1`), a socket bound here with
+ * `net.BoundSocket` where this Node has it — `listen({host})` looks the host up through `node:dns` and
+ * filters the result through Node's IPv6 regex, ~5–10 ms of CPU in every freshly started process — else
+ * `{host, port}`.
+ * @throws the bind error (e.g. EADDRINUSE) for the bound socket.
+ */
+function listenTarget(host: string, port: number): net.ListenOptions | net.BoundSocket {
+  const { BoundSocket } = net as { BoundSocket?: typeof net.BoundSocket };
+  return BoundSocket && net.isIPv4(host) ? new BoundSocket({ host, port }) : { host, port };
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
@@ -154,7 +166,7 @@ async function bindWith(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port: options.port ?? 0 }, () => {
+    server.listen(listenTarget(host, options.port ?? 0), () => {
       server.off('error', reject);
       resolve();
     });

@@ -106,6 +106,72 @@ describe('environment bundle output', () => {
     ).toEqual({ before: false, shouted: 'HEY!', after: true });
   });
 
+  it('leaves CommonJS packages only dynamic imports reach out of the file, required by path when reached', async () => {
+    const cjs = (name: string, body: string) => ({
+      [`node_modules/${name}/package.json`]: JSON.stringify({ name, main: 'index.js' }),
+      [`node_modules/${name}/index.js`]: `globalThis.loaded = [...(globalThis.loaded ?? []), '${name}'];\n${body}`,
+    });
+    const { dir, cache, env } = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "import shared from 'shared';",
+        "export const env = new Environment({ name: 'b' });",
+        'export const early = () => shared;',
+        "export const later = async () => (await import('./later.ts')).run();",
+      ].join('\n'),
+      'later.ts': [
+        "import lazy from 'lazy';",
+        "import mixed from 'mixed';",
+        "import { word } from 'esm-only';",
+        'export const run = () => ({ lazy: lazy.word, dep: lazy.dep(), mixed: mixed.shared, word });',
+      ].join('\n'),
+      ...cjs('shared', "module.exports = { word: 'shared-word' };"),
+      // Only the lazy code reaches `lazy` and its dependency: both stay out of the bundle.
+      ...cjs(
+        'lazy',
+        "module.exports = { word: 'lazy-word', dep: () => require('lazy-dep').word };",
+      ),
+      ...cjs('lazy-dep', "module.exports = { word: 'lazy-dep-word' };"),
+      // `mixed` needs a package the bundle holds: kept in, so `shared` stays one instance.
+      ...cjs('mixed', "module.exports = { shared: require('shared') };"),
+      // An ES module package cannot be `require`d everywhere Node 22 runs: kept in.
+      'node_modules/esm-only/package.json': '{"name":"esm-only","type":"module","main":"index.js"}',
+      'node_modules/esm-only/index.js':
+        "globalThis.loaded = [...(globalThis.loaded ?? []), 'esm-only'];\nexport const word = 'esm-word';",
+    });
+    const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
+    expect(path.basename(entry)).toBe('entry.cjs');
+    const text = readFileSync(entry, 'utf8');
+    expect(text).toContain(
+      `require(${JSON.stringify(path.join(dir, 'node_modules/lazy/index.js'))})`,
+    );
+    expect(text).not.toContain('lazy-word');
+    expect(text).not.toContain('lazy-dep-word');
+    for (const kept of ['shared', 'mixed', 'esm-only']) {
+      expect(text).toContain(`node_modules/${kept}/index.js`);
+    }
+    expect(
+      await inChild(
+        entry,
+        `const before = [...globalThis.loaded];
+         const { mixed, ...ran } = await m.later();
+         return { before, ran, oneShared: mixed === m.early(), after: globalThis.loaded.sort() };`,
+      ),
+    ).toEqual({
+      before: ['shared'],
+      ran: { lazy: 'lazy-word', dep: 'lazy-dep-word', word: 'esm-word' },
+      oneShared: true,
+      after: ['esm-only', 'lazy', 'lazy-dep', 'mixed', 'shared'],
+    });
+    // The required file is an input: changed in place (same path), the bundle is rebuilt.
+    expect((await prepareEntry({ file: env, cacheDir: cache, fallbacks })).cached).toBe(true);
+    writeFileSync(
+      path.join(dir, 'node_modules/lazy/index.js'),
+      "module.exports = { word: 'new' };",
+    );
+    expect((await prepareEntry({ file: env, cacheDir: cache, fallbacks })).cached).toBe(false);
+  });
+
   it('bundles ES modules when the environment needs them (top-level await, import.meta beyond url)', async () => {
     const { cache, env } = project({
       'env.ts': [

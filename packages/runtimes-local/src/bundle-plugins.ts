@@ -214,6 +214,9 @@ function withFileValues(source: string, file: string): string {
  *   reached, `serverModule`'s or a fallback's) goes through esbuild's syntax and whitespace minifier file by file (identifiers and names
  *   kept; the bundle prints it again, so what remains is the shorter syntax): less for every child to read
  *   and compile, while the project's own modules stay as written;
+ * - `externalPackages` (package directories, see env-bundle.ts): a bare import resolving into one stays
+ *   external as a `require` of the resolved file's absolute path, the file and its `package.json` recorded
+ *   as sources;
  * - the `bindings` package refuses the build: it finds addons from its caller's file, which a bundle
  *   moves (so do computed `require(x)`/`import(x)`, which the caller finds in the output).
  */
@@ -223,8 +226,12 @@ export function bundlePlugins(options: {
   fallbacks: Readonly<Record<string, string>>;
   record: BuildRecord;
   minifyPackages?: boolean;
+  externalPackages?: ReadonlySet<string>;
 }): Plugin[] {
   const { file, serverModule, fallbacks, record } = options;
+  const externalPackages = options.externalPackages ?? new Set<string>();
+  const externalRoot = (resolved: string) =>
+    [...externalPackages].find((root) => resolved.startsWith(root + path.sep));
   // The packages of `serverModule` and the fallbacks are known up front: the entry imports the former by
   // path, so it may load before any bare import records its package (the same bytes every build). Other
   // packages' files load only after the bare import that reached them recorded the package.
@@ -302,6 +309,15 @@ export function bundlePlugins(options: {
         });
         if (own.errors.length === 0 && !own.external && KEEP_EXTERNAL.has(name)) {
           return { path: pathToFileURL(own.path).href, external: true };
+        }
+        const lazyRoot =
+          own.errors.length === 0 && !own.external ? externalRoot(own.path) : undefined;
+        if (lazyRoot !== undefined) {
+          // Required by absolute path when reached: the file and its package.json are inputs, so an
+          // upgrade in place (same directory, other files) invalidates the bundle too.
+          readSource(own.path, record);
+          readSource(path.join(lazyRoot, 'package.json'), record);
+          return { path: own.path, external: true };
         }
         if (own.errors.length === 0) return own;
         const lent = fallbacks[args.path];

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
 import {
   type BuildRecord,
   bundlePlugins,
@@ -112,7 +113,8 @@ class NeedsEsmError extends Error {}
  * instead of an ES module graph (measured ~10–20 ms of CPU less per child than `entry.mjs` and its
  * chunks). Package code (under `node_modules`, or a package a bare import reached) is syntax-minified
  * module by module; the project's own modules stay as written. Everything runs in strict mode, as in an
- * ES module.
+ * ES module. CommonJS packages only dynamic imports reach (see {@link lazyPackages}) are left out and
+ * `require`d by absolute path when reached, found by a first, unminified build of the whole graph.
  *
  * When the environment needs ES module semantics — a top-level `await`, or `import.meta` beyond
  * `url`/`dirname`/`filename` — ES modules instead: `entry.mjs` plus chunks, dynamic imports as chunks of
@@ -127,7 +129,15 @@ export async function bundleEnvironment(
   options: { file: string; serverModule: string; fallbacks: Readonly<Record<string, string>> },
 ): Promise<EnvBundle> {
   try {
-    return await bundleAs(esbuild, options, 'cjs');
+    // A first, unminified pass finds the packages only dynamic imports reach; the second leaves them out.
+    const { result } = await runBuild(esbuild, options, 'cjs', { minify: false });
+    const metafile = result.metafile ?? { inputs: {}, outputs: {} };
+    return await bundleAs(
+      esbuild,
+      options,
+      'cjs',
+      lazyPackages(metafile, path.dirname(options.file)),
+    );
   } catch (error) {
     if (!(error instanceof NeedsEsmError)) throw error;
     return bundleAs(esbuild, options, 'esm');
@@ -137,11 +147,19 @@ export async function bundleEnvironment(
 /** esbuild's complaint about top-level await in a CommonJS bundle, or its warning about an empty `import.meta`. */
 const ESM_ONLY = /top-level await|import\.meta/i;
 
-async function bundleAs(
+type BundleOptions = {
+  file: string;
+  serverModule: string;
+  fallbacks: Readonly<Record<string, string>>;
+};
+
+/** One esbuild run (nothing written), refusing a CommonJS build of an environment that needs ES modules. */
+async function runBuild(
   esbuild: typeof import('esbuild'),
-  options: { file: string; serverModule: string; fallbacks: Readonly<Record<string, string>> },
+  options: BundleOptions,
   format: 'cjs' | 'esm',
-): Promise<EnvBundle> {
+  { minify, externalPackages }: { minify: boolean; externalPackages?: ReadonlySet<string> },
+) {
   const record: BuildRecord = {
     sources: new Map(),
     lookups: new Map(),
@@ -170,7 +188,7 @@ async function bundleAs(
     define: { ...PER_FILE_DEFINES },
     // Comments name each module's source relative to the env file's directory.
     absWorkingDir: path.dirname(options.file),
-    plugins: bundlePlugins({ ...options, record, minifyPackages: cjs }),
+    plugins: bundlePlugins({ ...options, record, minifyPackages: minify, externalPackages }),
   };
   let result: Awaited<ReturnType<typeof esbuild.build>>;
   try {
@@ -183,6 +201,24 @@ async function bundleAs(
   if (cjs && result.warnings.some((warning) => ESM_ONLY.test(warning.text))) {
     throw new NeedsEsmError();
   }
+  return { result, record, build, outdir, entryFile, cjs };
+}
+
+async function bundleAs(
+  esbuild: typeof import('esbuild'),
+  options: BundleOptions,
+  format: 'cjs' | 'esm',
+  externalPackages: ReadonlySet<string> = new Set(),
+): Promise<EnvBundle> {
+  const { result, record, build, outdir, entryFile, cjs } = await runBuild(
+    esbuild,
+    options,
+    format,
+    {
+      minify: format === 'cjs',
+      externalPackages,
+    },
+  );
   if (record.refusals.length > 0) throw new BundleRefusedError(record.refusals.join('; '));
   // Inputs esbuild read itself (none expected: every file goes through the sources plugin).
   for (const input of Object.keys(result.metafile?.inputs ?? {})) {
@@ -224,6 +260,106 @@ async function bundleAs(
     ),
     packageRoots: [...record.packageRoots].sort(),
   };
+}
+
+/** The package directory holding a file (`…/node_modules/<name>`, `…/node_modules/@scope/<name>`), if any. */
+function nodeModulesRoot(file: string): string | undefined {
+  const parts = file.split(path.sep);
+  const index = parts.lastIndexOf('node_modules');
+  const length = parts[index + 1]?.startsWith('@') ? 2 : 1;
+  // Not in node_modules, or the path names the package directory itself.
+  if (index === -1 || index + length + 1 >= parts.length) return undefined;
+  return parts.slice(0, index + length + 1).join(path.sep);
+}
+
+/** Whether Node loads a file as CommonJS: `.cjs`, or `.js` whose nearest `package.json` has no `"type": "module"`. */
+function isCommonJs(file: string): boolean {
+  const extension = path.extname(file);
+  if (extension === '.cjs') return true;
+  if (extension !== '.js') return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      if (path.dirname(dir) === dir) return true;
+      continue;
+    }
+    try {
+      return (JSON.parse(text) as { type?: unknown }).type !== 'module';
+    } catch {
+      return false; // Node refuses to load it: keep the package bundled, as it was
+    }
+  }
+}
+
+/** A virtual module's metafile key (`namespace:path`), not a file. */
+const isVirtual = (input: string) => /^[\w-]{2,}:/.test(input);
+/** A bare specifier: a package name, not a relative or absolute path. */
+const isBare = (specifier: string | undefined) =>
+  specifier !== undefined && !/^(?:\.{1,2}(?:[\\/]|$)|[\\/]|[a-zA-Z]:[\\/]|file:)/.test(specifier);
+
+/**
+ * Packages (directories under `node_modules`) a CommonJS bundle can leave out, `require`d by absolute
+ * path where reached: none of their files is reached from the entry without crossing a dynamic `import()`
+ * (they are in the bundle only for code that may never run: a workspace's SSH server, MCP), the bundle
+ * reaches them only by bare `import`/`require` of CommonJS files (so a `require` of the resolved file is what
+ * the bundle did with it), and everything they import is such a package too (so no module is both in
+ * the bundle and loaded beside it: one instance of each, as unbundled). For letter-count: ssh2 and its
+ * dependencies, ajv — ~0.8 of 2.3 MB every child would read, hash and decode.
+ * @param workingDir the build's `absWorkingDir` (metafile paths are relative to it).
+ */
+export function lazyPackages(metafile: Metafile, workingDir: string): Set<string> {
+  const { inputs } = metafile;
+  const rootOf = (input: string) =>
+    isVirtual(input) ? undefined : nodeModulesRoot(path.resolve(workingDir, input));
+  // Inputs reached from the entry through static imports and requires only.
+  const entries = Object.values(metafile.outputs).flatMap((output) =>
+    output.entryPoint ? [output.entryPoint] : [],
+  );
+  const reached = new Set<string>(entries);
+  const queue = [...entries];
+  for (let input = queue.pop(); input !== undefined; input = queue.pop()) {
+    for (const edge of inputs[input]?.imports ?? []) {
+      if (edge.external || edge.kind === 'dynamic-import' || reached.has(edge.path)) continue;
+      reached.add(edge.path);
+      queue.push(edge.path);
+    }
+  }
+  const refused = new Set<string>();
+  const dependencies = new Map<string, Set<string | undefined>>();
+  for (const [input, { imports }] of Object.entries(inputs)) {
+    const root = rootOf(input);
+    if (root !== undefined) {
+      if (!dependencies.has(root)) dependencies.set(root, new Set());
+      if (reached.has(input)) refused.add(root);
+    }
+    for (const edge of imports) {
+      if (edge.external) continue;
+      const target = rootOf(edge.path);
+      if (target === root) continue;
+      // Package code importing code outside any package (or a virtual module) keeps it bundled.
+      if (root !== undefined) dependencies.get(root)?.add(target);
+      if (target === undefined) continue;
+      const requirable =
+        (edge.kind === 'import-statement' || edge.kind === 'require-call') &&
+        isBare(edge.original) &&
+        isCommonJs(path.resolve(workingDir, edge.path));
+      if (!requirable) refused.add(target);
+    }
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [root, needs] of dependencies) {
+      if (refused.has(root)) continue;
+      if ([...needs].some((need) => need === undefined || refused.has(need))) {
+        refused.add(root);
+        changed = true;
+      }
+    }
+  }
+  return new Set([...dependencies.keys()].filter((root) => !refused.has(root)));
 }
 
 /** True when every package lookup still finds the same package (see {@link PackageLookup}). */

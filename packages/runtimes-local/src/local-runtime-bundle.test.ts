@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,6 +86,31 @@ describe('LocalRuntime with bundled environments', () => {
     expect(againLogger.lines).toContain(
       `LocalRuntime: serving ${env} from ${bundleArg(first.argv)} (cached)`,
     );
+  });
+
+  it('leaves a V8 code cache beside the bundle when the first child exits, which the next children accept', async () => {
+    const { env, cache } = project({ 'env.ts': ENV, 'helper.ts': "export const word = 'one';" });
+    const { provider: local } = provider(env, cache);
+    await local.warm('probe'); // builds the bundle
+    const codeCaches = (entry: string) =>
+      readdirSync(path.dirname(entry))
+        .filter((name) => name.endsWith('.v8cache'))
+        .map((name) => path.join(path.dirname(entry), name));
+    const first = await probe(local);
+    const entry = bundleArg(first.argv) ?? '';
+    let caches = codeCaches(entry);
+    for (let tries = 0; caches.length === 0 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the child writes it as it exits
+      caches = codeCaches(entry);
+    }
+    expect(caches).toHaveLength(1);
+    const written = statSync(caches[0] ?? '');
+    expect(written.size).toBeGreaterThan(0);
+    // A child that finds the cache and has it accepted by V8 leaves it alone (a rejected one is replaced).
+    expect((await probe(local)).seen.word).toBe('one');
+    expect((await probe(local)).seen.word).toBe('one');
+    expect(codeCaches(entry)).toEqual(caches);
+    expect(statSync(caches[0] ?? '')).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
   });
 
   it('notices an edit to a file the env imports before the next spawn, replacing prewarmed children', async () => {

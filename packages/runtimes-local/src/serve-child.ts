@@ -90,6 +90,76 @@ async function preferring<T>(
   }
 }
 
+/** FNV-1a of a string, 32 bits in hex: tells code caches of differently started children apart. */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Writes V8's code cache of `script` to `file` (through a temporary file and a rename); best effort. */
+function saveCodeCache(script: import('node:vm').Script, file: string, replace: boolean): void {
+  const fs = process.getBuiltinModule('node:fs');
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    if (!replace && fs.existsSync(file)) return; // another child saved it first
+    fs.writeFileSync(temporary, script.createCachedData());
+    fs.renameSync(temporary, file);
+  } catch {
+    try {
+      fs.rmSync(temporary, { force: true });
+    } catch {}
+  }
+}
+
+/**
+ * Runs a CommonJS bundle as `require` would (the same wrapper arguments; `require` resolves from the
+ * bundle), compiled through `vm.Script` with a V8 code cache beside it:
+ * `<entry>.<node version>-<arch>-<hash of execArgv>.v8cache`. Node's compile cache serializes a module's
+ * code right after compiling it, before it runs, so every child compiled again each function that runs
+ * lazily — zod's, the protocol's, the serving code's; this cache is made when the first child that found
+ * none (or found it rejected by V8) exits, and holds every function compiled by then (measured ~15–25 ms of
+ * CPU less per child). The bundle's directory is content-addressed and never rewritten, so a cache beside
+ * the entry always belongs to its source; V8 checks its own version and flags.
+ */
+function requireBundle(file: string): unknown {
+  const fs = process.getBuiltinModule('node:fs');
+  const vm = process.getBuiltinModule('node:vm');
+  const source = fs.readFileSync(file, 'utf8');
+  const cacheFile = `${file}.${process.version}-${process.arch}-${shortHash(process.execArgv.join('\0'))}.v8cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {}
+  // The wrapper on the first line, as Node's own (the bundle's first line is its 'use strict' directive).
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+    {
+      filename: file,
+      cachedData,
+      // The bundle's `import()`s of external files (loaders) go through Node's ES module loader.
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    },
+  );
+  const rejected = script.cachedDataRejected === true;
+  if (cachedData === undefined || rejected) {
+    process.once('exit', () => saveCodeCache(script, cacheFile, rejected));
+  }
+  const bundleModule = { exports: {} as unknown };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(
+    bundleModule.exports,
+    bundleModule.exports,
+    module.createRequire(file),
+    bundleModule,
+    file,
+    process.getBuiltinModule('node:path').dirname(file),
+  );
+  return bundleModule.exports;
+}
+
 /** The environment and the API to serve it, from the bundle or through `@hud/environment`'s loader. */
 async function load(args: ChildArgs): Promise<{ env: Environment; api: ServingApi }> {
   if (args.bundle === undefined) {
@@ -104,9 +174,9 @@ async function load(args: ChildArgs): Promise<{ env: Environment; api: ServingAp
     selectEnvironment: typeof selectEnvironment;
   };
   try {
-    // A CommonJS bundle (entry.cjs) is required: one module, no ES module graph to link.
+    // A CommonJS bundle (entry.cjs) is run as one module, no ES module graph to link.
     bundle = args.bundle.endsWith('.cjs')
-      ? module.createRequire(args.bundle)(args.bundle)
+      ? (requireBundle(args.bundle) as typeof bundle)
       : await import(process.getBuiltinModule('node:url').pathToFileURL(args.bundle).href);
   } catch (cause) {
     // The loader's message for the same failure (an error thrown while the file's modules evaluate).
