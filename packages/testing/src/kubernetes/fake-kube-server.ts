@@ -77,7 +77,11 @@ export class FakeKubeApiServer {
         else res.destroy();
       });
     });
-    server.on('upgrade', (req, socket, head) => fake.#upgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      // A client that resets before or during the handshake must not crash the fake.
+      socket.on('error', () => socket.destroy());
+      fake.#upgrade(req, socket, head);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }

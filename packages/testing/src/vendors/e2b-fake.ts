@@ -98,6 +98,8 @@ export class E2BFake {
       });
     });
     server.on('upgrade', (req, socket, head) => {
+      // A client that resets while the sandbox's port is being reached must not crash the fake.
+      socket.on('error', () => socket.destroy());
       const sandbox = fake.sandboxes.get(String(req.headers['e2b-sandbox-id']));
       const port = Number(req.headers['e2b-sandbox-port']);
       if (!sandbox || sandbox.killed || !Number.isInteger(port)) {
