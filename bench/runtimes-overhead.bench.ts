@@ -1,17 +1,34 @@
 /**
  * Rollout overhead per runtime against the Docker runtime, in the same run: one rollout at a time of the
- * sample environment (cached image), alternating between
+ * sample environment (cached image, which serves 0.0.0.0:8765 and has `node`), interleaved per rollout
+ * between
  *
  * - **docker**: `DockerRuntime(image)` (no prewarm): create, start, `hello` → `tasks.start` + `tasks.grade`
  *   → lease released;
  * - **kubernetes (fake API)**: `KubernetesRuntime(image)` against `@hud/testing/kubernetes`, the fake API
  *   server whose pods are Docker containers, through the unmodified official client: pod create, watch until
- *   Ready (the fake's TCP probe), port-forward listener, `hello` → the same task → lease released (the pod's
- *   deletion runs in the background for both).
+ *   Ready (the fake's TCP probe), port-forward listener, `hello` → the same task → lease released;
+ * - **e2b (fake API)**: `E2BRuntime({template: image})` through the real `e2b` SDK against `E2BFake`:
+ *   `POST /v2/sandboxes` (a container running the image's CMD), the runtime's WebSocket bridge (node + `ws`)
+ *   uploaded through envd's `/files` and started by Connect `process.Process/Start`, a local listener whose
+ *   every connection is a WebSocket through the fake's port host to the bridge → the same task → kill;
+ * - **daytona (fake API)**: `DaytonaRuntime({image})` through the real `@daytonaio/sdk` against
+ *   `DaytonaFake`: `POST /sandbox` (a container idling), an SSH access token, the environment started as a
+ *   session command (`cd /app && node server.mjs`, `docker exec`), an SSH local forward through the fake's
+ *   ssh2 gateway → the same task → delete;
+ * - **modal (fake API)**: `ModalRuntime({client, image})` through the real `modal` SDK over `ModalFake`'s
+ *   injected control-plane client (in process, no gRPC transport): app and image lookups, sandbox create
+ *   (a container running the image's CMD), the unencrypted port's raw TCP tunnel (a local listener spliced
+ *   to the container) → the same task → terminate.
  *
- * The Kubernetes figure is the client's cost (HTTPS API calls, watch, one port-forward WebSocket per
- * connection) on top of a container start; a real cluster adds scheduling and the kubelet, which this
- * machine cannot run. Each ratio is the median over the runs of (kubernetes p50 / docker p50 of the run).
+ * Each rollout's time is create → verdict (lease released); the substrate's removal is then awaited outside
+ * the clock, for every runtime alike (Docker and Kubernetes remove in the background; the vendor fakes'
+ * `docker rm` is made asynchronous by bench/lib/vendor-fakes.ts). So each figure is the client's cost on top
+ * of a container start on this machine. What the real services add is not here: a cluster's scheduling and
+ * kubelet; the vendors' network round trips, TLS, their own sandbox boot (E2B/Modal microVMs, Daytona's
+ * snapshot from the image), their port host and SSH gateway, which the fakes reduce to loopback sockets
+ * into the container's bridge address. Each ratio is the median over the runs of (runtime p50 / docker p50
+ * of the run).
  *
  *   node bench/runtimes-overhead.bench.ts [--runs 3] [--rollouts 10]
  */
@@ -33,19 +50,15 @@ import {
   printTable,
   runCount,
 } from './lib/stats.ts';
+import { type BenchAcquire, startVendorFakes } from './lib/vendor-fakes.ts';
 
 const RUNS = runCount();
 const flag = process.argv.indexOf('--rollouts');
 const ROLLOUTS = flag === -1 ? 10 : Number(process.argv[flag + 1]);
 const task = { env: 'sample-env', id: 'count_items', slug: 'aisle-a', args: { aisle: 'a' } };
 
-/** A lease of either runtime (what this bench uses of it). */
-interface Lease {
-  readonly url: string;
-  close(): Promise<void>;
-  removed(): Promise<void>;
-}
-type Acquire = (row: typeof task) => Promise<Lease>;
+/** A provider of any runtime here (what this bench uses of it: url, close, removed). */
+type Acquire = BenchAcquire;
 
 await printContext(
   `rollout overhead per runtime vs docker (${ROLLOUTS} rollouts × ${RUNS} runs, image cached)`,
@@ -63,9 +76,11 @@ writeFileSync(kubeconfig, fake.kubeconfig());
 process.env.KUBECONFIG = kubeconfig;
 const docker = DockerRuntime(IMAGE);
 const kubernetes = k8s.KubernetesRuntime(IMAGE, { kubeConfig: k8s.loadKubeConfig() });
+const vendors = await startVendorFakes(IMAGE);
 const runtimes: Array<[string, Acquire]> = [
   ['docker', docker as unknown as Acquire],
   ['kubernetes (fake API)', kubernetes as Acquire],
+  ...vendors.runtimes,
 ];
 
 /** One rollout: create → verdict (lease released), ms; waits for the substrate's removal after. */
@@ -94,7 +109,7 @@ try {
     }
   }
 } finally {
-  await Promise.allSettled([docker.close(), kubernetes.close()]);
+  await Promise.allSettled([docker.close(), kubernetes.close(), vendors.close()]);
   await fake.close();
   sample.remove();
 }
