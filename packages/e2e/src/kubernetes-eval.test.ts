@@ -132,7 +132,7 @@ describe.skipIf(!hasDocker)('hud eval --runtime kubernetes (Docker-backed fake A
         { reap: true },
       );
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toMatch(/reaped 1 orphaned container of earlier jobs .*\(earlier-job\)/);
+      expect(run.stderr).toMatch(/reaped 1 orphaned pod of earlier jobs .*\(earlier-job\)/);
       expect(fake.pods).toEqual([]);
       expect(await fake.containers()).toEqual([]);
     },

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Daytona, type Sandbox } from '@daytonaio/sdk';
-import { HudClient, HudError, type ProvideOptions, type TaskRow } from '@hud/protocol';
+import type { ProvideOptions, TaskRow } from '@hud/protocol';
+import {
+  abortable,
+  awaitHello,
+  removeAll,
+  type SandboxProvider,
+  sandboxLabels,
+  sandboxProvider,
+} from '@hud/runtime-kit';
 import { DaytonaLease } from './daytona-lease.js';
 import { DaytonaRuntimeError } from './errors.js';
-import { sandboxLabels } from './labels.js';
 import { mergeRuntimeConfig, type SandboxSettings, sandboxSettings } from './runtime-config.js';
 import type { DaytonaRuntimeOptions } from './runtime-types.js';
 import { SshForward, sshEndpoint } from './ssh-forward.js';
@@ -11,8 +18,12 @@ import { vendorCall } from './vendor-call.js';
 
 export type { DaytonaRuntimeOptions } from './runtime-types.js';
 
-/** A provider serving each rollout from its own Daytona sandbox. Close it (or `await using`) when done. */
-export interface DaytonaProvider extends AsyncDisposable {
+/**
+ * A provider serving each rollout from its own Daytona sandbox. Close it (or `await using`) when done.
+ * `close()` removes every sandbox (leased and starting), idempotently (@hud/runtime-kit
+ * `SandboxProvider`); it throws DaytonaRuntimeError when a sandbox could not be deleted.
+ */
+export interface DaytonaProvider extends SandboxProvider<DaytonaLease> {
   /**
    * Creates a sandbox for `task`, starts the environment, forwards its control port over SSH and waits
    * until it answers `hello`.
@@ -22,15 +33,6 @@ export interface DaytonaProvider extends AsyncDisposable {
    *   in every case.
    */
   (task: TaskRow, options?: ProvideOptions): Promise<DaytonaLease>;
-  /** The `hud.job` label of sandboxes created now. */
-  readonly job: string;
-  /** Ids of the sandboxes alive (created and not yet deleted). */
-  readonly sandboxes: readonly string[];
-  /**
-   * Deletes every sandbox (leased and starting). Idempotent.
-   * @throws DaytonaRuntimeError when a sandbox could not be deleted.
-   */
-  close(): Promise<void>;
 }
 
 interface Plan {
@@ -57,15 +59,7 @@ const LOG_LINES = 50;
  * @throws DaytonaRuntimeError `invalid_argument` for bad options.
  */
 export function DaytonaRuntime(options: DaytonaRuntimeOptions = {}): DaytonaProvider {
-  const runtime = new DaytonaSandboxes(options);
-  const provider = (task: TaskRow, provideOptions?: ProvideOptions) =>
-    runtime.acquire(task, provideOptions);
-  return Object.defineProperties(provider, {
-    job: { get: () => runtime.job, enumerable: true },
-    sandboxes: { get: () => [...runtime.live.keys()], enumerable: true },
-    close: { value: () => runtime.close() },
-    [Symbol.asyncDispose]: { value: () => runtime.close() },
-  }) as DaytonaProvider;
+  return sandboxProvider(new DaytonaSandboxes(options));
 }
 
 class DaytonaSandboxes {
@@ -292,24 +286,16 @@ class DaytonaSandboxes {
   }
 
   async #waitReady(url: string, plan: Plan, id: string, signal: AbortSignal): Promise<void> {
-    try {
-      const client = await HudClient.connect(url, {
-        readyTimeoutMs: plan.readyTimeoutMs,
-        retryIntervalMs: 250,
-        heartbeatIntervalMs: 0,
-        signal,
-      });
-      await client.close();
-    } catch (error) {
-      if (HudError.isInstance(error) && error.code === 'not_ready') {
-        throw new DaytonaRuntimeError(
+    await awaitHello(
+      url,
+      { readyTimeoutMs: plan.readyTimeoutMs, signal },
+      (cause) =>
+        new DaytonaRuntimeError(
           'not_ready',
           `Daytona sandbox ${id} (${plan.image}) did not answer hello on port ${this.#port} within ${plan.readyTimeoutMs / 1000} s: does its command serve on port ${this.#port}?`,
-          { cause: error, sandboxId: id },
-        );
-      }
-      throw error;
-    }
+          { cause, sandboxId: id },
+        ),
+    );
   }
 
   /** Deletes `sandbox` (retried on 429/5xx; an already deleted sandbox counts as deleted). */
@@ -327,23 +313,7 @@ class DaytonaSandboxes {
   }
 
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#creating]);
-      const results = await Promise.allSettled([...this.live.values()].map((remove) => remove()));
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-    })();
+    this.#closing ??= removeAll(this.#creating, this.live);
     return this.#closing;
   }
-}
-
-/** `promise`, or `signal`'s reason as soon as it aborts (`promise` keeps running). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -1,3 +1,4 @@
+export { Labels, ownerGone, sandboxLabels } from '@hud/runtime-kit';
 export { DaytonaLease } from './daytona-lease.js';
 export {
   type DaytonaProvider,
@@ -10,7 +11,6 @@ export {
   type DaytonaRuntimeErrorOptions,
   type DaytonaRuntimePhase,
 } from './errors.js';
-export { Labels, ownerGone, sandboxLabels } from './labels.js';
 export { type ReapResult, reapOrphans } from './reap.js';
 export { mergeRuntimeConfig, type SandboxSettings, sandboxSettings } from './runtime-config.js';
 export { sshEndpoint } from './ssh-forward.js';

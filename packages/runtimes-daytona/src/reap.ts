@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Daytona } from '@daytonaio/sdk';
+import { Labels, ownerGone } from '@hud/runtime-kit';
 import { DaytonaRuntimeError } from './errors.js';
-import { Labels, ownerGone } from './labels.js';
 import { type RetryOptions, vendorCall } from './vendor-call.js';
 
 /** What {@link reapOrphans} removed. */

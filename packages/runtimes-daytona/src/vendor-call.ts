@@ -1,5 +1,7 @@
-import pRetry, { AbortError } from 'p-retry';
-import { DaytonaRuntimeError, type DaytonaRuntimePhase } from './errors.js';
+import { type BoundVendorCall, vendorCaller } from '@hud/runtime-kit';
+import { DaytonaRuntimeError } from './errors.js';
+
+export type { RetryOptions } from '@hud/runtime-kit';
 
 /** The HTTP status behind a Daytona SDK error (`DaytonaError.statusCode`, axios's `response.status`). */
 export function statusOf(error: unknown): number | undefined {
@@ -23,68 +25,17 @@ export function retryable(error: unknown): boolean {
   );
 }
 
-/** How {@link vendorCall} retries. */
-export interface RetryOptions {
-  /** Retries after the first try (default 4). */
-  retries?: number;
-  /** First backoff, ms (default 500; doubled each retry, at most 10 s). */
-  minTimeoutMs?: number;
-}
-
 /**
  * Runs the Daytona SDK call `call` (named for messages), retrying 429, 5xx and network failures with
- * exponential backoff (p-retry); any other failure is thrown at once. The final failure becomes an
- * {@link DaytonaRuntimeError} naming the call and the sandbox: `unauthorized` (401/403), `rate_limited`
- * (429), else `vendor_error`.
+ * exponential backoff (@hud/runtime-kit's `vendorCall`); any other failure is thrown at once. The final
+ * failure becomes a {@link DaytonaRuntimeError} naming the call and the sandbox: `unauthorized` (401/403),
+ * `rate_limited` (429), else `vendor_error`.
  * @throws DaytonaRuntimeError; `signal.reason` when aborted.
  */
-export async function vendorCall<T>(
-  call: string,
-  run: () => Promise<T>,
-  options: RetryOptions & {
-    signal?: AbortSignal;
-    sandboxId?: string;
-    phase?: DaytonaRuntimePhase;
-  } = {},
-): Promise<T> {
-  try {
-    return await pRetry(
-      async () => {
-        try {
-          return await run();
-        } catch (error) {
-          if (retryable(error)) throw error;
-          throw new AbortError(error as Error);
-        }
-      },
-      {
-        retries: options.retries ?? 4,
-        minTimeout: options.minTimeoutMs ?? 500,
-        maxTimeout: 10_000,
-        randomize: true,
-        signal: options.signal,
-      },
-    );
-  } catch (error) {
-    options.signal?.throwIfAborted();
-    const status = statusOf(error);
-    const code =
-      status === 401 || status === 403
-        ? 'unauthorized'
-        : status === 429
-          ? 'rate_limited'
-          : 'vendor_error';
-    const where = options.sandboxId ? ` (sandbox ${options.sandboxId})` : '';
-    const hint =
-      code === 'unauthorized'
-        ? ': check DAYTONA_API_KEY'
-        : code === 'rate_limited'
-          ? ' after retries'
-          : '';
-    throw new DaytonaRuntimeError(
-      code,
-      `Daytona ${call}${where} failed${hint}: ${(error as Error).message ?? String(error)}`,
-      { cause: error, call, sandboxId: options.sandboxId, phase: options.phase, status },
-    );
-  }
-}
+export const vendorCall: BoundVendorCall = vendorCaller({
+  vendor: 'Daytona',
+  credentials: 'DAYTONA_API_KEY',
+  statusOf,
+  retryable,
+  errorClass: DaytonaRuntimeError,
+});

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { HudClient, HudError, type ProvideOptions, type TaskRow } from '@hud/protocol';
+import type { ProvideOptions, TaskRow } from '@hud/protocol';
+import {
+  abortable,
+  awaitHello,
+  OutputTail,
+  removeAll,
+  type SandboxProvider,
+  sandboxLabels,
+  sandboxProvider,
+} from '@hud/runtime-kit';
 import { type CommandHandle, Sandbox } from 'e2b';
 import { E2BLease } from './e2b-lease.js';
 import { E2BRuntimeError } from './errors.js';
-import { sandboxLabels } from './labels.js';
-import { OutputTail } from './output-tail.js';
 import { mergeRuntimeConfig, type SandboxSettings, sandboxSettings } from './runtime-config.js';
 import type { E2BRuntimeOptions } from './runtime-types.js';
 import { BRIDGE_DIR, bridgeFiles } from './sandbox-bridge.js';
@@ -13,8 +20,13 @@ import { WsTunnel } from './ws-tunnel.js';
 
 export type { E2BRuntimeOptions } from './runtime-types.js';
 
-/** A provider serving each rollout from its own E2B sandbox. Close it (or `await using`) when done. */
-export interface E2BProvider extends AsyncDisposable {
+/**
+ * A provider serving each rollout from its own E2B sandbox. Close it (or `await using`) when done.
+ * `close()` removes every sandbox (leased and starting), idempotently (@hud/runtime-kit
+ * `SandboxProvider`); it throws E2BRuntimeError when a sandbox could not be killed (it then ends at its
+ * E2B timeout).
+ */
+export interface E2BProvider extends SandboxProvider<E2BLease> {
   /**
    * Creates a sandbox for `task`, bridges its control port and waits until it answers `hello`.
    * @throws E2BRuntimeError `invalid_argument` (no template, a malformed `runtime_config`), `unsupported`,
@@ -23,15 +35,6 @@ export interface E2BProvider extends AsyncDisposable {
    *   in every case.
    */
   (task: TaskRow, options?: ProvideOptions): Promise<E2BLease>;
-  /** The `hud.job` metadata of sandboxes created now. */
-  readonly job: string;
-  /** Ids of the sandboxes alive (created and not yet killed). */
-  readonly sandboxes: readonly string[];
-  /**
-   * Kills every sandbox (leased and starting). Idempotent.
-   * @throws E2BRuntimeError when a sandbox could not be killed (it then ends at its E2B timeout).
-   */
-  close(): Promise<void>;
 }
 
 interface Plan {
@@ -58,15 +61,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * await using runtime = await provider(task);
  */
 export function E2BRuntime(options: E2BRuntimeOptions = {}): E2BProvider {
-  const runtime = new E2BSandboxes(options);
-  const provider = (task: TaskRow, provideOptions?: ProvideOptions) =>
-    runtime.acquire(task, provideOptions);
-  return Object.defineProperties(provider, {
-    job: { get: () => runtime.job, enumerable: true },
-    sandboxes: { get: () => [...runtime.live.keys()], enumerable: true },
-    close: { value: () => runtime.close() },
-    [Symbol.asyncDispose]: { value: () => runtime.close() },
-  }) as E2BProvider;
+  return sandboxProvider(new E2BSandboxes(options));
 }
 
 class E2BSandboxes {
@@ -300,24 +295,16 @@ class E2BSandboxes {
     output: OutputTail,
     signal: AbortSignal,
   ): Promise<void> {
-    try {
-      const client = await HudClient.connect(url, {
-        readyTimeoutMs: plan.readyTimeoutMs,
-        retryIntervalMs: 250,
-        heartbeatIntervalMs: 0,
-        signal,
-      });
-      await client.close();
-    } catch (error) {
-      if (HudError.isInstance(error) && error.code === 'not_ready') {
-        throw new E2BRuntimeError(
+    await awaitHello(
+      url,
+      { readyTimeoutMs: plan.readyTimeoutMs, signal },
+      (cause) =>
+        new E2BRuntimeError(
           'not_ready',
           `E2B sandbox ${id} (${plan.template}) did not answer hello on port ${this.#port} within ${plan.readyTimeoutMs / 1000} s: does the template serve on 0.0.0.0:${this.#port}, with node on its PATH for the bridge?`,
-          { cause: error, sandboxId: id, output: output.text() },
-        );
-      }
-      throw error;
-    }
+          { cause, sandboxId: id, output: output.text() },
+        ),
+    );
   }
 
   /** Kills `id` (retried on 429/5xx; an unknown sandbox counts as killed). */
@@ -331,23 +318,7 @@ class E2BSandboxes {
   }
 
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#creating]);
-      const results = await Promise.allSettled([...this.live.values()].map((kill) => kill()));
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-    })();
+    this.#closing ??= removeAll(this.#creating, this.live);
     return this.#closing;
   }
-}
-
-/** `promise`, or `signal`'s reason as soon as it aborts (`promise` keeps running). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -1,3 +1,4 @@
+export { Labels, ownerGone, sandboxLabels } from '@hud/runtime-kit';
 export { E2BLease } from './e2b-lease.js';
 export { type E2BProvider, E2BRuntime, type E2BRuntimeOptions } from './e2b-runtime.js';
 export {
@@ -6,7 +7,6 @@ export {
   type E2BRuntimeErrorOptions,
   type E2BRuntimePhase,
 } from './errors.js';
-export { Labels, ownerGone, sandboxLabels } from './labels.js';
 export { type ReapResult, reapOrphans } from './reap.js';
 export { mergeRuntimeConfig, type SandboxSettings, sandboxSettings } from './runtime-config.js';
 export { BRIDGE_DIR, BRIDGE_SCRIPT } from './sandbox-bridge.js';

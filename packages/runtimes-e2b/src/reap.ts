@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
+import { Labels, ownerGone } from '@hud/runtime-kit';
 import { Sandbox } from 'e2b';
-import { Labels, ownerGone } from './labels.js';
 import type { RetryOptions } from './vendor-call.js';
 import { vendorCall } from './vendor-call.js';
 

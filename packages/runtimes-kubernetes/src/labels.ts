@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { ownerGone as kitOwnerGone, processStartTicks } from '@hud/runtime-kit';
 
 /**
  * Labels on every pod the Kubernetes runtime creates (`kubectl get pods -l hud.managed=1`): the same keys as
@@ -37,15 +37,6 @@ export function labelValue(value: string): string {
     .replace(/[^A-Za-z0-9]+$/, '');
 }
 
-function processStartTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** The owner labels of this process. */
 export function ownerLabels(): Record<string, string> {
   const labels: Record<string, string> = {
@@ -63,18 +54,7 @@ export function ownerLabels(): Record<string, string> {
  * are never judged orphaned.
  */
 export function ownerGone(labels: Readonly<Record<string, string>>): boolean {
-  if (labels[Labels.ownerHost] !== labelValue(hostname())) return false;
-  const pid = Number(labels[Labels.ownerPid]);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return labels[Labels.ownerStart] !== processStartTicks(pid);
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  const recorded = labels[Labels.ownerStart];
-  const current = processStartTicks(pid);
-  return recorded !== undefined && current !== undefined && recorded !== current;
+  return kitOwnerGone(labels, { host: labelValue(hostname()) });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeRuntimeConfig, podSettings } from './runtime-config.js';
+import { podSettings } from './runtime-config.js';
 
 describe('podSettings', () => {
   it('maps resources to Kubernetes quantities and limits to the pod deadline', () => {
@@ -42,14 +42,5 @@ describe('podSettings', () => {
     expect(() => podSettings({ nodes: 3 }, 't5')).toThrow(
       "runtime_config of 't5': unknown key 'nodes'",
     );
-  });
-
-  it('lays a task config over the provider one section by section', () => {
-    expect(
-      mergeRuntimeConfig(
-        { resources: { cpu: 1, memory_mb: 256 }, limits: { run_timeout_s: 60 } },
-        { resources: { cpu: 2 } },
-      ),
-    ).toEqual({ resources: { cpu: 2, memory_mb: 256 }, limits: { run_timeout_s: 60 } });
   });
 });

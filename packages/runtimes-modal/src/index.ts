@@ -1,10 +1,10 @@
+export { Labels, ownerGone, sandboxLabels } from '@hud/runtime-kit';
 export {
   ModalRuntimeError,
   type ModalRuntimeErrorCode,
   type ModalRuntimeErrorOptions,
   type ModalRuntimePhase,
 } from './errors.js';
-export { Labels, ownerGone, sandboxLabels } from './labels.js';
 export { ModalLease } from './modal-lease.js';
 export { type ModalProvider, ModalRuntime, type ModalRuntimeOptions } from './modal-runtime.js';
 export { mergeRuntimeConfig, type SandboxSettings, sandboxSettings } from './runtime-config.js';

@@ -1,18 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { HudClient, HudError, type ProvideOptions, type TaskRow } from '@hud/protocol';
+import type { ProvideOptions, TaskRow } from '@hud/protocol';
+import {
+  abortable,
+  awaitHello,
+  OutputTail,
+  removeAll,
+  type SandboxProvider,
+  sandboxLabels,
+  sandboxProvider,
+} from '@hud/runtime-kit';
 import { type App, type Image, ModalClient, type Sandbox } from 'modal';
 import { ModalRuntimeError } from './errors.js';
-import { sandboxLabels } from './labels.js';
 import { ModalLease } from './modal-lease.js';
-import { OutputTail } from './output-tail.js';
 import { mergeRuntimeConfig, type SandboxSettings, sandboxSettings } from './runtime-config.js';
 import type { ModalRuntimeOptions } from './runtime-types.js';
 import { vendorCall } from './vendor-call.js';
 
 export type { ModalRuntimeOptions } from './runtime-types.js';
 
-/** A provider serving each rollout from its own Modal sandbox. Close it (or `await using`) when done. */
-export interface ModalProvider extends AsyncDisposable {
+/**
+ * A provider serving each rollout from its own Modal sandbox. Close it (or `await using`) when done.
+ * `close()` removes every sandbox (leased and starting), idempotently (@hud/runtime-kit
+ * `SandboxProvider`); it throws ModalRuntimeError when a sandbox could not be terminated (it then ends at
+ * its timeout).
+ */
+export interface ModalProvider extends SandboxProvider<ModalLease> {
   /**
    * Creates a sandbox for `task` with an unencrypted TCP tunnel to its control port and waits until it
    * answers `hello` through the tunnel.
@@ -22,15 +34,6 @@ export interface ModalProvider extends AsyncDisposable {
    *   terminated in every case.
    */
   (task: TaskRow, options?: ProvideOptions): Promise<ModalLease>;
-  /** The `hud.job` tag of sandboxes created now. */
-  readonly job: string;
-  /** Ids of the sandboxes alive (created and not yet terminated). */
-  readonly sandboxes: readonly string[];
-  /**
-   * Terminates every sandbox (leased and starting), and closes the client it made. Idempotent.
-   * @throws ModalRuntimeError when a sandbox could not be terminated (it then ends at its timeout).
-   */
-  close(): Promise<void>;
 }
 
 interface Plan {
@@ -54,15 +57,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * @throws ModalRuntimeError `invalid_argument` for bad options.
  */
 export function ModalRuntime(options: ModalRuntimeOptions = {}): ModalProvider {
-  const runtime = new ModalSandboxes(options);
-  const provider = (task: TaskRow, provideOptions?: ProvideOptions) =>
-    runtime.acquire(task, provideOptions);
-  return Object.defineProperties(provider, {
-    job: { get: () => runtime.job, enumerable: true },
-    sandboxes: { get: () => [...runtime.live.keys()], enumerable: true },
-    close: { value: () => runtime.close() },
-    [Symbol.asyncDispose]: { value: () => runtime.close() },
-  }) as ModalProvider;
+  return sandboxProvider(new ModalSandboxes(options));
 }
 
 class ModalSandboxes {
@@ -289,24 +284,16 @@ class ModalSandboxes {
     output: OutputTail,
     signal: AbortSignal,
   ): Promise<void> {
-    try {
-      const client = await HudClient.connect(url, {
-        readyTimeoutMs: plan.readyTimeoutMs,
-        retryIntervalMs: 250,
-        heartbeatIntervalMs: 0,
-        signal,
-      });
-      await client.close();
-    } catch (error) {
-      if (HudError.isInstance(error) && error.code === 'not_ready') {
-        throw new ModalRuntimeError(
+    await awaitHello(
+      url,
+      { readyTimeoutMs: plan.readyTimeoutMs, signal },
+      (cause) =>
+        new ModalRuntimeError(
           'not_ready',
           `Modal sandbox ${id} (${plan.image}) did not answer hello on port ${this.#port} within ${plan.readyTimeoutMs / 1000} s: does its command serve on 0.0.0.0:${this.#port}?`,
-          { cause: error, sandboxId: id, output: output.text() },
-        );
-      }
-      throw error;
-    }
+          { cause, sandboxId: id, output: output.text() },
+        ),
+    );
   }
 
   /** Terminates `sandbox` (retried on RESOURCE_EXHAUSTED/UNAVAILABLE/INTERNAL; a gone one counts as terminated). */
@@ -324,13 +311,7 @@ class ModalSandboxes {
   }
 
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#creating]);
-      const results = await Promise.allSettled([...this.live.values()].map((end) => end()));
-      this.#client?.close();
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-    })();
+    this.#closing ??= removeAll(this.#creating, this.live).finally(() => this.#client?.close());
     return this.#closing;
   }
 }
@@ -355,15 +336,4 @@ async function drain(
   } finally {
     signal.removeEventListener('abort', stop);
   }
-}
-
-/** `promise`, or `signal`'s reason as soon as it aborts (`promise` keeps running). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

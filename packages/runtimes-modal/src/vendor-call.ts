@@ -1,5 +1,7 @@
-import pRetry, { AbortError } from 'p-retry';
-import { ModalRuntimeError, type ModalRuntimePhase } from './errors.js';
+import { type BoundVendorCall, vendorCaller } from '@hud/runtime-kit';
+import { ModalRuntimeError } from './errors.js';
+
+export type { RetryOptions } from '@hud/runtime-kit';
 
 /**
  * HTTP-equivalent statuses of gRPC status codes (nice-grpc's `ClientError.code`): the codes a retry or a
@@ -32,68 +34,17 @@ export function retryable(error: unknown): boolean {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
-/** How {@link vendorCall} retries. */
-export interface RetryOptions {
-  /** Retries after the first try (default 4). */
-  retries?: number;
-  /** First backoff, ms (default 500; doubled each retry, at most 10 s). */
-  minTimeoutMs?: number;
-}
-
 /**
  * Runs the Modal SDK call `call` (named for messages), retrying 429, 5xx and network failures with
- * exponential backoff (p-retry); any other failure is thrown at once. The final failure becomes an
- * {@link ModalRuntimeError} naming the call and the sandbox: `unauthorized` (401/403), `rate_limited`
- * (429), else `vendor_error`.
+ * exponential backoff (@hud/runtime-kit's `vendorCall`); any other failure is thrown at once. The final
+ * failure becomes a {@link ModalRuntimeError} naming the call and the sandbox: `unauthorized` (401/403),
+ * `rate_limited` (429), else `vendor_error`.
  * @throws ModalRuntimeError; `signal.reason` when aborted.
  */
-export async function vendorCall<T>(
-  call: string,
-  run: () => Promise<T>,
-  options: RetryOptions & {
-    signal?: AbortSignal;
-    sandboxId?: string;
-    phase?: ModalRuntimePhase;
-  } = {},
-): Promise<T> {
-  try {
-    return await pRetry(
-      async () => {
-        try {
-          return await run();
-        } catch (error) {
-          if (retryable(error)) throw error;
-          throw new AbortError(error as Error);
-        }
-      },
-      {
-        retries: options.retries ?? 4,
-        minTimeout: options.minTimeoutMs ?? 500,
-        maxTimeout: 10_000,
-        randomize: true,
-        signal: options.signal,
-      },
-    );
-  } catch (error) {
-    options.signal?.throwIfAborted();
-    const status = statusOf(error);
-    const code =
-      status === 401 || status === 403
-        ? 'unauthorized'
-        : status === 429
-          ? 'rate_limited'
-          : 'vendor_error';
-    const where = options.sandboxId ? ` (sandbox ${options.sandboxId})` : '';
-    const hint =
-      code === 'unauthorized'
-        ? ': check MODAL_TOKEN_ID and MODAL_TOKEN_SECRET'
-        : code === 'rate_limited'
-          ? ' after retries'
-          : '';
-    throw new ModalRuntimeError(
-      code,
-      `Modal ${call}${where} failed${hint}: ${(error as Error).message ?? String(error)}`,
-      { cause: error, call, sandboxId: options.sandboxId, phase: options.phase, status },
-    );
-  }
-}
+export const vendorCall: BoundVendorCall = vendorCaller({
+  vendor: 'Modal',
+  credentials: 'MODAL_TOKEN_ID and MODAL_TOKEN_SECRET',
+  statusOf,
+  retryable,
+  errorClass: ModalRuntimeError,
+});

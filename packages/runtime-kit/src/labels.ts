@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-/** Metadata keys on every sandbox the runtime creates (the Docker runtime's labels). */
+/** Label (metadata, tag) keys on every sandbox or pod a hud-ts runtime creates: the Docker runtime's labels. */
 export const Labels = {
   /** `1` on everything hud-ts manages. */
   managed: 'hud.managed',
@@ -20,8 +20,11 @@ export const Labels = {
   ownerStart: 'hud.owner.start',
 } as const;
 
-/** The start time of `pid` in clock ticks since boot, or undefined where `/proc` cannot tell. */
-function processStartTicks(pid: number): string | undefined {
+/**
+ * The start time of `pid` in clock ticks since boot (`/proc/<pid>/stat` field 22, as a decimal string), or
+ * undefined where `/proc` cannot tell (no such process, not Linux).
+ */
+export function processStartTicks(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
@@ -31,12 +34,16 @@ function processStartTicks(pid: number): string | undefined {
 }
 
 /**
- * Whether the process that created a sandbox (by its labels) is gone: same host, and its pid is dead or now
- * belongs to a process that started at another time. Sandboxes of other hosts, and those without owner
- * labels, are never judged orphaned.
+ * Whether the process that created a sandbox (by its labels) is gone: its `hud.owner.host` is `host`, and its
+ * pid is dead or now belongs to a process that started at another time. Sandboxes of other hosts, and those
+ * without owner labels, are never judged orphaned.
+ * @param options.host this host as the runtime writes it into `hud.owner.host` (default `os.hostname()`).
  */
-export function ownerGone(labels: Readonly<Record<string, string>>): boolean {
-  if (labels[Labels.ownerHost] !== hostname()) return false;
+export function ownerGone(
+  labels: Readonly<Record<string, string>>,
+  options: { host?: string } = {},
+): boolean {
+  if (labels[Labels.ownerHost] !== (options.host ?? hostname())) return false;
   const pid = Number(labels[Labels.ownerPid]);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return labels[Labels.ownerStart] !== processStartTicks(pid);
@@ -51,8 +58,9 @@ export function ownerGone(labels: Readonly<Record<string, string>>): boolean {
 }
 
 /**
- * The metadata of a sandbox: `hud.managed=1`, `hud.job`, a fresh `hud.run`, `hud.task`, and this process
- * as owner. `extra` never overrides these.
+ * The metadata of a sandbox: `hud.managed=1`, `hud.job`, a fresh `hud.run` (a UUID), `hud.task`, and this
+ * process as owner (`hud.owner.pid`, `hud.owner.host`, `hud.owner.start` where `/proc` tells). `extra` never
+ * overrides these.
  */
 export function sandboxLabels(options: {
   job: string;

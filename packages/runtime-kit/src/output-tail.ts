@@ -1,4 +1,7 @@
-/** The last lines written to a stream of chunks (a command's stdout and stderr). */
+/**
+ * The last lines written to a stream of chunks (a command's stdout and stderr), for error messages and
+ * `logs()`: chunks may split lines anywhere; `\n` ends a line.
+ */
 export class OutputTail {
   readonly #lines: string[] = [];
   readonly #limit: number;
