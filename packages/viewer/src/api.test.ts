@@ -135,4 +135,27 @@ describe('ViewerApi viewer routes', () => {
       headers: { authorization: 'Bearer k', accept: 'text/event-stream' },
     });
   });
+
+  it('reads QA verdicts by job and trace; a 404 (an older server) is no verdicts, a 500 an error', async () => {
+    const item = { id: 'r1', subject_id: 't1', verdict: 'flagged' };
+    const { base, seen } = await serve((url) => {
+      if (url.pathname === '/v2/jobs/j1/qa') return { body: { items: [item] } };
+      if (url.pathname === '/v2/trace/t1/qa') return { body: { items: [item] } };
+      if (url.pathname === '/v2/trace/t2/qa') return { status: 500, body: { detail: 'boom' } };
+      return { status: 404, body: { detail: 'Not Found' } };
+    });
+    const api = new ViewerApi({ baseUrl: base });
+    expect(await api.jobQa('j1')).toEqual([item]);
+    expect(await api.traceQa('t1')).toEqual([item]);
+    expect(await api.jobQa('old')).toEqual([]);
+    expect(await api.traceQa('old')).toEqual([]);
+    await expect(api.traceQa('t2')).rejects.toMatchObject({ status: 500, message: 'boom' });
+    expect(seen.map((s) => s.url)).toEqual([
+      '/v2/jobs/j1/qa',
+      '/v2/trace/t1/qa',
+      '/v2/jobs/old/qa',
+      '/v2/trace/old/qa',
+      '/v2/trace/t2/qa',
+    ]);
+  });
 });

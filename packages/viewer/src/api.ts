@@ -69,6 +69,34 @@ export interface TraceSummary {
   task?: { env?: string; id?: string; slug?: string; args?: unknown } | null;
 }
 
+/**
+ * One QA verdict on a trace, as `GET /v2/jobs/{id}/qa` and `/v2/trace/{id}/qa` answer it (`{items}`; the
+ * `QaResult` of @hud/protocol, which `hud qa run` also writes to a local job's `qa.jsonl`): a QA agent's
+ * (workflow's) review of trace `subject_id`. The verdict fields are null until `status` is `completed`.
+ */
+export interface QaResult {
+  id: string;
+  /** The workflow, e.g. `false-positive`. */
+  qa_agent_id: string;
+  subject_type: 'trace';
+  /** The trace reviewed. */
+  subject_id: string;
+  job_id: string | null;
+  status: 'pending' | 'running' | 'completed';
+  verdict: 'passed' | 'flagged' | 'error' | null;
+  /** Why it was flagged (one of the workflow's categories); null when passed. */
+  category: string | null;
+  /** 0 to 1. */
+  confidence: number | null;
+  /** The trace steps cited (1-based `step_id`s) with an optional note each. */
+  evidence: { step: number; note?: string }[];
+  explanation: string | null;
+  /** The judge's model. */
+  model: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** One row of a taskset's leaderboard: one (agent, model) over every job run on the taskset. */
 export interface LeaderboardRow {
   agent: string | null;
@@ -287,6 +315,28 @@ export class ViewerApi {
       all.push(...items);
       onPage?.(all);
       if (items.length < TRACE_PAGE_LIMIT) return all;
+    }
+  }
+
+  /**
+   * A job's QA verdicts (`GET /v2/jobs/{id}/qa`); none when the server answers 404 (one older than the QA
+   * routes). @throws ApiError on any other failure.
+   */
+  jobQa(id: string): Promise<QaResult[]> {
+    return this.#qa(`/v2/jobs/${encodeURIComponent(id)}/qa`);
+  }
+
+  /** A trace's QA verdicts (`GET /v2/trace/{id}/qa`); none on a 404, as {@link ViewerApi.jobQa}. */
+  traceQa(id: string): Promise<QaResult[]> {
+    return this.#qa(`/v2/trace/${encodeURIComponent(id)}/qa`);
+  }
+
+  async #qa(path: string): Promise<QaResult[]> {
+    try {
+      return (await this.#get<{ items?: QaResult[] }>(path)).items ?? [];
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return [];
+      throw error;
     }
   }
 

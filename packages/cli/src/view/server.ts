@@ -66,7 +66,8 @@ function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
  * gateway's shapes over a local job store — `/v2/jobs?limit=&cursor=&q=&status=&taskset=`,
  * `/v2/jobs/{id}`, `/v2/jobs/{id}/traces?limit=&offset=`, `/v2/jobs/{id}/stream` (SSE),
  * `/v2/trace/{id}`, `/v2/trace/{id}/spans?limit=&cursor=`, `/v2/trace/{id}/logs` and `/events`
- * (`?limit=&cursor=`), `/v2/trace/{id}/stream` (SSE), `/v2/tasksets/{idOrName}/leaderboard` (jobs grouped
+ * (`?limit=&cursor=`), `/v2/trace/{id}/stream` (SSE), `/v2/jobs/{id}/qa` and `/v2/trace/{id}/qa` (the
+ * QA results `hud qa run` recorded in `<job>/qa.jsonl`: `{items: QaResult[]}`), `/v2/tasksets/{idOrName}/leaderboard` (jobs grouped
  * by their taskset's name). No key: bind it to loopback only. Errors answer `{error: {code, message},
  * detail}` (404 for an unknown id, 400 for a bad query).
  * @throws HudError `load_failed` when the viewer's files are missing (a CLI built without them).
@@ -134,6 +135,12 @@ export function createViewServer(options: ViewServerOptions): FastifyInstance {
     const query = parseQuery(SpanQuery, request.query);
     return api.side(request.params.id, 'events', query.limit, query.cursor);
   });
+  app.get<{ Params: { id: string } }>('/v2/jobs/:id/qa', async (request) =>
+    api.jobQa(request.params.id),
+  );
+  app.get<{ Params: { id: string } }>('/v2/trace/:id/qa', async (request) =>
+    api.traceQa(request.params.id),
+  );
   app.get<{ Params: { id: string } }>('/v2/tasksets/:id/leaderboard', async (request) =>
     api.leaderboard(request.params.id),
   );

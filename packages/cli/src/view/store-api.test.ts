@@ -7,6 +7,7 @@ import type { Agent, Provider, RuntimeLogLine } from '@hud/protocol';
 import { tempDirEachTest } from '@hud/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordLocalResult } from '../qa/local-results.js';
 import { createViewServer } from './server.js';
 
 const scratch = tempDirEachTest('hud-view-api-');
@@ -220,5 +221,67 @@ describe('hud view API over a store made by taskset.run', () => {
     const spans = (await get(app, `/v2/trace/${traceId}/spans`)).body.spans as { name: string }[];
     expect(spans.length).toBeGreaterThan(0);
     expect(spans.some((span) => span.name.startsWith('filetracking.'))).toBe(false);
+  });
+});
+
+describe('hud view QA routes over <job>/qa.jsonl', () => {
+  it('serves the recorded verdicts by job and by trace, the latest per workflow and trace', async () => {
+    const root = path.join(scratch.path, 'jobs');
+    const jobId = await runJob(root, { name: 'letters', answer: 'pass' });
+    const app = await server(root);
+    const traces = (await get(app, `/v2/jobs/${jobId}/traces`)).body.items as { id: string }[];
+    const [first, second] = traces.map((trace) => trace.id) as [string, string];
+    const store = new JobStore(root);
+    const verdict = (flagged: boolean) => ({
+      verdict: flagged ? ('flagged' as const) : ('passed' as const),
+      category: flagged ? 'lucky-guess' : null,
+      confidence: 0.9,
+      evidence: [{ step: 2, note: 'the answer' }],
+      explanation: flagged ? 'A bare number.' : 'Earned.',
+    });
+    const record = (traceId: string, flagged: boolean) =>
+      recordLocalResult(store, {
+        jobId,
+        traceId,
+        workflowId: 'false-positive',
+        model: 'judge-1',
+        verdict: verdict(flagged),
+      });
+    await record(first, false);
+    await record(first, true); // supersedes the first line
+    await record(second, false);
+
+    const job = await get(app, `/v2/jobs/${jobId}/qa`);
+    expect(job.status).toBe(200);
+    expect(job.body.items).toHaveLength(2);
+    const byTrace = await get(app, `/v2/trace/${first}/qa`);
+    expect(byTrace.status).toBe(200);
+    expect(byTrace.body.items).toEqual([
+      expect.objectContaining({
+        qa_agent_id: 'false-positive',
+        subject_type: 'trace',
+        subject_id: first,
+        job_id: jobId,
+        status: 'completed',
+        verdict: 'flagged',
+        category: 'lucky-guess',
+        evidence: [{ step: 2, note: 'the answer' }],
+        explanation: 'A bare number.',
+      }),
+    ]);
+    expect((await get(app, `/v2/trace/${second}/qa`)).body.items).toMatchObject([
+      { verdict: 'passed' },
+    ]);
+  });
+
+  it('answers no items without qa.jsonl, and 404 for an unknown job or trace', async () => {
+    const root = path.join(scratch.path, 'jobs');
+    const jobId = await runJob(root, { name: 'letters', answer: 'pass' });
+    const app = await server(root);
+    const traceId = (await get(app, `/v2/jobs/${jobId}/traces`)).body.items[0].id;
+    expect(await get(app, `/v2/jobs/${jobId}/qa`)).toEqual({ status: 200, body: { items: [] } });
+    expect(await get(app, `/v2/trace/${traceId}/qa`)).toEqual({ status: 200, body: { items: [] } });
+    expect((await get(app, `/v2/jobs/${'0'.repeat(32)}/qa`)).status).toBe(404);
+    expect((await get(app, `/v2/trace/${'0'.repeat(32)}/qa`)).status).toBe(404);
   });
 });

@@ -11,6 +11,8 @@ import {
   stepSpan,
   type TraceSideKind,
 } from '@hud/eval';
+import type { QaResult } from '@hud/protocol';
+import { readLocalResults } from '../qa/local-results.js';
 import {
   type JobFilter,
   type JobStats,
@@ -298,6 +300,22 @@ export class StoreApi {
     const { meta } = await this.findTrace(id);
     const items = await this.store.readTraceSide(id, kind, meta.id);
     return { trace_id: id, ...pageOf(items, limit, cursor) };
+  }
+
+  /**
+   * `GET /v2/jobs/{id}/qa`: the job's QA results (`<store>/<job>/qa.jsonl`, the latest per workflow and
+   * trace), `{items: []}` when none were recorded. @throws HudEvalError `job_not_found`.
+   */
+  async jobQa(id: string): Promise<{ items: QaResult[] }> {
+    await this.store.openJob(id);
+    return { items: await readLocalResults(this.store, id) };
+  }
+
+  /** `GET /v2/trace/{id}/qa`: the QA results of trace `id` (see {@link jobQa}). */
+  async traceQa(id: string): Promise<{ items: QaResult[] }> {
+    const { meta } = await this.findTrace(id);
+    const all = await readLocalResults(this.store, meta.id);
+    return { items: all.filter((result) => result.subject_id === id) };
   }
 
   /**

@@ -1,9 +1,10 @@
-import type { TraceSummary } from '../api.js';
+import type { QaResult, TraceSummary } from '../api.js';
 import { formatReward, type MatrixRow, rewardColour } from '../model.js';
 import { traceHref } from '../route.js';
 import type { TaskStats } from '../stats.js';
 import { outcomeOf } from '../stats.js';
 import { WindowedList } from '../windowed-list.js';
+import { QaBadge } from './qa.js';
 
 const ROW_HEIGHT = 30;
 
@@ -41,7 +42,36 @@ export interface ShownRow {
   stats: TaskStats;
 }
 
-function Row({ shown, width }: { shown: ShownRow; width: number }) {
+/** The QA verdicts of a row's runs, one badge each (`#n` before it when the group has several runs). */
+function QaCell({
+  attempts,
+  qa,
+  width,
+}: {
+  attempts: readonly (TraceSummary | undefined)[];
+  qa: ReadonlyMap<string, QaResult[]>;
+  width: number;
+}) {
+  return (
+    <span class="qa">
+      {attempts.flatMap((trace, index) =>
+        (trace ? (qa.get(trace.id) ?? []) : []).map((result) => (
+          <QaBadge key={result.id} result={result} prefix={width > 1 ? `#${index + 1} ` : ''} />
+        )),
+      )}
+    </span>
+  );
+}
+
+function Row({
+  shown,
+  width,
+  qa,
+}: {
+  shown: ShownRow;
+  width: number;
+  qa?: ReadonlyMap<string, QaResult[]> | undefined;
+}) {
   const { row, stats } = shown;
   return (
     <div class="matrix-row" data-task={row.slug}>
@@ -59,12 +89,24 @@ function Row({ shown, width }: { shown: ShownRow; width: number }) {
           <Cell key={index} trace={row.attempts[index]} />
         ))}
       </span>
+      {qa && qa.size > 0 ? <QaCell attempts={row.attempts} qa={qa} width={width} /> : null}
     </div>
   );
 }
 
-/** The task × attempt matrix: a header and a windowed list of the shown rows. */
-export function Matrix({ rows, width }: { rows: readonly ShownRow[]; width: number }) {
+/**
+ * The task × attempt matrix: a header and a windowed list of the shown rows; with `qa` (trace id → its QA
+ * verdicts, none = no column) a QA column of verdict badges.
+ */
+export function Matrix({
+  rows,
+  width,
+  qa,
+}: {
+  rows: readonly ShownRow[];
+  width: number;
+  qa?: ReadonlyMap<string, QaResult[]>;
+}) {
   return (
     <>
       <div class="matrix-head">
@@ -78,11 +120,12 @@ export function Matrix({ rows, width }: { rows: readonly ShownRow[]; width: numb
             </span>
           ))}
         </span>
+        {qa && qa.size > 0 ? <span class="qa">QA</span> : null}
       </div>
       <WindowedList
         items={rows}
         rowHeight={ROW_HEIGHT}
-        render={(shown) => <Row shown={shown} width={width} />}
+        render={(shown) => <Row shown={shown} width={width} qa={qa} />}
       />
     </>
   );

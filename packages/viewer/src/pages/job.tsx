@@ -12,6 +12,7 @@ import {
   formatTokens,
   jobMatrix,
 } from '../model.js';
+import { qaByTrace } from '../qa.js';
 import { leaderboardHref, queryParam, setQueryParam } from '../route.js';
 import { compareJobs, jobFigures, type RowFilter, rowShown, taskStats } from '../stats.js';
 import { CompareView } from './job-compare.js';
@@ -124,6 +125,9 @@ export function JobPage({ api, id }: { api: ViewerApi; id: string }) {
   const runs = useJobRuns(api, id, job.value !== undefined && !terminal, () =>
     setVersion((value) => value + 1),
   );
+  // QA verdicts (none from a server without the QA routes), read again as the job changes
+  const qa = useLoad(`qa:${id}:${version}`, () => api.jobQa(id), true);
+  const qaMap = useMemo(() => qaByTrace(qa.value ?? []), [qa.value]);
   const baseline = useJobRuns(api, baselineId || null, false);
   const other = useJobRuns(api, compareId || null, false);
   const shaped = useMemo(() => shape(runs.traces), [runs.traces]);
@@ -219,7 +223,7 @@ export function JobPage({ api, id }: { api: ViewerApi; id: string }) {
               {shaped.rows.length} tasks)
             </span>
           </h2>
-          <Matrix rows={shown} width={shaped.width} />
+          <Matrix rows={shown} width={shaped.width} qa={qaMap} />
         </>
       )}
       {!runs.complete && !runs.error ? <p class="loading">Loading runs…</p> : null}

@@ -17,6 +17,7 @@ import {
 } from '../model.js';
 import { jobHref, queryParam, setQueryParam, traceHref } from '../route.js';
 import { useTrace } from '../trace-data.js';
+import { QaSection } from './qa.js';
 import { FilesTab } from './trace-files.js';
 import { DebugTab, LogsTab } from './trace-logs.js';
 import { StepList } from './trace-steps.js';
@@ -128,6 +129,8 @@ export function TracePage({ api, id }: { api: ViewerApi; id: string }) {
   const data = useTrace(api, id);
   const steps = useMemo(() => stepsOfSpans(data.spans), [data.spans]);
   const files = useMemo(() => fileTrackingOfSpans(data.spans), [data.spans]);
+  // QA verdicts (none from a server without the QA routes); read again when the run's status changes
+  const qa = useLoad(`qa:${id}:${data.trace?.status ?? ''}`, () => api.traceQa(id), true);
   if (data.error) return <ErrorNote error={data.error} />;
   if (!data.trace) return <p class="loading">Loading trace…</p>;
   const run = data.trace;
@@ -172,6 +175,7 @@ export function TracePage({ api, id }: { api: ViewerApi; id: string }) {
       {run.error ? <p class="error">{run.error}</p> : null}
       <TaskFacts run={run} steps={steps} />
       <Grade grade={gradeOf(run.evaluation_result)} reward={run.reward} />
+      <QaSection results={qa.value ?? []} onStep={() => choose('steps')} />
       <div class="tabs" role="tablist">
         {TABS.map((name) => (
           <button
