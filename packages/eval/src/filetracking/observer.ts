@@ -71,6 +71,8 @@ export class FileTrackingObserver {
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   #dead = false;
+  /** Set by stop(): a poll finishing after it must not schedule another one. */
+  #stopping = false;
 
   private constructor(
     client: FileTrackingClient,
@@ -143,7 +145,7 @@ export class FileTrackingObserver {
   }
 
   #schedule(): void {
-    if (this.#dead) return;
+    if (this.#dead || this.#stopping) return;
     const intervalMs = this.#options.intervalMs ?? FileTrackingDefaults.intervalMs;
     this.#timer = setTimeout(() => {
       this.#inFlight = this.#emitCall('diff', FileTrackingSpanName.Diff, changed).then(
@@ -173,6 +175,7 @@ export class FileTrackingObserver {
    * capture (each call within the time limit); closes the connection. Never throws.
    */
   async stop(options: { flush?: boolean } = {}): Promise<void> {
+    this.#stopping = true;
     clearTimeout(this.#timer);
     const flush = options.flush ?? true;
     if (flush) await this.#inFlight;
