@@ -87,6 +87,10 @@ export function registerWorkerRoutes(
     reply.raw.once('close', () => gone.abort());
     const deadline = Date.now() + body.wait_s * 1_000;
     for (;;) {
+      // A worker that went away (e.g. stopping: it aborts its long poll, then gives its leases back) must
+      // not be leased what it gave back: nobody would read the answer, and the rollout would sit leased
+      // until the lease expired.
+      if (gone.signal.aborted) return { leases: [] };
       const result = await queue.claim({
         workerId: body.worker_id,
         workerName: body.name ?? null,
