@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { messageOf } from '../errors.js';
+import { openEventStream } from '../http/event-stream.js';
 import type { ProgressRow, RolloutQueueStore, TraceChange } from '../store/areas/rollout-queue.js';
 import type { RolloutHub } from './workers-hub.js';
 
@@ -18,7 +19,6 @@ export type StreamTrace = Omit<ProgressRow, 'updated_at'>;
 
 const TERMINAL = new Set(['completed', 'error', 'cancelled']);
 /** A comment line this often keeps proxies from closing an idle stream. */
-const PING_MS = 15_000;
 /**
  * Each poll re-reads traces updated this long before the newest change seen, so a change committed late
  * (a transaction that began earlier, another gateway's clock) is not missed; repeats are not re-sent.
@@ -70,22 +70,8 @@ export async function streamJob(input: {
   log: FastifyBaseLogger;
 }): Promise<void> {
   const { queue, hub, teamId, jobId, response } = input;
-  const gone = new AbortController();
-  response.once('close', () => gone.abort());
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  const send = (event: string, data: unknown) => {
-    if (!response.writableEnded)
-      response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-  const ping = setInterval(() => {
-    if (!response.writableEnded) response.write(': ping\n\n');
-  }, PING_MS);
-  ping.unref();
+  const stream = openEventStream(response);
+  const { send, gone } = stream;
   const pending: TraceChange[] = [];
   const unsubscribe = hub.onJobChange(teamId, jobId, (change) => pending.push(change));
   try {
@@ -110,14 +96,14 @@ export async function streamJob(input: {
       counts: counts(traces),
       traces: traces.map(({ attempt: _attempt, ...trace }) => trace),
     });
-    while (!gone.signal.aborted && !hub.closing.aborted) {
+    while (!gone.aborted && !hub.closing.aborted) {
       const all = [...state.values()];
       if (all.length > 0 && all.every((trace) => TERMINAL.has(trace.status))) {
         send('end', { job_id: jobId, counts: counts(all) });
         break;
       }
-      if (pending.length === 0) await hub.waitForJob(teamId, jobId, hub.pollMs, gone.signal);
-      if (gone.signal.aborted || hub.closing.aborted) break;
+      if (pending.length === 0) await hub.waitForJob(teamId, jobId, hub.pollMs, gone);
+      if (gone.aborted || hub.closing.aborted) break;
       for (const change of pending.splice(0)) {
         const known = state.get(change.traceId);
         // A trace not seen yet (just submitted) comes with the next read, slug and group included.
@@ -135,7 +121,6 @@ export async function streamJob(input: {
       input.log.warn({ err: error }, `job stream ended: ${messageOf(error)}`);
   } finally {
     unsubscribe();
-    clearInterval(ping);
-    if (!response.writableEnded) response.end();
+    stream.end();
   }
 }

@@ -1,15 +1,14 @@
-import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError, messageOf } from '../errors.js';
 import { authOf, type RouteFlags } from '../http/auth.js';
+import { openEventStream } from '../http/event-stream.js';
 import { canonicalRunId } from '../ids.js';
 import type { TraceRecord } from '../store/areas/jobs.js';
 import type { RouteContext } from './context.js';
 import { usageFields } from './jobs.js';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
-const PING_MS = 15_000;
 /** How often the stream reads the trace again, ms. */
 export const TRACE_STREAM_POLL_MS = 500;
 /** Spans re-read each poll from this long before the newest one seen (a commit that landed late). */
@@ -42,24 +41,9 @@ export function registerTraceStreamRoute(app: FastifyInstance, context: RouteCon
         throw new GatewayError('not_found', `no trace ${request.params.id}`);
       }
       reply.hijack();
-      const response: ServerResponse = reply.raw;
-      const gone = new AbortController();
-      response.once('close', () => gone.abort());
-      const signal = AbortSignal.any([gone.signal, closing.signal]);
-      response.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const send = (event: string, data: unknown) => {
-        if (!response.writableEnded)
-          response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      const ping = setInterval(() => {
-        if (!response.writableEnded) response.write(': ping\n\n');
-      }, PING_MS);
-      ping.unref();
+      const stream = openEventStream(reply.raw);
+      const { send } = stream;
+      const signal = AbortSignal.any([stream.gone, closing.signal]);
       const withUsage = async (trace: TraceRecord) => ({
         ...trace,
         ...usageFields(
@@ -118,8 +102,7 @@ export function registerTraceStreamRoute(app: FastifyInstance, context: RouteCon
         if (!closing.signal.aborted)
           request.log.warn({ err: error }, `trace stream ended: ${messageOf(error)}`);
       } finally {
-        clearInterval(ping);
-        if (!response.writableEnded) response.end();
+        stream.end();
       }
     },
   );
