@@ -63,6 +63,26 @@ export interface RolloutSubmit {
   rollouts: readonly RolloutSubmission[];
 }
 
+/**
+ * The job's agent and model as its rollouts name them (`agent.type`, `agent.config.model`), each null
+ * when the rollouts disagree or name none: what the jobs list, the job page and the leaderboard show for a
+ * hosted job (an uploaded job's own report names them at `enter`).
+ */
+function submittedAgent(rollouts: readonly RolloutSubmission[]): {
+  agent: string | null;
+  model: string | null;
+} {
+  const agents = new Set(rollouts.map((rollout) => rollout.body.agent.type));
+  const models = new Set(
+    rollouts.map((rollout) => {
+      const model = rollout.body.agent.config?.model;
+      return typeof model === 'string' && model !== '' ? model : null;
+    }),
+  );
+  const only = <T>(values: Set<T>) => (values.size === 1 ? ([...values][0] ?? null) : null);
+  return { agent: only(agents), model: only(models) };
+}
+
 /** A worker's heartbeat. */
 export interface HeartbeatInput {
   workerId: string;
@@ -115,7 +135,9 @@ export interface ProgressRow {
 export interface RolloutQueueStore {
   /**
    * Creates the job when absent and queues each rollout whose trace is not queued yet (a trace id
-   * submitted again is left as it is: idempotent). Returns how many were queued now.
+   * submitted again is left as it is: idempotent). The job takes the agent and model its rollouts name
+   * (when they agree; the first submit's are kept) and `total_count` = every rollout queued in it so far.
+   * Returns how many were queued now.
    */
   submit(input: RolloutSubmit): Promise<{ created: number }>;
   /** A queued rollout's job, queue status and attempt, or undefined. */
@@ -159,12 +181,15 @@ export class SqlRolloutQueueStore implements RolloutQueueStore {
           `job ${input.jobId} was cancelled at ${job.cancel_requested_at}; submit to a new job id`,
         );
       }
+      const { agent, model } = submittedAgent(input.rollouts);
       await tx.run(
-        `INSERT INTO jobs (team_id, id, name, group_size, taskset_id, created_at, updated_at, max_concurrent)
-          VALUES ($1, $2, $3, 1, $4, $5, $5, $6)
+        `INSERT INTO jobs (team_id, id, name, group_size, taskset_id, created_at, updated_at, max_concurrent,
+            agent, model)
+          VALUES ($1, $2, $3, 1, $4, $5, $5, $6, $7, $8)
           ON CONFLICT (team_id, id) DO UPDATE SET name = COALESCE(excluded.name, jobs.name),
             taskset_id = COALESCE(excluded.taskset_id, jobs.taskset_id),
             max_concurrent = COALESCE(excluded.max_concurrent, jobs.max_concurrent),
+            agent = COALESCE(jobs.agent, excluded.agent), model = COALESCE(jobs.model, excluded.model),
             updated_at = excluded.updated_at`,
         [
           input.teamId,
@@ -173,6 +198,8 @@ export class SqlRolloutQueueStore implements RolloutQueueStore {
           input.tasksetId ?? null,
           now,
           input.maxConcurrent ?? null,
+          agent,
+          model,
         ],
       );
       const created = await tx.insertMany(
@@ -221,6 +248,13 @@ export class SqlRolloutQueueStore implements RolloutQueueStore {
           now,
         ]),
         'ON CONFLICT (team_id, id) DO NOTHING',
+      );
+      // The runs asked for: every rollout queued in the job so far (a re-sent trace counts once).
+      await tx.run(
+        `UPDATE jobs SET total_count = (SELECT count(*) FROM rollout_queue q
+            WHERE q.team_id = $1 AND q.job_id = $2)
+          WHERE team_id = $1 AND id = $2`,
+        [input.teamId, input.jobId],
       );
       return { created };
     });
