@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Environment } from '@hud/environment';
+import { Environment, solveWithTools } from '@hud/environment';
 import { BashGrader, combine, combineAll, subscore } from '@hud/graders';
 
 export const env = new Environment({ name: 'coding-fix', version: '0.1.0' });
@@ -7,6 +7,9 @@ export const env = new Environment({ name: 'coding-fix', version: '0.1.0' });
 const PROJECT = new URL('./project/', import.meta.url);
 /** The tests as shipped: a fix that edits them instead of the code does not count. */
 const TESTS = readFileSync(new URL('test.js', PROJECT), 'utf8');
+/** The failing tests and the counts, in TAP whatever node's default reporter is. */
+const SHOW_FAILURES =
+  "node --test --test-reporter=tap 2>&1 | grep -E '^(not )?ok |^# (pass|fail) '";
 
 /**
  * A shell workspace (capability `shell`, ssh/2) holding a fresh copy of the buggy project at every start —
@@ -19,16 +22,22 @@ export const fix = env.template(
   {
     id: 'fix',
     description: 'Fix the bug in a small JavaScript project so its node:test suite passes.',
-    async solution(_args, { signal }) {
-      // The reference fix, applied inside the workspace like an agent's edit would be.
-      const source = await workspace.readText('src/sum.js', { signal });
-      await workspace.writeText(
-        'src/sum.js',
-        source.replace('index < values.length - 1', 'index < values.length'),
-        { signal },
-      );
-      return 'Fixed the off-by-one in sum(): the loop now visits the last value.';
-    },
+    // The reference fix as an agent would make it: `bash` calls through the workspace, which the oracle
+    // agent runs with its own tools (and records in the trace) before giving the answer.
+    solution: () =>
+      solveWithTools({
+        calls: [
+          { name: 'bash', arguments: { command: SHOW_FAILURES } },
+          {
+            name: 'bash',
+            arguments: {
+              command: "sed -i 's/index < values.length - 1/index < values.length/' src/sum.js",
+            },
+          },
+          { name: 'bash', arguments: { command: 'node --test' } },
+        ],
+        answer: 'Fixed the off-by-one in sum(): the loop now visits the last value.',
+      }),
   },
   async function* (_args, { signal }) {
     yield [

@@ -58,7 +58,7 @@ export {
   type ToolLoopAgentOptions,
 } from './model/tool-loop-agent.js';
 export { NopAgent } from './nop-agent.js';
-export { OracleAgent } from './oracle-agent.js';
+export { OracleAgent, type OracleAgentOptions } from './oracle-agent.js';
 export {
   DEFAULT_GEMINI_MODEL,
   GEMINI_COMPUTER_FUNCTIONS,

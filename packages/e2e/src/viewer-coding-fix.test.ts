@@ -14,7 +14,8 @@ import { CHROMIUM, haveChromium, LAUNCH_ARGS, shot, viewOrigin } from './support
 
 // The issue's "done when" in a browser: `hud view` on a store made by
 // `hud eval examples/coding-fix/tasks.ts oracle --all` lists the job; its trace page shows the grade, the
-// workspace diff file tracking recorded (src/sum.js fixed), the environment's output and the phases.
+// oracle's `bash` tool calls with their output, the workspace diff file tracking recorded (src/sum.js
+// fixed), the environment's output and the phases.
 
 /** Polls until the page shows what is expected (pages load their data after the first paint). */
 const until = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000 });
@@ -47,7 +48,7 @@ describe.skipIf(!haveChromium)('hud view over a coding-fix eval', () => {
     removeScratch();
   });
 
-  it('lists the job and shows its trace: grade, the fix as a diff, output and phases', async () => {
+  it('lists the job and shows its trace: grade, the bash tool calls, the fix as a diff, output and phases', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/jobs`);
     const row = page.locator(`tr[data-job="${jobId}"]`);
@@ -60,6 +61,29 @@ describe.skipIf(!haveChromium)('hud view over a coding-fix eval', () => {
     await until(() => page.locator('li.step').count()).toBeGreaterThan(0);
     expect(await page.locator('.grade .reward').textContent()).toBe('1');
     expect(await page.locator('li.source-task .tool-name').first().textContent()).toContain('fix');
+    // The oracle acted through the `bash` tool like an agent: each call an agent step, then its tool step
+    // with the command and its output.
+    const calls = page.locator('li.source-agent .tool-call .tool-name');
+    expect(await calls.allTextContents()).toEqual(['→ bash', '→ bash', '→ bash']);
+    const tools = page.locator('li.source-tool');
+    expect(await tools.locator('.tool-call .tool-name').allTextContents()).toEqual([
+      'bash',
+      'bash',
+      'bash',
+    ]);
+    const [shown, sed, rerun] = await tools.locator('.tool-result').allTextContents();
+    expect(shown).toContain('$ node --test --test-reporter=tap');
+    expect(shown).toMatch(/not ok 1 - sums a list[\s\S]*# fail 3/);
+    expect(await tools.nth(1).locator('.tool-call').textContent()).toContain(
+      "sed -i 's/index < values.length - 1/index < values.length/' src/sum.js",
+    );
+    expect(sed).toContain('(exit 0)');
+    expect(await tools.nth(2).locator('.tool-call').textContent()).toContain('node --test');
+    expect(rerun).toMatch(/pass 4/);
+    expect(rerun).toContain('(exit 0)');
+    expect(await page.locator('li.source-agent').last().textContent()).toContain(
+      'Fixed the off-by-one in sum()',
+    );
     await shot(page, 'coding-fix-trace');
 
     await page.locator('button[data-tab="files"]').click();

@@ -73,6 +73,13 @@ export {
   type TypedAnswer,
 } from './template.js';
 export {
+  solveWithTools,
+  ToolSolution,
+  type ToolSolutionCall,
+  ToolSolutionError,
+  type ToolSolutionInput,
+} from './tool-solution.js';
+export {
   DEFAULT_WORKSPACE_OUTPUT_BYTES,
   WorkspaceCommandExecutor,
   type WorkspaceCommandOutcome,

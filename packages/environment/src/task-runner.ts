@@ -8,6 +8,7 @@ import {
 } from '@hud/protocol';
 import { pythonRepr } from './python-repr.js';
 import { buildAnswer, type Template, type TemplateContext } from './template.js';
+import { ToolSolution, type ToolSolutionCall, ToolSolutionError } from './tool-solution.js';
 
 /** Python's type name of a yielded value, for hud-python's grade TypeError text. */
 function pythonTypeName(value: unknown): string {
@@ -246,10 +247,14 @@ export class TaskRunner {
    * Runs the template's reference solution with the task's args and the same {@link TemplateContext}
    * object the body got. It may run once per step of a multi-step task: a solution tells the steps apart
    * by state the template keeps, e.g. a `WeakMap` keyed by that context, which the body updates.
+   *
+   * A solution returning a {@link ToolSolution} (see `solveWithTools`) answers `{answer, tool_calls:
+   * [{name, arguments}]}`: the calls are for the client (the `oracle` agent) to make through its tools;
+   * nothing runs here.
    * @throws WireError MethodNotFound (-32601) when the template declares none; ServerError (-32000) when it
-   *   throws.
+   *   throws (for an invalid tool solution: `template '<id>': solveWithTools: …`).
    */
-  async solve(): Promise<{ answer: unknown }> {
+  async solve(): Promise<{ answer: unknown; tool_calls?: ToolSolutionCall[] }> {
     const solution = this.template.solution;
     if (!solution) {
       throw new WireError(
@@ -257,11 +262,20 @@ export class TaskRunner {
         `template '${this.template.id}' has no reference solution`,
       );
     }
+    let answer: unknown;
     try {
-      return { answer: await solution(this.args, this.#context) };
+      answer = await solution(this.args, this.#context);
     } catch (error) {
-      throw new WireError(ErrorCode.ServerError, messageOf(error), { cause: error });
+      const message = ToolSolutionError.isInstance(error)
+        ? `template '${this.template.id}': ${error.message}`
+        : messageOf(error);
+      throw new WireError(ErrorCode.ServerError, message, { cause: error });
     }
+    if (!ToolSolution.isInstance(answer)) return { answer };
+    return {
+      answer: answer.answer,
+      tool_calls: answer.calls.map((call) => ({ name: call.name, arguments: call.arguments })),
+    };
   }
 
   /** Aborts the task's signal and finishes the generator. Idempotent; never throws (nor rejects). */

@@ -18,7 +18,10 @@ export interface TemplateContext {
 
 /**
  * Reference solution of a template: returns the answer an ideal agent would give, after performing any
- * actions in the substrate it needs (used by `tasks.solve` and the `oracle` agent). It receives the very
+ * actions in the substrate it needs (used by `tasks.solve` and the `oracle` agent). Or it returns a tool
+ * solution (`solveWithTools({calls, answer})`): the tool calls an agent would make through its own tools
+ * (e.g. `bash` over a shell workspace), which the `oracle` agent then makes and records in the trace, and
+ * the final answer; nothing runs in the environment then. It receives the very
  * {@link TemplateContext} object the task's body got, on every call: for a multi-step task it runs once per
  * step, and tells the steps apart by state the body keeps for that context (e.g. a `WeakMap` keyed by it).
  */

@@ -157,6 +157,7 @@ export {
   HelloResult,
   JsonObject,
   paramsError,
+  SolveToolCall,
   TaskManifestEntry,
   TaskRow,
   TasksCancelResult,

@@ -155,8 +155,23 @@ export function paramsError(
 /** `tunnel.open` result; raw bytes follow it on the same connection. */
 export const TunnelOpenResult = z.object({ capability: z.string() });
 
-/** `tasks.solve` result (hud-ts extension): the template's reference answer. */
-export const TasksSolveResult = z.looseObject({ answer: z.unknown() });
+/**
+ * One tool call of a `tasks.solve` result (hud-ts extension): the tool's `name` as an agent's toolset has it
+ * (`bash`, an MCP tool's name) and its `arguments`, a JSON object.
+ */
+export const SolveToolCall = z.object({ name: z.string().min(1), arguments: JsonObject });
+export type SolveToolCall = z.infer<typeof SolveToolCall>;
+
+/**
+ * `tasks.solve` result (hud-ts extension): the template's reference `answer`, and, for a solution that acts
+ * through an agent's tools (`solveWithTools` in `@hud/environment`), `tool_calls`: the calls, in order, for
+ * the client (the `oracle` agent) to make through its own tools before answering. A malformed `tool_calls`
+ * fails the client's check of the result (`ProtocolError` -32603 naming `tasks.solve`).
+ */
+export const TasksSolveResult = z.looseObject({
+  answer: z.unknown(),
+  tool_calls: z.array(SolveToolCall).optional(),
+});
 export type TasksSolveResult = z.infer<typeof TasksSolveResult>;
 
 /**
