@@ -254,6 +254,20 @@ describe.skipIf(!haveChromium)('uploaded and hosted model jobs on the gateway vi
       tokensText(trace.input_tokens + trace.output_tokens),
     );
     expect(await fact(page, 'cost').textContent()).toBe(costText(trace.cost_usd as number));
+    // Its model, stop reason and grade as the worker's verdict reported them, as an uploaded trace of the
+    // same task shows them (`/enter`'s model, `/exit`'s stop_reason and evaluation_result).
+    type Outcome = { model: string | null; stop_reason: string | null; evaluation_result: unknown };
+    const shown = await api<Outcome>(`/v2/trace/${trace.id}`);
+    const [first] = (await api<{ items: Usage[] }>(`/v2/jobs/${uploaded}/traces?limit=1`)).items;
+    const reference = await api<Outcome>(`/v2/trace/${first?.id}`);
+    expect(shown.model).toEqual(expect.stringMatching(/^claude/));
+    expect(shown.model).toBe(reference.model);
+    expect(shown.stop_reason).toBe('done');
+    expect(shown.evaluation_result).toEqual(reference.evaluation_result);
+    expect(shown.evaluation_result).toMatchObject({ score: 1 });
+    expect(await fact(page, 'model').textContent()).toBe(shown.model);
+    expect(await fact(page, 'stop reason').textContent()).toBe('done');
+    expect(await page.locator('.grade .reward').textContent()).toBe('1');
     const agentSteps = page.locator('li.step.source-agent');
     await until(() => agentSteps.count()).toBeGreaterThan(0);
     // letter-count is one model call per run: its agent step spent what the gateway recorded for the trace

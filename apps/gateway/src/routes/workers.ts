@@ -38,9 +38,11 @@ export interface LeaseLostReply {
  *   long-polling up to `wait_s` (≤ 20) seconds while nothing is claimable;
  * - `POST /v2/workers/heartbeat` `{worker_id, lease_ids}` → `{leases: [{lease_id, state}]}` (`active`:
  *   extended by the TTL; `lost`: drop it; `cancelled`: a cancel was asked, stop and report `cancelled`);
- * - `POST /v2/workers/complete` `{lease_id, status, reward?, error?, retry?}` → `{recorded: true}`, or
- *   409 {@link LeaseLostReply}. `retry: true` re-queues the rollout (attempt + 1) up to the gateway's
- *   max attempts, then records `error` with the reason; never a reward from a retry.
+ * - `POST /v2/workers/complete` `{lease_id, status, reward?, error?, retry?, evaluation_result?,
+ *   stop_reason?, model?}` → `{recorded: true}`, or 409 {@link LeaseLostReply}; the trace shows the grade,
+ *   stop reason and model as a `/exit` and `/enter` would record them. `retry: true` re-queues the rollout
+ *   (attempt + 1) up to the gateway's max attempts, then records `error` with the reason; never a reward
+ *   (nor a grade) from a retry.
  */
 export function registerWorkerRoutes(
   app: FastifyInstance,
@@ -136,6 +138,11 @@ export function registerWorkerRoutes(
         reward: body.retry ? null : (body.reward ?? null),
         error: body.error ?? null,
         retry: body.retry,
+        report: {
+          evaluationResult: body.evaluation_result ?? null,
+          stopReason: body.stop_reason ?? null,
+          model: body.model ?? null,
+        },
       });
       hub.publish(result.changes, result.revoked);
       if (result.outcome === 'lost') {

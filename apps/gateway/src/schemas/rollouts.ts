@@ -57,11 +57,19 @@ export const HeartbeatBody = z.looseObject({
   lease_ids: z.array(id).max(1_000),
 });
 
-/** `POST /v2/workers/complete`: `{lease_id, status, reward?, error?, retry?}`. */
+/**
+ * `POST /v2/workers/complete`: `{lease_id, status, reward?, error?, retry?, evaluation_result?,
+ * stop_reason?, model?}`. `evaluation_result` (the grade), `stop_reason` (≤ 100 characters) and `model`
+ * (the agent's, ≤ 1 000 characters) are what `POST /v2/trace/{id}/exit` and `/enter` record for a run
+ * uploaded by `hud eval` (`TraceExit`, `TraceEnter` of ./platform.ts); older workers send none of them.
+ */
 export const CompleteBody = z.looseObject({
   lease_id: id,
   status: z.enum(['completed', 'error', 'cancelled']),
   reward: z.number().nullish(),
   error: z.string().max(100_000).nullish(),
   retry: z.boolean().default(false),
+  evaluation_result: record.nullish(),
+  stop_reason: z.string().max(100).nullish(),
+  model: z.string().max(1_000).nullish(),
 });

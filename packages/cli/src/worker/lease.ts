@@ -58,13 +58,24 @@ export const HeartbeatReply = z.looseObject({
   ),
 });
 
-/** `POST /v2/workers/complete` body: the verdict of a lease, or its return (`retry`). */
+/**
+ * `POST /v2/workers/complete` body: the verdict of a lease, or its return (`retry`). A run's verdict also
+ * carries what a `hud eval` upload reports for its trace, so the gateway's viewer shows it alike:
+ * `evaluation_result` and `stop_reason` as `POST /v2/trace/{id}/exit` sends them (`traceExitReport` of
+ * `@hud/eval`), and the agent's `model` as `/enter` does.
+ */
 export interface Completion {
   status: 'completed' | 'error' | 'cancelled';
   reward?: number | null;
   error?: string | null;
   /** An infrastructure failure (substrate did not start, worker shutting down): re-queue, no reward. */
   retry?: boolean;
+  /** The grade (the `tasks.grade` frame), when the run was graded. */
+  evaluation_result?: Record<string, unknown>;
+  /** How the run ended (`@hud/eval`'s `StopReason`), when known. */
+  stop_reason?: string;
+  /** The model the agent called, when it calls one. */
+  model?: string;
 }
 
 /** What a worker runs: `docker` (the environment's deployed image) or `local` (an env file here). */

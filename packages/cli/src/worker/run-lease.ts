@@ -16,6 +16,7 @@ import {
   storedLogLines,
   TelemetryUploader,
   type Trace,
+  traceExitReport,
 } from '@hud/eval';
 import {
   type Agent,
@@ -161,6 +162,25 @@ async function uploadSpans(
   }
 }
 
+/**
+ * What the verdict tells of the run beyond its status, reward and error, as a `hud eval` upload reports it:
+ * `evaluation_result` and `stop_reason` from the run's `/exit` report (keys without a value left out), and
+ * the agent's `model`.
+ */
+export function runReport(
+  record: RunRecord,
+  agent: Pick<Agent, 'model'>,
+): Pick<Completion, 'evaluation_result' | 'stop_reason' | 'model'> {
+  const { evaluation_result, stop_reason } = traceExitReport(record).body;
+  return {
+    ...(typeof evaluation_result === 'object' && evaluation_result !== null
+      ? { evaluation_result: evaluation_result as Record<string, unknown> }
+      : {}),
+    ...(typeof stop_reason === 'string' ? { stop_reason } : {}),
+    ...(agent.model ? { model: agent.model } : {}),
+  };
+}
+
 const stopOf = (signal: AbortSignal): LeaseStop | undefined =>
   signal.aborted && signal.reason instanceof LeaseStop ? signal.reason : undefined;
 
@@ -178,8 +198,8 @@ function stoppedOutcome(stop: LeaseStop): LeaseOutcome | undefined {
 
 /**
  * Runs the lease's rollout and decides its outcome. Never throws:
- * - a verdict → `complete` with the run's status, reward and error (spans uploaded first, while the
- *   lease's key is still valid);
+ * - a verdict → `complete` with the run's status, reward and error, and its grade, stop reason and the
+ *   agent's model ({@link runReport}) (spans uploaded first, while the lease's key is still valid);
  * - the substrate failed to start (provisioning) → `complete` with `retry: true`; a missing image (never
  *   deployed, or not pullable) → `complete` with status `error` and that reason (not retried);
  * - heartbeat `cancelled` → the rollout is aborted (`tasks.cancel`, teardown) and completes `cancelled`;
@@ -282,6 +302,7 @@ export async function runLease(options: RunLeaseOptions): Promise<LeaseOutcome> 
         status: stop?.kind === 'cancelled' ? 'cancelled' : record.status,
         reward: record.reward,
         error: record.error,
+        ...runReport(record, agent),
       },
       record,
     };

@@ -1,4 +1,4 @@
-import type { Sql } from '../sql.js';
+import { jsonText, type Sql } from '../sql.js';
 
 /** Where a queued rollout is: waiting, held by a worker's lease, or recorded (terminal). */
 export type QueueStatus = 'queued' | 'leased' | 'done';
@@ -75,14 +75,29 @@ export async function cancelAsked(tx: Sql, row: QueueRow): Promise<boolean> {
 }
 
 /**
+ * What a worker's verdict tells of its run beyond status, reward and error, stored where
+ * `POST /v2/trace/{id}/exit` (`evaluation_result`, `stop_reason`) and `/enter` (`model`) store them; a
+ * key left out (null or undefined: an older worker) keeps what the trace has.
+ */
+export interface RunReport {
+  /** The grade (the `tasks.grade` frame, as `/exit`'s `evaluation_result`). */
+  evaluationResult?: Record<string, unknown> | null;
+  stopReason?: string | null;
+  /** The agent's model. */
+  model?: string | null;
+}
+
+/**
  * Records a rollout's verdict: the queue row is `done` (its lease id kept, so a late complete of that
- * lease is told it lost) and the trace gets its terminal status, reward and error.
+ * lease is told it lost) and the trace gets its terminal status, reward and error, and the `report`'s
+ * grade, stop reason and model when given.
  */
 export async function finishRollout(
   tx: Sql,
   row: QueueRow,
   verdict: { status: RolloutVerdictStatus; reward: number | null; error: string | null },
   now: string,
+  report: RunReport = {},
 ): Promise<TraceChange> {
   await tx.run(
     `UPDATE rollout_queue SET status = 'done', lease_expires_at = NULL, updated_at = $3
@@ -90,9 +105,21 @@ export async function finishRollout(
     [row.team_id, row.trace_id, now],
   );
   await tx.run(
-    `UPDATE traces SET status = $3, reward = $4, error = $5, ended_at = $6, updated_at = $6
+    `UPDATE traces SET status = $3, reward = $4, error = $5, ended_at = $6, updated_at = $6,
+        evaluation_result = COALESCE($7, evaluation_result), stop_reason = COALESCE($8, stop_reason),
+        model = COALESCE($9, model)
       WHERE team_id = $1 AND id = $2`,
-    [row.team_id, row.trace_id, verdict.status, verdict.reward, verdict.error, now],
+    [
+      row.team_id,
+      row.trace_id,
+      verdict.status,
+      verdict.reward,
+      verdict.error,
+      now,
+      jsonText(report.evaluationResult),
+      report.stopReason ?? null,
+      report.model ?? null,
+    ],
   );
   return {
     teamId: row.team_id,

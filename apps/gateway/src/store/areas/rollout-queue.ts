@@ -11,6 +11,7 @@ import {
   type QueueRow,
   type QueueStatus,
   type RolloutVerdictStatus,
+  type RunReport,
   retryRollout,
   revokeLeaseKey,
   type TraceChange,
@@ -20,6 +21,7 @@ export type { ClaimedRollout, ClaimInput } from './rollout-queue-claim.js';
 export type {
   QueueStatus,
   RolloutVerdictStatus,
+  RunReport,
   TraceChange,
 } from './rollout-queue-transitions.js';
 
@@ -104,6 +106,8 @@ export interface CompleteInput {
   error: string | null;
   /** An infrastructure failure: queue again (attempt + 1) instead of recording a verdict. */
   retry: boolean;
+  /** The run's grade, stop reason and model, recorded with the verdict (never with a retry). */
+  report?: RunReport;
 }
 
 /** What a complete did: recorded (or re-queued), or `lost` when the lease is no longer current. */
@@ -334,6 +338,7 @@ export class SqlRolloutQueueStore implements RolloutQueueStore {
             row,
             { status: input.status, reward: input.reward, error: input.error },
             now,
+            input.report,
           );
       return { outcome: 'recorded', changes: [change], revoked };
     });
