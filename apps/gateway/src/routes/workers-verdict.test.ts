@@ -131,6 +131,11 @@ describe.each(DIALECTS)('a worker verdict with the run report on %s', (dialect) 
   it.skipIf(skip)('a retry records no grade (the rollout is queued again)', async () => {
     const gateway = await testGateway({ dialect });
     const { traceId, leaseId } = await leased(gateway, 'retry');
+    // an /exit that arrived while the trace was leased: its grade must not outlive the retry
+    const exited = await gateway.call('POST', `/v2/trace/${traceId}/exit`, {
+      body: { status: 'completed', reward: 1, evaluation_result: GRADE, stop_reason: 'done' },
+    });
+    expect(exited.status).toBe(200);
     await gateway.call('POST', '/v2/workers/complete', {
       body: {
         lease_id: leaseId,

@@ -159,7 +159,8 @@ export async function retryRollout(
     [row.team_id, row.trace_id, reason, now],
   );
   await tx.run(
-    `UPDATE traces SET status = 'queued', reward = NULL, error = NULL, ended_at = NULL, updated_at = $3
+    `UPDATE traces SET status = 'queued', reward = NULL, error = NULL, evaluation_result = NULL,
+        stop_reason = NULL, ended_at = NULL, updated_at = $3
       WHERE team_id = $1 AND id = $2`,
     [row.team_id, row.trace_id, now],
   );
