@@ -12,9 +12,12 @@
  *
  * Rollouts/s over the `taskset.run` call (cycles/s for the baseline) and CPU per rollout (the process's
  * user + system, all threads). Target ≥ 1,500 rollouts/s; hud-python 0.6.16: 472 rollouts/s.
- * `--against <checkout>` adds rows for another built checkout (A/B in the same run).
+ * `--against <checkout>` adds rows for another built checkout (A/B in the same run). `--store-dir <dir>` puts
+ * the stores under `<dir>` instead of the system's temp directory (e.g. `/dev/shm`, to tell the store's own
+ * cost from the file system's: creating a trace file is most of it on some disks). Main-thread CPU is
+ * reported next to the process's: the event loop is what bounds the rate.
  *
- *   node bench/eval-inprocess.bench.ts [--runs 3] [--against /path/to/other/checkout]
+ *   node bench/eval-inprocess.bench.ts [--runs 3] [--against /path/to/other/checkout] [--store-dir /dev/shm]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,13 +29,19 @@ const RUNS = stats.runCount();
 const ROWS = 3_000;
 const CONCURRENCY = 4;
 const AGAINST = againstCheckout();
+const STORE_DIR_INDEX = process.argv.indexOf('--store-dir');
+const STORE_DIR =
+  STORE_DIR_INDEX === -1 ? os.tmpdir() : path.resolve(process.argv[STORE_DIR_INDEX + 1] ?? '');
 
 interface Figures {
   perSecond: number;
+  /** Every thread of the process (main, thread pool, GC). */
   cpuUsPerRollout: number;
+  /** The main thread (the event loop) only. */
+  mainUsPerRollout: number;
 }
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'hud-eval-inprocess-'));
+const scratch = mkdtempSync(path.join(STORE_DIR, 'hud-eval-inprocess-'));
 
 type Kind = 'raw' | 'store' | 'memory' | 'storeAgainst' | 'memoryAgainst';
 const KINDS: Kind[] = AGAINST
@@ -51,11 +60,12 @@ async function measure(kind: Kind): Promise<Figures> {
   return {
     perSecond: result.rolloutsPerSecond,
     cpuUsPerRollout: (result.cpuMs * 1000) / ROWS,
+    mainUsPerRollout: (result.mainCpuMs * 1000) / ROWS,
   };
 }
 
 await stats.printContext(
-  `hud eval figure 2: ${stats.formatNumber(ROWS)} letter-count tasks, oracle, in-process runtime, max-concurrent ${CONCURRENCY}`,
+  `hud eval figure 2: ${stats.formatNumber(ROWS)} letter-count tasks, oracle, in-process runtime, max-concurrent ${CONCURRENCY}, stores under ${STORE_DIR}`,
 );
 try {
   const runs: Record<Kind, Figures>[] = [];
@@ -65,7 +75,7 @@ try {
     for (const kind of order) figures[kind] = await measure(kind);
     runs.push(figures);
     const line = (kind: Kind) =>
-      `${stats.formatNumber(figures[kind].perSecond)}/s (${stats.formatRatio(figures[kind].perSecond / figures.raw.perSecond)}, ${stats.formatNumber(figures[kind].cpuUsPerRollout)} µs CPU)`;
+      `${stats.formatNumber(figures[kind].perSecond)}/s (${stats.formatRatio(figures[kind].perSecond / figures.raw.perSecond)}, ${stats.formatNumber(figures[kind].cpuUsPerRollout)} µs CPU, ${stats.formatNumber(figures[kind].mainUsPerRollout)} main)`;
     console.log(
       `run ${run + 1}: raw ${stats.formatNumber(figures.raw.perSecond)} cycles/s (${stats.formatNumber(figures.raw.cpuUsPerRollout)} µs CPU); with store ${line('store')}; without ${line('memory')}` +
         (AGAINST
@@ -80,7 +90,7 @@ try {
   const rows: string[][] = [
     [`median of ${RUNS} runs`, 'ours', 'baseline (same run)', 'ratio', 'target', 'hud-python'],
     [
-      '2. rollouts/s, JobStore on disk',
+      `2. rollouts/s, JobStore ${STORE_DIR_INDEX === -1 ? 'on disk' : `under ${STORE_DIR}`}`,
       stats.formatNumber(med('store', (f) => f.perSecond)),
       raw,
       stats.formatRatio(ratio('store')),
@@ -99,6 +109,14 @@ try {
       '2. CPU µs/rollout, store / no store',
       `${stats.formatNumber(med('store', (f) => f.cpuUsPerRollout))} / ${stats.formatNumber(med('memory', (f) => f.cpuUsPerRollout))}`,
       `${stats.formatNumber(med('raw', (f) => f.cpuUsPerRollout))} µs/raw cycle`,
+      '',
+      '',
+      '',
+    ],
+    [
+      '   main thread µs/rollout, store / no store',
+      `${stats.formatNumber(med('store', (f) => f.mainUsPerRollout))} / ${stats.formatNumber(med('memory', (f) => f.mainUsPerRollout))}`,
+      `${stats.formatNumber(med('raw', (f) => f.mainUsPerRollout))} µs/raw cycle`,
       '',
       '',
       '',
@@ -124,6 +142,14 @@ try {
     rows.push([
       '   CPU µs/rollout, store / no store, against',
       `${stats.formatNumber(med('storeAgainst', (f) => f.cpuUsPerRollout))} / ${stats.formatNumber(med('memoryAgainst', (f) => f.cpuUsPerRollout))}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      '   main thread µs/rollout, store / no store, against',
+      `${stats.formatNumber(med('storeAgainst', (f) => f.mainUsPerRollout))} / ${stats.formatNumber(med('memoryAgainst', (f) => f.mainUsPerRollout))}`,
       '',
       '',
       '',

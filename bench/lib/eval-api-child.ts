@@ -34,8 +34,10 @@ export interface ApiResult {
   starting: number[];
   cleanup: number[];
   errors: number;
-  /** CPU of this process during the run, ms. */
+  /** CPU of this process during the run (every thread: main, thread pool, GC), ms. */
   cpuMs: number;
+  /** CPU of this process's main thread (the event loop) during the run, ms. */
+  mainCpuMs: number;
   /** CPU of waited-for children during the run (the local runtime's environment processes), ms. */
   childCpuMs: number;
   /** Local runtime: children spawned. */
@@ -85,6 +87,7 @@ async function main(): Promise<ApiResult> {
       : runtimes.InProcessRuntime(letterCount.env);
   const store = storeDir === 'none' ? undefined : new evalPkg.JobStore(storeDir);
   const cpuBefore = process.cpuUsage();
+  const mainBefore = process.threadCpuUsage();
   const childBefore = childrenCpuMs();
   const started = performance.now();
   const job = await taskset.run({
@@ -96,6 +99,7 @@ async function main(): Promise<ApiResult> {
   });
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const main = process.threadCpuUsage(mainBefore);
   const spawned = runtime === 'local' ? provider.spawnCount : undefined;
   await provider.close();
   const childCpuMs = childrenCpuMs() - childBefore;
@@ -119,6 +123,7 @@ async function main(): Promise<ApiResult> {
     cleanup: pick('cleanup'),
     errors: runs.filter((run) => run.isError).length,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    mainCpuMs: (main.user + main.system) / 1000,
     childCpuMs,
     spawned,
   };
@@ -147,6 +152,7 @@ async function raw(
   let next = 0;
   let errors = 0;
   const cpuBefore = process.cpuUsage();
+  const mainBefore = process.threadCpuUsage();
   const started = performance.now();
   await Promise.all(
     clients.map(async (client: Module) => {
@@ -164,6 +170,7 @@ async function raw(
   );
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const main = process.threadCpuUsage(mainBefore);
   await Promise.all(clients.map((client: Module) => client.close()));
   await server.close();
   await env.stop();
@@ -179,6 +186,7 @@ async function raw(
     cleanup: [],
     errors,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    mainCpuMs: (main.user + main.system) / 1000,
     childCpuMs: 0,
   };
 }

@@ -1,4 +1,5 @@
 export { HudEvalError, type HudEvalErrorCode } from './errors.js';
+export { EVENT_LOG_FILE, type RunEvents } from './event-log.js';
 export type { JobEvent, JobProgress, RunInfo } from './events.js';
 export { type ExportRlOptions, exportRl, rlExportLine } from './export-rl.js';
 export {

@@ -88,9 +88,10 @@ describe('RunSideWriter and JobStore.readTraceSide', () => {
       ['end', 'error'],
     ]);
     expect(events[1]?.message).toBe('[agent loop] boom');
+    // Spans and logs next to the steps; events in the job's event log (no file per run for them).
     const files = await readdir(path.join(scratch.path, 'job1', 'traces'));
     expect(files.sort()).toEqual([
-      'trace1.events.jsonl',
+      'job.events.all.jsonl',
       'trace1.logs.jsonl',
       'trace1.spans.jsonl',
     ]);

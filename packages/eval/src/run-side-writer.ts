@@ -1,4 +1,5 @@
 import type { RuntimeLogLine } from '@hud/protocol';
+import type { RunEvents } from './event-log.js';
 import type { FileTrackingOptions } from './filetracking/observer.js';
 import type { RolloutPhase, RunRecord } from './run-record.js';
 import type {
@@ -84,22 +85,23 @@ export function storedLogLines(lines: readonly RuntimeLogLine[]): StoreLogLine[]
 }
 
 /**
- * Writes one run's side records to the job store while it runs (`traces/<id>.{spans,logs,events}.jsonl`,
- * each file created on its first record): non-step spans (file tracking), the environment's output
- * (redacted), and a DEBUG event per rollout phase plus one at the end. Write failures surface from
- * {@link RunSideWriter.close}.
+ * Writes one run's side records to the job store while it runs: non-step spans (file tracking) and the
+ * environment's output (redacted) in `traces/<id>.{spans,logs}.jsonl`, each file created on its first
+ * record, and a DEBUG event per rollout phase plus one at the end in the job's event log (one file for
+ * every run: no file is created per run for them). Write failures surface from {@link RunSideWriter.close}.
  */
 export class RunSideWriter {
   readonly #writer: JobWriter;
   readonly #traceId: string;
-  readonly #files = new Map<TraceSideKind, TraceWriter>();
+  readonly #files = new Map<Exclude<TraceSideKind, 'events'>, TraceWriter>();
+  #events: RunEvents | undefined;
 
   constructor(writer: JobWriter, traceId: string) {
     this.#writer = writer;
     this.#traceId = traceId;
   }
 
-  #file(kind: TraceSideKind): TraceWriter {
+  #file(kind: Exclude<TraceSideKind, 'events'>): TraceWriter {
     let file = this.#files.get(kind);
     if (!file) {
       file = this.#writer.openTraceSide(this.#traceId, kind);
@@ -115,7 +117,8 @@ export class RunSideWriter {
 
   /** Records a DEBUG event. */
   event(event: StoreDebugEvent): void {
-    this.#file('events').write(event);
+    this.#events ??= this.#writer.openRunEvents(this.#traceId);
+    this.#events.write(event);
   }
 
   /** Records the start of a rollout phase as a `runtime` event. */
@@ -133,11 +136,22 @@ export class RunSideWriter {
     this.event(endEvent(record));
   }
 
-  /** Closes the files. @throws the first failure to write one. */
+  /** Writes the run's events and closes its files. @throws the first failure to write one. */
   async close(): Promise<void> {
-    const results = await Promise.allSettled([...this.#files.values()].map((file) => file.close()));
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    let failure: { reason: unknown } | undefined;
+    try {
+      this.#events?.close();
+    } catch (reason) {
+      failure = { reason };
+    }
+    if (this.#files.size > 0) {
+      const results = await Promise.allSettled(
+        [...this.#files.values()].map((file) => file.close()),
+      );
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) failure ??= { reason: (failed as PromiseRejectedResult).reason };
+    }
+    if (failure) throw failure.reason;
   }
 }
 

@@ -187,10 +187,10 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
   validateRunOptions(options);
   checkTimeouts(taskset, options);
   const { job, group, maxSteps, previous, writer, meta } = await openJob(taskset, options);
-  const { logger } = options;
+  const { logger, onEvent } = options;
   const emit = (event: JobEvent) => {
     try {
-      options.onEvent?.(event);
+      onEvent?.(event);
     } catch (error) {
       logger?.warn(`onEvent threw on ${event.type}: ${messageOf(error)}`);
     }
@@ -275,15 +275,17 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
         phase: 'provisioning',
       };
       tracker.started();
-      emit({ type: 'run-start', run: { ...info }, progress: tracker.snapshot() });
-      const traceWriter = writer?.openTrace(slot.traceId);
+      // Per-run and per-phase events are only built for a listener (several objects each, every phase).
+      if (onEvent) emit({ type: 'run-start', run: { ...info }, progress: tracker.snapshot() });
+      const traceWriter = writer?.startTrace(slot.traceId);
       const side = writer ? new RunSideWriter(writer, slot.traceId) : undefined;
       if (side) sides.set(slot.traceId, side);
       const { record, trace } = await rollout(slot, settings, {
         onPhase: (phase) => {
           info.phase = phase;
           side?.phase(phase);
-          emit({ type: 'phase', run: { ...info }, phase, progress: tracker.snapshot() });
+          if (onEvent)
+            emit({ type: 'phase', run: { ...info }, phase, progress: tracker.snapshot() });
         },
         onStep: (step) => traceWriter?.write(step),
         onLogs: (lines) => side?.logs(lines),
@@ -300,7 +302,7 @@ export async function runTaskset(taskset: RunnableTaskset, options: RunOptions):
       fresh.push(record);
       if (keepTraces) job.keepTrace(trace);
       tracker.ended(record);
-      emit({ type: 'run-end', run: record, progress: tracker.snapshot() });
+      if (onEvent) emit({ type: 'run-end', run: record, progress: tracker.snapshot() });
     },
   );
   options.signal?.removeEventListener('abort', onAbort);

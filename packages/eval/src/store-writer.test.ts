@@ -81,6 +81,18 @@ describe('TraceWriter', () => {
     expect(stepIds(file)).toEqual([1]);
   });
 
+  it('creates a started run’s steps file before its first step (it shows as in progress from the start)', async () => {
+    const writer = await new JobStore(scratch.path).create(meta, []);
+    const trace = writer.startTrace('5ca1ab1e');
+    const file = path.join(scratch.path, 'job1', 'traces', '5ca1ab1e.jsonl');
+    await created(file);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    trace.write(step(1));
+    await trace.close();
+    expect(stepIds(file)).toEqual([1]);
+    await writer.close();
+  });
+
   it('reports a trace file it cannot create from close()', async () => {
     const writer = await new JobStore(scratch.path).create(meta, []);
     writeFileSync(path.join(scratch.path, 'job1', 'traces'), 'not a directory');

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, open } from 'node:fs';
 import path from 'node:path';
 import type { TraceStep } from '@hud/protocol';
+import { EVENT_LOG_FILE, EventLog, RunEvents } from './event-log.js';
 import type { JobMeta } from './job-meta.js';
 import { type JsonlAppender, openJsonlSync, writeFileAtomic, writeJsonlTextSync } from './jsonl.js';
 import type { RunRecord } from './run-record.js';
@@ -49,6 +50,11 @@ export class TraceWriter {
     this.file = file;
     this.#fresh = fresh;
     this.#onClose = onClose;
+  }
+
+  /** Starts creating the file now rather than on the first record (a run's steps file, at its start). */
+  create(): void {
+    if (this.#fd === undefined && this.#opening === undefined && !this.#closed) this.#open();
   }
 
   /**
@@ -117,11 +123,13 @@ export class TraceWriter {
 }
 
 /**
- * The side records of a run, each in `traces/<trace-id>.<kind>.jsonl` (absent when the run had none; stores
- * written before hud-ts kept them have none):
- * - `spans`: spans that are not steps, as uploaded (`filetracking.*` of `hud.filetracking.v1`);
- * - `logs`: the environment's output ({@link StoreLogLine});
- * - `events`: runtime phase events for a viewer's DEBUG tab ({@link StoreDebugEvent}).
+ * The side records of a run (absent when the run had none; stores written before hud-ts kept them have
+ * none):
+ * - `spans`: spans that are not steps, as uploaded (`filetracking.*` of `hud.filetracking.v1`), in
+ *   `traces/<trace-id>.spans.jsonl`;
+ * - `logs`: the environment's output ({@link StoreLogLine}), in `traces/<trace-id>.logs.jsonl`;
+ * - `events`: runtime phase events for a viewer's DEBUG tab ({@link StoreDebugEvent}), every run's in the
+ *   job's event log (`EVENT_LOG_FILE`; stores written before 2026-12-07: `traces/<trace-id>.events.jsonl`).
  */
 export type TraceSideKind = 'spans' | 'logs' | 'events';
 
@@ -134,7 +142,7 @@ export interface StoreLogLine {
   line: string;
 }
 
-/** One debug event of a run as the store keeps it (`traces/<id>.events.jsonl`). */
+/** One debug event of a run as the store keeps it (a line of the job's event log, `EVENT_LOG_FILE`). */
 export interface StoreDebugEvent {
   /** ISO-8601 UTC. */
   time: string;
@@ -151,12 +159,19 @@ export class JobWriter {
   /** The job's directory. */
   readonly directory: string;
   readonly #runs: JsonlAppender;
+  /** `<directory>/traces` and the separator, the prefix of every trace file's path (built once, not per run). */
+  readonly #tracesPrefix: string;
   #tracesDirectory = false;
+  /** Every run's DEBUG events (see `EVENT_LOG_FILE`), opened on the first. */
+  readonly #events: EventLog;
   #syncTimer: NodeJS.Timeout | undefined;
-  /** The traces open now, flushed every {@link TRACE_FLUSH_INTERVAL_MS} (from the first trace to `close`). */
-  readonly #openTraces = new Set<TraceWriter>();
+  /**
+   * The traces and runs' events open now, flushed every {@link TRACE_FLUSH_INTERVAL_MS} (from the first
+   * trace to `close`).
+   */
+  readonly #openTraces = new Set<TraceWriter | RunEvents>();
   #flushTimer: NodeJS.Timeout | undefined;
-  readonly #traceClosed = (trace: TraceWriter) => {
+  readonly #traceClosed = (trace: TraceWriter | RunEvents) => {
     this.#openTraces.delete(trace);
   };
 
@@ -164,6 +179,8 @@ export class JobWriter {
   constructor(directory: string, runs: JsonlAppender) {
     this.directory = directory;
     this.#runs = runs;
+    this.#tracesPrefix = path.join(directory, 'traces') + path.sep;
+    this.#events = new EventLog(path.join(directory, EVENT_LOG_FILE));
   }
 
   /**
@@ -199,38 +216,68 @@ export class JobWriter {
     return this.#runs.sync();
   }
 
-  /** A writer for `traces/<traceId>.jsonl` (`traceId` a fresh id: the file must not exist yet). */
+  /**
+   * A writer for `traces/<traceId>.jsonl` (`traceId` a fresh id: the file must not exist yet), created
+   * on its first record; {@link JobWriter.startTrace} creates it at once.
+   */
   openTrace(traceId: string): TraceWriter {
-    const directory = path.join(this.directory, 'traces');
     if (!this.#tracesDirectory) {
       try {
-        mkdirSync(directory, { recursive: true });
+        mkdirSync(this.#tracesPrefix, { recursive: true });
         this.#tracesDirectory = true;
       } catch {
         // The trace's first write reports it (it retries the directory).
       }
     }
     const trace = new TraceWriter(
-      path.join(directory, `${traceId}.jsonl`),
+      `${this.#tracesPrefix}${traceId}.jsonl`,
       this.#tracesDirectory,
       this.#traceClosed,
     );
-    this.#openTraces.add(trace);
-    this.#flushTimer ??= setInterval(() => {
-      for (const open of this.#openTraces) open.flush();
-    }, TRACE_FLUSH_INTERVAL_MS).unref();
+    this.#track(trace);
     return trace;
   }
 
   /**
-   * A writer of `traces/<traceId>.<kind>.jsonl`, a run's side records kept next to its steps (see
-   * {@link TraceSideKind}); flushed with the open traces and closed by its `close()`.
+   * A run's trace (`traces/<traceId>.jsonl`), its file created from now on in the thread pool (so it shows
+   * from the run's start that the run is in progress, and is ready when the run ends).
    */
-  openTraceSide(traceId: string, kind: TraceSideKind): TraceWriter {
+  startTrace(traceId: string): TraceWriter {
+    const trace = this.openTrace(traceId);
+    trace.create();
+    return trace;
+  }
+
+  /**
+   * A writer of run `traceId`'s DEBUG events in the job's event log (`EVENT_LOG_FILE`): written when it
+   * closes, flushed with the open traces meanwhile.
+   */
+  openRunEvents(traceId: string): RunEvents {
+    const events = new RunEvents(this.#events, traceId, this.#traceClosed);
+    this.#track(events);
+    return events;
+  }
+
+  #track(open: TraceWriter | RunEvents): void {
+    this.#openTraces.add(open);
+    this.#flushTimer ??= setInterval(() => {
+      for (const trace of this.#openTraces) trace.flush();
+    }, TRACE_FLUSH_INTERVAL_MS).unref();
+  }
+
+  /**
+   * A writer of `traces/<traceId>.<kind>.jsonl`, a run's side records kept next to its steps (`spans`,
+   * `logs`; see {@link TraceSideKind}; events go to {@link JobWriter.openRunEvents}); flushed with the
+   * open traces and closed by its `close()`.
+   */
+  openTraceSide(traceId: string, kind: Exclude<TraceSideKind, 'events'>): TraceWriter {
     return this.openTrace(`${traceId}.${kind}`);
   }
 
-  /** Syncs and closes `runs.jsonl` (traces still open are flushed; their writers close them). */
+  /**
+   * Syncs and closes `runs.jsonl` and closes the event log (traces and runs' events still open are
+   * flushed; their writers close them, and events recorded after this are dropped).
+   */
   async close(): Promise<void> {
     clearInterval(this.#flushTimer);
     this.#flushTimer = undefined;
@@ -238,7 +285,11 @@ export class JobWriter {
     try {
       await this.sync();
     } finally {
-      await this.#runs.close();
+      try {
+        this.#events.close();
+      } finally {
+        await this.#runs.close();
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TaskRow, TraceStep } from '@hud/protocol';
 import { HudEvalError, messageOf } from './errors.js';
+import { EVENT_LOG_FILE, EventLogIndex } from './event-log.js';
 import { Job, slotOutcomes } from './job.js';
 import type { JobMeta } from './job-meta.js';
 import { JsonlAppender, readJsonl, writeFileAtomic } from './jsonl.js';
@@ -18,13 +19,16 @@ const JOB_ID = /^[0-9a-zA-Z_-]+$/;
  * - `job.json` ({@link JobMeta}), rewritten atomically at start and end;
  * - `tasks.jsonl`, the taskset's rows;
  * - `runs.jsonl`, one {@link RunRecord} per finished run, appended as each finishes;
- * - `traces/<trace-id>.jsonl`, one `hud.step.v1` step per line, written when the run ends (and at least
- *   once a second while it runs);
- * - `traces/<trace-id>.{spans,logs,events}.jsonl`, the run's side records (file-tracking spans, the
- *   environment's output, runtime phase events; see `TraceSideKind`), when it has any.
+ * - `traces/<trace-id>.jsonl`, one `hud.step.v1` step per line, created when the run starts, written when
+ *   it ends (and at least once a second while it runs);
+ * - `traces/<trace-id>.{spans,logs}.jsonl`, the run's side records (file-tracking spans, the
+ *   environment's output; see `TraceSideKind`), when it has any;
+ * - `traces/job.events.all.jsonl` (`EVENT_LOG_FILE`), every run's runtime phase events, one line each with
+ *   its `trace_id` (stores written before 2026-12-07 have `traces/<trace-id>.events.jsonl` per run, read
+ *   all the same).
  * Readers skip a torn last line of a JSONL file. A job is written by one process at a time.
  *
- * A run's trace is written and closed before its line is appended to `runs.jsonl`, and every line reaches
+ * A run's trace and events are written before its line is appended to `runs.jsonl`, and every line reaches
  * the file system as soon as it is written, so a crash of the writing process loses no recorded run nor any
  * step of one (of a run still in progress, at most the steps of the last second: see
  * `TRACE_FLUSH_INTERVAL_MS`). Disk flushes (fdatasync) guard against losing the machine: `runs.jsonl` is
@@ -38,6 +42,8 @@ const JOB_ID = /^[0-9a-zA-Z_-]+$/;
 export class JobStore implements RunStore {
   /** The root directory (resolved against the working directory when relative). */
   readonly root: string;
+  /** The event logs read so far, by file (each reads only what was appended since). */
+  readonly #eventLogs = new Map<string, EventLogIndex>();
 
   constructor(root = '.hud/jobs') {
     this.root = path.resolve(root);
@@ -169,20 +175,30 @@ export class JobStore implements RunStore {
   }
 
   /**
-   * The side records `kind` of trace `traceId` of job `jobId` (`traces/<trace-id>.<kind>.jsonl`, see
-   * {@link TraceSideKind}), in the order written; empty when the run has none (and for stores written
-   * before hud-ts kept them). A torn last line is skipped.
+   * The side records `kind` of trace `traceId` of job `jobId` (`traces/<trace-id>.<kind>.jsonl`; events
+   * from the job's event log, see {@link TraceSideKind}), in the order written; empty when the run has none
+   * (and for stores written before hud-ts kept them). A torn last line is skipped. The event log is read
+   * incrementally: this store keeps the lines it read (by trace) for later calls.
    * @throws HudEvalError `invalid_argument` for a bad id, `store_corrupt`.
    */
   async readTraceSide(traceId: string, kind: TraceSideKind, jobId: string): Promise<unknown[]> {
     if (!JOB_ID.test(traceId))
       throw new HudEvalError('invalid_argument', `not a trace id: '${traceId}'`);
-    const file = path.join(this.jobDirectory(jobId), 'traces', `${traceId}.${kind}.jsonl`);
+    const directory = this.jobDirectory(jobId);
+    const file = path.join(directory, 'traces', `${traceId}.${kind}.jsonl`);
     const found = await stat(file).then(
       () => true,
       () => false,
     );
-    return found ? readJsonl(file) : [];
+    if (found) return readJsonl(file);
+    if (kind !== 'events') return [];
+    const log = path.join(directory, EVENT_LOG_FILE);
+    let index = this.#eventLogs.get(log);
+    if (!index) {
+      index = new EventLogIndex(log);
+      this.#eventLogs.set(log, index);
+    }
+    return index.read(traceId);
   }
 
   /** Job `id` as a {@link Job}: its meta and one run per slot (verdict, else latest attempt). */
