@@ -9,7 +9,9 @@
  * `node -e ''`). Children run one at a time, the variants interleaved (a block of `--block` children of
  * each variant per round), so load from other work hits every variant alike. With `--rollout` each served
  * child first answers one letter-count rollout on a fresh connection (`hello`, `tasks.start` of `count`,
- * `tasks.grade`), as in `hud eval … oracle`.
+ * `tasks.grade`), as in `hud eval … oracle`, and the p50 of each step (connect, `hello`, `tasks.start`,
+ * `tasks.grade`, ms from the previous one) is printed: what a prewarmed child adds between its lease and
+ * the grade.
  *
  * CPU per child: the growth of this process's `cutime + cstime` (`/proc/self/stat`, reaped children) over a
  * block, divided by the block's children. Printed per variant: the median and min/max of the block means,
@@ -59,12 +61,23 @@ const line = (socket: net.Socket) =>
     socket.once('error', reject);
   });
 
-async function rollout(port: number): Promise<void> {
+/** The steps of a rollout, ms each (from the previous step's end). */
+type Steps = Record<'connect' | 'hello' | 'start' | 'grade', number>;
+
+async function rollout(port: number): Promise<Steps> {
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const elapsed = now - mark;
+    mark = now;
+    return elapsed;
+  };
   const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
+  const connect = lap();
   const ask = async (id: number, method: string, params: object, expect: string) => {
     const reply = line(socket);
     socket.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
@@ -72,14 +85,22 @@ async function rollout(port: number): Promise<void> {
     if (!text.includes(expect)) throw new Error(`${method} replied ${text}`);
   };
   await ask(1, 'hello', {}, '"result"');
+  const hello = lap();
   await ask(2, 'tasks.start', { id: 'count', args: { word: 'banana', letter: 'a' } }, '"prompt"');
+  const start = lap();
   await ask(3, 'tasks.grade', { answer: '3' }, '"score":1.0');
+  const grade = lap();
   socket.end();
   await new Promise((resolve) => socket.once('close', resolve));
+  return { connect, hello, start, grade };
 }
 
 /** Runs one child to its exit; resolves with spawn → port ms (or spawn → exit for non-serving ones). */
-async function runChild(variant: Variant, withRollout: boolean): Promise<number> {
+async function runChild(
+  variant: Variant,
+  withRollout: boolean,
+  steps: Steps[] = [],
+): Promise<number> {
   const begun = performance.now();
   const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
   const child = spawn(variant.command ?? process.execPath, variant.args, {
@@ -104,7 +125,7 @@ async function runChild(variant: Variant, withRollout: boolean): Promise<number>
     void exited.then((code) => reject(new Error(`${variant.name} exited ${code} before its port`)));
   });
   const ready = performance.now() - begun;
-  if (withRollout) await rollout(port);
+  if (withRollout) steps.push(await rollout(port));
   child.stdin.end();
   await exited;
   return ready;
@@ -132,6 +153,7 @@ const reference =
   variants[0]?.name;
 const cpu = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
 const ready = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
+const steps = new Map<string, Steps[]>(variants.map((variant) => [variant.name, []]));
 
 // One warm-up child each (compile caches, page cache).
 for (const variant of variants) await runChild(variant, withRollout);
@@ -141,7 +163,7 @@ for (let round = 0; round < rounds; round++) {
   for (const variant of order) {
     const before = childrenCpuMs();
     for (let index = 0; index < block; index++) {
-      ready.get(variant.name)?.push(await runChild(variant, withRollout));
+      ready.get(variant.name)?.push(await runChild(variant, withRollout, steps.get(variant.name)));
     }
     cpu.get(variant.name)?.push((childrenCpuMs() - before) / block);
   }
@@ -158,6 +180,14 @@ for (const variant of variants) {
       `(mean ${mean.toFixed(1)}, min ${Math.min(...blocks).toFixed(1)}, max ${Math.max(...blocks).toFixed(1)}); ` +
       `ready p50 ${median(ready.get(variant.name) ?? []).toFixed(0)} ms`,
   );
+  const taken = steps.get(variant.name) ?? [];
+  if (taken.length > 0) {
+    const p50 = (key: keyof Steps) => median(taken.map((step) => step[key])).toFixed(1);
+    console.log(
+      `${''.padEnd(28)} rollout p50: connect ${p50('connect')}, hello ${p50('hello')}, ` +
+        `tasks.start ${p50('start')}, tasks.grade ${p50('grade')} ms`,
+    );
+  }
   const base = cpu.get(reference ?? '') ?? [];
   if (variant.name === reference || base.length !== blocks.length) continue;
   const differences = blocks.map((value, index) => value - (base[index] ?? 0));

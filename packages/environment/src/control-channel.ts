@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
   ErrorCode,
   HelloParams,
@@ -137,9 +137,25 @@ export class ControlChannel {
 
   /** Gives a new connection its session (minted when its first control frame arrives). */
   attach(holder: SessionHolder): void {
-    holder.sessionId = `sess-${randomBytes(4).toString('hex')}`;
+    holder.sessionId = this.#mintSessionId();
     holder.authenticated = !this.#token;
     this.#live.add(holder.sessionId);
+  }
+
+  /**
+   * A fresh session id, `sess-` and 8 lowercase hex digits (hud-python: `"sess-" + secrets.token_hex(4)`),
+   * not held by a live or parked session of this channel. From `Math.random`, not `node:crypto`: an id
+   * only names a session to its own client (any client past `hello` may adopt the single parked task
+   * anyway, and the token is what guards the port), and loading `node:crypto` for it cost every
+   * local-runtime child ~10–15 ms of CPU at its first `hello`.
+   */
+  #mintSessionId(): string {
+    for (;;) {
+      const id = `sess-${Math.floor(Math.random() * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, '0')}`;
+      if (!this.#live.has(id) && !this.#runners.has(id)) return id;
+    }
   }
 
   /** A connection ended: its session leaves the live set; its task (if any) stays parked. */

@@ -14,8 +14,8 @@ import path from 'node:path';
 import type { PackageLookup, SourceRecord } from './bundle-plugins.js';
 import { bundleEnvironment, type EnvBundle, lookupsUnchanged } from './env-bundle.js';
 
-/** Bumped when the bundle's shape or the manifest's changes: older caches are ignored (6: lazily reached CommonJS packages left out). */
-const FORMAT = 6;
+/** Bumped when the bundle's shape or the manifest's changes: older caches are ignored (6: lazily reached CommonJS packages left out; 8: zod locales but `en` left out, eager builtins re-exported once). */
+const FORMAT = 8;
 /** Bundles kept per environment besides the current one, and the age under which none is removed. */
 const KEEP_OLDER = 2;
 const KEEP_YOUNGER_THAN_MS = 60 * 60 * 1000;

@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +81,35 @@ describe('environment bundle output', () => {
       same: { http: true, os: true, zlib: true, keys: true },
       after: { http: true, os: true, zlib: true },
     });
+  });
+
+  it('re-exports an eager builtin once per bundle (not copied per importing module), with the values require() gives', async () => {
+    const { cache, env } = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "import fs, { readFileSync } from 'node:fs';",
+        "import * as nodePath from 'node:path';",
+        "import { other } from './other.ts';",
+        "export const env = new Environment({ name: 'b' });",
+        'export const used = () => ({ fs, readFileSync, join: nodePath.join, path: nodePath.default, other });',
+      ].join('\n'),
+      'other.ts': "import { existsSync } from 'node:fs';\nexport const other = existsSync;",
+    });
+    const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
+    const text = readFileSync(entry, 'utf8');
+    expect(text).not.toMatch(/__toESM\(require_node_(fs|path)\(\)/);
+    expect(text.match(/__reExport\(\w+, require\("node:fs"\)\)/g)).toHaveLength(1);
+    expect(
+      await inChild(
+        entry,
+        `const { createRequire } = await import('node:module');
+         const require = createRequire(import.meta.url);
+         const fs = require('node:fs');
+         const used = m.used();
+         return [used.fs === fs, used.readFileSync === fs.readFileSync, used.other === fs.existsSync,
+           used.join === require('node:path').join, used.path === require('node:path')];`,
+      ),
+    ).toEqual([true, true, true, true, true]);
   });
 
   it('serves from one CommonJS file: package code minified, own code as written, dynamic imports evaluated when reached', async () => {
@@ -170,6 +208,64 @@ describe('environment bundle output', () => {
       "module.exports = { word: 'new' };",
     );
     expect((await prepareEntry({ file: env, cacheDir: cache, fallbacks })).cached).toBe(false);
+  });
+
+  it("leaves zod's locales but en out of the file, requiring zod's own CommonJS one when the env asks for it", async () => {
+    const zodDir = path.dirname(
+      createRequire(fallbacks['@hud/environment']).resolve('zod/package.json'),
+    );
+    const { dir, cache, env } = project({
+      'env.ts': [
+        "import { Environment } from '@hud/environment';",
+        "import { z } from 'zod';",
+        "export const env = new Environment({ name: 'b' });",
+        'const message = () => z.string().safeParse(1).error?.issues[0]?.message;',
+        'export const english = () => message();',
+        'export const french = () => {',
+        '  z.config(z.locales.fr());',
+        '  try { return message(); } finally { z.config(z.locales.en()); }',
+        '};',
+      ].join('\n'),
+    });
+    mkdirSync(path.join(dir, 'node_modules'));
+    symlinkSync(zodDir, path.join(dir, 'node_modules', 'zod'));
+    const { entry } = await prepareEntry({ file: env, cacheDir: cache, fallbacks });
+    expect(path.basename(entry)).toBe('entry.cjs');
+    const text = readFileSync(entry, 'utf8');
+    expect(text).toContain('zod/v4/locales/en.js\n');
+    expect(text).not.toContain('zod/v4/locales/fr.js\n');
+    expect(text).toContain(
+      `require(${JSON.stringify(path.join(realpathSync(zodDir), 'v4/locales/fr.cjs'))})`,
+    );
+    // What zod itself says, unbundled (this package does not depend on zod: the little of it used here).
+    const { z } = (await import(pathToFileURL(path.join(zodDir, 'index.js')).href)) as {
+      z: {
+        config(config: unknown): void;
+        locales: Record<'en' | 'fr', () => unknown>;
+        string(): { safeParse(value: unknown): { error?: { issues: { message: string }[] } } };
+      };
+    };
+    z.config(z.locales.fr());
+    const french = z.string().safeParse(1).error?.issues[0]?.message;
+    z.config(z.locales.en());
+    expect(french).toMatch(/^Entr/);
+    expect(
+      await inChild(
+        entry,
+        `const { createRequire } = await import('node:module');
+         const { basename } = await import('node:path');
+         const cache = createRequire(import.meta.url).cache;
+         const loaded = () => Object.keys(cache).filter((file) => file.includes('locales')).map((file) => basename(file));
+         const before = loaded();
+         return { english: m.english(), french: m.french(), after: m.english(), before, fr: loaded() };`,
+      ),
+    ).toEqual({
+      english: 'Invalid input: expected string, received number',
+      french,
+      after: 'Invalid input: expected string, received number',
+      before: [],
+      fr: ['fr.cjs'],
+    });
   });
 
   it('bundles ES modules when the environment needs them (top-level await, import.meta beyond url)', async () => {

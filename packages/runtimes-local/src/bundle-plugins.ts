@@ -4,6 +4,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Plugin } from 'esbuild';
+import { lazyLocaleIndex } from './lazy-locales.js';
 
 /** One file the bundle was built from, as read: its stat before the read and the sha256 of the bytes read. */
 export interface SourceRecord {
@@ -88,17 +89,25 @@ const LAZY_BUILTINS = new Set([
 const requireHere = createRequire(import.meta.url);
 
 /**
- * The CommonJS stand-in for an ES import of a builtin. Eager: `module.exports = require(x)`. Lazy (see
+ * The stand-in for an ES import of a builtin. Eager, in a CommonJS bundle: an ES module re-exporting the
+ * builtin (`export * from x`, its default `require(x)`), whose names esbuild copies once per bundle — a
+ * CommonJS stand-in (`module.exports = require(x)`, still used for ES module bundles, where `export *`
+ * would become an ES import of the builtin's namespace) has them copied by esbuild's interop into a new
+ * object at every importing module: ~1,400 property definitions at a letter-count child's start, 108 per
+ * import of `node:fs`. Lazy (see
  * {@link LAZY_BUILTINS}): an object with a getter and setter per export this Node has, loading the builtin
  * on first access; a name it lacks (another Node binary for the children) is looked up through its
  * prototype, a proxy that loads the builtin too. esbuild's ESM interop copies property names (not values),
  * reads `__esModule` (answered by an own property) and reads named imports at use, so nothing loads
  * before the code touches the module.
  */
-export function builtinModuleSource(specifier: string): string {
+export function builtinModuleSource(specifier: string, format: 'cjs' | 'esm' = 'cjs'): string {
   const id = JSON.stringify(specifier);
-  if (!LAZY_BUILTINS.has(specifier.replace(/^node:/, '')))
-    return `module.exports = require(${id});`;
+  if (!LAZY_BUILTINS.has(specifier.replace(/^node:/, ''))) {
+    return format === 'cjs'
+      ? `export * from ${id};\nexport default require(${id});`
+      : `module.exports = require(${id});`;
+  }
   const names = Object.keys(requireHere(specifier) as object).filter((name) => name !== 'default');
   const accessors = names.map((name) => {
     const key = JSON.stringify(name);
@@ -217,6 +226,8 @@ function withFileValues(source: string, file: string): string {
  * - `externalPackages` (package directories, see env-bundle.ts): a bare import resolving into one stays
  *   external as a `require` of the resolved file's absolute path, the file and its `package.json` recorded
  *   as sources;
+ * - zod's locale index becomes a stand-in that `require`s each locale but `en` from zod's CommonJS build
+ *   when called (see lazy-locales.ts), so 62 locales no env uses by default are not in every child's file;
  * - the `bindings` package refuses the build: it finds addons from its caller's file, which a bundle
  *   moves (so do computed `require(x)`/`import(x)`, which the caller finds in the output).
  */
@@ -227,6 +238,8 @@ export function bundlePlugins(options: {
   record: BuildRecord;
   minifyPackages?: boolean;
   externalPackages?: ReadonlySet<string>;
+  /** The bundle's format (default `cjs`): how builtins are stood in for (see {@link builtinModuleSource}). */
+  format?: 'cjs' | 'esm';
 }): Plugin[] {
   const { file, serverModule, fallbacks, record } = options;
   const externalPackages = options.externalPackages ?? new Set<string>();
@@ -268,7 +281,7 @@ export function bundlePlugins(options: {
         return { path: args.path, namespace: BUILTIN_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => ({
-        contents: builtinModuleSource(args.path),
+        contents: builtinModuleSource(args.path, options.format),
         loader: 'js',
       }));
     },
@@ -331,15 +344,26 @@ export function bundlePlugins(options: {
       });
     },
   };
+  // CommonJS files the stand-in of zod's locale index requires by absolute path (see lazy-locales.ts).
+  const lazyLocales = new Set<string>();
   const sources: Plugin = {
     name: 'hud-sources',
     setup(build) {
+      build.onResolve({ filter: /\.cjs$/ }, (args) =>
+        lazyLocales.has(args.path) ? { path: args.path, external: true } : undefined,
+      );
       build.onLoad({ filter: /.*/, namespace: 'file' }, async (args) => {
         const loader = LOADERS[path.extname(args.path).toLowerCase()];
         if (loader === undefined) return undefined;
         const source = readSource(args.path, record);
         if (loader === 'json') return { contents: source, loader };
-        const contents = withFileValues(source, args.path);
+        const lazy = lazyLocaleIndex(args.path, source);
+        for (const file of lazy?.requires ?? []) {
+          // Inputs like any bundled file: editing or replacing one rebuilds the bundle.
+          readSource(file, record);
+          lazyLocales.add(file);
+        }
+        const contents = withFileValues(lazy?.contents ?? source, args.path);
         // JavaScript only: TypeScript and JSX are compiled by the build, with the project's settings.
         if (!options.minifyPackages || loader !== 'js' || !isPackageFile(args.path)) {
           return { contents, loader };

@@ -188,7 +188,13 @@ async function runBuild(
     define: { ...PER_FILE_DEFINES },
     // Comments name each module's source relative to the env file's directory.
     absWorkingDir: path.dirname(options.file),
-    plugins: bundlePlugins({ ...options, record, minifyPackages: minify, externalPackages }),
+    plugins: bundlePlugins({
+      ...options,
+      record,
+      minifyPackages: minify,
+      externalPackages,
+      format,
+    }),
   };
   let result: Awaited<ReturnType<typeof esbuild.build>>;
   try {

@@ -21,7 +21,9 @@ export const env = new Environment({ name: 'probe' });
 env.template({ id: 'probe' }, async function* () {
   // What the child loaded: undici comes with an ES import of node:http (its namespace's lazy getters).
   const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
-  yield JSON.stringify({ word, undici: loaded.some((name) => name.includes('undici')), url: import.meta.url });
+  // After hello: node:crypto (~10–15 ms of CPU) is not needed for a session id.
+  const crypto = loaded.includes('NativeModule crypto');
+  yield JSON.stringify({ word, undici: loaded.some((name) => name.includes('undici')), crypto, url: import.meta.url });
   yield 1;
 });
 `;
@@ -56,14 +58,19 @@ async function probe(local: LocalProvider) {
   expect((await client.grade({ answer: '' })).score).toBe(1);
   return {
     argv,
-    seen: JSON.parse(String(prompt)) as { word: string; undici: boolean; url: string },
+    seen: JSON.parse(String(prompt)) as {
+      word: string;
+      undici: boolean;
+      crypto: boolean;
+      url: string;
+    },
   };
 }
 
 const bundleArg = (argv: string[]) => argv[argv.indexOf('--bundle') + 1];
 
 describe('LocalRuntime with bundled environments', () => {
-  it('builds one bundle in cacheDir and serves every child from it, without loading undici', async () => {
+  it('builds one bundle in cacheDir and serves every child from it, without loading undici or node:crypto', async () => {
     const { env, cache } = project({ 'env.ts': ENV, 'helper.ts': "export const word = 'one';" });
     const { provider: local, logger } = provider(env, cache);
     // A cold cache: the bundle is built in the background, the first child loads the file meanwhile.
@@ -73,7 +80,12 @@ describe('LocalRuntime with bundled environments', () => {
     await local.warm('probe');
     const first = await probe(local);
     const second = await probe(local);
-    expect(first.seen).toEqual({ word: 'one', undici: false, url: pathToFileURL(env).href });
+    expect(first.seen).toEqual({
+      word: 'one',
+      undici: false,
+      crypto: false,
+      url: pathToFileURL(env).href,
+    });
     expect(first.argv).toContain('--bundle');
     expect(bundleArg(first.argv)?.startsWith(path.join(cache, 'local-runtime') + path.sep)).toBe(
       true,
