@@ -19,7 +19,13 @@ import {
 import { evalModel, fakeModel, removeModelScratch } from './support/model-agents.js';
 import { letterCountOf } from './support/model-scripts.js';
 import { REPO_ROOT } from './support/served-env.js';
-import { CHROMIUM, haveChromium, LAUNCH_ARGS, shot } from './support/viewer-store.js';
+import {
+  CHROMIUM,
+  haveChromium,
+  LAUNCH_ARGS,
+  loggedInContext,
+  shot,
+} from './support/viewer-store.js';
 
 // Issue 17's done-when, in Chromium: the gateway's viewer shows the job `hud eval … claude` uploaded (part 1:
 // telemetry, its model calls through the gateway's LLM routes) and the hosted job a `hud worker` ran (part
@@ -139,17 +145,8 @@ describe.skipIf(!haveChromium)('uploaded and hosted model jobs on the gateway vi
     expect(worker.stderr()).not.toContain(adminKey);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    context = await browser.newContext();
-    context.on('request', (request) => requested.push(request.url()));
     // the key once, as a user types it into the page's form
-    const page = await context.newPage();
-    await page.goto(`${gateway.url}/jobs`);
-    const keyInput = page.locator('form.key-form input[name="key"]');
-    await keyInput.waitFor({ timeout: 20_000 });
-    await keyInput.fill(adminKey);
-    await page.locator('form.key-form button').click();
-    await page.locator(`tr[data-job="${hosted}"]`).waitFor({ timeout: 20_000 });
-    await page.close();
+    context = await loggedInContext(browser, gateway.url, adminKey, hosted, requested);
   }, 420_000);
 
   afterAll(async () => {

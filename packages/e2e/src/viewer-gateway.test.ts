@@ -9,7 +9,13 @@ import {
   startGateway,
   tempDir,
 } from './support/gateway-cli.js';
-import { CHROMIUM, haveChromium, LAUNCH_ARGS, shot } from './support/viewer-store.js';
+import {
+  CHROMIUM,
+  haveChromium,
+  LAUNCH_ARGS,
+  loggedInContext,
+  shot,
+} from './support/viewer-store.js';
 
 // The viewer served by the gateway, over jobs `hud eval` uploaded (part 1's telemetry): the pages send
 // the key as a Bearer header (never in a URL), the jobs page's new columns, a comparison of two uploaded
@@ -47,17 +53,8 @@ describe.skipIf(!haveChromium)('the viewer pages on the gateway', () => {
     gateway = await startGateway(adminKey);
     [first, second] = await Promise.all([evalUploaded('viewer-a'), evalUploaded('viewer-b')]);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    context = await browser.newContext();
-    context.on('request', (request) => requested.push(request.url()));
     // the key once, as a user types it into the page's form
-    const page = await context.newPage();
-    await page.goto(`${gateway.url}/jobs`);
-    const keyInput = page.locator('form.key-form input[name="key"]');
-    await keyInput.waitFor({ timeout: 20_000 });
-    await keyInput.fill(adminKey);
-    await page.locator('form.key-form button').click();
-    await page.locator(`tr[data-job="${second}"]`).waitFor({ timeout: 20_000 });
-    await page.close();
+    context = await loggedInContext(browser, gateway.url, adminKey, second, requested);
   }, 240_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobMeta, RunRecord } from '@hud/eval';
 import type { TraceStep } from '@hud/protocol';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { HudProcess } from './eval-harness.js';
 
 // Hand-written local job stores for the viewer's browser tests (`hud view` reads them as `hud eval` writes
@@ -34,6 +34,32 @@ export const haveChromium = existsSync(CHROMIUM);
 export function shot(page: Page, name: string, fullPage = true): Promise<Buffer> {
   mkdirSync(SHOTS, { recursive: true });
   return page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+}
+
+/**
+ * A browser context logged in to the gateway's viewer as a user does it: the key typed once into the jobs
+ * page's key form (the pages then send it as a Bearer header). Every URL the context requests is pushed
+ * onto `requested` (a test checks none carries the key). Resolves once the row of job `shownJob` is on
+ * the page.
+ */
+export async function loggedInContext(
+  browser: Browser,
+  gatewayUrl: string,
+  key: string,
+  shownJob: string,
+  requested: string[],
+): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  context.on('request', (request) => requested.push(request.url()));
+  const page = await context.newPage();
+  await page.goto(`${gatewayUrl}/jobs`);
+  const keyInput = page.locator('form.key-form input[name="key"]');
+  await keyInput.waitFor({ timeout: 20_000 });
+  await keyInput.fill(key);
+  await page.locator('form.key-form button').click();
+  await page.locator(`tr[data-job="${shownJob}"]`).waitFor({ timeout: 20_000 });
+  await page.close();
+  return context;
 }
 
 /** Waits until `hud view` printed its URL on stdout; returns the origin. */
