@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Environment, serve } from '@hud/environment';
@@ -6,9 +6,10 @@ import { JobStore, Taskset } from '@hud/eval';
 import type { Agent, Provider, RuntimeLogLine } from '@hud/protocol';
 import { tempDirEachTest } from '@hud/testing';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordLocalResult } from '../qa/local-results.js';
 import { createViewServer } from './server.js';
+import { StoreApi } from './store-api.js';
 
 const scratch = tempDirEachTest('hud-view-api-');
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -221,6 +222,28 @@ describe('hud view API over a store made by taskset.run', () => {
     const spans = (await get(app, `/v2/trace/${traceId}/spans`)).body.spans as { name: string }[];
     expect(spans.length).toBeGreaterThan(0);
     expect(spans.some((span) => span.name.startsWith('filetracking.'))).toBe(false);
+  });
+});
+
+describe('hud view reading runs.jsonl', () => {
+  it('parses it once while unchanged and again after a run is appended', async () => {
+    const root = path.join(scratch.path, 'jobs');
+    const jobId = await runJob(root, { name: 'cached', answer: 'pass' });
+    const api = new StoreApi(root);
+    const reads = vi.spyOn(api.store, 'readRuns');
+    expect((await api.job(jobId)).completed_count).toBe(2);
+    await api.jobTraces(jobId, 1, 0);
+    await api.jobTraces(jobId, 1, 1);
+    expect(reads).toHaveBeenCalledTimes(1);
+    // a run appended (as a resumed job would): the next request sees it
+    const [first] = await new JobStore(root).readRuns(jobId);
+    const runsFile = path.join(api.store.jobDirectory(jobId), 'runs.jsonl');
+    appendFileSync(
+      runsFile,
+      `${JSON.stringify({ ...first, trace_id: 'f'.repeat(32), group_index: 1 })}\n`,
+    );
+    expect((await api.jobTraces(jobId, 10, 0)).items).toHaveLength(3);
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 });
 

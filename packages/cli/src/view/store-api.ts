@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   HudEvalError,
@@ -189,6 +189,15 @@ export class StoreApi {
   readonly store: JobStore;
   /** trace id → job id, filled as jobs are read. */
   readonly #traceJobs = new Map<string, string>();
+  /**
+   * Each job's `runs.jsonl` as last read, keyed by job id, with the file's size and mtime then: a request
+   * while the file is unchanged (append-only: any new run changes its size) reuses it instead of parsing
+   * every line again (a 10,000-run job's page asks for 20 pages of traces).
+   */
+  readonly #runsRead = new Map<
+    string,
+    { size: number; mtimeMs: number; all: RunRecord[]; runs: RunRecord[] }
+  >();
 
   constructor(root: string) {
     this.store = new JobStore(root);
@@ -197,9 +206,7 @@ export class StoreApi {
   /** Job `jobId` read whole (see {@link JobSnapshot}). @throws HudEvalError `job_not_found`. */
   async snapshot(jobId: string): Promise<JobSnapshot> {
     const meta = await this.store.openJob(jobId);
-    const all = await this.store.readRuns(jobId);
-    const runs = slotOutcomes(all);
-    for (const run of runs) this.#traceJobs.set(run.trace_id, jobId);
+    const { all, runs } = await this.#runs(jobId);
     const running: string[] = [];
     if (jobState(meta) === 'running') {
       const recorded = new Set(all.map((run) => run.trace_id));
@@ -215,6 +222,20 @@ export class StoreApi {
       }
     }
     return { meta, runs, running };
+  }
+
+  /** Job `jobId`'s runs (every record, and one per slot), parsed again only when `runs.jsonl` changed. */
+  async #runs(jobId: string): Promise<{ all: RunRecord[]; runs: RunRecord[] }> {
+    const file = path.join(this.store.jobDirectory(jobId), 'runs.jsonl');
+    const info = await stat(file).catch(() => undefined);
+    const cached = this.#runsRead.get(jobId);
+    if (info && cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs)
+      return cached;
+    const all = await this.store.readRuns(jobId);
+    const runs = slotOutcomes(all);
+    for (const run of runs) this.#traceJobs.set(run.trace_id, jobId);
+    if (info) this.#runsRead.set(jobId, { size: info.size, mtimeMs: info.mtimeMs, all, runs });
+    return { all, runs };
   }
 
   /** `GET /v2/jobs?limit=&cursor=&q=&status=&taskset=`: newest first, filtered. */
