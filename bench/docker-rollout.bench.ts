@@ -14,8 +14,12 @@
  * Each ratio is the median over the runs of (p50 of the run / baseline p50 of the run). Target: rollout
  * ratio ≤ 1.3×.
  *
- *   node bench/docker-rollout.bench.ts [--runs 3] [--rollouts 20]
+ * `--against <dir>`: another build of `@hud/runtimes-docker` (its `dist/`, with `node_modules` beside it so
+ * it resolves its dependencies), measured in the same loop after this one, for A/B in one run.
+ *
+ *   node bench/docker-rollout.bench.ts [--runs 3] [--rollouts 20] [--against <runtimes-docker dist>]
  */
+import path from 'node:path';
 import { HudClient } from '@hud/protocol';
 import { buildSampleImage, dockerRuntime, IMAGE, percentile, run } from './lib/docker-common.ts';
 import {
@@ -31,6 +35,9 @@ const RUNS = runCount();
 const flag = process.argv.indexOf('--rollouts');
 const ROLLOUTS = flag === -1 ? 20 : Number(process.argv[flag + 1]);
 const task = { env: 'sample-env', id: 'count_items', slug: 'aisle-a', args: { aisle: 'a' } };
+const againstFlag = process.argv.indexOf('--against');
+const AGAINST =
+  againstFlag === -1 ? undefined : path.resolve(process.argv[againstFlag + 1] ?? '', 'index.js');
 
 await printContext(`Docker rollout overhead (${ROLLOUTS} rollouts × ${RUNS} runs, image cached)`);
 const sample = await buildSampleImage();
@@ -38,6 +45,11 @@ const { DockerRuntime } = await dockerRuntime();
 const cold = DockerRuntime(IMAGE);
 const warm = DockerRuntime(IMAGE, { prewarm: 1 });
 type Provider = typeof cold;
+const other = AGAINST
+  ? ((await import(AGAINST)) as Awaited<ReturnType<typeof dockerRuntime>>).DockerRuntime
+  : undefined;
+const otherCold = other?.(IMAGE);
+const otherWarm = other?.(IMAGE, { prewarm: 1 });
 
 interface Samples {
   ready: number[];
@@ -46,6 +58,10 @@ interface Samples {
   removed: number[];
   prewarmed: number[];
   baseline: number[];
+  /** The same three with the `--against` build. */
+  otherVerdict: number[];
+  otherRemoved: number[];
+  otherPrewarmed: number[];
 }
 const runs: Samples[] = [];
 
@@ -76,6 +92,10 @@ try {
   await (await rollout(cold, performance.now())).lease.removed();
   await run('docker', ['run', '--rm', IMAGE, 'true']);
   await warm.warm(task);
+  if (otherCold && otherWarm) {
+    await (await rollout(otherCold, performance.now())).lease.removed();
+    await otherWarm.warm(task);
+  }
   for (let runIndex = 0; runIndex < RUNS; runIndex++) {
     const samples: Samples = {
       ready: [],
@@ -84,12 +104,17 @@ try {
       removed: [],
       prewarmed: [],
       baseline: [],
+      otherVerdict: [],
+      otherRemoved: [],
+      otherPrewarmed: [],
     };
     runs.push(samples);
     for (let index = 0; index < ROLLOUTS; index++) {
       // Nothing in the background (the pool's refill, removals) while the baseline runs.
       await warm.warm(task);
       await warm.whenRemoved();
+      await otherWarm?.warm(task);
+      await otherWarm?.whenRemoved();
       // Alternate with the baseline so both see the same machine load.
       await baseline(samples);
       const began = performance.now();
@@ -102,10 +127,21 @@ try {
 
       const prewarmed = await rollout(warm, performance.now());
       samples.prewarmed.push(prewarmed.verdict);
+
+      if (otherCold && otherWarm) {
+        await warm.warm(task);
+        await warm.whenRemoved();
+        const otherBegan = performance.now();
+        const otherTimed = await rollout(otherCold, otherBegan);
+        await otherTimed.lease.removed();
+        samples.otherVerdict.push(otherTimed.verdict);
+        samples.otherRemoved.push(performance.now() - otherBegan);
+        samples.otherPrewarmed.push((await rollout(otherWarm, performance.now())).verdict);
+      }
     }
   }
 } finally {
-  await Promise.all([cold.close(), warm.close()]);
+  await Promise.all([cold.close(), warm.close(), otherCold?.close(), otherWarm?.close()]);
   sample.remove();
 }
 
@@ -132,6 +168,13 @@ printTable([
   row('container: create → removed (engine confirms)', (s) => s.removed),
   row('prewarmed rollout: lease → verdict', (s) => s.prewarmed),
   row('baseline: docker run --rm <image> true', (s) => s.baseline),
+  ...(AGAINST
+    ? [
+        row('--against: rollout create → verdict', (s) => s.otherVerdict),
+        row('--against: container create → removed', (s) => s.otherRemoved),
+        row('--against: prewarmed lease → verdict', (s) => s.otherPrewarmed),
+      ]
+    : []),
 ]);
 console.log('');
 printTable([
@@ -143,6 +186,25 @@ printTable([
     formatRatio(ratio((s) => s.prewarmed)),
     perRun((s) => s.prewarmed),
   ],
+  ...(AGAINST
+    ? [
+        [
+          '--against: rollout',
+          formatRatio(ratio((s) => s.otherVerdict)),
+          perRun((s) => s.otherVerdict),
+        ],
+        [
+          '--against: container removed',
+          formatRatio(ratio((s) => s.otherRemoved)),
+          perRun((s) => s.otherRemoved),
+        ],
+        [
+          '--against: prewarmed rollout',
+          formatRatio(ratio((s) => s.otherPrewarmed)),
+          perRun((s) => s.otherPrewarmed),
+        ],
+      ]
+    : []),
 ]);
 const met = ratio((s) => s.verdict) <= 1.3;
 console.log(

@@ -2,7 +2,9 @@ import { PassThrough } from 'node:stream';
 import { HudClient, HudError } from '@hud/protocol';
 import Docker from 'dockerode';
 import { type ContainerLogLine, demuxLogs, fetchLogLines, lastLines } from './container-logs.js';
+import { ContainerOutput, untilAnnounced } from './container-output.js';
 import seccompProfile from './docker-seccomp.json' with { type: 'json' };
+import { pullImage } from './engine.js';
 import {
   DockerRuntimeError,
   engineMessage,
@@ -13,6 +15,12 @@ import {
 import { ExecBridge } from './exec-bridge.js';
 import { type ContainerExit, type ExitWatch, waitAfter } from './exit-watch.js';
 import type { ContainerSettings } from './runtime-config.js';
+
+/**
+ * How long {@link HudContainer.waitReady} waits for a container of an announcing image to print
+ * `HUD_SERVE_PORT=` before it polls the port anyway, ms.
+ */
+export const ANNOUNCEMENT_WAIT_MS = 10_000;
 
 /** Lines of container log attached to errors (hud-python: 40–50). */
 export const LOG_TAIL_LINES = 50;
@@ -48,17 +56,6 @@ export interface ContainerSpec {
   pull: boolean;
 }
 
-async function pullImage(docker: Docker, image: string): Promise<void> {
-  const stream = await docker.pull(image);
-  const events = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
-    docker.modem.followProgress(stream, (error, output) =>
-      error ? reject(error) : resolve(output as Array<{ error?: string }>),
-    ),
-  );
-  const failure = events.find((event) => event.error);
-  if (failure) throw new Error(failure.error);
-}
-
 /**
  * One container serving an environment image: created with hud's labels, limits and security options,
  * started, its control port mapped to `127.0.0.1:<random>`, probed until it answers `hello`, and removed
@@ -73,6 +70,7 @@ export class HudContainer {
   #exited: Promise<ContainerExit> | undefined;
   #exit: ContainerExit | undefined;
   #removing: Promise<void> | undefined;
+  #output: ContainerOutput | undefined;
 
   readonly #exits: ExitWatch | undefined;
 
@@ -204,8 +202,16 @@ export class HudContainer {
    *   conflict…), `exited_early` (it stopped at once; with its last log lines).
    */
   async start(): Promise<void> {
-    await this.#exits?.open();
+    // Its output from the first line (readiness by announcement, logs without a request), attached while
+    // the provider's event stream opens.
+    const [, output] = await Promise.all([
+      this.#exits?.open(),
+      ContainerOutput.attach(this.#container, this.#docker),
+    ]);
+    this.#output = output;
     if (this.#removing) {
+      // remove() ran while attaching, before there was an output to close.
+      output?.close();
       throw new DockerRuntimeError(
         'start_failed',
         `container ${this.shortId} of '${this.image}' was removed before it started`,
@@ -250,9 +256,20 @@ export class HudContainer {
   }
 
   /**
+   * Resolves true once the container prints `HUD_SERVE_PORT=` (its image announces when it serves), false
+   * when its output ends first or was not attached (after {@link start}).
+   */
+  announcement(): Promise<boolean> {
+    return this.#output?.announcement() ?? Promise.resolve(false);
+  }
+
+  /**
    * Waits until the control port answers `hello` (HudClient.connect's readiness loop: refusals and
    * connections the engine's proxy accepts then drops are retried every `retryIntervalMs`), or the
-   * container exits first.
+   * container exits first. With `announces` (its image prints `HUD_SERVE_PORT=<port>` once it serves, as
+   * `hud build` images do), the loop starts only when that line arrives on the attached output (or after
+   * {@link ANNOUNCEMENT_WAIT_MS}, whichever is first), so the engine's port proxy is not polled while the
+   * server boots.
    * @throws DockerRuntimeError `exited_early` (the container stopped: its exit status and last log lines),
    *   `not_ready` (no answer within `timeoutMs`; with the log lines); a ProtocolError answer to `hello`;
    *   `signal.reason` on abort.
@@ -261,6 +278,7 @@ export class HudContainer {
     timeoutMs: number;
     retryIntervalMs?: number;
     signal?: AbortSignal;
+    announces?: boolean;
   }): Promise<void> {
     const url = this.#url;
     if (!url) throw new Error('HudContainer: start() first');
@@ -273,9 +291,14 @@ export class HudContainer {
       exited = exit;
       controller.abort(new Error('container exited'));
     });
+    const deadline = performance.now() + options.timeoutMs;
     try {
+      if (options.announces && this.#output?.following) {
+        const waitMs = Math.min(options.timeoutMs, ANNOUNCEMENT_WAIT_MS);
+        await untilAnnounced(this.#output, controller.signal, waitMs);
+      }
       const client = await HudClient.connect(url, {
-        readyTimeoutMs: options.timeoutMs,
+        readyTimeoutMs: Math.max(1, deadline - performance.now()),
         retryIntervalMs: options.retryIntervalMs ?? 50,
         heartbeatIntervalMs: 0,
         signal: controller.signal,
@@ -350,10 +373,12 @@ export class HudContainer {
   }
 
   /**
-   * The container's last `lines` log lines (default 2 000) with the engine's timestamps and streams; empty
-   * when the engine cannot give them (the container is gone).
+   * The container's last `lines` log lines (default 2 000) with their streams: from the output attached at
+   * start (times of arrival; no engine request), else the engine's (its timestamps; empty when the
+   * container is gone).
    */
   logLines(lines = 2_000): Promise<ContainerLogLine[]> {
+    if (this.#output) return Promise.resolve(this.#output.lines(lines));
     return fetchLogLines(this.#container, lines);
   }
 
@@ -379,6 +404,7 @@ export class HudContainer {
    */
   remove(): Promise<void> {
     this.#removing ??= (async () => {
+      this.#output?.close();
       await this.#bridge?.close();
       try {
         await this.#container.remove({ force: true, v: true });

@@ -15,13 +15,22 @@ const exists = (id: string) =>
       () => false,
     );
 
-/** One rollout: lease, hello, start, grade, release; resolves once the engine removed the container. */
+/**
+ * One rollout: lease, hello, start, grade, its output read (as the job store does before release),
+ * release; resolves once the engine removed the container.
+ */
 async function rollout(provider: ReturnType<typeof DockerRuntime>): Promise<string> {
   const lease = await provider(task());
   const client = await HudClient.connect(lease, { heartbeatIntervalMs: 0 });
   expect((await client.startTask('echo', {})).prompt).toBe('say hello');
   expect((await client.grade({ answer: 'hello' })).score).toBe(1);
   await client.close();
+  const lines = await lease.logLines();
+  expect(lines.map(({ stream, line }) => [stream, line])).toEqual([
+    ['stdout', 'echo-env: mode=serve'],
+    ['stdout', 'HUD_SERVE_PORT=8765'],
+  ]);
+  expect(lines.every(({ time }) => !Number.isNaN(Date.parse(time)))).toBe(true);
   await lease.close();
   await lease.removed();
   return lease.containerId;
@@ -31,16 +40,18 @@ describe.skipIf(!hasDocker)('DockerRuntime pool (real engine)', () => {
   const suite = echoSuite();
   const { newJob } = suite;
 
-  it('makes four engine requests per rollout (create, start, inspect, remove) and one event stream', async () => {
+  it('makes five engine requests per rollout (create, attach, start, inspect, remove), none for its output, and one event stream', async () => {
     const proxy = await EngineProxy.start();
     try {
       await using provider = DockerRuntime(suite.image, {
         job: newJob(),
         docker: new Docker({ socketPath: proxy.path }),
       });
+      // The job store reads each rollout's output before release: from the attached stream.
       const ids = [await rollout(provider), await rollout(provider), await rollout(provider)];
       for (const id of ids) {
         expect(proxy.lines.filter((line) => line.includes(id))).toEqual([
+          `POST /containers/${id}/attach`,
           `POST /containers/${id}/start`,
           `GET /containers/${id}/json`,
           `DELETE /containers/${id}`,
@@ -50,7 +61,7 @@ describe.skipIf(!hasDocker)('DockerRuntime pool (real engine)', () => {
       expect(creates).toHaveLength(3);
       // Exits come from one stream of the provider, not a `wait` request per container.
       expect(proxy.lines.filter((line) => line === 'GET /events')).toHaveLength(1);
-      expect(proxy.lines.length).toBeLessThanOrEqual(1 + 4 * ids.length);
+      expect(proxy.lines.length).toBeLessThanOrEqual(1 + 5 * ids.length);
     } finally {
       await proxy.close();
     }

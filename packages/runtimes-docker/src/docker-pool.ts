@@ -52,6 +52,8 @@ export class DockerPool {
   readonly #removals = new Set<Promise<void>>();
   /** Background removals that failed, reported by close(). */
   readonly #failures: unknown[] = [];
+  /** Images whose containers printed `HUD_SERVE_PORT=`: later ones are awaited by that line, not polled. */
+  readonly #announcing = new Set<string>();
   #created = 0;
   #closing: Promise<void> | undefined;
 
@@ -203,10 +205,15 @@ export class DockerPool {
       this.#checkOpen();
       signal?.throwIfAborted();
       await container.start();
+      void container.announcement().then((yes) => yes && this.#announcing.add(plan.image));
       if (plan.settings.storageMb !== undefined) {
         await container.checkStorage(plan.settings.storageMb);
       }
-      await container.waitReady({ timeoutMs: plan.timeoutMs, signal });
+      await container.waitReady({
+        timeoutMs: plan.timeoutMs,
+        signal,
+        announces: this.#announcing.has(plan.image),
+      });
       this.#checkOpen();
     } catch (error) {
       await this.#remove(container);

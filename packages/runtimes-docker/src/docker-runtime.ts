@@ -55,8 +55,10 @@ export interface DockerProvider extends AsyncDisposable {
  * `limits.startup_timeout_s`; `limits.run_timeout_s` removes the container that long after it was leased.
  * Releasing the lease starts the container's removal in the background and returns at once (the rollout's
  * verdict does not wait for the engine); close() waits for those removals. With `prewarm`, containers are
- * started ahead of demand. The engine sees four requests per rollout (create, start, inspect, remove);
- * exits are learnt from one event stream per provider.
+ * started ahead of demand. The engine sees five requests per rollout (create, attach, start, inspect,
+ * remove): the attached output gives the lease's logs without another request and, once an image's
+ * containers print `HUD_SERVE_PORT=`, readiness by that line instead of polling the published port; exits
+ * are learnt from one event stream per provider.
  *
  * The image's CMD must serve on `0.0.0.0:<port>` inside the container: `hud build` images run
  * `serve(env, {host: '0.0.0.0', port: 8765, insecure: true})`. Serving without a token is safe there

@@ -25,3 +25,19 @@ export async function dockerAvailable(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Pulls `image` (`docker pull`), following the engine's progress stream to its end.
+ * @throws Error with the engine's message when the pull fails.
+ * @internal
+ */
+export async function pullImage(docker: Docker, image: string): Promise<void> {
+  const stream = await docker.pull(image);
+  const events = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error, output) =>
+      error ? reject(error) : resolve(output as Array<{ error?: string }>),
+    ),
+  );
+  const failure = events.find((event) => event.error);
+  if (failure) throw new Error(failure.error);
+}

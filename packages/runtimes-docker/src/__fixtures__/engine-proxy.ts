@@ -77,6 +77,7 @@ export class EngineProxy {
   readonly #server: Server;
   readonly #dir: string;
   readonly #sockets = new Set<Socket>();
+  readonly #clients = new Set<Socket>();
   readonly #holds: Array<{
     matches: (request: EngineRequest) => boolean;
     seen: (request: EngineRequest, release: () => void) => void;
@@ -87,6 +88,8 @@ export class EngineProxy {
     this.path = path.join(dir, 'docker.sock');
     this.#server = createServer((client) => {
       const engine = createConnection(target);
+      this.#clients.add(client);
+      client.on('close', () => this.#clients.delete(client));
       for (const socket of [client, engine]) {
         this.#sockets.add(socket);
         socket.on('close', () => this.#sockets.delete(socket));
@@ -135,6 +138,11 @@ export class EngineProxy {
       proxy.#server.listen(proxy.path, resolve);
     });
     return proxy;
+  }
+
+  /** Client connections still open (a stream a client never closed keeps one). */
+  get openConnections(): number {
+    return this.#clients.size;
   }
 
   /** The recorded requests as `METHOD /path` lines. */
