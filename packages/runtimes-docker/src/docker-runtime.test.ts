@@ -102,11 +102,13 @@ describe.skipIf(!hasDocker)('DockerRuntime (real engine)', () => {
   it('gives up on a CMD that never serves after limits.startup_timeout_s', async () => {
     const job = newJob();
     await using provider = DockerRuntime(suite.image, { job, envVars: { FIXTURE_MODE: 'silent' } });
+    // 4 s, not 1: the fixture's first line must be out before the runtime gives up, and Node starting in
+    // a container on a loaded 2-core machine took over 1 s (a CI run read empty output).
     const error = await failure(
-      provider(task({ runtime_config: { limits: { startup_timeout_s: 1 } } })),
+      provider(task({ runtime_config: { limits: { startup_timeout_s: 4 } } })),
     );
     expect(error.code).toBe('not_ready');
-    expect(error.message).toMatch(/did not answer hello on port 8765 within 1 s/);
+    expect(error.message).toMatch(/did not answer hello on port 8765 within 4 s/);
     expect(error.output).toContain('mode=silent');
     expect(await containersOf(job)).toEqual([]);
   });
