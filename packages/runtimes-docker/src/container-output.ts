@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ContainerLogLine } from './container-logs.js';
+import { abortable } from './plan.js';
 
 /**
  * The line a hud server prints once its control port serves (`PORT_ANNOUNCEMENT` of `@hud/environment`,
@@ -126,29 +127,18 @@ export class ContainerOutput {
  * caller's own readiness check then reports what is wrong); rejects with `signal.reason` on abort.
  * @internal
  */
-export function untilAnnounced(
+export async function untilAnnounced(
   output: ContainerOutput,
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      done();
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void output.announcement().then(() => {
-      done();
-      resolve();
-    });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
   });
+  try {
+    await abortable(Promise.race([output.announcement(), expired]), signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
