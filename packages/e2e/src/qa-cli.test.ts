@@ -1,7 +1,6 @@
 import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeProvider } from '@hud/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   jobIdOf,
@@ -11,6 +10,7 @@ import {
   scratchDir,
   WORD_STATS,
 } from './support/eval-harness.js';
+import { judgeEnv, startStrawberryJudge } from './support/qa-judge.js';
 import { runHud } from './support/run-hud.js';
 
 // `hud qa` through the real CLI child process: the issue's "Done when" for QA, with a scripted fake judge.
@@ -32,17 +32,6 @@ function tableRows(text: string): string[][] {
     );
 }
 
-/** The CLI's environment: no platform key, no user settings, the claude judge pointed at `url`. */
-function judgeEnv(home: string, url: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    HOME: home,
-    HUD_API_KEY: '',
-    ANTHROPIC_API_KEY: 'test-key',
-    ANTHROPIC_BASE_URL: url,
-  };
-}
-
 describe('hud qa run / results over the local job store', () => {
   it('false-positive over a letter-count job records verdicts that hud qa results shows', async () => {
     const home = scratchDir('qa-home');
@@ -56,21 +45,7 @@ describe('hud qa run / results over the local job store', () => {
     expect(strawberry).toBeDefined();
 
     // The scripted judge flags the strawberry run and passes the others, citing the agent's answer step.
-    await using judge = await startFakeProvider({
-      handler: (body) => {
-        const trace = (body as { messages: { content: string }[] }).messages[0]?.content ?? '';
-        const flag = trace.includes('strawberry');
-        return {
-          text: JSON.stringify({
-            verdict: flag ? 'flagged' : 'passed',
-            category: flag ? 'lucky-guess' : null,
-            confidence: 0.9,
-            evidence: [{ step: 3, note: 'the bare answer' }],
-            explanation: flag ? 'A bare number with no counting shown.' : 'Earned.',
-          }),
-        };
-      },
-    });
+    await using judge = await startStrawberryJudge();
     const env = judgeEnv(home, judge.url);
     const run = await runHud(['qa', 'run', 'false-positive', jobId, '--store', store], { env });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1); // one verdict is flagged

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { startFakeProvider } from '@hud/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +11,7 @@ import {
   scratchDir,
   spawnHud,
 } from './support/eval-harness.js';
+import { FLAGGED_EXPLANATION, judgeEnv, startStrawberryJudge } from './support/qa-judge.js';
 import { runHud } from './support/run-hud.js';
 import {
   CHROMIUM,
@@ -28,8 +28,6 @@ import {
 
 /** Polls until the page shows what is expected (pages load their data after the first paint). */
 const until = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000 });
-
-const EXPLANATION = 'A bare number with no counting shown.';
 
 if (!haveChromium) {
   process.stderr.write(`[viewer e2e] skipped: ${CHROMIUM} is missing (apt-get install chromium)\n`);
@@ -54,29 +52,9 @@ describe.skipIf(!haveChromium)('QA verdicts in the viewer over hud view', () => 
     expect(flaggedTrace).not.toBe('');
 
     // The scripted judge flags the strawberry run and passes the others.
-    await using judge = await startFakeProvider({
-      handler: (body) => {
-        const trace = (body as { messages: { content: string }[] }).messages[0]?.content ?? '';
-        const flag = trace.includes('strawberry');
-        return {
-          text: JSON.stringify({
-            verdict: flag ? 'flagged' : 'passed',
-            category: flag ? 'lucky-guess' : null,
-            confidence: 0.9,
-            evidence: [{ step: 3, note: 'the bare answer' }], // step 3: the agent's answer
-            explanation: flag ? EXPLANATION : 'Earned.',
-          }),
-        };
-      },
-    });
+    await using judge = await startStrawberryJudge();
     const qa = await runHud(['qa', 'run', 'false-positive', jobId, '--store', store], {
-      env: {
-        ...process.env,
-        HOME: home,
-        HUD_API_KEY: '',
-        ANTHROPIC_API_KEY: 'test-key',
-        ANTHROPIC_BASE_URL: judge.url,
-      },
+      env: judgeEnv(home, judge.url),
     });
     expect(qa.code, `${qa.stdout}\n${qa.stderr}`).toBe(1); // one verdict is flagged
 
@@ -125,7 +103,7 @@ describe.skipIf(!haveChromium)('QA verdicts in the viewer over hud view', () => 
     expect(await result.locator('.qa-badge').textContent()).toBe('flagged · lucky-guess');
     expect(await result.locator('.qa-agent').textContent()).toBe('false-positive');
     expect(await result.locator('.qa-confidence').textContent()).toBe('confidence 90%');
-    expect(await result.locator('.qa-explanation').textContent()).toBe(EXPLANATION);
+    expect(await result.locator('.qa-explanation').textContent()).toBe(FLAGGED_EXPLANATION);
     const step = result.locator('.qa-evidence a');
     expect(await step.getAttribute('href')).toBe('#step-3');
     expect(await result.locator('.qa-evidence').textContent()).toBe('step 3 — the bare answer');
